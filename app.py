@@ -1,0 +1,42 @@
+"""Place Insight: entry point. Page config, the place picker and navigation.
+
+Run with ``streamlit run app.py``; the page scripts are in ``views/`` (not ``pages/``: Streamlit would
+auto-discover that folder and bypass the navigation on deep links).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from insight.place import list_places
+from ui import loaders, state
+
+st.set_page_config(
+    page_title="Place Insight",
+    page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
+    layout="wide",
+)
+
+PAGES = [
+    st.Page("views/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
+    st.Page(
+        "views/your_area.py", title="Your area", icon=":material/location_on:", url_path="your-area"
+    ),
+    st.Page("views/map.py", title="Map", icon=":material/map:", url_path="map"),
+]
+page = st.navigation(PAGES)
+
+places = list_places()
+with st.sidebar:
+    state.select(
+        "Place",
+        "place",
+        list(places),
+        loaders.current_place_id(),
+        format_func=lambda place_id: places[place_id],
+    )
+    st.caption("Place Insight: open data, worked out on this computer. Nothing is sent anywhere.")
+
+page.run()

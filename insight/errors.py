@@ -1,0 +1,57 @@
+"""Typed exceptions whose messages tell the user what went wrong and how to fix it.
+
+Every message names the file (or input), the column or row, the bad value and the fix,
+so that pages can show it with ``st.error`` as it stands and the command line can print it.
+"""
+
+from __future__ import annotations
+
+
+class InsightError(Exception):
+    """Base class for every error Place Insight raises on purpose."""
+
+
+class DataError(InsightError, ValueError):
+    """Input data that cannot be used as it stands (a file, a column or a value)."""
+
+
+class PlaceNotFoundError(InsightError, LookupError):
+    """A place id that is neither the demo nor a place that has been built."""
+
+
+class PostcodeError(InsightError, ValueError):
+    """Base class for a postcode that cannot be placed on the map.
+
+    Attributes
+    ----------
+    postcode : str
+        The text as the user typed it.
+    """
+
+    def __init__(self, message: str, postcode: str) -> None:
+        super().__init__(message)
+        self.postcode = postcode
+
+
+class InvalidPostcodeError(PostcodeError):
+    """Text that is not shaped like a UK postcode at all."""
+
+
+class UnknownPostcodeError(PostcodeError):
+    """A well-formed postcode that is not in the ONS postcode directory."""
+
+
+class NoCoordinatesError(PostcodeError):
+    """A postcode in the directory with no grid reference (terminated or non-geographic)."""
+
+
+class OutsidePlaceError(PostcodeError):
+    """A real postcode whose location falls outside every area of the place."""
+
+
+class ConfigError(DataError):
+    """A place configuration (``place.toml`` or its dict equivalent) that cannot be used."""
+
+
+class UploadTooLargeError(DataError):
+    """An uploaded file larger than the limit the app accepts."""

@@ -1,0 +1,388 @@
+"""Plain-English wording and number formatting, in one tested place.
+
+Pages, exports and the command line take every number and sentence a person reads
+from here, so the same value is always written the same way.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+
+from insight.place import Indicator
+
+_RATING_WORDS = {
+    "Better": "better than",
+    "Worse": "worse than",
+    "Similar": "similar to",
+    "Higher": "higher than",
+    "Lower": "lower than",
+    "Not compared": "not compared with",
+}
+
+
+def fmt_number(value: float | int | None, decimals: int = 1, missing: str = "no data") -> str:
+    """Format a number for people: thousands separators, fixed decimals, no "-0".
+
+    Parameters
+    ----------
+    value : float, int or None
+        The number. None or NaN gives ``missing``.
+    decimals : int
+        Decimal places.
+    missing : str
+        Text for a missing value.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_number(12345.678)
+    '12,345.7'
+    >>> fmt_number(-0.04)
+    '0.0'
+    >>> fmt_number(float("nan"))
+    'no data'
+    """
+    if value is None:
+        return missing
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return missing
+    if math.isnan(number):
+        return missing
+    text = f"{number:,.{decimals}f}"
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")
+    return text
+
+
+def fmt_value(value: float | None, indicator: Indicator, with_unit: bool = True) -> str:
+    """Format an indicator value with its unit, e.g. ``"23.4 minutes"``.
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> fmt_value(23.44, Indicator("t", "Time", "minutes", "time"))
+    '23.4 minutes'
+    >>> fmt_value(12.5, Indicator("p", "Share", "%", "proportion"))
+    '12.5%'
+    """
+    text = fmt_number(value, indicator.decimals)
+    if not with_unit or text == "no data":
+        return text
+    if indicator.unit == "%":
+        return f"{text}%"
+    return f"{text} {indicator.unit}"
+
+
+def fmt_interval(lower: float | None, upper: float | None, decimals: int = 1) -> str:
+    """Format a 95% confidence interval, e.g. ``"95% CI 17.0 to 29.0"``.
+
+    Examples
+    --------
+    >>> fmt_interval(17, 29, 0)
+    '95% CI 17 to 29'
+    """
+    return f"95% CI {fmt_number(lower, decimals)} to {fmt_number(upper, decimals)}"
+
+
+def rating_phrase(rating: str) -> str:
+    """Words for a benchmark rating: ``"Better"`` gives ``"better than"``.
+
+    Examples
+    --------
+    >>> rating_phrase("Worse")
+    'worse than'
+    """
+    return _RATING_WORDS.get(rating, "compared with")
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``"1 area"``, ``"14 areas"``, with thousands separators.
+
+    Examples
+    --------
+    >>> plural(1, "area")
+    '1 area'
+    >>> plural(1402, "area")
+    '1,402 areas'
+    """
+    word = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count:,} {word}"
+
+
+def indicator_sentence(indicator: Indicator, value: float | None, where: str) -> str:
+    """One sentence stating an indicator's value for a place.
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> ind = Indicator("mt_minutes", "Minutes to the nearest thrombectomy centre", "minutes", "time")
+    >>> indicator_sentence(ind, 31.24, "Abington")
+    'Minutes to the nearest thrombectomy centre in Abington: 31.2 minutes.'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return f"{indicator.title} in {where}: no data."
+    return f"{indicator.title} in {where}: {fmt_value(value, indicator)}."
+
+
+def comparison_sentence(
+    indicator: Indicator, value: float | None, other: float | None, other_name: str
+) -> str:
+    """Compare a value with another place's in words, e.g. "4.1 minutes more than ...".
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> ind = Indicator("t", "Time", "minutes", "time", "low_is_good")
+    >>> comparison_sentence(ind, 30.0, 25.9, "the average for England and Wales")
+    '4.1 minutes more than the average for England and Wales (25.9 minutes), which is worse.'
+    """
+    if value is None or other is None or math.isnan(value) or math.isnan(other):
+        return f"Not enough data to compare with {other_name}."
+    difference = value - other
+    rounded = round(abs(difference), indicator.decimals)
+    if rounded == 0:
+        return f"About the same as {other_name} ({fmt_value(other, indicator)})."
+    direction = "more" if difference > 0 else "less"
+    judgement = ""
+    if indicator.polarity != "neutral":
+        good = (difference > 0) == (indicator.polarity == "high_is_good")
+        judgement = ", which is better" if good else ", which is worse"
+    amount = fmt_value(abs(difference), indicator)
+    return f"{amount} {direction} than {other_name} ({fmt_value(other, indicator)}){judgement}."
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape text from data so Markdown (and HTML) shows it literally.
+
+    Names from data files are shown in headings and sentences; without escaping, a
+    name like ``<script>`` or ``[link](javascript:...)`` would be interpreted.
+
+    Examples
+    --------
+    >>> print(escape_markdown("St Helen's *Ward* <b>"))
+    St Helen's \\*Ward\\* &lt;b&gt;
+    """
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+# --------------------------------------------------------------------------------------
+# Postcode-lottery flags: sentences (insight.lottery)
+# --------------------------------------------------------------------------------------
+
+_JOURNEY_TITLES = (
+    ("Minutes to ", "the journey to "),
+    ("Extra minutes to ", "the extra journey to "),
+    ("Travel time to ", "the journey to "),
+)
+
+
+def measure_phrase(indicator: Indicator) -> str:
+    """What an indicator measures, as the subject of a sentence.
+
+    Travel-time titles become a journey ("Minutes to the nearest thrombectomy
+    centre" gives "the journey to the nearest thrombectomy centre"); any other
+    title is quoted as "the figure for ...".
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> measure_phrase(Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time"))
+    'the journey to the nearest thrombectomy centre'
+    >>> measure_phrase(Indicator("a", "Stroke admissions a year", "admissions a year", "count"))
+    'the figure for stroke admissions a year'
+    """
+    title = indicator.title.strip()
+    for start, phrase in _JOURNEY_TITLES:
+        if title.startswith(start):
+            return phrase + title[len(start) :]
+    return f"the figure for {_lower_first(title)}"
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter unless the first word is an acronym ("NHS", "GP")."""
+    if not text:
+        return text
+    first = text.split()[0]
+    if len(first) > 1 and first[:2].isupper():
+        return text
+    return text[0].lower() + text[1:]
+
+
+def _is_time(indicator: Indicator) -> bool:
+    return indicator.kind == "time" or indicator.unit.strip().lower() in {
+        "minutes",
+        "mins",
+        "hours",
+    }
+
+
+def difference_phrase(indicator: Indicator, difference: float) -> str:
+    """An amount with its direction: "23.0 minutes longer", "2.1 percentage points lower".
+
+    Parameters
+    ----------
+    indicator : Indicator
+        Gives the unit, the decimals and whether the value is a time.
+    difference : float
+        Signed difference; the sign chooses the word.
+
+    Returns
+    -------
+    str
+        ``"about the same"`` when the difference rounds to zero; ``"no data"`` when it
+        is missing.
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> difference_phrase(Indicator("t", "Time", "minutes", "time"), -4.26)
+    '4.3 minutes shorter'
+    >>> difference_phrase(Indicator("p", "Share", "%", "proportion"), 2.0)
+    '2.0 percentage points higher'
+    >>> difference_phrase(Indicator("v", "Value", ""), 0.01)
+    'about the same'
+    """
+    if difference is None or not math.isfinite(float(difference)):
+        return "no data"
+    amount = fmt_number(abs(difference), indicator.decimals)
+    if amount.strip("0.,") == "":
+        return "about the same"
+    if _is_time(indicator):
+        word = "longer" if difference > 0 else "shorter"
+    else:
+        word = "higher" if difference > 0 else "lower"
+    unit = indicator.unit.strip()
+    if unit == "%":
+        unit = "percentage points"
+    return f"{amount} {unit} {word}" if unit else f"{amount} {word}"
+
+
+def fmt_about(value: float | None) -> str:
+    """A count people read aloud: "about 40", "about 1,230", "about 4.3", "under 0.1".
+
+    Examples
+    --------
+    >>> fmt_about(41.6), fmt_about(1234.5), fmt_about(4.26), fmt_about(0.01)
+    ('about 42', 'about 1,234', 'about 4.3', 'under 0.1')
+    """
+    if value is None or not math.isfinite(float(value)):
+        return "an unknown number of"
+    value = float(value)
+    if value < 0.05:
+        return "under 0.1"
+    return f"about {fmt_number(value, 0 if value >= 10 else 1)}"
+
+
+def _affected_clause(affected: float | None, label: str | None, where: str = "those areas") -> str:
+    if affected is None or label is None or not math.isfinite(float(affected)):
+        return ""
+    return f"; {fmt_about(affected)} {label} come from {where}"
+
+
+def _interval_text(lower: float | None, upper: float | None, decimals: int) -> str:
+    """``"95% CI 17.0 to 29.0"``, or "" when either limit is missing."""
+    if lower is None or upper is None:
+        return ""
+    if not (math.isfinite(float(lower)) and math.isfinite(float(upper))):
+        return ""
+    return fmt_interval(lower, upper, decimals)
+
+
+def _worse_side(indicator: Indicator, difference: float) -> str:
+    """Which side a sentence should be about: "b" when B is worse (or higher), else "a"."""
+    higher_is_b = difference > 0
+    if indicator.polarity == "high_is_good":
+        return "a" if higher_is_b else "b"
+    return "b" if higher_is_b else "a"
+
+
+def border_sentence(
+    indicator: Indicator,
+    *,
+    name_a: str,
+    name_b: str,
+    n_a: int,
+    n_b: int,
+    difference: float,
+    lower: float,
+    upper: float,
+    weight_a: float | None = None,
+    weight_b: float | None = None,
+    weight_label: str | None = None,
+    tested: bool = True,
+    min_areas: int = 5,
+) -> str:
+    """One sentence on the difference across the border between two groups.
+
+    The sentence is about the side that is worse off (for a neutral indicator, the
+    side with the higher value), so that it reads as a finding.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        What is compared (title, unit, polarity, decimals).
+    name_a, name_b : str
+        Names of the two groups.
+    n_a, n_b : int
+        Areas touching the border on each side.
+    difference, lower, upper : float
+        B minus A and its 95% confidence interval.
+    weight_a, weight_b : float, optional
+        People (or admissions) in the touching areas on each side.
+    weight_label : str, optional
+        What the weight counts, e.g. "stroke admissions a year".
+    tested : bool
+        False when there were too few areas to compare.
+    min_areas : int
+        The minimum that applied, for the sentence of an untested border.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> mt = Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time",
+    ...                "low_is_good", decimals=0)
+    >>> border_sentence(mt, name_a="West Northamptonshire", name_b="Harborough", n_a=12,
+    ...                 n_b=14, difference=23.2, lower=17.1, upper=29.4, weight_b=40.2,
+    ...                 weight_label="stroke admissions a year")  # doctest: +NORMALIZE_WHITESPACE
+    'In the 14 areas of Harborough along the border with West Northamptonshire, the journey
+    to the nearest thrombectomy centre is 23 minutes longer (95% CI 17 to 29) than just
+    across it; about 40 stroke admissions a year come from those areas.'
+    """
+    if not tested or difference is None or not math.isfinite(float(difference)):
+        return (
+            f"Too few areas along the border between {name_a} and {name_b} to compare them "
+            f"({n_a:,} and {n_b:,} with data; at least {min_areas:,} are needed on each side)."
+        )
+    if _worse_side(indicator, difference) == "b":
+        subject, other, n, effect, low, high, weight = (
+            name_b, name_a, n_b, difference, lower, upper, weight_b,
+        )  # fmt: skip
+    else:
+        subject, other, n, effect, low, high, weight = (
+            name_a, name_b, n_a, -difference, -upper, -lower, weight_a,
+        )  # fmt: skip
+    interval = _interval_text(low, high, indicator.decimals)
+    amount = difference_phrase(indicator, effect)
+    where = f"In the {plural(int(n), 'area')} of {subject} along the border with {other}"
+    if amount == "about the same":
+        body = f"{measure_phrase(indicator)} is about the same as just across it"
+        body += f" ({interval})" if interval else ""
+    else:
+        body = f"{measure_phrase(indicator)} is {amount}"
+        body += f" ({interval})" if interval else ""
+        body += " than just across it"
+    return f"{where}, {body}{_affected_clause(weight, weight_label)}."

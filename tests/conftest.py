@@ -1,0 +1,15 @@
+"""Shared fixtures: the demo place is built once per test session (about half a minute)."""
+
+from __future__ import annotations
+
+import pytest
+
+from insight.place import Place
+
+
+@pytest.fixture(scope="session")
+def demo_place() -> Place:
+    """The real embedded demo place (England and Wales LSOAs, stroke units)."""
+    from insight.demo import load_demo
+
+    return load_demo()

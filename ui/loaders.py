@@ -1,0 +1,98 @@
+"""Cached loaders: the only place the app caches anything.
+
+``st.cache_resource`` holds each Place (one copy shared by every session) and derived
+objects keyed by hashable arguments; the first build of the demo shows its progress.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from insight import demo, geocode, maps
+from insight.errors import InsightError
+from insight.place import DEMO_ID, Place, list_places, load_place
+from ui import state
+
+APP_ROOT = Path(__file__).resolve().parent.parent
+STATIC_MAPS = APP_ROOT / "static" / "maps"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _place(place_id: str) -> Place:
+    return load_place(place_id)
+
+
+def current_place_id() -> str:
+    """The place chosen in the URL (``?place=``), the demo by default."""
+    return state.get("place", list(list_places()), DEMO_ID)
+
+
+def place() -> Place:
+    """The current Place, building the demo first (with a progress bar) when needed."""
+    place_id = current_place_id()
+    if place_id == DEMO_ID and not demo.is_current():
+        with st.status(
+            "Building the demo place: a one-off, about half a minute", expanded=True
+        ) as status:
+            bar = st.progress(0.0)
+            demo.load_demo(
+                progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message)
+            )
+            status.update(label="Demo place built", state="complete", expanded=False)
+        _place.clear()
+    try:
+        return _place(place_id)
+    except InsightError as error:
+        st.error(str(error))
+        st.stop()
+
+
+def forget_place(place_id: str) -> None:
+    """Drop cached copies after a place has been rebuilt."""
+    _place.clear()
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=32)
+def area_map(
+    place_id: str,
+    indicator_id: str,
+    scheme: str,
+    scope: tuple[str, str, tuple[str, ...]] | None,
+    outline: str | None,
+    services: tuple[str, ...],
+    highlight: str | None,
+) -> maps.AreaMap:
+    """A choropleth (see :func:`insight.maps.area_map`), its files written to ``static/maps``.
+
+    ``scope`` is ``(grouping id, grouping column, group codes)`` or None for everything.
+    """
+    current = _place(place_id)
+    rows = None
+    if scope is not None:
+        grouping_id, _, codes = scope
+        column = current.grouping(grouping_id).code_column
+        rows = current.areas.index[current.areas[column].isin(codes)].to_numpy()
+    result = maps.area_map(
+        current,
+        indicator_id,
+        scheme=scheme,
+        area_rows=rows,
+        outline_grouping=outline,
+        service_types=services,
+        highlight=highlight,
+    )
+    maps.save_files(result.files, STATIC_MAPS)
+    return result
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def touching(place_id: str, grouping_id: str, code: str) -> list[str]:
+    """Codes of the groups touching ``code`` (see :func:`insight.maps.touching_groups`)."""
+    return maps.touching_groups(_place(place_id), grouping_id, code)
+
+
+def locate(place_id: str, postcode: str) -> geocode.PostcodeLocation:
+    """Find a postcode's area (errors propagate for the page to show)."""
+    return geocode.locate(_place(place_id), postcode)

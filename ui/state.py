@@ -1,0 +1,60 @@
+"""View state in the URL (``st.query_params``), so every view has a shareable address.
+
+A value is read from the URL first, then from this session's memory (the URL loses its
+parameters when the user changes page), then a default; writing sets both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+_MEMORY = "url_state"
+
+
+def get(name: str, options: Sequence[str] | None = None, default: str | None = None) -> str | None:
+    """The current value of URL parameter ``name``, if it is one of ``options``."""
+    memory = st.session_state.setdefault(_MEMORY, {})
+    for value in (st.query_params.get(name), memory.get(name)):
+        if value is not None and (options is None or value in options):
+            return value
+    return default
+
+
+def put(name: str, value: str | None) -> None:
+    """Set URL parameter ``name`` (remove it when ``value`` is None)."""
+    memory = st.session_state.setdefault(_MEMORY, {})
+    if value is None:
+        memory.pop(name, None)
+        if name in st.query_params:
+            del st.query_params[name]
+        return
+    memory[name] = value
+    if st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def select(
+    label: str,
+    name: str,
+    options: Sequence[str],
+    default: str,
+    *,
+    format_func=str,
+    container=st,
+    help: str | None = None,
+) -> str:
+    """A select box whose value lives in URL parameter ``name``."""
+    options = list(options)
+    current = get(name, options, default if default in options else options[0])
+    value = container.selectbox(
+        label,
+        options,
+        index=options.index(current),
+        format_func=format_func,
+        key=f"w_{name}",
+        help=help,
+    )
+    put(name, value)
+    return value

@@ -1,0 +1,118 @@
+"""Map: a choropleth of any indicator, nationally or for one authority and its neighbours."""
+
+import streamlit as st
+
+from insight import maps
+from insight.explain import fmt_value
+from ui import loaders, render, state
+
+place = loaders.place()
+st.title("Map")
+
+# Settings
+indicators = list(place.indicators)
+groupings = list(place.groupings)
+with st.sidebar:
+    st.header("Map settings")
+    indicator_id = state.select(
+        "Indicator",
+        "indicator",
+        indicators,
+        indicators[0],
+        format_func=lambda i: place.indicators[i].title,
+        container=st.sidebar,
+    )
+    scope = state.select(
+        "Show",
+        "scope",
+        ["national", "local"],
+        "national",
+        format_func={
+            "national": f"All of {place.benchmark_name}",
+            "local": "One area and its neighbours",
+        }.get,
+        container=st.sidebar,
+    )
+    grouping_id = state.select(
+        "Boundaries",
+        "grouping",
+        groupings,
+        place.default_grouping,
+        format_func=lambda g: place.groupings[g].title,
+        container=st.sidebar,
+    )
+    scheme = state.select(
+        "Colour bands",
+        "scheme",
+        list(maps.SCHEMES),
+        "quantiles",
+        format_func=maps.SCHEMES.get,
+        container=st.sidebar,
+    )
+    service_types = tuple(
+        s
+        for s in place.service_types
+        if st.sidebar.checkbox(place.service_types[s].title, value=True, key=f"svc_{s}")
+    )
+
+grouping = place.grouping(grouping_id)
+scope_key = None
+if scope == "local":
+    names = place.group_names(grouping_id)
+    codes = list(names.index)
+    default = "E06000062" if "E06000062" in codes else codes[0]
+    group_code = state.select(
+        grouping.title, "group", codes, default, format_func=lambda c: names.get(c, c)
+    )
+    neighbours = loaders.touching(place.id, grouping_id, group_code)
+    scope_key = (grouping_id, grouping.code_column, tuple([group_code, *neighbours]))
+    st.caption(
+        f"{names.get(group_code)} and the {len(neighbours)} "
+        f"{grouping.plural} that share a border with it."
+    )
+
+selected = state.get("area")
+indicator = place.indicator(indicator_id)
+
+# Compute
+area_map = loaders.area_map(
+    place.id, indicator_id, scheme, scope_key, grouping_id, service_types, selected
+)
+
+# Render
+st.subheader(indicator.title)
+if area_map.classification.note:
+    st.info(area_map.classification.note)
+map_col, legend_col = st.columns([4, 1])
+with map_col:
+    event = st.pydeck_chart(
+        area_map.deck,
+        on_select="rerun",
+        selection_mode="single-object",
+        key="area_map",
+        height=560,
+        alt=f"Map of {indicator.title.lower()}; the same figures are in the table below.",
+    )
+with legend_col:
+    render.legend(area_map.classification, indicator)
+    render.service_key(place, service_types)
+
+clicked = render.picked_area(event)
+if clicked and clicked != selected:
+    state.put("area", clicked)
+    st.rerun()
+if selected and (place.areas["code"] == selected).any():
+    render.area_card(place, selected)
+
+with st.expander("The same data as a table", expanded=False):
+    st.dataframe(
+        area_map.table,
+        hide_index=True,
+        column_config={
+            indicator.title: st.column_config.NumberColumn(format=f"%.{indicator.decimals}f"),
+        },
+    )
+st.caption(
+    f"{indicator.title}: {indicator.description} Source: {indicator.source}, {indicator.period}. "
+    f"Average over the areas shown: {fmt_value(area_map.table[indicator.title].mean(), indicator)}."
+)
