@@ -25,6 +25,8 @@ PAGES = [
         "views/your_area.py", title="Your area", icon=":material/location_on:", url_path="your-area"
     ),
     st.Page("views/map.py", title="Map", icon=":material/map:", url_path="map"),
+    st.Page("views/compare.py", title="Compare", icon=":material/bar_chart:", url_path="compare"),
+    st.Page("views/data.py", title="Data and methods", icon=":material/info:", url_path="data"),
 ]
 page = st.navigation(PAGES)
 

@@ -8,7 +8,13 @@ words, and bars carry their values as text.
 from __future__ import annotations
 
 import afcharts.pio_template  # noqa: F401  (registers the "afcharts" plotly template)
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 from afcharts.af_colours import get_af_colours
+
+from insight.explain import fmt_value
+from insight.place import Indicator
 
 CATEGORICAL: list[str] = get_af_colours("categorical")
 SEQUENTIAL: list[str] = get_af_colours("sequential", number_of_colours=5)[::-1]
@@ -42,3 +48,209 @@ def sequential(n: int) -> list[str]:
         return [SEQUENTIAL[2]]
     picks = {2: [1, 3], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4]}[n]
     return [SEQUENTIAL[i] for i in picks]
+
+
+def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": title, "x": 0, "xanchor": "left"},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        font={"size": 14},
+    )
+    return fig
+
+
+def ci_bars(
+    table: pd.DataFrame, indicator: Indicator, benchmark: float, benchmark_name: str
+) -> go.Figure:
+    """Horizontal bars of group values with 95% intervals, the benchmark as a line.
+
+    Bars are coloured by rating *and* the rating is written at the end of each bar.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``name``, ``value``, ``lower``, ``upper``, ``rating`` (from
+        :func:`insight.compare.benchmark_groups`).
+    indicator : Indicator
+        For titles and units.
+    benchmark : float
+        The whole place's value.
+    benchmark_name : str
+        Its name for the legend.
+    """
+    data = table.dropna(subset=["value"]).iloc[::-1]
+    colours = [RATING_COLOURS.get(r, FOCUS[1]) for r in data["rating"]]
+    text = [
+        f"{fmt_value(v, indicator)} · {r}"
+        for v, r in zip(data["value"], data["rating"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=data["value"],
+            y=data["name"],
+            orientation="h",
+            marker={"color": colours, "line": {"color": "#3D3D3D", "width": 0.5}},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": data["upper"] - data["value"],
+                "arrayminus": data["value"] - data["lower"],
+                "color": "#3D3D3D",
+                "thickness": 1.5,
+            },
+            text=text,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1f}<extra></extra>",
+            name=indicator.title,
+        )
+    )
+    fig.add_vline(x=benchmark, line={"color": "#000000", "dash": "dash", "width": 2})
+    fig.add_annotation(
+        x=benchmark,
+        y=1.02,
+        yref="paper",
+        text=f"{benchmark_name}: {fmt_value(benchmark, indicator)}",
+        showarrow=False,
+        xanchor="left",
+        font={"size": 13},
+    )
+    fig.update_xaxes(title=indicator.unit, rangemode="tozero")
+    fig.update_yaxes(title=None, automargin=True)
+    return _base_layout(
+        fig, f"{indicator.title} (bars: 95% confidence intervals)", 120 + 34 * len(data)
+    )
+
+
+def funnel_plot(funnel, indicator: Indicator, highlight: list[str] | None = None) -> go.Figure:
+    """Funnel plot: groups against size with 95% and 99.8% control limits.
+
+    Groups are marked by significance with both colour and marker shape.
+    """
+    fig = go.Figure()
+    limits = funnel.limits
+    styles = {"95": ("dash", "95% limits"), "99_8": ("dot", "99.8% limits")}
+    for level, (dash, name) in styles.items():
+        for side in ("lower", "upper"):
+            fig.add_trace(
+                go.Scatter(
+                    x=limits["size"],
+                    y=limits[f"{side}_{level}"],
+                    mode="lines",
+                    name=name,
+                    line={"color": "#3D3D3D", "dash": dash, "width": 1.5},
+                    showlegend=side == "lower",
+                    hoverinfo="skip",
+                )
+            )
+    fig.add_hline(y=funnel.baseline, line={"color": "#000000", "width": 1.5})
+    shapes = {
+        "High (0.001)": "triangle-up",
+        "High (0.025)": "triangle-up-open",
+        "Not significant": "circle-open",
+        "Low (0.025)": "triangle-down-open",
+        "Low (0.001)": "triangle-down",
+        "Not compared": "x",
+    }
+    colours = {
+        "High (0.001)": CATEGORICAL[3],
+        "High (0.025)": CATEGORICAL[3],
+        "Not significant": "#3D3D3D",
+        "Low (0.025)": CATEGORICAL[0],
+        "Low (0.001)": CATEGORICAL[0],
+        "Not compared": "#BFBFBF",
+    }
+    highlight = set(highlight or [])
+    for label, points in funnel.points.groupby("significance", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=points["size"],
+                y=points["value"],
+                mode="markers+text",
+                name=label,
+                marker={
+                    "symbol": shapes.get(label, "circle"),
+                    "size": 11,
+                    "color": colours.get(label, "#3D3D3D"),
+                    "line": {"width": 1.5},
+                },
+                text=[
+                    n if c in highlight else ""
+                    for n, c in zip(points["name"], points["code"], strict=True)
+                ],
+                textposition="top center",
+                customdata=points["name"],
+                hovertemplate="%{customdata}: %{y:.1f}<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_xaxes(title=funnel.size_title)
+    fig.update_yaxes(title=indicator.unit)
+    return _base_layout(fig, f"Funnel plot: {indicator.title}", 480)
+
+
+def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go.Figure:
+    """Fingertips-style spine chart: the group on each indicator against all groups.
+
+    The bar spans worst to best of all groups (darker between the quartiles), the centre
+    line is the benchmark, and the marker (shape and colour by rating) is the group.
+    """
+    data = spine.iloc[::-1]
+    fig = go.Figure()
+    y = data["title"]
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=data["pos_best"] - data["pos_worst"],
+            base=data["pos_worst"],
+            orientation="h",
+            marker={"color": "#D6D6D6"},
+            name="Range of all groups",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=data["pos_q75"] - data["pos_q25"],
+            base=data["pos_q25"],
+            orientation="h",
+            marker={"color": SEQUENTIAL[1]},
+            name="Middle half of groups",
+            hoverinfo="skip",
+        )
+    )
+    symbols = {
+        "Better": "circle",
+        "Worse": "diamond",
+        "Similar": "square",
+        "Higher": "triangle-up",
+        "Lower": "triangle-down",
+        "Not compared": "x",
+    }
+    fig.add_trace(
+        go.Scatter(
+            y=y,
+            x=data["pos_value"],
+            mode="markers",
+            name=group_name,
+            marker={
+                "size": 16,
+                "symbol": [symbols.get(r, "circle") for r in data["rating"]],
+                "color": [RATING_COLOURS.get(r, "#3D3D3D") for r in data["rating"]],
+                "line": {"color": "#000", "width": 1.5},
+            },
+            customdata=np.stack(
+                [data["rating"], data["value"].round(1), data["benchmark"].round(1)], axis=1
+            ),
+            hovertemplate="%{y}<br>%{customdata[1]} (benchmark %{customdata[2]}): %{customdata[0]}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=0.5, line={"color": "#000000", "width": 2})
+    fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.15})
+    fig.update_xaxes(
+        range=[-0.02, 1.02], tickvals=[0, 0.5, 1], ticktext=["Worst", benchmark_name, "Best"]
+    )
+    fig.update_yaxes(automargin=True)
+    return _base_layout(fig, f"{group_name} on every indicator", 140 + 60 * len(data))

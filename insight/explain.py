@@ -131,6 +131,22 @@ def indicator_sentence(indicator: Indicator, value: float | None, where: str) ->
     return f"{indicator.title} in {where}: {fmt_value(value, indicator)}."
 
 
+#: Differences smaller than this share of the value compared with are "about the same":
+#: a resident should not read "worse" into a few seconds on a half-hour drive.
+NEGLIGIBLE_SHARE = 0.05
+
+
+def is_negligible(difference: float, reference: float, decimals: int = 1) -> bool:
+    """Whether a difference is too small to call better or worse.
+
+    Examples
+    --------
+    >>> is_negligible(0.2, 10.0), is_negligible(2.0, 10.0), is_negligible(0.04, 0.0)
+    (True, False, True)
+    """
+    return abs(difference) < max(0.5 * 10.0**-decimals, NEGLIGIBLE_SHARE * abs(reference))
+
+
 def comparison_sentence(
     indicator: Indicator, value: float | None, other: float | None, other_name: str
 ) -> str:
@@ -146,8 +162,7 @@ def comparison_sentence(
     if value is None or other is None or math.isnan(value) or math.isnan(other):
         return f"Not enough data to compare with {other_name}."
     difference = value - other
-    rounded = round(abs(difference), indicator.decimals)
-    if rounded == 0:
+    if is_negligible(difference, other, indicator.decimals):
         return f"About the same as {other_name} ({fmt_value(other, indicator)})."
     direction = "more" if difference > 0 else "less"
     judgement = ""
@@ -386,3 +401,51 @@ def border_sentence(
         body += f" ({interval})" if interval else ""
         body += " than just across it"
     return f"{where}, {body}{_affected_clause(weight, weight_label)}."
+
+
+def benchmark_sentence(
+    indicator: Indicator,
+    name: str,
+    value: float,
+    lower: float,
+    upper: float,
+    rating: str,
+    benchmark_name: str,
+    benchmark: float,
+) -> str:
+    """A group's value, interval and rating against the benchmark in one sentence.
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> ind = Indicator("t", "Minutes to the nearest unit", "minutes", "time", "low_is_good")
+    >>> benchmark_sentence(ind, "Harborough", 37.5, 35.3, 39.7, "Worse", "England and Wales", 34.9)
+    'Harborough: 37.5 minutes (95% CI 35.3 to 39.7), worse than England and Wales (34.9 minutes).'
+    """
+    if value is None or math.isnan(value):
+        return f"{name}: no data."
+    interval = fmt_interval(lower, upper, indicator.decimals)
+    return (
+        f"{name}: {fmt_value(value, indicator)} ({interval}), {rating_phrase(rating)} "
+        f"{benchmark_name} ({fmt_value(benchmark, indicator)})."
+    )
+
+
+def across_sentence(indicator: Indicator, value: float, across: float, group_name: str, n_areas: int) -> str:
+    """What changes just across a boundary, e.g. "Just across the boundary in Harborough ...".
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> ind = Indicator("t", "Minutes to the nearest unit", "minutes", "time", "low_is_good")
+    >>> across_sentence(ind, 40.0, 28.0, "Harborough", 5)
+    'Just across the boundary in Harborough (the 5 nearest areas): 28.0 minutes, 12.0 minutes less than here.'
+    """
+    if value is None or across is None or math.isnan(value) or math.isnan(across):
+        return f"Just across the boundary in {group_name}: no data to compare."
+    difference = across - value
+    where = f"Just across the boundary in {group_name} (the {plural(n_areas, 'nearest area')})"
+    if is_negligible(difference, value, indicator.decimals):
+        return f"{where}: about the same ({fmt_value(across, indicator)})."
+    direction = "more" if difference > 0 else "less"
+    return f"{where}: {fmt_value(across, indicator)}, {fmt_value(abs(difference), indicator)} {direction} than here."

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from insight import demo, geocode, maps
+from insight import compare, demo, geocode, maps
+from insight import profile as area_profile
 from insight.errors import InsightError
 from insight.place import DEMO_ID, Place, list_places, load_place
 from ui import state
@@ -96,3 +97,50 @@ def touching(place_id: str, grouping_id: str, code: str) -> list[str]:
 def locate(place_id: str, postcode: str) -> geocode.PostcodeLocation:
     """Find a postcode's area (errors propagate for the page to show)."""
     return geocode.locate(_place(place_id), postcode)
+
+
+def default_group(place: Place, grouping_id: str) -> str:
+    """The group to start from: the one in the URL, else the one holding the searched postcode.
+
+    Falls back to West Northamptonshire on the demo (our running example), else the first group.
+    """
+    grouping = place.grouping(grouping_id)
+    codes = place.group_names(grouping_id).index
+    postcode = state.get("postcode")
+    if postcode:
+        try:
+            found = locate(place.id, postcode)
+            return str(place.areas.iloc[found.area_index][grouping.code_column])
+        except InsightError:
+            pass  # a bad postcode is reported on the Your area page, not here
+    return "E06000062" if "E06000062" in codes else str(codes[0])
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def benchmark(place_id: str, indicator_id: str, grouping_id: str) -> compare.Benchmarking:
+    """All groups benchmarked (see :func:`insight.compare.benchmark_groups`)."""
+    return compare.benchmark_groups(_place(place_id), indicator_id, grouping_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def funnel(place_id: str, indicator_id: str, grouping_id: str) -> compare.Funnel:
+    """Funnel plot data (see :func:`insight.compare.funnel`)."""
+    return compare.funnel(_place(place_id), indicator_id, grouping_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def spine(place_id: str, grouping_id: str, code: str):
+    """Spine chart data (see :func:`insight.compare.spine`)."""
+    return compare.spine(_place(place_id), grouping_id, code)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def profile(place_id: str, row: int, grouping_id: str):
+    """One area's profile (see :func:`insight.profile.area_profile`)."""
+    return area_profile.area_profile(_place(place_id), row, grouping_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def nearest_services(place_id: str, row: int):
+    """Nearest services of each type (see :func:`insight.profile.nearest_services`)."""
+    return area_profile.nearest_services(_place(place_id), row)

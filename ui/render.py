@@ -7,7 +7,7 @@ import html
 import streamlit as st
 
 from insight import charts, maps
-from insight.explain import fmt_value
+from insight.explain import benchmark_sentence, escape_markdown, fmt_value
 from insight.place import Indicator, Place
 
 
@@ -66,3 +66,140 @@ def area_card(place: Place, code: str) -> None:
             st.markdown(
                 f"- {html.escape(indicator.title)}: **{fmt_value(area[indicator.id], indicator)}**"
             )
+
+
+def benchmark_summary(shown, indicator: Indicator, result, main_name: str) -> str:
+    """Markdown sentences: each shown group against the benchmark (names escaped)."""
+    lines = [
+        "- "
+        + escape_markdown(
+            benchmark_sentence(
+                indicator,
+                row["name"],
+                row["value"],
+                row["lower"],
+                row["upper"],
+                row["rating"],
+                result.benchmark_name,
+                result.benchmark,
+            )
+        )
+        for _, row in shown.iterrows()
+    ]
+    return "\n".join(lines)
+
+
+def benchmark_table(shown, indicator: Indicator):
+    """The benchmarking table as shown and downloaded, with units in the column names."""
+    unit = f" ({indicator.unit})"
+    table = shown.rename(
+        columns={
+            "code": "Code",
+            "name": "Name",
+            "areas": "Areas",
+            "value": indicator.title + unit,
+            "lower": "Lower 95% CI",
+            "upper": "Upper 95% CI",
+            "rating": "Compared with benchmark",
+            "method": "Interval method",
+            "count": "Count",
+            "denominator": "Denominator",
+        }
+    )
+    return table.round(indicator.decimals + 1)
+
+
+def spine_table(spine):
+    """The spine chart's numbers as a table (its text alternative)."""
+    return (
+        spine[["title", "value", "benchmark", "rating", "worst", "best"]]
+        .rename(
+            columns={
+                "title": "Indicator",
+                "value": "Value",
+                "benchmark": "Benchmark",
+                "rating": "Compared with benchmark",
+                "worst": "Worst group",
+                "best": "Best group",
+            }
+        )
+        .round(2)
+    )
+
+
+def downloads(table, stem: str, place: Place) -> None:
+    """Download buttons (CSV, Excel) for exactly the table shown."""
+    from insight import export
+
+    left, right = st.columns(2)
+    left.download_button(
+        "Download CSV",
+        export.to_csv(table),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"csv_{stem}",
+    )
+    right.download_button(
+        "Download Excel",
+        export.to_xlsx(table, place=place),
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{stem}",
+    )
+
+
+def split_profile(place: Place, profile):
+    """Split a profile into headline indicators and boundary-penalty ones."""
+    is_penalty = profile["indicator"].str.contains("_penalty_")
+    return profile[~is_penalty], profile[is_penalty]
+
+
+def profile_card(indicator: Indicator, row) -> None:
+    """One indicator of an area: the value large, then the comparisons as sentences."""
+    with st.container(border=True):
+        st.metric(indicator.title, fmt_value(row["value"], indicator))
+        st.markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in row["sentences"]))
+
+
+def methods_for_resident(place: Place, grouping) -> str:
+    """A short, jargon-free account of how the Your area figures were worked out."""
+    sources = "; ".join(sorted({layer.source for layer in place.provenance}))
+    return (
+        f"Your postcode is placed in a small area (a {escape_markdown(place.area_level)}) using the ONS "
+        "postcode directory. Travel times are road journeys from the middle of the area. "
+        "*Neighbouring areas* are those that share a border with yours; *the average area* is a "
+        "plain average over areas. *Just across the boundary* means the nearest areas in the next "
+        f"{escape_markdown(grouping.title.lower())}. Differences under 5% are called *about the same*.\n\n"
+        "The table shows the ranges behind the comparisons: the 95% confidence interval of the "
+        f"{escape_markdown(grouping.title.lower())}'s average, and whether it is better, similar or worse "
+        f"than {escape_markdown(place.benchmark_name)} as a whole.\n\nSources: {escape_markdown(sources)}."
+    )
+
+
+def profile_table(place: Place, profile, grouping):
+    """The numbers behind an area profile, with the group's interval and rating."""
+    table = profile[
+        [
+            "title",
+            "value",
+            "neighbours",
+            "group",
+            "group_lower",
+            "group_upper",
+            "group_rating",
+            "overall",
+            "across",
+        ]
+    ].copy()
+    table.columns = [
+        "Indicator",
+        "This area",
+        "Neighbouring areas",
+        f"{grouping.title} average",
+        "Lower 95% CI",
+        "Upper 95% CI",
+        f"{grouping.title} compared with {place.benchmark_name}",
+        f"{place.benchmark_name} average",
+        "Just across the boundary",
+    ]
+    return table.round(1)

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from insight import explain
 from insight.errors import PostcodeError
+from insight.explain import escape_markdown
 from ui import loaders, render, state
 
 place = loaders.place()
 st.title("Your area")
 
+# Settings
 if "postcode_box" not in st.session_state:
     st.session_state["postcode_box"] = state.get("postcode") or ""
 with st.form("postcode"):
@@ -21,55 +22,79 @@ if not postcode:
     st.info("Type a postcode to see what it is like where you live.")
     st.stop()
 
+# Compute
 try:
     found = loaders.locate(place.id, postcode)
 except PostcodeError as error:
     st.error(str(error))
     st.stop()
-
+grouping = place.grouping(place.default_grouping)
 area = place.areas.iloc[found.area_index]
-lad = place.groupings.get(place.default_grouping)
-where = explain.escape_markdown(str(area["name"]))
-st.subheader(f"{found.postcode} is in {where}")
-if lad is not None:
-    st.markdown(f"{lad.title}: **{explain.escape_markdown(str(area[lad.name_column]))}**")
+profile = loaders.profile(place.id, found.area_index, grouping.id)
+state.put("area", found.area_code)
+
+# Render
+area_name = escape_markdown(str(area["name"]))
+group_name = escape_markdown(str(area[grouping.name_column]))
+st.subheader(f"{found.postcode} is in {area_name}, {group_name}")
 if found.nearest_only:
     st.caption(
         "This postcode is just outside our simplified area boundaries, so we used the nearest area."
     )
 
-for indicator in place.indicators.values():
-    value = area[indicator.id]
+headline, boundary = render.split_profile(place, profile)
+for column, (_, row) in zip(st.columns(len(headline)), headline.iterrows(), strict=True):
+    with column:
+        render.profile_card(place.indicators[row["indicator"]], row)
+if not boundary.empty:
+    st.subheader("Does a boundary cost you time?")
     st.markdown(
-        f"**{explain.escape_markdown(indicator.title)}: {explain.fmt_value(value, indicator)}**"
+        "These show how much longer the journey would be if you could only use services run inside "
+        "your own NHS area or stroke network, rather than the nearest one."
     )
-    group_mean = place.areas.loc[
-        place.areas[lad.code_column] == area[lad.code_column], indicator.id
-    ].mean()
-    overall = place.areas[indicator.id].mean()
-    st.markdown(
-        "- "
-        + explain.comparison_sentence(
-            indicator, value, group_mean, f"the average area in {area[lad.name_column]}"
-        )
-        + "\n- "
-        + explain.comparison_sentence(
-            indicator, value, overall, f"the average area in {place.benchmark_name}"
-        )
-    )
+    columns = st.columns(2)
+    for i, (_, row) in enumerate(boundary.iterrows()):
+        with columns[i % 2]:
+            render.profile_card(place.indicators[row["indicator"]], row)
+
+services = loaders.nearest_services(place.id, found.area_index)
+if not services.empty:
+    st.subheader("Your nearest services")
+    st.dataframe(services, hide_index=True)
 
 st.subheader("On the map")
-scope = (lad.id, lad.code_column, (area[lad.code_column],))
+scope = (
+    grouping.id,
+    grouping.code_column,
+    (
+        area[grouping.code_column],
+        *loaders.touching(place.id, grouping.id, area[grouping.code_column]),
+    ),
+)
+indicator_id = "mt_minutes" if "mt_minutes" in place.indicators else next(iter(place.indicators))
 area_map = loaders.area_map(
     place.id,
-    next(iter(place.indicators)),
+    indicator_id,
     "quantiles",
     scope,
-    lad.id,
+    grouping.id,
     tuple(place.service_types),
     found.area_code,
 )
-st.pydeck_chart(
-    area_map.deck, height=420, alt=f"Map of {area[lad.name_column]} with your area outlined."
+left, right = st.columns([4, 1])
+with left:
+    st.pydeck_chart(
+        area_map.deck,
+        height=460,
+        alt=f"Map of {area[grouping.name_column]} and its neighbours with your area outlined in black.",
+    )
+with right:
+    render.legend(area_map.classification, place.indicators[indicator_id])
+    render.service_key(place, tuple(place.service_types))
+st.caption(
+    f"Your area is outlined in black. Colours: {place.indicators[indicator_id].title.lower()}."
 )
-render.service_key(place, tuple(place.service_types))
+
+with st.expander("How we worked this out"):
+    st.markdown(render.methods_for_resident(place, grouping))
+    st.dataframe(render.profile_table(place, profile, grouping), hide_index=True)

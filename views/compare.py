@@ -1,0 +1,98 @@
+"""Compare: an authority (or any group) against its neighbours, with proper statistics."""
+
+import streamlit as st
+
+from insight import charts
+from insight.explain import escape_markdown
+from ui import loaders, render, state
+
+place = loaders.place()
+st.title("Compare")
+
+# Settings
+indicators = list(place.indicators)
+with st.sidebar:
+    st.header("Compare settings")
+    indicator_id = state.select(
+        "Indicator",
+        "indicator",
+        indicators,
+        indicators[0],
+        format_func=lambda i: place.indicators[i].title,
+        container=st.sidebar,
+    )
+    grouping_id = state.select(
+        "Compare",
+        "grouping",
+        list(place.groupings),
+        place.default_grouping,
+        format_func=lambda g: place.groupings[g].plural.capitalize(),
+        container=st.sidebar,
+    )
+indicator = place.indicator(indicator_id)
+grouping = place.grouping(grouping_id)
+names = place.group_names(grouping_id)
+codes = list(names.index)
+group_code = state.select(
+    f"Main {grouping.title.lower()}",
+    "group",
+    codes,
+    loaders.default_group(place, grouping_id),
+    format_func=lambda c: names.get(c, c),
+)
+neighbours = loaders.touching(place.id, grouping_id, group_code)
+chosen = st.multiselect(
+    f"Compared with (default: the {grouping.plural} that share a border)",
+    codes,
+    default=neighbours,
+    format_func=lambda c: names.get(c, c),
+    key=f"cmp_{grouping_id}_{group_code}",
+)
+shown_codes = [group_code, *[c for c in chosen if c != group_code]]
+
+# Compute
+result = loaders.benchmark(place.id, indicator_id, grouping_id)
+shown = result.table.set_index("code").reindex(shown_codes).dropna(subset=["name"]).reset_index()
+funnel = loaders.funnel(place.id, indicator_id, grouping_id)
+spine = loaders.spine(place.id, grouping_id, group_code)
+
+# Render
+st.markdown(render.benchmark_summary(shown, indicator, result, names.get(group_code, group_code)))
+tab_bars, tab_funnel, tab_spine, tab_table = st.tabs(
+    ["Bars with intervals", "Funnel plot", f"All indicators for {names.get(group_code)}", "Table"]
+)
+with tab_bars:
+    figure = charts.ci_bars(shown, indicator, result.benchmark, result.benchmark_name)
+    st.plotly_chart(figure, width="stretch", key="bars")
+    st.caption(f"How this is worked out: {result.method}")
+with tab_funnel:
+    if funnel.points.empty:
+        st.info("Not enough data for a funnel plot of this indicator.")
+    else:
+        st.plotly_chart(
+            charts.funnel_plot(funnel, indicator, highlight=shown_codes),
+            width="stretch",
+            key="funnel",
+        )
+        st.caption(
+            f"Every {grouping.title.lower()} in {escape_markdown(place.benchmark_name)}: points outside the "
+            "dotted lines (99.8% limits) differ from the average by more than chance would explain. "
+            "Shape and colour show the same thing: triangles up are high, down are low."
+        )
+with tab_spine:
+    if spine.empty:
+        st.info("No indicator has a value for this group.")
+    else:
+        st.plotly_chart(
+            charts.spine_chart(spine, names.get(group_code), place.benchmark_name),
+            width="stretch",
+            key="spine",
+        )
+        st.dataframe(render.spine_table(spine), hide_index=True)
+with tab_table:
+    st.dataframe(render.benchmark_table(shown, indicator), hide_index=True)
+render.downloads(
+    render.benchmark_table(shown, indicator),
+    f"compare-{indicator_id}-{grouping_id}-{group_code}",
+    place,
+)

@@ -1,0 +1,95 @@
+"""Data & methods: sources, licences, vintages, how each indicator is worked out, data quality."""
+
+import pandas as pd
+import streamlit as st
+
+from insight.explain import escape_markdown
+from ui import loaders
+
+place = loaders.place()
+st.title("Data and methods")
+st.markdown(
+    f"**{escape_markdown(place.title)}**: {len(place.areas):,} areas "
+    f"({escape_markdown(place.area_level)}), {len(place.indicators)} indicators, "
+    f"{len(place.groupings)} kinds of boundary"
+    + (f", {len(place.services):,} service points." if place.services is not None else ".")
+)
+
+st.header("Sources and licences")
+sources = pd.DataFrame(
+    [
+        {
+            "Layer": layer.name,
+            "Source": layer.source,
+            "Licence": layer.licence,
+            "Vintage": layer.vintage,
+        }
+        for layer in place.provenance
+    ]
+)
+st.dataframe(sources, hide_index=True)
+attributions = sorted({layer.attribution for layer in place.provenance if layer.attribution})
+for attribution in attributions:
+    st.caption(attribution)
+
+st.header("Indicators")
+for indicator in place.indicators.values():
+    with st.expander(indicator.title):
+        st.markdown(
+            f"{escape_markdown(indicator.description)}\n\n"
+            f"- Unit: {escape_markdown(indicator.unit)}; period: {escape_markdown(indicator.period)}\n"
+            f"- Source: {escape_markdown(indicator.source)}\n"
+            f"- Which way is better: "
+            + {
+                "low_is_good": "lower",
+                "high_is_good": "higher",
+                "neutral": "neither (no judgement)",
+            }[indicator.polarity]
+            + f"\n- Areas with a value: {place.areas[indicator.id].notna().sum():,} of {len(place.areas):,}"
+        )
+
+st.header("Boundaries")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Boundary": g.title,
+                "Groups": place.areas[g.code_column].nunique(),
+                "Where it comes from": g.description,
+            }
+            for g in place.groupings.values()
+        ]
+    ),
+    hide_index=True,
+)
+
+st.header("Data quality")
+if place.quality:
+    quality = pd.DataFrame(
+        [
+            {"Check": key.replace("_", " ").capitalize(), "Result": value}
+            for key, value in place.quality.items()
+            if not isinstance(value, (list, dict))
+        ]
+    )
+    quality["Result"] = quality["Result"].astype(str)
+    st.dataframe(quality, hide_index=True)
+else:
+    st.caption("No data-quality report was stored with this place.")
+
+st.header("Statistical methods")
+st.markdown(
+    """
+- **Confidence intervals** follow the methods OHID uses for Fingertips (PHEindicatormethods):
+  Wilson score intervals for proportions; Byar's method for counts and rates, with exact
+  Poisson intervals when the count is under 10; Dobson's method for directly standardised rates.
+- **Compared with the benchmark**: *better* or *worse* only when the 95% interval does not include
+  the benchmark; otherwise *similar*. For indicators with no better direction: *higher* or *lower*.
+- **Funnel plots** show 95% and 99.8% control limits around the overall value; when the spread
+  between groups is larger than chance allows (over-dispersion), Spiegelhalter's adjustment is applied.
+- **Postcode lotteries** compare the areas touching a boundary on each side, against the differences
+  between neighbouring areas on the same side (so smooth changes across the country are not mistaken
+  for a boundary effect), controlling false discoveries across all boundaries tested (Benjamini–Hochberg).
+- **Small numbers**: counts under 5 are suppressed in downloads.
+"""
+)
