@@ -335,3 +335,56 @@ def spine(place: Place, grouping_id: str, code: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def area_ratings(place: Place, indicator_id: str, confidence: float = 0.95) -> pd.Series | None:
+    """Each area rated against the whole place, where area values have intervals.
+
+    Intervals come from the indicator's published ``lower`` / ``upper`` columns, else from
+    its numerator and denominator (Wilson or Byar), else, for counts, from Byar's interval
+    of the count against the mean count per area. Indicators without sampling error
+    (travel times) cannot be rated: returns None.
+
+    Returns
+    -------
+    pandas.Series or None
+        Rating per area (index as ``place.areas``), or None when no interval exists.
+    """
+    indicator = place.indicator(indicator_id)
+    areas = place.areas
+    method = _method_of(indicator)
+    if indicator.lower and indicator.upper:
+        lower, upper = areas[indicator.lower], areas[indicator.upper]
+        benchmark = benchmark_groups(place, indicator_id, place.default_grouping).benchmark
+    elif method in ("proportion", "rate"):
+        valid = areas[indicator.denominator] > 0
+        ci_function = stats.proportion_ci if method == "proportion" else stats.rate_ci
+        ci = ci_function(
+            areas.loc[valid, indicator.numerator].to_numpy(dtype=float),
+            areas.loc[valid, indicator.denominator].to_numpy(dtype=float),
+            confidence=confidence,
+            multiplier=indicator.multiplier,
+        )
+        lower = pd.Series(np.nan, index=areas.index)
+        upper = pd.Series(np.nan, index=areas.index)
+        lower[valid], upper[valid] = ci["lower"].to_numpy(), ci["upper"].to_numpy()
+        benchmark = benchmark_groups(place, indicator_id, place.default_grouping).benchmark
+    elif method == "count":
+        counts = areas[indicator_id].round()
+        valid = counts.notna().to_numpy()
+        lower = pd.Series(np.nan, index=areas.index)
+        upper = pd.Series(np.nan, index=areas.index)
+        byars_lower, byars_upper = stats.byars_ci(counts[valid].to_numpy(dtype=float), confidence)
+        exact_lower, exact_upper = stats.exact_poisson_ci(
+            counts[valid].to_numpy(dtype=float), confidence
+        )
+        small = counts[valid].to_numpy() < stats.EXACT_BELOW
+        lower[valid] = np.where(small, exact_lower, byars_lower)
+        upper[valid] = np.where(small, exact_upper, byars_upper)
+        benchmark = float(areas[indicator_id].mean())
+    else:
+        return None
+    ratings = stats.compare_to_benchmark(
+        lower.to_numpy(dtype=float), upper.to_numpy(dtype=float), benchmark, indicator.polarity
+    )
+    return pd.Series(ratings, index=areas.index, name="rating")

@@ -75,9 +75,11 @@ def area_map(
         grouping_id, _, codes = scope
         column = current.grouping(grouping_id).code_column
         rows = current.areas.index[current.areas[column].isin(codes)].to_numpy()
+    ratings = compare.area_ratings(current, indicator_id) if scheme == "benchmark" else None
     result = maps.area_map(
         current,
         indicator_id,
+        ratings=ratings,
         scheme=scheme,
         area_rows=rows,
         outline_grouping=outline,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from insight import maps
-from insight.explain import fmt_value
+from insight.explain import escape_markdown, fmt_value
 from ui import loaders, render, state
 
 place = loaders.place()
@@ -25,11 +25,12 @@ with st.sidebar:
     scope = state.select(
         "Show",
         "scope",
-        ["national", "local"],
+        ["national", "local", "group"],
         "national",
         format_func={
             "national": f"All of {place.benchmark_name}",
             "local": "One area and its neighbours",
+            "group": "One area only",
         }.get,
         container=st.sidebar,
     )
@@ -57,19 +58,20 @@ with st.sidebar:
 
 grouping = place.grouping(grouping_id)
 scope_key = None
-if scope == "local":
+if scope in ("local", "group"):
     names = place.group_names(grouping_id)
     codes = list(names.index)
-    default = "E06000062" if "E06000062" in codes else codes[0]
+    default = loaders.default_group(place, grouping_id)
     group_code = state.select(
         grouping.title, "group", codes, default, format_func=lambda c: names.get(c, c)
     )
-    neighbours = loaders.touching(place.id, grouping_id, group_code)
+    neighbours = loaders.touching(place.id, grouping_id, group_code) if scope == "local" else []
     scope_key = (grouping_id, grouping.code_column, tuple([group_code, *neighbours]))
-    st.caption(
-        f"{names.get(group_code)} and the {len(neighbours)} "
-        f"{grouping.plural} that share a border with it."
-    )
+    if neighbours:
+        st.caption(
+            f"{escape_markdown(names.get(group_code))} and the {len(neighbours)} "
+            f"{grouping.plural} that share a border with it."
+        )
 
 selected = state.get("area")
 indicator = place.indicator(indicator_id)

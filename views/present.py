@@ -1,0 +1,275 @@
+"""Present: meeting mode. One finding per slide in large type, ready for a committee.
+
+The slides are the ranked postcode-lottery findings of one indicator and grouping, or the
+items added to "your presentation" from other pages. Previous / next with the buttons or
+the arrow keys; the slide number is in the URL (``?slide=3``); the whole deck downloads
+as PowerPoint, PDF or PNG images.
+"""
+
+import datetime as dt
+import html
+
+import pandas as pd
+import streamlit as st
+
+from insight import export
+from insight.errors import InsightError
+from insight.place import Place
+from ui import loaders, presentation, state
+
+FINDINGS, OWN = "findings", "own"
+LIMITS = ["3", "5", "10"]
+
+
+@st.cache_data(show_spinner="Looking for postcode lotteries…", max_entries=32)
+def ranked_flags(_place: Place, place_id: str, indicator_id: str, grouping_id: str) -> pd.DataFrame:
+    """The ranked flags of one indicator and grouping (see :func:`insight.lottery.flags`)."""
+    from insight import lottery
+
+    return lottery.flags(_place, indicator_id, grouping_id)
+
+
+def _with_png(slide: export.Slide) -> export.Slide:
+    """The slide with its picture rendered once (PNG at twice screen resolution)."""
+    slide.figure = slide.png(dpi=2 * export.PNG_DPI)
+    return slide
+
+
+@st.cache_data(show_spinner="Drawing the slide…", max_entries=64)
+def finding_slide(
+    _place: Place, place_id: str, indicator_id: str, grouping_id: str, position: int, day: str
+) -> export.Slide:
+    """Slide ``position`` (0-based) of the ranked findings."""
+    flags = ranked_flags(_place, place_id, indicator_id, grouping_id)
+    row = flags.sort_values("rank").iloc[position] if "rank" in flags else flags.iloc[position]
+    return _with_png(export.finding_slide(_place, row, indicator_id, grouping_id, date=day))
+
+
+@st.cache_data(show_spinner="Drawing the slide…", max_entries=64)
+def item_slide(_place: Place, place_id: str, item: dict, day: str) -> export.Slide:
+    """The slide of one item of the user's presentation."""
+    return _with_png(
+        export.item_slide(_place, item, lambda i, g: ranked_flags(_place, place_id, i, g), date=day)
+    )
+
+
+place = loaders.place()
+today = f"{dt.date.today().day} {dt.date.today():%B %Y}"
+own_items = presentation.presentation_items()
+
+# Settings
+indicators = list(place.indicators)
+with st.sidebar:
+    st.header("Presentation")
+    source = state.select(
+        "Show",
+        "deck",
+        [FINDINGS, OWN],
+        FINDINGS,
+        format_func={
+            FINDINGS: "Top postcode-lottery findings",
+            OWN: f"Your presentation ({len(own_items)})",
+        }.get,
+        container=st.sidebar,
+    )
+    if source == FINDINGS:
+        indicator_id = state.select(
+            "Indicator",
+            "indicator",
+            indicators,
+            "mt_minutes" if "mt_minutes" in indicators else indicators[0],
+            format_func=lambda i: place.indicators[i].title,
+            container=st.sidebar,
+        )
+        grouping_id = state.select(
+            "Boundaries",
+            "grouping",
+            list(place.groupings),
+            place.default_grouping,
+            format_func=lambda g: place.groupings[g].title,
+            container=st.sidebar,
+        )
+        limit = int(
+            state.select(
+                "Findings",
+                "limit",
+                LIMITS,
+                "5",
+                format_func=lambda n: f"Top {n}",
+                container=st.sidebar,
+            )
+        )
+    st.caption("Keys: → next slide, ← previous slide.")
+
+# Compute: how many slides, and the one shown
+try:
+    if source == FINDINGS:
+        flags = ranked_flags(place, place.id, indicator_id, grouping_id)
+        total = min(limit, len(flags))
+        deck_key = (FINDINGS, indicator_id, grouping_id, total)
+    else:
+        total = len(own_items)
+        deck_key = (OWN, tuple(tuple(sorted(i.items())) for i in own_items))
+except InsightError as error:
+    st.error(str(error))
+    st.stop()
+
+if total == 0:
+    st.title("Present")
+    if source == FINDINGS:
+        st.info(
+            f"No postcode lotteries were found for {place.indicator(indicator_id).title.lower()} "
+            f"by {place.grouping(grouping_id).plural}. Try another indicator or boundary in the "
+            "sidebar."
+        )
+    else:
+        st.info(
+            "Your presentation is empty. Use “Add to presentation” on a finding (or on an area "
+            "in other pages), or show the top findings instead."
+        )
+    st.stop()
+
+# A new deck starts at its first slide; otherwise the slide comes from the URL.
+if st.session_state.get("present_deck") != deck_key:
+    st.session_state["present_deck"] = deck_key
+    if st.session_state.get("present_seen"):
+        state.put("slide", "1")
+st.session_state["present_seen"] = True
+numbers = [str(n) for n in range(1, total + 1)]
+current = int(state.get("slide", numbers, "1"))
+state.put("slide", str(current))
+
+
+def build(position: int) -> export.Slide:
+    """Slide ``position`` (0-based) of the deck shown."""
+    if source == FINDINGS:
+        return finding_slide(place, place.id, indicator_id, grouping_id, position, today)
+    return item_slide(place, place.id, own_items[position], today)
+
+
+def go(number: int) -> None:
+    state.put("slide", str(number))
+
+
+try:
+    slide = build(current - 1)
+except InsightError as error:
+    st.error(str(error))
+    st.stop()
+
+# Render: the slide
+st.markdown(
+    """<style>
+.slide-title{color:#12436D;font-weight:700;font-size:clamp(1.1rem,1.7vw,1.7rem)!important;
+line-height:1.25;margin:0}
+.slide-sentence{font-size:clamp(1.5rem,2.6vw,2.6rem)!important;line-height:1.3!important;
+margin:.3rem 0 1rem 0;color:#0B0C0C}
+.slide-count{color:#505A5F;font-size:1rem;text-align:right;margin:0}
+</style>""",
+    unsafe_allow_html=True,
+)
+head, count = st.columns([6, 1])
+head.markdown(
+    f'<div class="slide-title" role="heading" aria-level="2">{html.escape(slide.title)}</div>',
+    unsafe_allow_html=True,
+)
+count.markdown(f'<div class="slide-count">Slide {current} of {total}</div>', unsafe_allow_html=True)
+st.markdown(
+    f'<div class="slide-sentence">{html.escape(slide.sentence)}</div>',
+    unsafe_allow_html=True,
+)
+st.image(slide.png(), alt=slide.alt, width="stretch")
+st.caption(f"{slide.source} {slide.attribution} Produced {slide.date}.")
+with st.expander("What the map and chart show (text description)"):
+    st.write(slide.alt)
+
+# Navigation
+previous, middle, following = st.columns([1, 2, 1])
+previous.button(
+    "Previous",
+    icon=":material/arrow_back:",
+    key="slide_previous",
+    on_click=go,
+    args=(current - 1,),
+    disabled=current <= 1,
+    shortcut="Left",
+    width="stretch",
+)
+following.button(
+    "Next",
+    icon=":material/arrow_forward:",
+    icon_position="right",
+    key="slide_next",
+    on_click=go,
+    args=(current + 1,),
+    disabled=current >= total,
+    shortcut="Right",
+    width="stretch",
+    type="primary",
+)
+with middle:
+    if source == FINDINGS:
+        row = (
+            flags.sort_values("rank").iloc[current - 1]
+            if "rank" in flags
+            else flags.iloc[current - 1]
+        )
+        item = {
+            "kind": "flag",
+            "indicator": indicator_id,
+            "grouping": grouping_id,
+            "flag_kind": str(row["kind"]),
+            "group_code": str(row["group_code"]),
+        }
+        if row.get("other_code") is not None and pd.notna(row.get("other_code")):
+            item["other_code"] = str(row["other_code"])
+        presentation.add_button(item, key=f"add_{current}")
+    elif st.button("Remove this slide", icon=":material/delete:", key=f"remove_{current}"):
+        presentation.remove_from_presentation(current - 1)
+        state.put("slide", str(max(1, current - 1)))
+        st.rerun()
+
+
+# Downloads: the whole deck, built when asked for
+def deck() -> list[export.Slide]:
+    return [build(position) for position in range(total)]
+
+
+stem = (
+    f"place-insight-{indicator_id}-{grouping_id}"
+    if source == FINDINGS
+    else "place-insight-presentation"
+)
+st.subheader("Download the presentation")
+pptx_col, pdf_col, png_col = st.columns(3)
+pptx_col.download_button(
+    "PowerPoint (.pptx)",
+    data=lambda: export.slides_to_pptx(deck()),
+    file_name=f"{stem}.pptx",
+    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    icon=":material/slideshow:",
+    key="download_pptx",
+    on_click="ignore",
+)
+pdf_col.download_button(
+    "PDF",
+    data=lambda: export.slides_to_pdf(deck()),
+    file_name=f"{stem}.pdf",
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    key="download_pdf",
+    on_click="ignore",
+)
+png_col.download_button(
+    "Images (.zip of PNG, 1920 × 1080)",
+    data=lambda: export.slides_to_png_zip(deck(), stem="slide"),
+    file_name=f"{stem}-png.zip",
+    mime="application/zip",
+    icon=":material/image:",
+    key="download_png",
+    on_click="ignore",
+)
+st.caption(
+    "Every slide carries its source, the licence attribution and the date. The PowerPoint "
+    "keeps the text editable; each picture has a text description for screen readers."
+)
