@@ -304,12 +304,20 @@ def _affected_clause(affected: float | None, label: str | None, where: str = "th
     return f"; {fmt_about(affected)} {label} come from {where}"
 
 
-def _interval_text(lower: float | None, upper: float | None, decimals: int) -> str:
-    """``"95% CI 17.0 to 29.0"``, or "" when either limit is missing."""
+def _interval_text(
+    lower: float | None, upper: float | None, decimals: int, effect: float | None = None
+) -> str:
+    """``"95% CI 17.0 to 29.0"``, or "" when either limit is missing.
+
+    With a negative ``effect`` (worded as an amount "lower" or "shorter") the interval
+    is turned round to match: -2 to -6 lower becomes "2.0 to 6.0".
+    """
     if lower is None or upper is None:
         return ""
     if not (math.isfinite(float(lower)) and math.isfinite(float(upper))):
         return ""
+    if effect is not None and math.isfinite(float(effect)) and effect < 0:
+        lower, upper = -float(upper), -float(lower)
     return fmt_interval(lower, upper, decimals)
 
 
@@ -390,7 +398,7 @@ def border_sentence(
         subject, other, n, effect, low, high, weight = (
             name_a, name_b, n_a, -difference, -upper, -lower, weight_a,
         )  # fmt: skip
-    interval = _interval_text(low, high, indicator.decimals)
+    interval = _interval_text(low, high, indicator.decimals, effect)
     amount = difference_phrase(indicator, effect)
     where = f"In the {plural(int(n), 'area')} of {subject} along the border with {other}"
     if amount == "about the same":
@@ -449,3 +457,239 @@ def across_sentence(indicator: Indicator, value: float, across: float, group_nam
         return f"{where}: about the same ({fmt_value(across, indicator)})."
     direction = "more" if difference > 0 else "less"
     return f"{where}: {fmt_value(across, indicator)}, {fmt_value(abs(difference), indicator)} {direction} than here."
+
+
+def penalty_sentence(
+    *,
+    group_name: str,
+    other_name: str,
+    areas: int,
+    mean: float,
+    lowest: float,
+    highest: float,
+    service: str,
+    grouping: str,
+    affected: float | None = None,
+    weight_label: str | None = None,
+    decimals: int = 0,
+) -> str:
+    """One sentence on a boundary penalty: the extra journey if limited to one's own group.
+
+    Parameters
+    ----------
+    group_name : str
+        The group the areas belong to.
+    other_name : str
+        The group where their nearest service is.
+    areas : int
+        Number of areas affected.
+    mean, lowest, highest : float
+        Average (weighted) extra minutes, and the range across the areas.
+    service : str
+        Singular name of the service, e.g. "thrombectomy centre".
+    grouping : str
+        Singular name of the grouping, e.g. "stroke network".
+    affected : float, optional
+        People or admissions in those areas.
+    weight_label : str, optional
+        What ``affected`` counts.
+    decimals : int
+        Decimal places of the minutes.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> penalty_sentence(group_name="East Midlands", other_name="Thames Valley", areas=14,
+    ...                  mean=23.2, lowest=11.0, highest=41.4, service="thrombectomy centre",
+    ...                  grouping="stroke network", affected=40.2,
+    ...                  weight_label="stroke admissions a year")  # doctest: +NORMALIZE_WHITESPACE
+    'In 14 areas of East Midlands the nearest thrombectomy centre is in Thames Valley; if
+    only centres in their own stroke network may be used, the journey is 23 minutes longer
+    on average (from 11 to 41 minutes across these areas); about 40 stroke admissions a
+    year come from those areas.'
+    """
+    kind = service.split()[-1] if service else "service"
+    kinds = kind if kind.endswith("s") else f"{kind}s"
+    range_text = ""
+    if math.isfinite(float(lowest)) and math.isfinite(float(highest)):
+        range_text = (
+            f" (from {fmt_number(lowest, decimals)} to {fmt_number(highest, decimals)} "
+            "minutes across these areas)"
+        )
+    return (
+        f"In {plural(int(areas), 'area')} of {group_name} the nearest {service} is in "
+        f"{other_name}; if only {kinds} in their own {grouping} may be used, the journey is "
+        f"{fmt_number(mean, decimals)} minutes longer on average{range_text}"
+        f"{_affected_clause(affected, weight_label)}."
+    )
+
+
+def funnel_sentence(
+    indicator: Indicator,
+    *,
+    group_name: str,
+    benchmark_name: str,
+    areas: int,
+    difference: float,
+    lower: float,
+    upper: float,
+    value: float | None = None,
+    benchmark: float | None = None,
+    affected: float | None = None,
+    weight_label: str | None = None,
+) -> str:
+    """One sentence on a group that stands out from the benchmark (a funnel plot outlier).
+
+    Parameters
+    ----------
+    indicator : Indicator
+        What is compared.
+    group_name, benchmark_name : str
+        The group and what it is compared with (e.g. "England and Wales").
+    areas : int
+        Areas in the group.
+    difference, lower, upper : float
+        Group minus benchmark, and the 95% interval of the difference.
+    value, benchmark : float, optional
+        The two values, shown in brackets when given.
+    affected : float, optional
+        People or admissions in the group.
+    weight_label : str, optional
+        What ``affected`` counts.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> mt = Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time",
+    ...                "low_is_good")
+    >>> funnel_sentence(mt, group_name="Wales", benchmark_name="England and Wales",
+    ...                 areas=1909, difference=21.04, lower=19.9, upper=22.2, value=62.1,
+    ...                 benchmark=41.06, affected=5400,
+    ...                 weight_label="stroke admissions a year")  # doctest: +NORMALIZE_WHITESPACE
+    'Across the 1,909 areas of Wales, the journey to the nearest thrombectomy centre is 21.0
+    minutes longer on average (95% CI 19.9 to 22.2) than across England and Wales (62.1
+    minutes against 41.1 minutes); about 5,400 stroke admissions a year come from Wales.'
+    """
+    interval = _interval_text(lower, upper, indicator.decimals, difference)
+    amount = difference_phrase(indicator, difference)
+    values = ""
+    if value is not None and benchmark is not None:
+        values = f" ({fmt_value(value, indicator)} against {fmt_value(benchmark, indicator)})"
+    body = (
+        f"{measure_phrase(indicator)} is about the same as across {benchmark_name}"
+        if amount == "about the same"
+        else f"{measure_phrase(indicator)} is {amount} on average"
+        + (f" ({interval})" if interval else "")
+        + f" than across {benchmark_name}"
+    )
+    return (
+        f"Across the {plural(int(areas), 'area')} of {group_name}, {body}{values}"
+        f"{_affected_clause(affected, weight_label, group_name)}."
+    )
+
+
+def count_funnel_sentence(
+    indicator: Indicator,
+    *,
+    group_name: str,
+    benchmark_name: str,
+    areas: int,
+    observed: float,
+    expected: float,
+    lower: float,
+    upper: float,
+) -> str:
+    """One sentence on a group with more (or fewer) of a count than its share of areas.
+
+    ``lower`` and ``upper`` bound the 95% interval of observed minus expected.
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> adm = Indicator("admissions", "Stroke admissions a year", "admissions a year", "count")
+    >>> count_funnel_sentence(adm, group_name="Kent", benchmark_name="England and Wales",
+    ...                       areas=900, observed=3210.0, expected=2800.0, lower=300.0,
+    ...                       upper=520.0)  # doctest: +NORMALIZE_WHITESPACE
+    'Kent has 3,210.0 admissions a year, 410.0 more than expected from its 900 areas at the
+    average for England and Wales (95% CI 300.0 to 520.0).'
+    """
+    difference = observed - expected
+    word = "more" if difference >= 0 else "fewer"
+    interval = _interval_text(lower, upper, indicator.decimals, difference)
+    return (
+        f"{group_name} has {fmt_value(observed, indicator)}, "
+        f"{fmt_number(abs(difference), indicator.decimals)} {word} than expected from its "
+        f"{plural(int(areas), 'area')} at the average for {benchmark_name}"
+        + (f" ({interval})" if interval else "")
+        + "."
+    )
+
+
+def spatial_sentence(
+    indicator: Indicator,
+    *,
+    group_name: str,
+    other_name: str,
+    areas: int,
+    example: str,
+    difference: float,
+    lower: float,
+    upper: float,
+    affected: float | None = None,
+    weight_label: str | None = None,
+) -> str:
+    """One sentence on a cluster of areas unlike the areas around them (local Moran).
+
+    Parameters
+    ----------
+    indicator : Indicator
+        What is compared.
+    group_name : str
+        Group the cluster lies in.
+    other_name : str
+        What it is compared with, e.g. "the areas around them".
+    areas : int
+        Areas in the cluster.
+    example : str
+        Name of one of them, e.g. "Harborough 005A".
+    difference, lower, upper : float
+        Cluster minus surroundings and its 95% interval.
+    affected : float, optional
+        People or admissions in the cluster.
+    weight_label : str, optional
+        What ``affected`` counts.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from insight.place import Indicator
+    >>> mt = Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time")
+    >>> spatial_sentence(mt, group_name="Harborough", other_name="the areas around them",
+    ...                  areas=3, example="Harborough 005A", difference=15.2, lower=9.1,
+    ...                  upper=21.3)  # doctest: +NORMALIZE_WHITESPACE
+    'In 3 areas of Harborough (including Harborough 005A), the journey to the nearest
+    thrombectomy centre is 15.2 minutes longer (95% CI 9.1 to 21.3) than in the areas around
+    them.'
+    """
+    interval = _interval_text(lower, upper, indicator.decimals, difference)
+    amount = difference_phrase(indicator, difference)
+    where = (
+        f"In {example}, an area of {group_name}"
+        if areas == 1
+        else f"In {plural(int(areas), 'area')} of {group_name} (including {example})"
+    )
+    body = f"{measure_phrase(indicator)} is {amount}"
+    body += f" ({interval})" if interval else ""
+    body += f" than in {other_name}"
+    clause = _affected_clause(affected, weight_label, "that area" if areas == 1 else "those areas")
+    return f"{where}, {body}{clause}."

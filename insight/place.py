@@ -288,6 +288,8 @@ def list_places() -> dict[str, str]:
     root = data_dir() / "places"
     if root.is_dir():
         for folder in sorted(root.iterdir()):
+            if folder.name.startswith("."):
+                continue  # a build in progress or an old copy being replaced
             meta = folder / "place.json"
             if meta.is_file():
                 places[folder.name] = json.loads(meta.read_text())["title"]

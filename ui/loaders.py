@@ -146,3 +146,12 @@ def profile(place_id: str, row: int, grouping_id: str):
 def nearest_services(place_id: str, row: int):
     """Nearest services of each type (see :func:`insight.profile.nearest_services`)."""
     return area_profile.nearest_services(_place(place_id), row)
+
+
+def build_report(place: Place) -> str | None:
+    """The text of the build report stored with a place built from files, if any."""
+    from insight.sources import BuildReport
+
+    if "report" not in place.quality:
+        return None
+    return BuildReport.from_dict(place.quality).as_text()

@@ -3,7 +3,9 @@
 import pandas as pd
 import streamlit as st
 
+from insight.errors import InsightError
 from insight.explain import escape_markdown
+from insight.sources import uploads
 from ui import loaders
 
 place = loaders.place()
@@ -93,3 +95,44 @@ st.markdown(
 - **Small numbers**: counts under 5 are suppressed in downloads.
 """
 )
+
+st.header("Build report")
+report = loaders.build_report(place)
+if report:
+    with st.expander("What was read, matched and repaired when this place was built"):
+        st.code(report, language=None)
+else:
+    st.caption("The demo place is built from packages; its checks are in the data-quality table above.")
+
+st.header("Use your own data")
+st.markdown(
+    "Upload your boundary file (GeoJSON, GeoPackage, zipped Shapefile or GeoParquet), lookups, "
+    "indicator files (a Fingertips *download data* CSV, or your own CSV/Excel) and service lists, "
+    "with a `place.toml` that says what each file is. The same checks run as for "
+    "`python -m insight build`, and the place is saved so it is still here after a restart. "
+    f"Each file can be up to {uploads.MAX_UPLOAD_BYTES // 1_000_000} MB."
+)
+with st.form("upload"):
+    config_text = st.text_area("place.toml", value=uploads.EXAMPLE_CONFIG, height=260,
+                               help="Paths are the names of the files you upload.")
+    files = st.file_uploader("Files", accept_multiple_files=True)
+    replace = st.checkbox("Replace a place with the same id")
+    submitted = st.form_submit_button("Check and build", type="primary")
+if submitted:
+    try:
+        for file in files or []:
+            uploads.check_upload_size(file.name, file.size)
+        with st.status("Building your place…", expanded=True) as status:
+            bar = st.progress(0.0)
+            built, build_report = uploads.build_from_uploads(
+                config_text, {f.name: f.getvalue() for f in files or []},
+                progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
+                replace=replace,
+            )
+            status.update(label=f"Built {built.title}", state="complete")
+        loaders.forget_place(built.id)
+        st.success(f"Built **{escape_markdown(built.title)}** ({len(built.areas):,} areas).")
+        st.code(build_report.as_text(), language=None)
+        st.page_link("views/map.py", label="Open it on the map", query_params={"place": built.id})
+    except InsightError as error:
+        st.error(str(error))

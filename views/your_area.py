@@ -49,8 +49,8 @@ for column, (_, row) in zip(st.columns(len(headline)), headline.iterrows(), stri
 if not boundary.empty:
     st.subheader("Does a boundary cost you time?")
     st.markdown(
-        "These show how much longer the journey would be if you could only use services run inside "
-        "your own NHS area or stroke network, rather than the nearest one."
+        "These show how much further the journey would be if you could only use services inside "
+        "your own area (council, NHS area or network) rather than the nearest one anywhere."
     )
     columns = st.columns(2)
     for i, (_, row) in enumerate(boundary.iterrows()):

@@ -27,6 +27,24 @@ from insight.sources.report import BuildReport
 
 #: Largest file the upload form accepts, in bytes (50 MB).
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+#: A starting point for the upload form: a ward place with one lookup and one indicator file.
+EXAMPLE_CONFIG = """[place]
+id = "my-wards"
+title = "My council's wards"
+
+[areas]
+path = "wards.geojson"        # code and name columns are found from ONS names (WD23CD, WD23NM)
+
+[[groupings]]
+id = "lad"
+title = "Local authority"
+from = "postcodes"            # or: path = "ward_to_lad.csv"
+
+[[indicators]]
+path = "fingertips_export.csv"
+format = "fingertips"
+"""
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,200}$")
 
 
