@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from afcharts.af_colours import get_af_colours
 
-from insight.explain import fmt_value
+from insight.explain import fmt_number, fmt_value
 from insight.place import Indicator
 
 CATEGORICAL: list[str] = get_af_colours("categorical")
@@ -55,7 +55,7 @@ def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
         template=TEMPLATE,
         title={"text": title, "x": 0, "xanchor": "left"},
         height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        margin={"l": 10, "r": 20, "t": 80, "b": 40},
         font={"size": 14},
     )
     return fig
@@ -66,7 +66,7 @@ def ci_bars(
 ) -> go.Figure:
     """Horizontal bars of group values with 95% intervals, the benchmark as a line.
 
-    Bars are coloured by rating *and* the rating is written at the end of each bar.
+    Bars are coloured by rating *and* the value and rating are written beside each name.
 
     Parameters
     ----------
@@ -82,14 +82,15 @@ def ci_bars(
     """
     data = table.dropna(subset=["value"]).iloc[::-1]
     colours = [RATING_COLOURS.get(r, FOCUS[1]) for r in data["rating"]]
-    text = [
-        f"{fmt_value(v, indicator)} · {r}"
-        for v, r in zip(data["value"], data["rating"], strict=True)
+    # Value and rating go in the axis label, where no bar or whisker can hide or clip them.
+    labels = [
+        f"{name}  <b>{fmt_number(v, indicator.decimals)}</b> · {r}"
+        for name, v, r in zip(data["name"], data["value"], data["rating"], strict=True)
     ]
     fig = go.Figure(
         go.Bar(
             x=data["value"],
-            y=data["name"],
+            y=labels,
             orientation="h",
             marker={"color": colours, "line": {"color": "#3D3D3D", "width": 0.5}},
             error_x={
@@ -97,27 +98,27 @@ def ci_bars(
                 "symmetric": False,
                 "array": data["upper"] - data["value"],
                 "arrayminus": data["value"] - data["lower"],
-                "color": "#3D3D3D",
-                "thickness": 1.5,
+                "color": "#000000",
+                "thickness": 2,
+                "width": 6,
             },
-            text=text,
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:.1f}<extra></extra>",
+            hovertemplate="%{y}<extra></extra>",
             name=indicator.title,
         )
     )
     fig.add_vline(x=benchmark, line={"color": "#000000", "dash": "dash", "width": 2})
     fig.add_annotation(
         x=benchmark,
-        y=1.02,
+        y=1,
         yref="paper",
+        yanchor="bottom",
+        yshift=4,
         text=f"{benchmark_name}: {fmt_value(benchmark, indicator)}",
         showarrow=False,
-        xanchor="left",
         font={"size": 13},
     )
-    fig.update_xaxes(title=indicator.unit, rangemode="tozero")
+    top = float(np.nanmax(np.r_[data["upper"].to_numpy(dtype=float), benchmark]))
+    fig.update_xaxes(title=indicator.unit, range=[0, top * 1.08])
     fig.update_yaxes(title=None, automargin=True)
     return _base_layout(
         fig, f"{indicator.title} (bars: 95% confidence intervals)", 120 + 34 * len(data)

@@ -35,7 +35,8 @@ SCHEMES = {
     "benchmark": "Compared with the benchmark (needs intervals)",
 }
 #: Simplification tolerance (metres) and decimal places of longitude/latitude by view.
-DETAIL = {"national": (400.0, 3), "local": (25.0, 5)}
+# Nationally one pixel is about 2 km, so 800 m simplification and ~100 m rounding are invisible.
+DETAIL = {"national": (800.0, 3), "local": (25.0, 5)}
 NO_DATA_COLOUR = "#FFFFFF"
 OUTLINE_COLOUR = [61, 61, 61]
 BLANK_STYLE_URL = "app/static/blank.json"
@@ -318,7 +319,8 @@ def area_map(
             "code": areas["code"].to_numpy(),
             "name": [html.escape(str(n)) for n in areas["name"]],
             "value": label,
-            "band": class_label,
+            # The band is in the legend; nationally it would add a megabyte for nothing.
+            **({} if national else {"band": class_label}),
             "fill": fill.tolist(),
         }
     )
@@ -381,7 +383,10 @@ def area_map(
         initial_view_state=view_for(tuple(bounds)),
         map_provider="carto",
         map_style=BLANK_STYLE_URL,
-        tooltip={"html": "<b>{name}</b><br/>{value}<br/>{band}", "style": {"fontSize": "14px"}},
+        tooltip={
+            "html": "<b>{name}</b><br/>{value}" + ("" if national else "<br/>{band}"),
+            "style": {"fontSize": "14px"},
+        },
     )
     table = pd.DataFrame(
         {
@@ -516,10 +521,16 @@ def service_layers(place: Place, service_types: tuple[str, ...], bounds=None) ->
 
 
 #: Colours of the two sides of a finding (and of the areas around them).
-SIDE_COLOURS = {"flagged": charts.CATEGORICAL[3], "other": charts.CATEGORICAL[0], "context": "#D6D6D6"}
+SIDE_COLOURS = {
+    "flagged": charts.CATEGORICAL[3],
+    "other": charts.CATEGORICAL[0],
+    "context": "#D6D6D6",
+}
 
 
-def flag_map(place: Place, flag: pd.Series | dict, grouping_id: str, static_url: str = "app/static/maps") -> AreaMap:
+def flag_map(
+    place: Place, flag: pd.Series | dict, grouping_id: str, static_url: str = "app/static/maps"
+) -> AreaMap:
     """A map of one postcode-lottery finding: its areas, those across the border, the groups.
 
     The areas of the finding are orange, the areas it is compared with (across the border)
@@ -541,9 +552,15 @@ def flag_map(place: Place, flag: pd.Series | dict, grouping_id: str, static_url:
     if flag.get("other_code") in set(areas[grouping.code_column]):
         groups.append(flag["other_code"])
     shown = areas[areas[grouping.code_column].isin(groups)]
-    flagged = set(flag.get("area_codes") or []) or set(shown.loc[shown[grouping.code_column] == groups[0], "code"])
+    flagged = set(flag.get("area_codes") or []) or set(
+        shown.loc[shown[grouping.code_column] == groups[0], "code"]
+    )
     other = set(flag.get("other_area_codes") or [])
-    role = np.where(shown["code"].isin(flagged), "flagged", np.where(shown["code"].isin(other), "other", "context"))
+    role = np.where(
+        shown["code"].isin(flagged),
+        "flagged",
+        np.where(shown["code"].isin(other), "other", "context"),
+    )
     labels = {
         "flagged": f"Areas of {flag['group_name']} in this finding",
         "other": f"Areas just across, in {flag.get('other_name') or ''}",
@@ -563,22 +580,48 @@ def flag_map(place: Place, flag: pd.Series | dict, grouping_id: str, static_url:
     outline = group_outlines(place, grouping_id, shown, "local")
     files[write_name(outline)] = outline
     layers = [
-        pdk.Layer("GeoJsonLayer", data=f"{static_url}/{write_name(content)}", id="areas", pickable=True,
-                  stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=[255, 255, 255],
-                  line_width_min_pixels=0.3),
-        pdk.Layer("GeoJsonLayer", data=f"{static_url}/{write_name(outline)}", id="outlines", stroked=True,
-                  filled=False, get_line_color=[0, 0, 0], line_width_min_pixels=2),
+        pdk.Layer(
+            "GeoJsonLayer",
+            data=f"{static_url}/{write_name(content)}",
+            id="areas",
+            pickable=True,
+            stroked=True,
+            filled=True,
+            get_fill_color="properties.fill",
+            get_line_color=[255, 255, 255],
+            line_width_min_pixels=0.3,
+        ),
+        pdk.Layer(
+            "GeoJsonLayer",
+            data=f"{static_url}/{write_name(outline)}",
+            id="outlines",
+            stroked=True,
+            filled=False,
+            get_line_color=[0, 0, 0],
+            line_width_min_pixels=2,
+        ),
     ]
     bounds = shown.to_crs(4326).total_bounds
-    deck = pdk.Deck(layers=layers, initial_view_state=view_for(tuple(bounds)), map_provider="carto",
-                    map_style=BLANK_STYLE_URL,
-                    tooltip={"html": "<b>{name}</b><br/>{band}<br/>{value}", "style": {"fontSize": "14px"}})
+    deck = pdk.Deck(
+        layers=layers,
+        initial_view_state=view_for(tuple(bounds)),
+        map_provider="carto",
+        map_style=BLANK_STYLE_URL,
+        tooltip={"html": "<b>{name}</b><br/>{band}<br/>{value}", "style": {"fontSize": "14px"}},
+    )
     present = [r for r in ("flagged", "other", "context") if (role == r).any()]
     classification = Classification(
-        "finding", np.array([present.index(r) for r in role]), [labels[r] for r in present],
+        "finding",
+        np.array([present.index(r) for r in role]),
+        [labels[r] for r in present],
         [SIDE_COLOURS[r] for r in present],
     )
-    table = pd.DataFrame({"Code": shown["code"].to_numpy(), "Name": shown["name"].to_numpy(),
-                          grouping.title: shown[grouping.name_column].to_numpy(),
-                          "In the map as": [labels[r] for r in role]})
+    table = pd.DataFrame(
+        {
+            "Code": shown["code"].to_numpy(),
+            "Name": shown["name"].to_numpy(),
+            grouping.title: shown[grouping.name_column].to_numpy(),
+            "In the map as": [labels[r] for r in role],
+        }
+    )
     return AreaMap(deck, classification, table, files)
