@@ -109,7 +109,7 @@ try:
         deck_key = (FINDINGS, indicator_id, grouping_id, total)
     else:
         total = len(own_items)
-        deck_key = (OWN, tuple(tuple(sorted(i.items())) for i in own_items))
+        deck_key = (OWN,)
 except InsightError as error:
     st.error(str(error))
     st.stop()
@@ -160,8 +160,8 @@ except InsightError as error:
 # Render: the slide
 st.markdown(
     """<style>
-.slide-title{color:#12436D;font-weight:700;font-size:clamp(1.1rem,1.7vw,1.7rem)!important;
-line-height:1.25;margin:0}
+h1.slide-title{color:#12436D;font-weight:700;font-size:clamp(1.1rem,1.7vw,1.7rem)!important;
+line-height:1.25!important;margin:0!important;padding:0!important}
 .slide-sentence{font-size:clamp(1.5rem,2.6vw,2.6rem)!important;line-height:1.3!important;
 margin:.3rem 0 1rem 0;color:#0B0C0C}
 .slide-count{color:#505A5F;font-size:1rem;text-align:right;margin:0}
@@ -170,7 +170,7 @@ margin:.3rem 0 1rem 0;color:#0B0C0C}
 )
 head, count = st.columns([6, 1])
 head.markdown(
-    f'<div class="slide-title" role="heading" aria-level="2">{html.escape(slide.title)}</div>',
+    f'<h1 class="slide-title">{html.escape(slide.title)}</h1>',
     unsafe_allow_html=True,
 )
 count.markdown(f'<div class="slide-count">Slide {current} of {total}</div>', unsafe_allow_html=True)
