@@ -134,23 +134,22 @@ def spine_table(spine):
 
 
 def downloads(table, stem: str, place: Place) -> None:
-    """Download buttons (CSV, Excel) for exactly the table shown."""
+    """Download buttons (CSV, Excel) for exactly the table shown.
+
+    The files are built only when a button is pressed: an Excel file of every area in
+    England and Wales takes seconds, which no rerun should pay for.
+    """
     from insight import export
 
     left, right = st.columns(2)
     left.download_button(
-        "Download CSV",
-        export.to_csv(table),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=f"csv_{stem}",
+        "Download CSV", lambda: export.to_csv(table), file_name=f"{stem}.csv", mime="text/csv",
+        key=f"csv_{stem}", on_click="ignore",
     )
     right.download_button(
-        "Download Excel",
-        export.to_xlsx(table, place=place),
-        file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"xlsx_{stem}",
+        "Download Excel", lambda: export.to_xlsx(table, place=place), file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{stem}",
+        on_click="ignore",
     )
 
 

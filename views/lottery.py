@@ -3,7 +3,7 @@
 import streamlit as st
 
 from insight.explain import escape_markdown
-from ui import loaders, render, state
+from ui import loaders, presentation, render, state
 
 place = loaders.place()
 st.title("Postcode lottery")
@@ -55,6 +55,11 @@ with st.container(border=True):
         render.legend(finding_map.classification, place.indicator(indicator_id), unit_line=False)
     with st.expander("The areas in this finding"):
         st.dataframe(finding_map.table, hide_index=True)
+    presentation.add_button(
+        {"kind": "flag", "indicator": indicator_id, "grouping": grouping_id, "flag_kind": finding["kind"],
+         "group_code": finding["group_code"], "other_code": finding["other_code"] or None},
+        key=f"present_{rank}",
+    )
 
 st.subheader("All findings")
 for _, row in shown.head(20).iterrows():

@@ -4,7 +4,7 @@ import streamlit as st
 
 from insight import maps
 from insight.explain import escape_markdown, fmt_value
-from ui import loaders, render, state
+from ui import loaders, presentation, render, state
 
 place = loaders.place()
 st.title("Map")
@@ -105,8 +105,13 @@ if clicked and clicked != selected:
     st.rerun()
 if selected and (place.areas["code"] == selected).any():
     render.area_card(place, selected)
+    presentation.add_button(
+        {"kind": "area", "indicator": indicator_id, "grouping": grouping_id, "area_code": selected},
+        key="present_area",
+    )
 
 with st.expander("The same data as a table", expanded=False):
+    render.downloads(area_map.table, f"map-{indicator_id}-{scope}", place)
     st.dataframe(
         area_map.table,
         hide_index=True,
