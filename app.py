@@ -21,10 +21,14 @@ st.set_page_config(
 
 PAGES = [
     st.Page("views/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
-    st.Page("views/your_area.py", title="Your area", icon=":material/location_on:", url_path="your-area"),
+    st.Page(
+        "views/your_area.py", title="Your area", icon=":material/location_on:", url_path="your-area"
+    ),
     st.Page("views/map.py", title="Map", icon=":material/map:", url_path="map"),
     st.Page("views/compare.py", title="Compare", icon=":material/bar_chart:", url_path="compare"),
-    st.Page("views/lottery.py", title="Postcode lottery", icon=":material/casino:", url_path="lottery"),
+    st.Page(
+        "views/lottery.py", title="Postcode lottery", icon=":material/casino:", url_path="lottery"
+    ),
     st.Page("views/present.py", title="Present", icon=":material/slideshow:", url_path="present"),
     st.Page("views/data.py", title="Data and methods", icon=":material/info:", url_path="data"),
 ]

@@ -439,7 +439,9 @@ def benchmark_sentence(
     )
 
 
-def across_sentence(indicator: Indicator, value: float, across: float, group_name: str, n_areas: int) -> str:
+def across_sentence(
+    indicator: Indicator, value: float, across: float, group_name: str, n_areas: int
+) -> str:
     """What changes just across a boundary, e.g. "Just across the boundary in Harborough ...".
 
     Examples

@@ -157,7 +157,9 @@ def build_report(place: Place) -> str | None:
     return BuildReport.from_dict(place.quality).as_text()
 
 
-@st.cache_resource(show_spinner="Looking for postcode lotteries across every boundary…", max_entries=32)
+@st.cache_resource(
+    show_spinner="Looking for postcode lotteries across every boundary…", max_entries=32
+)
 def flags(place_id: str, indicator_id: str, grouping_id: str):
     """Ranked findings (see :func:`insight.lottery.flags`); a few seconds nationally, so cached."""
     from insight import lottery
@@ -176,7 +178,11 @@ def flag_map(place_id: str, indicator_id: str, grouping_id: str, rank: int) -> m
 
 def featured(place: Place) -> tuple[str, str]:
     """The indicator and grouping whose findings the Home page leads with."""
-    if place.featured and place.featured[0] in place.indicators and place.featured[1] in place.groupings:
+    if (
+        place.featured
+        and place.featured[0] in place.indicators
+        and place.featured[1] in place.groupings
+    ):
         return place.featured[0], place.featured[1]
     polar = [i.id for i in place.indicators.values() if i.polarity != "neutral"]
     return (polar or list(place.indicators))[0], place.default_grouping

@@ -11,7 +11,9 @@ from insight.explain import benchmark_sentence, escape_markdown, fmt_number, fmt
 from insight.place import Indicator, Place
 
 
-def legend(classification: maps.Classification, indicator: Indicator, unit_line: bool = True) -> None:
+def legend(
+    classification: maps.Classification, indicator: Indicator, unit_line: bool = True
+) -> None:
     """A legend: swatch, band label and number of areas for each class (text, not colour alone)."""
     heading = (
         f"<p><strong>{html.escape(indicator.title)}</strong><br/><small>{html.escape(indicator.unit)}</small></p>"
@@ -64,7 +66,10 @@ def area_card(place: Place, code: str) -> None:
     with st.container(border=True):
         st.markdown(f"#### {escape_markdown(area['name'])} ({escape_markdown(code)})")
         st.caption(
-            " · ".join(f"{g.title}: {escape_markdown(area[g.name_column])}" for g in place.groupings.values())
+            " · ".join(
+                f"{g.title}: {escape_markdown(area[g.name_column])}"
+                for g in place.groupings.values()
+            )
         )
         st.markdown(
             "\n".join(
@@ -143,12 +148,19 @@ def downloads(table, stem: str, place: Place) -> None:
 
     left, right = st.columns(2)
     left.download_button(
-        "Download CSV", lambda: export.to_csv(table), file_name=f"{stem}.csv", mime="text/csv",
-        key=f"csv_{stem}", on_click="ignore",
+        "Download CSV",
+        lambda: export.to_csv(table),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"csv_{stem}",
+        on_click="ignore",
     )
     right.download_button(
-        "Download Excel", lambda: export.to_xlsx(table, place=place), file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{stem}",
+        "Download Excel",
+        lambda: export.to_xlsx(table, place=place),
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{stem}",
         on_click="ignore",
     )
 
@@ -242,23 +254,55 @@ def finding_card(finding, indicator: Indicator) -> None:
     cells = st.columns(3)
     unit = indicator.unit
     interval = finding.get("interval") or "95% CI"
-    cells[0].metric("Difference", f"{fmt_number(finding['effect'])} {unit}".strip(),
-                    help=f"{interval}: {fmt_number(finding['lower'])} to {fmt_number(finding['upper'])}")
+    cells[0].metric(
+        "Difference",
+        f"{fmt_number(finding['effect'])} {unit}".strip(),
+        help=f"{interval}: {fmt_number(finding['lower'])} to {fmt_number(finding['upper'])}",
+    )
     cells[1].metric("Areas", f"{int(finding['areas']):,}")
     cells[2].metric("Affected a year", fmt_number(finding["affected"], 0, missing="not known"))
-    st.caption(f"{FINDING_KINDS.get(finding['kind'], finding['kind'])}. {interval}: "
-               f"{fmt_number(finding['lower'])} to {fmt_number(finding['upper'])}.")
+    st.caption(
+        f"{FINDING_KINDS.get(finding['kind'], finding['kind'])}. {interval}: "
+        f"{fmt_number(finding['lower'])} to {fmt_number(finding['upper'])}."
+    )
 
 
 def findings_table(findings, indicator: Indicator):
     """The findings as shown and downloaded, with units and interval columns named."""
-    table = findings[["rank", "kind", "group_code", "group_name", "other_code", "other_name", "effect",
-                      "lower", "upper", "interval", "areas", "affected", "q_value", "sentence"]].copy()
+    table = findings[
+        [
+            "rank",
+            "kind",
+            "group_code",
+            "group_name",
+            "other_code",
+            "other_name",
+            "effect",
+            "lower",
+            "upper",
+            "interval",
+            "areas",
+            "affected",
+            "q_value",
+            "sentence",
+        ]
+    ].copy()
     table["kind"] = table["kind"].map(FINDING_KINDS).fillna(table["kind"])
-    return table.rename(columns={
-        "rank": "Rank", "kind": "Kind", "group_code": "Code", "group_name": "Name",
-        "other_code": "Compared with (code)", "other_name": "Compared with",
-        "effect": f"Difference ({indicator.unit})", "lower": "Lower limit", "upper": "Upper limit",
-        "interval": "Limits are", "areas": "Areas", "affected": "Affected a year",
-        "q_value": "q value (false discovery rate)", "sentence": "Finding",
-    }).round(2)
+    return table.rename(
+        columns={
+            "rank": "Rank",
+            "kind": "Kind",
+            "group_code": "Code",
+            "group_name": "Name",
+            "other_code": "Compared with (code)",
+            "other_name": "Compared with",
+            "effect": f"Difference ({indicator.unit})",
+            "lower": "Lower limit",
+            "upper": "Upper limit",
+            "interval": "Limits are",
+            "areas": "Areas",
+            "affected": "Affected a year",
+            "q_value": "q value (false discovery rate)",
+            "sentence": "Finding",
+        }
+    ).round(2)

@@ -102,7 +102,9 @@ if report:
     with st.expander("What was read, matched and repaired when this place was built"):
         st.code(report, language=None)
 else:
-    st.caption("The demo place is built from packages; its checks are in the data-quality table above.")
+    st.caption(
+        "The demo place is built from packages; its checks are in the data-quality table above."
+    )
 
 st.header("Use your own data")
 st.markdown(
@@ -113,8 +115,12 @@ st.markdown(
     f"Each file can be up to {uploads.MAX_UPLOAD_BYTES // 1_000_000} MB."
 )
 with st.form("upload"):
-    config_text = st.text_area("place.toml", value=uploads.EXAMPLE_CONFIG, height=260,
-                               help="Paths are the names of the files you upload.")
+    config_text = st.text_area(
+        "place.toml",
+        value=uploads.EXAMPLE_CONFIG,
+        height=260,
+        help="Paths are the names of the files you upload.",
+    )
     files = st.file_uploader("Files", accept_multiple_files=True)
     replace = st.checkbox("Replace a place with the same id")
     submitted = st.form_submit_button("Check and build", type="primary")
@@ -125,7 +131,8 @@ if submitted:
         with st.status("Building your place…", expanded=True) as status:
             bar = st.progress(0.0)
             built, build_report = uploads.build_from_uploads(
-                config_text, {f.name: f.getvalue() for f in files or []},
+                config_text,
+                {f.name: f.getvalue() for f in files or []},
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
                 replace=replace,
             )

@@ -29,7 +29,11 @@ links = [
     ("views/your_area.py", "Your area: what it is like where you live", ":material/location_on:"),
     ("views/map.py", "Map: any indicator, nationally or for one authority", ":material/map:"),
     ("views/compare.py", "Compare: an authority with its neighbours", ":material/bar_chart:"),
-    ("views/lottery.py", "Postcode lottery: where a boundary makes a difference", ":material/casino:"),
+    (
+        "views/lottery.py",
+        "Postcode lottery: where a boundary makes a difference",
+        ":material/casino:",
+    ),
     ("views/present.py", "Present: findings for a meeting, as slides", ":material/slideshow:"),
     ("views/data.py", "Data and methods, and your own data", ":material/info:"),
 ]

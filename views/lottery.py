@@ -17,20 +17,38 @@ st.markdown(
 featured_indicator, featured_grouping = loaders.featured(place)
 with st.sidebar:
     st.header("Lottery settings")
-    indicator_id = state.select("Indicator", "indicator", list(place.indicators), featured_indicator,
-                                format_func=lambda i: place.indicators[i].title, container=st.sidebar)
-    grouping_id = state.select("Boundary", "grouping", list(place.groupings), featured_grouping,
-                               format_func=lambda g: place.groupings[g].title, container=st.sidebar)
+    indicator_id = state.select(
+        "Indicator",
+        "indicator",
+        list(place.indicators),
+        featured_indicator,
+        format_func=lambda i: place.indicators[i].title,
+        container=st.sidebar,
+    )
+    grouping_id = state.select(
+        "Boundary",
+        "grouping",
+        list(place.groupings),
+        featured_grouping,
+        format_func=lambda g: place.groupings[g].title,
+        container=st.sidebar,
+    )
 
 # Compute
 findings = loaders.flags(place.id, indicator_id, grouping_id)
 if findings.empty:
-    st.info("No postcode lottery found for this indicator and boundary: no difference at a boundary "
-            "is bigger than chance and the general pattern across the country would explain.")
+    st.info(
+        "No postcode lottery found for this indicator and boundary: no difference at a boundary "
+        "is bigger than chance and the general pattern across the country would explain."
+    )
     st.stop()
 kinds = render.FINDING_KINDS
-chosen_kinds = st.multiselect("Kinds of finding", [k for k in kinds if k in set(findings["kind"])],
-                              default=[k for k in kinds if k in set(findings["kind"])], format_func=kinds.get)
+chosen_kinds = st.multiselect(
+    "Kinds of finding",
+    [k for k in kinds if k in set(findings["kind"])],
+    default=[k for k in kinds if k in set(findings["kind"])],
+    format_func=kinds.get,
+)
 search = st.text_input("Only findings mentioning", placeholder="an authority, NHS area or network")
 shown = render.filter_findings(findings, chosen_kinds, search)
 st.caption(f"{len(shown):,} of {len(findings):,} findings shown, strongest first.")
@@ -40,8 +58,13 @@ if shown.empty:
 # Render
 ranks = shown["rank"].tolist()
 rank = int(state.get("finding", [str(r) for r in ranks], str(ranks[0])))
-rank = st.selectbox("Finding to show on the map", ranks, index=ranks.index(rank),
-                    format_func=lambda r: render.finding_label(shown, r), key="finding_box")
+rank = st.selectbox(
+    "Finding to show on the map",
+    ranks,
+    index=ranks.index(rank),
+    format_func=lambda r: render.finding_label(shown, r),
+    key="finding_box",
+)
 state.put("finding", str(rank))
 finding = shown[shown["rank"] == rank].iloc[0]
 with st.container(border=True):
@@ -49,15 +72,25 @@ with st.container(border=True):
     finding_map = loaders.flag_map(place.id, indicator_id, grouping_id, rank)
     left, right = st.columns([3, 1])
     with left:
-        st.pydeck_chart(finding_map.deck, height=420, key="finding_map",
-                        alt=f"Map of the areas in finding {rank}; the list of areas is below.")
+        st.pydeck_chart(
+            finding_map.deck,
+            height=420,
+            key="finding_map",
+            alt=f"Map of the areas in finding {rank}; the list of areas is below.",
+        )
     with right:
         render.legend(finding_map.classification, place.indicator(indicator_id), unit_line=False)
     with st.expander("The areas in this finding"):
         st.dataframe(finding_map.table, hide_index=True)
     presentation.add_button(
-        {"kind": "flag", "indicator": indicator_id, "grouping": grouping_id, "flag_kind": finding["kind"],
-         "group_code": finding["group_code"], "other_code": finding["other_code"] or None},
+        {
+            "kind": "flag",
+            "indicator": indicator_id,
+            "grouping": grouping_id,
+            "flag_kind": finding["kind"],
+            "group_code": finding["group_code"],
+            "other_code": finding["other_code"] or None,
+        },
         key=f"present_{rank}",
     )
 

@@ -126,7 +126,10 @@ def test_lottery_ranks_findings_and_filters_them():
     assert_clean(app)
     shown = app.dataframe[-1].value
     assert len(shown) >= 1
-    assert shown["Name"].str.contains("London").any() or shown["Compared with"].str.contains("London").any()
+    assert (
+        shown["Name"].str.contains("London").any()
+        or shown["Compared with"].str.contains("London").any()
+    )
 
 
 def test_data_page_lists_sources_licences_and_quality():

@@ -36,4 +36,3 @@ def test_page_runs_on_a_ward_place(ward_place, page):
     assert not app.exception, [e.message for e in app.exception]
     text = " ".join(e.value for e in [*app.markdown, *app.caption, *app.subheader, *app.title])
     assert "stroke" not in text.lower(), "a ward place page showed demo content"
-
