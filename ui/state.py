@@ -58,3 +58,48 @@ def select(
     )
     put(name, value)
     return value
+
+
+def select_indicator(place, default: str | None = None, container=st.sidebar) -> str:
+    """The indicator select box of a page (URL parameter ``indicator``)."""
+    ids = list(place.indicators)
+    return select(
+        "Indicator",
+        "indicator",
+        ids,
+        default or ids[0],
+        format_func=lambda i: place.indicators[i].title,
+        container=container,
+    )
+
+
+def select_grouping(
+    place, label: str, default: str | None = None, *, plural: bool = False, container=st.sidebar
+) -> str:
+    """The boundary select box of a page (URL parameter ``grouping``)."""
+
+    def name(grouping_id: str) -> str:
+        grouping = place.groupings[grouping_id]
+        return grouping.plural.capitalize() if plural else grouping.title
+
+    return select(
+        label,
+        "grouping",
+        list(place.groupings),
+        default or place.default_grouping,
+        format_func=name,
+        container=container,
+    )
+
+
+def select_group(place, grouping_id: str, label: str, default: str, container=st) -> str:
+    """A select box of the groups of ``grouping_id`` by name (URL parameter ``group``)."""
+    names = place.group_names(grouping_id)
+    return select(
+        label,
+        "group",
+        list(names.index),
+        default,
+        format_func=lambda c: names.get(c, c),
+        container=container,
+    )

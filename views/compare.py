@@ -10,35 +10,16 @@ place = loaders.place()
 st.title("Compare")
 
 # Settings
-indicators = list(place.indicators)
 with st.sidebar:
     st.header("Compare settings")
-    indicator_id = state.select(
-        "Indicator",
-        "indicator",
-        indicators,
-        indicators[0],
-        format_func=lambda i: place.indicators[i].title,
-        container=st.sidebar,
-    )
-    grouping_id = state.select(
-        "Compare",
-        "grouping",
-        list(place.groupings),
-        place.default_grouping,
-        format_func=lambda g: place.groupings[g].plural.capitalize(),
-        container=st.sidebar,
-    )
+    indicator_id = state.select_indicator(place)
+    grouping_id = state.select_grouping(place, "Compare", plural=True)
 indicator = place.indicator(indicator_id)
 grouping = place.grouping(grouping_id)
 names = place.group_names(grouping_id)
 codes = list(names.index)
-group_code = state.select(
-    f"Main {grouping.title.lower()}",
-    "group",
-    codes,
-    loaders.default_group(place, grouping_id),
-    format_func=lambda c: names.get(c, c),
+group_code = state.select_group(
+    place, grouping_id, f"Main {grouping.title.lower()}", loaders.default_group(place, grouping_id)
 )
 neighbours = loaders.touching(place.id, grouping_id, group_code)
 chosen = st.multiselect(

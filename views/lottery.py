@@ -17,22 +17,8 @@ st.markdown(
 featured_indicator, featured_grouping = loaders.featured(place)
 with st.sidebar:
     st.header("Lottery settings")
-    indicator_id = state.select(
-        "Indicator",
-        "indicator",
-        list(place.indicators),
-        featured_indicator,
-        format_func=lambda i: place.indicators[i].title,
-        container=st.sidebar,
-    )
-    grouping_id = state.select(
-        "Boundary",
-        "grouping",
-        list(place.groupings),
-        featured_grouping,
-        format_func=lambda g: place.groupings[g].title,
-        container=st.sidebar,
-    )
+    indicator_id = state.select_indicator(place, featured_indicator)
+    grouping_id = state.select_grouping(place, "Boundary", featured_grouping)
 
 # Compute
 findings = loaders.flags(place.id, indicator_id, grouping_id)

@@ -10,18 +10,9 @@ place = loaders.place()
 st.title("Map")
 
 # Settings
-indicators = list(place.indicators)
-groupings = list(place.groupings)
 with st.sidebar:
     st.header("Map settings")
-    indicator_id = state.select(
-        "Indicator",
-        "indicator",
-        indicators,
-        indicators[0],
-        format_func=lambda i: place.indicators[i].title,
-        container=st.sidebar,
-    )
+    indicator_id = state.select_indicator(place)
     scope = state.select(
         "Show",
         "scope",
@@ -34,14 +25,7 @@ with st.sidebar:
         }.get,
         container=st.sidebar,
     )
-    grouping_id = state.select(
-        "Boundaries",
-        "grouping",
-        groupings,
-        place.default_grouping,
-        format_func=lambda g: place.groupings[g].title,
-        container=st.sidebar,
-    )
+    grouping_id = state.select_grouping(place, "Boundaries")
     scheme = state.select(
         "Colour bands",
         "scheme",
@@ -60,10 +44,8 @@ grouping = place.grouping(grouping_id)
 scope_key = None
 if scope in ("local", "group"):
     names = place.group_names(grouping_id)
-    codes = list(names.index)
-    default = loaders.default_group(place, grouping_id)
-    group_code = state.select(
-        grouping.title, "group", codes, default, format_func=lambda c: names.get(c, c)
+    group_code = state.select_group(
+        place, grouping_id, grouping.title, loaders.default_group(place, grouping_id)
     )
     neighbours = loaders.touching(place.id, grouping_id, group_code) if scope == "local" else []
     scope_key = (grouping_id, grouping.code_column, tuple([group_code, *neighbours]))

@@ -58,7 +58,6 @@ today = f"{dt.date.today().day} {dt.date.today():%B %Y}"
 own_items = presentation.presentation_items()
 
 # Settings
-indicators = list(place.indicators)
 with st.sidebar:
     st.header("Presentation")
     source = state.select(
@@ -73,22 +72,9 @@ with st.sidebar:
         container=st.sidebar,
     )
     if source == FINDINGS:
-        indicator_id = state.select(
-            "Indicator",
-            "indicator",
-            indicators,
-            "mt_minutes" if "mt_minutes" in indicators else indicators[0],
-            format_func=lambda i: place.indicators[i].title,
-            container=st.sidebar,
-        )
-        grouping_id = state.select(
-            "Boundaries",
-            "grouping",
-            list(place.groupings),
-            place.default_grouping,
-            format_func=lambda g: place.groupings[g].title,
-            container=st.sidebar,
-        )
+        featured_indicator, featured_grouping = loaders.featured(place)
+        indicator_id = state.select_indicator(place, featured_indicator)
+        grouping_id = state.select_grouping(place, "Boundaries", featured_grouping)
         limit = int(
             state.select(
                 "Findings",
