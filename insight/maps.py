@@ -201,6 +201,34 @@ def _json_default(value):
     raise TypeError(f"cannot write {type(value).__name__} to GeoJSON")
 
 
+def with_selected(area_map: AreaMap, place: Place, code: str | None) -> pdk.Deck:
+    """The deck of ``area_map`` with area ``code`` outlined in black (unchanged if None).
+
+    Kept apart from :func:`area_map` so that selecting an area costs one small layer,
+    not a rebuild of the whole map.
+    """
+    chosen = place.areas[place.areas["code"] == code] if code else place.areas.iloc[:0]
+    if chosen.empty:
+        return area_map.deck
+    outline = pdk.Layer(
+        "GeoJsonLayer",
+        data=json.loads(chosen[["geometry"]].to_crs(4326).to_json()),
+        id="selected",
+        stroked=True,
+        filled=False,
+        get_line_color=[0, 0, 0],
+        line_width_min_pixels=3,
+    )
+    deck = area_map.deck
+    return pdk.Deck(
+        layers=[*deck.layers, outline],
+        initial_view_state=deck.initial_view_state,
+        map_provider=deck.map_provider,
+        map_style=deck.map_style,
+        tooltip=deck._tooltip,
+    )
+
+
 def write_name(content: bytes) -> str:
     """Content-addressed file name for a static file.
 
@@ -270,7 +298,6 @@ def area_map(
     area_rows: np.ndarray | None = None,
     outline_grouping: str | None = None,
     service_types: tuple[str, ...] = (),
-    highlight: str | None = None,
     ratings: pd.Series | None = None,
     static_url: str = "app/static/maps",
 ) -> AreaMap:
@@ -290,8 +317,6 @@ def area_map(
         Grouping whose boundaries are drawn over the areas.
     service_types : tuple of str
         Service types whose points are drawn.
-    highlight : str, optional
-        Code of an area to outline heavily (the selected one).
     ratings : pandas.Series, optional
         Benchmark rating per area, for ``scheme="benchmark"``.
     static_url : str
@@ -359,19 +384,6 @@ def area_map(
                 get_line_color=OUTLINE_COLOUR,
                 line_width_min_pixels=1.2,
                 pickable=False,
-            )
-        )
-    if highlight is not None and (areas["code"] == highlight).any():
-        chosen = areas[areas["code"] == highlight].to_crs(4326)
-        layers.append(
-            pdk.Layer(
-                "GeoJsonLayer",
-                data=json.loads(chosen[["geometry"]].to_json()),
-                id="selected",
-                stroked=True,
-                filled=False,
-                get_line_color=[0, 0, 0],
-                line_width_min_pixels=3,
             )
         )
     layers.extend(

@@ -63,7 +63,6 @@ def area_map(
     scope: tuple[str, str, tuple[str, ...]] | None,
     outline: str | None,
     services: tuple[str, ...],
-    highlight: str | None,
 ) -> maps.AreaMap:
     """A choropleth (see :func:`insight.maps.area_map`), its files written to ``static/maps``.
 
@@ -84,7 +83,6 @@ def area_map(
         area_rows=rows,
         outline_grouping=outline,
         service_types=services,
-        highlight=highlight,
     )
     maps.save_files(result.files, STATIC_MAPS)
     return result

@@ -59,9 +59,7 @@ selected = state.get("area")
 indicator = place.indicator(indicator_id)
 
 # Compute
-area_map = loaders.area_map(
-    place.id, indicator_id, scheme, scope_key, grouping_id, service_types, selected
-)
+area_map = loaders.area_map(place.id, indicator_id, scheme, scope_key, grouping_id, service_types)
 
 # Render
 st.subheader(indicator.title)
@@ -70,7 +68,7 @@ if area_map.classification.note:
 map_col, legend_col = st.columns([4, 1])
 with map_col:
     event = st.pydeck_chart(
-        area_map.deck,
+        maps.with_selected(area_map, place, selected),
         on_select="rerun",
         selection_mode="single-object",
         key="area_map",
@@ -92,7 +90,8 @@ if selected and (place.areas["code"] == selected).any():
         key="present_area",
     )
 
-with st.expander("The same data as a table", expanded=False):
+# The table is sent to the browser only when asked for: nationally it is 35,000 rows.
+if st.toggle("Show the same data as a table", key="map_table"):
     render.downloads(area_map.table, f"map-{indicator_id}-{scope}", place)
     st.dataframe(
         area_map.table,

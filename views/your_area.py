@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from insight import maps
 from insight.errors import PostcodeError
 from insight.explain import escape_markdown
 from ui import loaders, render, state
@@ -79,12 +80,11 @@ area_map = loaders.area_map(
     scope,
     grouping.id,
     tuple(place.service_types),
-    found.area_code,
 )
 left, right = st.columns([4, 1])
 with left:
     st.pydeck_chart(
-        area_map.deck,
+        maps.with_selected(area_map, place, found.area_code),
         height=460,
         alt=f"Map of {area[grouping.name_column]} and its neighbours with your area outlined in black.",
     )

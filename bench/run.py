@@ -1,0 +1,482 @@
+"""Place Insight benchmarks: ``python bench/run.py [--repeats N] [--quick]``.
+
+Measures the demo place (England and Wales, 34,753 LSOAs) against the targets of issue 8,
+prints a table (metric, value, target, pass/fail, note) and writes ``bench/results.json``.
+Each figure is the median of ``--repeats`` runs (default 3). Timings of the Python engine are
+taken inside fresh subprocesses (``bench/_probe.py``); the maps are measured in a real
+browser (Debian chromium through Playwright, ``bench/_browser.py``) against
+``streamlit run app.py``, and against a naive Plotly baseline written to a temporary folder.
+
+``--quick`` skips the cold build and the baseline. A missed target never fails the run
+(exit 0); an error does (exit 1, after writing what was measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from _browser import Server, Visit, open_browser, visit  # noqa: E402
+
+PROBE = BENCH / "_probe.py"
+RESULTS = BENCH / "results.json"
+LOOKUPS = 1000
+SEED = 20240601
+AUTHORITY = "E06000062"  # West Northamptonshire
+DECK = "[data-testid='stDeckGlJsonChart']"
+PLOTLY = "[data-testid='stPlotlyChart'] canvas.maplibregl-canvas"
+MB = 1_000_000
+
+#: metric -> (comparison, limit, unit) from issue 8.
+TARGETS: dict[str, tuple[str, float, str]] = {
+    "cold_build_s": ("<=", 60, "s"),
+    "warm_load_s": ("<=", 2, "s"),
+    "lookup_p95_ms": ("<=", 20, "ms"),
+    "first_lookup_s": ("<=", 1.5, "s"),
+    "flags_s": ("<=", 5, "s"),
+    "national_map_bytes": ("<=", 8 * MB, "B"),
+    "national_map_bytes_ratio": ("<=", 0.25, "x"),
+    "authority_map_bytes": ("<=", 1 * MB, "B"),
+    "map_page_rerun_ms": ("<=", 300, "ms"),
+    "map_area_select_rerun_ms": ("<=", 300, "ms"),
+    "peak_rss_mb": ("<=", 2048, "MB"),
+}
+
+BASELINE_SCRIPT = '''"""Baseline for bench/run.py: the national map the naive way (not part of the app).
+
+The full-detail LSOA GeoJSON goes into plotly.express.choropleth_map and through the
+websocket with st.plotly_chart. The place and the GeoJSON are cached, as any app would;
+the figure is built on every run.
+"""
+import json
+import sys
+
+import plotly.express as px
+import streamlit as st
+
+sys.path.insert(0, {root!r})
+from insight.place import load_place
+
+st.set_page_config(page_title="Baseline map", layout="wide")
+
+
+@st.cache_resource
+def place():
+    return load_place("demo")
+
+
+@st.cache_resource
+def geojson():
+    return json.loads(place().areas[["code", "geometry"]].to_crs(4326).to_json())
+
+
+areas = place().areas
+indicator = list(place().indicators)[0]  # the Map page's default indicator
+st.title("Baseline map")
+figure = px.choropleth_map(
+    areas[["code", indicator]],
+    geojson=geojson(),
+    locations="code",
+    featureidkey="properties.code",
+    color=indicator,
+    map_style="white-bg",
+    center={{"lat": 52.9, "lon": -2.3}},
+    zoom=5.0,
+    height=560,
+)
+st.plotly_chart(figure)
+'''
+
+
+# Running probes ------------------------------------------------------------------------------
+
+
+def probe(
+    name: str, *args: object, env: dict[str, str] | None = None, timeout: float = 900
+) -> dict:
+    """Run ``bench/_probe.py NAME ARGS`` in a fresh Python process; its JSON result."""
+    completed = subprocess.run(
+        [sys.executable, str(PROBE), name, *map(str, args)],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"probe {name} failed ({completed.returncode}):\n{completed.stderr[-3000:]}"
+        )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def repeated(name: str, repeats: int, *args: object, **kwargs: Any) -> list[dict]:
+    """``repeats`` results of one probe, each in its own process."""
+    return [probe(name, *args, **kwargs) for _ in range(repeats)]
+
+
+def median_of(runs: list[dict], key: str) -> float:
+    """Median of ``key`` over runs."""
+    return float(statistics.median(run[key] for run in runs))
+
+
+# Sections: each returns flat result keys plus a "details" entry ------------------------------
+
+
+def ensure_demo() -> dict[str, Any]:
+    """Build the shared demo cache if it is missing or stale (never forced)."""
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "insight", "build"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    return {"details": {"ensure_demo_s": round(time.perf_counter() - start, 2)}}
+
+
+def cold_build(repeats: int) -> dict[str, Any]:
+    """Build the demo into an empty temporary data folder: the shared cache is untouched."""
+    runs = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="place-insight-bench-") as folder:
+            result = probe("cold_build", env={"PLACE_INSIGHT_DATA": folder}, timeout=1800)
+            if Path(result["data_dir"]) != Path(folder):
+                raise RuntimeError(f"the build went to {result['data_dir']}, not {folder}")
+            runs.append(result)
+    return {
+        "cold_build_s": median_of(runs, "build_s"),
+        "details": {"cold_build_runs_s": [r["build_s"] for r in runs]},
+    }
+
+
+def warm_load(repeats: int) -> dict[str, Any]:
+    """``load_place("demo")`` in fresh processes (imports timed apart)."""
+    runs = repeated("warm_load", repeats)
+    return {
+        "warm_load_s": median_of(runs, "load_s"),
+        "details": {
+            "warm_load_runs_s": [r["load_s"] for r in runs],
+            "import_s": median_of(runs, "import_s"),
+        },
+    }
+
+
+def lookups(repeats: int) -> dict[str, Any]:
+    """1,000 seeded real postcodes (plus the first) located in fresh processes."""
+    with tempfile.TemporaryDirectory(prefix="place-insight-bench-") as folder:
+        sample_file = Path(folder) / "postcodes.json"
+        sampled = probe("sample", sample_file, LOOKUPS + 1, SEED)
+        runs = repeated("lookup", repeats, sample_file)
+    return {
+        "lookup_p50_ms": median_of(runs, "p50_ms"),
+        "lookup_p95_ms": median_of(runs, "p95_ms"),
+        "first_lookup_s": median_of(runs, "first_s"),
+        "first_lookup_with_load_s": float(
+            statistics.median(r["load_s"] + r["first_s"] for r in runs)
+        ),
+        "details": {
+            "lookup_sample": sampled,
+            "lookup_runs": runs,
+        },
+    }
+
+
+def flags(repeats: int) -> dict[str, Any]:
+    """Flags of one indicator and grouping nationally (``bench_flags.measure``)."""
+    result = probe("flags", repeats)
+    return {"flags_s": float(result["flags_s"]), "details": {"flags": result}}
+
+
+def map_rerun(repeats: int) -> dict[str, Any]:
+    """Map page reruns through AppTest, caches warm."""
+    result = probe("map_rerun", repeats)
+    return {
+        "map_page_rerun_ms": result["scheme_rerun_median_ms"],
+        "map_area_select_rerun_ms": result["area_rerun_median_ms"],
+        "details": {"map_rerun": result},
+    }
+
+
+def _visits(browser: Any, url: str, chart: str, wait_for: str | None, repeats: int) -> dict:
+    """One warm-up visit (server caches cold), then ``repeats`` measured visits, each fresh."""
+    first = visit(browser, url, chart, wait_for=wait_for)
+    runs = [visit(browser, url, chart, wait_for=wait_for) for _ in range(repeats)]
+    return {"first": first, "runs": runs}
+
+
+def _summary(visits: dict) -> dict[str, Any]:
+    """Medians of a set of visits, and the split of their bytes."""
+    runs: list[Visit] = visits["runs"]
+
+    def med(get: Callable[[Visit], float]) -> float:
+        return float(statistics.median(get(v) for v in runs))
+
+    return {
+        "bytes": int(med(lambda v: v.map_bytes)),
+        "geometry_wire": int(med(lambda v: v.geometry_wire)),
+        "geometry_raw": int(med(lambda v: v.geometry_raw)),
+        "ws_bytes": int(med(lambda v: v.ws_bytes)),
+        "ws_frames": int(med(lambda v: v.ws_frames)),
+        "frontend_wire": int(med(lambda v: v.frontend_wire)),
+        "drawn_s": med(lambda v: v.drawn_s),
+        "geometry_s": med(lambda v: v.geometry_s or 0.0),
+        "first_visit_drawn_s": visits["first"].drawn_s,
+        "drawn_runs_s": [round(v.drawn_s, 2) for v in runs],
+        "samples_first_run": runs[0].samples[:40],
+        "files": runs[0].files,
+        "ws_extensions": runs[0].ws_extensions,
+    }
+
+
+def app_maps(repeats: int, browser: Any) -> dict[str, Any]:
+    """National and authority maps of the app in the browser, and the server's peak memory."""
+    with Server(ROOT / "app.py", ROOT) as server:
+        national = _summary(
+            _visits(browser, server.url + "map", DECK, "/app/static/maps/", repeats)
+        )
+        local_url = f"{server.url}map?scope=local&group={AUTHORITY}"
+        local = _summary(_visits(browser, local_url, DECK, "/app/static/maps/", repeats))
+        peak = server.peak_rss()
+    return {
+        "national_map_bytes": national["bytes"],
+        "authority_map_bytes": local["bytes"],
+        "map_visible_s": national["drawn_s"],
+        "authority_map_visible_s": local["drawn_s"],
+        "peak_rss_mb": peak,
+        "details": {"national_map": national, "authority_map": local},
+    }
+
+
+def baseline_map(repeats: int, browser: Any) -> dict[str, Any]:
+    """The naive Plotly national map, served from a throwaway script in a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="place-insight-baseline-") as folder:
+        script = Path(folder) / "baseline.py"
+        script.write_text(BASELINE_SCRIPT.format(root=str(ROOT)))
+        with Server(script, Path(folder)) as server:
+            result = _summary(_visits(browser, server.url, PLOTLY, None, repeats))
+            peak = server.peak_rss()
+    return {
+        "baseline_national_map_bytes": result["bytes"],
+        "baseline_map_s": result["drawn_s"],
+        "details": {"baseline_map": result, "baseline_peak_rss_mb": peak},
+    }
+
+
+def browser_maps(repeats: int, with_baseline: bool) -> dict[str, Any]:
+    """The app's maps, then (unless quick) the baseline, in one browser."""
+    with open_browser() as browser:
+        result = app_maps(repeats, browser)
+        if with_baseline:
+            baseline = baseline_map(repeats, browser)
+            result["details"].update(baseline.pop("details"))
+            result.update(baseline)
+            result["national_map_bytes_ratio"] = (
+                result["national_map_bytes"] / result["baseline_national_map_bytes"]
+            )
+            result["map_visible_ratio"] = result["map_visible_s"] / result["baseline_map_s"]
+    return result
+
+
+# Reporting -----------------------------------------------------------------------------------
+
+
+def verdict(key: str, value: float | None) -> tuple[str, str]:
+    """The target as text and PASS/FAIL (or "-" when the metric has no target)."""
+    if key not in TARGETS:
+        return "", "-"
+    comparison, limit, unit = TARGETS[key]
+    if value is None:
+        return f"{comparison} {fmt(limit, unit)}", "-"
+    passed = value <= limit if comparison == "<=" else value >= limit
+    return f"{comparison} {fmt(limit, unit)}", "PASS" if passed else "FAIL"
+
+
+def fmt(value: float, unit: str) -> str:
+    """A figure with its unit, bytes in MB/kB."""
+    if unit == "B":
+        return f"{value / MB:.2f} MB" if value >= 100_000 else f"{value / 1000:.1f} kB"
+    if unit == "x":
+        return f"{value:.3f}x"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:.3g} {unit}" if value < 100 else f"{value:,.0f} {unit}"
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Table rows: metric, value, target, pass/fail, note."""
+    d = results.get("details", {})
+    nat, loc, base = (
+        d.get("national_map", {}),
+        d.get("authority_map", {}),
+        d.get("baseline_map", {}),
+    )
+    lookup_runs = d.get("lookup_runs") or [{}]
+    notes = {
+        "cold_build_s": "fresh process, empty PLACE_INSIGHT_DATA (postcode index included)",
+        "warm_load_s": f"load_place only; imports {d.get('import_s', 0):.2f} s apart",
+        "lookup_p50_ms": f"{LOOKUPS} seeded postcodes (E/W, with coordinates), after the first",
+        "lookup_p95_ms": (
+            f"max {lookup_runs[0].get('max_ms', 0):.0f} ms; not found: {lookup_runs[0].get('failures')}"
+        ),
+        "first_lookup_s": "first locate() once the place is loaded",
+        "first_lookup_with_load_s": "load_place + first locate()",
+        "flags_s": "mt_minutes by isdn, bench_flags.measure",
+        "national_map_bytes": (
+            f"geometry {fmt(nat.get('geometry_wire', 0), 'B')} gzip ({fmt(nat.get('geometry_raw', 0), 'B')} raw)"
+            f" + websocket {fmt(nat.get('ws_bytes', 0), 'B')}"
+            if nat
+            else ""
+        ),
+        "national_map_bytes_ratio": "app / baseline (target: 4x smaller)",
+        "authority_map_bytes": (
+            f"{AUTHORITY} + neighbours: geometry {fmt(loc.get('geometry_wire', 0), 'B')} gzip"
+            f" ({fmt(loc.get('geometry_raw', 0), 'B')} raw) + websocket {fmt(loc.get('ws_bytes', 0), 'B')}"
+            if loc
+            else ""
+        ),
+        "map_visible_s": (
+            f"navigation to drawn, warm server; first visit {nat.get('first_visit_drawn_s', 0):.1f} s"
+            if nat
+            else ""
+        ),
+        "authority_map_visible_s": "navigation to drawn, warm server",
+        "baseline_national_map_bytes": (
+            f"websocket {fmt(base.get('ws_bytes', 0), 'B')} (plotly, full detail)" if base else ""
+        ),
+        "baseline_map_s": (
+            f"first visit {base.get('first_visit_drawn_s', 0):.1f} s" if base else ""
+        ),
+        "map_visible_ratio": "app / baseline",
+        "map_page_rerun_ms": "AppTest, national, colour scheme changed (maps cached)",
+        "map_area_select_rerun_ms": "AppTest, national, ?area= a new area (as a map click)",
+        "peak_rss_mb": "streamlit serving the browser visits (VmHWM, with children)",
+    }
+    units = {"_s": "s", "_ms": "ms", "_bytes": "B", "_ratio": "x", "_mb": "MB"}
+    table = []
+    for key, note in notes.items():
+        value = results.get(key)
+        unit = next((u for suffix, u in units.items() if key.endswith(suffix)), "")
+        target, status = verdict(key, value)
+        if value is None:
+            table.append((key, "not measured", target, status, ""))
+        else:
+            table.append((key, fmt(value, unit), target, status, note))
+    return table
+
+
+def print_table(table: list[tuple[str, str, str, str, str]]) -> None:
+    """Print rows as an aligned text table."""
+    header = ("metric", "value", "target", "pass/fail", "note")
+    widths = [max(len(row[i]) for row in [header, *table]) for i in range(4)]
+    for row in [header, *table]:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+
+
+def machine() -> dict[str, Any]:
+    """Where and when the figures were taken."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = bool(
+        subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    )
+    return {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "commit": commit + ("+uncommitted" if dirty else ""),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+# Main ----------------------------------------------------------------------------------------
+
+
+def sections(repeats: int, quick: bool) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
+    """The measurements to make, in order."""
+    chosen: list[tuple[str, Callable[[], dict[str, Any]]]] = [("demo cache", ensure_demo)]
+    if not quick:
+        chosen.append(("cold build", lambda: cold_build(repeats)))
+    chosen += [
+        ("warm load", lambda: warm_load(repeats)),
+        ("postcode lookups", lambda: lookups(repeats)),
+        ("flags", lambda: flags(repeats)),
+        ("map page reruns", lambda: map_rerun(repeats)),
+        ("maps in the browser", lambda: browser_maps(repeats, with_baseline=not quick)),
+    ]
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print the table, write ``bench/results.json``; 1 if anything failed to run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs per figure (median; default 3)"
+    )
+    parser.add_argument("--quick", action="store_true", help="skip the cold build and the baseline")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON file to write")
+    args = parser.parse_args(argv)
+
+    results: dict[str, Any] = {"repeats": args.repeats, "quick": args.quick, "machine": machine()}
+    details: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    print(
+        f"load average at start: {results['machine']['load_average_start']} "
+        f"({results['machine']['cpus']} CPUs); {args.repeats} runs per figure",
+        flush=True,
+    )
+    for name, measure in sections(args.repeats, args.quick):
+        start = time.perf_counter()
+        print(f"- {name} ...", end=" ", flush=True)
+        try:
+            found = measure()
+        except Exception as error:  # keep measuring the rest; reported and exit 1 below
+            errors[name] = "".join(traceback.format_exception_only(error)).strip()
+            print(f"ERROR: {errors[name]}", flush=True)
+            continue
+        details.update(found.pop("details", {}))
+        results.update(found)
+        print(f"{time.perf_counter() - start:.0f} s", flush=True)
+    results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets"] = {key: f"{c} {limit}" for key, (c, limit, _) in TARGETS.items()}
+    table = rows({**results, "details": details})
+    results["passed"] = {key: status == "PASS" for key, _, _, status, _ in table if status != "-"}
+    results["errors"] = errors
+    results["details"] = details
+    print()
+    print_table(table)
+    args.output.write_text(json.dumps(results, indent=2, default=_json_default) + "\n")
+    print(
+        f"\nwritten {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}"
+    )
+    return 1 if errors else 0
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
