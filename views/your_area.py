@@ -44,8 +44,9 @@ if found.nearest_only:
     )
 
 headline, boundary = render.split_profile(place, profile)
-for column, (_, row) in zip(st.columns(len(headline)), headline.iterrows(), strict=True):
-    with column:
+columns = st.columns(min(3, max(1, len(headline))))
+for i, (_, row) in enumerate(headline.iterrows()):
+    with columns[i % len(columns)]:
         render.profile_card(place.indicators[row["indicator"]], row)
 if not boundary.empty:
     st.subheader("Does a boundary cost you time?")
@@ -72,7 +73,7 @@ scope = (
         *loaders.touching(place.id, grouping.id, area[grouping.code_column]),
     ),
 )
-indicator_id = "mt_minutes" if "mt_minutes" in place.indicators else next(iter(place.indicators))
+indicator_id = loaders.featured(place)[0]
 area_map = loaders.area_map(
     place.id,
     indicator_id,
