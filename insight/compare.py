@@ -121,22 +121,16 @@ def benchmark_groups(
         per = pd.concat([n_areas, pd.Series({"__all__": areas[indicator_id].count()})])
         keep = per > 0
         counts, per = counts[keep], per[keep]
-        whole = counts.round().astype(float)
-        lower, upper = stats.byars_ci(whole.to_numpy(), confidence=confidence)
-        exact_lower, exact_upper = stats.exact_poisson_ci(whole.to_numpy(), confidence=confidence)
-        small = whole.to_numpy() < stats.EXACT_BELOW
-        lower = np.where(small, exact_lower, lower)
-        upper = np.where(small, exact_upper, upper)
-        ci = pd.DataFrame(
-            {
-                "value": counts / per,
-                "lower": lower / per,
-                "upper": upper / per,
-                "method": np.where(small, "Exact", "Byars"),
-                "count": counts,
-            },
-            index=counts.index,
+        # A rate "per area": Byar's interval of the total (exact under 10), divided by the areas.
+        ci = stats.rate_ci(
+            counts.round().to_numpy(dtype=float),
+            per.to_numpy(dtype=float),
+            confidence=confidence,
+            multiplier=1,
         )
+        ci.index = counts.index
+        ci["value"] = counts / per  # the interval needs whole events; the value need not be rounded
+        ci["count"] = counts
         text = (
             f"Mean {indicator.unit} per area: the group total divided by its number of areas, "
             "with a Byar (or exact Poisson, under 10) 95% interval of the total."
@@ -370,17 +364,13 @@ def area_ratings(place: Place, indicator_id: str, confidence: float = 0.95) -> p
         lower[valid], upper[valid] = ci["lower"].to_numpy(), ci["upper"].to_numpy()
         benchmark = benchmark_groups(place, indicator_id, place.default_grouping).benchmark
     elif method == "count":
-        counts = areas[indicator_id].round()
-        valid = counts.notna().to_numpy()
-        lower = pd.Series(np.nan, index=areas.index)
-        upper = pd.Series(np.nan, index=areas.index)
-        byars_lower, byars_upper = stats.byars_ci(counts[valid].to_numpy(dtype=float), confidence)
-        exact_lower, exact_upper = stats.exact_poisson_ci(
-            counts[valid].to_numpy(dtype=float), confidence
+        ci = stats.rate_ci(
+            areas[indicator_id].round().to_numpy(dtype=float),
+            1.0,
+            confidence=confidence,
+            multiplier=1,
         )
-        small = counts[valid].to_numpy() < stats.EXACT_BELOW
-        lower[valid] = np.where(small, exact_lower, byars_lower)
-        upper[valid] = np.where(small, exact_upper, byars_upper)
+        lower, upper = ci["lower"], ci["upper"]
         benchmark = float(areas[indicator_id].mean())
     else:
         return None
