@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
 import streamlit as st
 
 from insight import charts, maps
@@ -172,9 +173,23 @@ def split_profile(place: Place, profile):
 
 
 def profile_card(indicator: Indicator, row) -> None:
-    """One indicator of an area: the value large, then the comparisons as sentences."""
+    """One indicator of an area: the value large, then the comparisons as sentences.
+
+    The title is written out in full (a metric label would be cut short), and an area with
+    no value says why instead of four "not enough data" sentences.
+    """
     with st.container(border=True):
-        st.metric(indicator.title, fmt_value(row["value"], indicator))
+        st.markdown(f"**{escape_markdown(indicator.title)}**")
+        unit_in_title = indicator.unit.lower() in indicator.title.lower()
+        value = (
+            fmt_number(row["value"], indicator.decimals)
+            if unit_in_title
+            else fmt_value(row["value"], indicator)
+        )
+        st.metric(indicator.title, value, label_visibility="collapsed")
+        if pd.isna(row["value"]):
+            st.caption(escape_markdown(indicator.description))
+            return
         st.markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in row["sentences"]))
 
 
