@@ -184,3 +184,32 @@ def featured(place: Place) -> tuple[str, str]:
         return place.featured[0], place.featured[1]
     polar = [i.id for i in place.indicators.values() if i.polarity != "neutral"]
     return (polar or list(place.indicators))[0], place.default_grouping
+
+
+def _with_png(slide):
+    """The slide with its picture rendered once (PNG at twice screen resolution)."""
+    from insight import export
+
+    slide.figure = slide.png(dpi=2 * export.PNG_DPI)
+    return slide
+
+
+@st.cache_data(show_spinner="Drawing the slide…", max_entries=64)
+def finding_slide(place_id: str, indicator_id: str, grouping_id: str, position: int, day: str):
+    """Slide ``position`` (0-based) of the ranked findings (see :func:`insight.export.finding_slide`)."""
+    from insight import export
+
+    row = flags(place_id, indicator_id, grouping_id).sort_values("rank").iloc[position]
+    return _with_png(
+        export.finding_slide(_place(place_id), row, indicator_id, grouping_id, date=day)
+    )
+
+
+@st.cache_data(show_spinner="Drawing the slide…", max_entries=64)
+def item_slide(place_id: str, item: dict, day: str):
+    """The slide of one item of the user's presentation (see :func:`insight.export.item_slide`)."""
+    from insight import export
+
+    return _with_png(
+        export.item_slide(_place(place_id), item, lambda i, g: flags(place_id, i, g), date=day)
+    )

@@ -14,43 +14,10 @@ import streamlit as st
 
 from insight import export
 from insight.errors import InsightError
-from insight.place import Place
 from ui import loaders, presentation, state
 
 FINDINGS, OWN = "findings", "own"
 LIMITS = ["3", "5", "10"]
-
-
-@st.cache_data(show_spinner="Looking for postcode lotteries…", max_entries=32)
-def ranked_flags(_place: Place, place_id: str, indicator_id: str, grouping_id: str) -> pd.DataFrame:
-    """The ranked flags of one indicator and grouping (see :func:`insight.lottery.flags`)."""
-    from insight import lottery
-
-    return lottery.flags(_place, indicator_id, grouping_id)
-
-
-def _with_png(slide: export.Slide) -> export.Slide:
-    """The slide with its picture rendered once (PNG at twice screen resolution)."""
-    slide.figure = slide.png(dpi=2 * export.PNG_DPI)
-    return slide
-
-
-@st.cache_data(show_spinner="Drawing the slide…", max_entries=64)
-def finding_slide(
-    _place: Place, place_id: str, indicator_id: str, grouping_id: str, position: int, day: str
-) -> export.Slide:
-    """Slide ``position`` (0-based) of the ranked findings."""
-    flags = ranked_flags(_place, place_id, indicator_id, grouping_id)
-    row = flags.sort_values("rank").iloc[position] if "rank" in flags else flags.iloc[position]
-    return _with_png(export.finding_slide(_place, row, indicator_id, grouping_id, date=day))
-
-
-@st.cache_data(show_spinner="Drawing the slide…", max_entries=64)
-def item_slide(_place: Place, place_id: str, item: dict, day: str) -> export.Slide:
-    """The slide of one item of the user's presentation."""
-    return _with_png(
-        export.item_slide(_place, item, lambda i, g: ranked_flags(_place, place_id, i, g), date=day)
-    )
 
 
 place = loaders.place()
@@ -90,7 +57,7 @@ with st.sidebar:
 # Compute: how many slides, and the one shown
 try:
     if source == FINDINGS:
-        flags = ranked_flags(place, place.id, indicator_id, grouping_id)
+        flags = loaders.flags(place.id, indicator_id, grouping_id)
         total = min(limit, len(flags))
         deck_key = (FINDINGS, indicator_id, grouping_id, total)
     else:
@@ -129,8 +96,8 @@ state.put("slide", str(current))
 def build(position: int) -> export.Slide:
     """Slide ``position`` (0-based) of the deck shown."""
     if source == FINDINGS:
-        return finding_slide(place, place.id, indicator_id, grouping_id, position, today)
-    return item_slide(place, place.id, own_items[position], today)
+        return loaders.finding_slide(place.id, indicator_id, grouping_id, position, today)
+    return loaders.item_slide(place.id, own_items[position], today)
 
 
 def go(number: int) -> None:
