@@ -71,7 +71,9 @@ with map_col:
         maps.with_selected(area_map, place, selected),
         on_select="rerun",
         selection_mode="single-object",
-        key="area_map",
+        # A new key per selected area: Streamlit dims everything it did not select, which
+        # would make the colours disagree with the legend; our black outline marks the choice.
+        key=f"area_map_{selected}",
         height=560,
         alt=f"Map of {indicator.title.lower()}; the same figures are in the table below.",
     )
