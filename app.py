@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from insight.place import list_places
+from insight.data.catalogue import list_places
 from ui import loaders, state
 
 st.set_page_config(

@@ -44,8 +44,8 @@ def _seconds(start: float) -> float:
 
 def cold_build() -> dict[str, Any]:
     """Time building (and saving) the demo place, postcode index included."""
-    from insight import demo
-    from insight.place import data_dir
+    from insight.data import demo
+    from insight.data.store import data_dir
 
     start = time.perf_counter()
     place = demo.load_demo(force=True)
@@ -55,8 +55,8 @@ def cold_build() -> dict[str, Any]:
 def warm_load() -> dict[str, Any]:
     """Time importing :mod:`insight.place` and then loading the cached demo place."""
     start = time.perf_counter()
-    from insight import demo
-    from insight.place import load_place
+    from insight.data import demo
+    from insight.data.catalogue import load_place
 
     import_s = _seconds(start)
     if not demo.is_current():
@@ -68,7 +68,7 @@ def warm_load() -> dict[str, Any]:
 
 def sample(path: str, count: str, seed: str) -> dict[str, Any]:
     """Write a seeded sample of real postcodes in England and Wales that have coordinates."""
-    from insight import geocode
+    from insight.data import postcodes as geocode
 
     table = geocode.all_postcodes()
     located = table["easting"].notna() & table["northing"].notna()
@@ -95,8 +95,8 @@ def lookup(path: str) -> dict[str, Any]:
     """Time the first lookup after loading the place, then every later one."""
     import numpy as np
 
-    from insight import geocode
-    from insight.place import load_place
+    from insight.data import postcodes as geocode
+    from insight.data.catalogue import load_place
 
     postcodes = json.loads(Path(path).read_text())
     start = time.perf_counter()
@@ -126,7 +126,7 @@ def flags(repeats: str) -> dict[str, Any]:
     """All flags of one indicator and grouping (see ``bench/bench_flags.py``)."""
     from bench_flags import measure
 
-    from insight.place import load_place
+    from insight.data.catalogue import load_place
 
     return measure(load_place("demo"), repeats=int(repeats))
 
@@ -150,7 +150,7 @@ def map_rerun(repeats: str) -> dict[str, Any]:
     """
     from streamlit.testing.v1 import AppTest
 
-    from insight.place import load_place
+    from insight.data.catalogue import load_place
 
     runs = max(5, int(repeats))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)

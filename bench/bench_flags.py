@@ -3,7 +3,7 @@
 Times, on the demo place (34,753 LSOAs):
 
 * ``graph_s``: building the Queen contiguity graph (libpysal), done once per place;
-* ``flags_s``: :func:`insight.lottery.flags` for ``mt_minutes`` by ``isdn`` (median of
+* ``flags_s``: :func:`insight.analysis.findings.flags` for ``mt_minutes`` by ``isdn`` (median of
   ``repeats`` runs after a warm-up, graph already built), and the parts it is made of
   (``border_s``, ``spatial_s``, ``penalty_s``, ``funnel_s``).
 
@@ -57,7 +57,8 @@ def measure(
         ``indicator``, ``grouping``, ``repeats``, ``target_flags_s``, ``within_target``,
         ``cpus``.
     """
-    from insight import lottery, neighbours
+    from insight.analysis import findings as lottery
+    from insight.spatial import contiguity as neighbours
 
     start = time.perf_counter()
     graph = neighbours.contiguity(place.areas)
@@ -92,7 +93,7 @@ def main() -> int:
     """Load the demo, measure, print the figures and then the JSON."""
     import warnings
 
-    from insight.place import load_place
+    from insight.data.catalogue import load_place
 
     warnings.filterwarnings("ignore")
     place = load_place("demo")

@@ -70,7 +70,7 @@ import plotly.express as px
 import streamlit as st
 
 sys.path.insert(0, {root!r})
-from insight.place import load_place
+from insight.data.catalogue import load_place
 
 st.set_page_config(page_title="Baseline map", layout="wide")
 

@@ -1,25 +1,36 @@
-"""Command line: ``python -m insight build | lookup | ...``.
+"""Command line: every ``python -m insight`` command.
 
-Every command prints plain text by default and JSON with ``--json``; bad input exits
-with status 2 and the message on stderr, never a traceback.
+Every command prints plain text by default and JSON with ``--json`` (or ``--format json``);
+bad input exits with status 2 and the message on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from insight.errors import InsightError
-from insight.place import DEMO_ID, Place, load_place
+import numpy as np
+from tqdm import tqdm
 
-Handler = Callable[[argparse.Namespace], int]
+from insight import explain
+from insight.analysis import benchmark as benchmarks
+from insight.analysis.findings import FINDING_KINDS, findings
+from insight.analysis.penalty import PENALTY_THRESHOLD, penalty_summary
+from insight.data import demo, postcodes
+from insight.data.catalogue import load_place
+from insight.data.sources import build_from_toml
+from insight.errors import DataError, InsightError
+from insight.model import DEMO_ID, Place
+from insight.present.export import FORMATS, SLIDE_FORMATS, export_bytes
+from insight.present.tables import DEFAULT_THRESHOLD
 
 
 def _progress_bar():
-    from tqdm import tqdm
-
     bars = []  # created on the first call, so a cache hit prints nothing
 
     def update(fraction: float, message: str) -> None:
@@ -41,23 +52,37 @@ def open_place(place_id: str) -> Place:
     return load_place(place_id, progress=_progress_bar())
 
 
-def _add_place(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--place", default=DEMO_ID, help="place id (default: the demo)")
+def _json_safe(value: Any) -> Any:
+    """``value`` with numpy scalars made plain and non-finite floats made null."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(_json_safe(value), indent=2, default=str))
+
+
+# --------------------------------------------------------------------------------------
+# build, lookup
+# --------------------------------------------------------------------------------------
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the demo cache, or a place from a TOML file."""
     if args.config:
-        from insight.sources import build_from_toml
-
         place, report = build_from_toml(args.config, progress=_progress_bar())
         print(report.as_text())
         print(
             f"Built place {place.id!r} ({len(place.areas):,} areas). Open it with ?place={place.id}"
         )
         return 0
-    from insight import demo
-
     place = demo.load_demo(progress=_progress_bar(), force=args.force)
     print(f"Demo place ready: {len(place.areas):,} areas, {len(place.services):,} stroke units.")
     for key, value in place.quality.items():
@@ -67,9 +92,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def lookup_record(place: Place, postcode: str) -> dict:
     """Everything the ``lookup`` command reports for one postcode, as a dict."""
-    from insight.geocode import locate
-
-    found = locate(place, postcode)
+    found = postcodes.locate(place, postcode)
     area = place.areas.iloc[found.area_index]
     record = {
         "postcode": found.postcode,
@@ -98,12 +121,10 @@ def lookup_record(place: Place, postcode: str) -> dict:
 
 def cmd_lookup(args: argparse.Namespace) -> int:
     """Print the area of a postcode, its groupings and every indicator."""
-    from insight.explain import fmt_value
-
     place = open_place(args.place)
     record = lookup_record(place, args.postcode)
     if args.json:
-        print(json.dumps(record, indent=2, default=str))
+        _print_json(record)
         return 0
     print(f"{record['postcode']} is in {record['area_name']} ({record['area_code']}).")
     if record["placed_in_nearest_area"]:
@@ -113,8 +134,169 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     print()
     for indicator_id, value in record["indicators"].items():
         indicator = place.indicators[indicator_id]
-        print(f"  {indicator.title}: {fmt_value(value, indicator)}")
+        print(f"  {indicator.title}: {explain.fmt_value(value, indicator)}")
     return 0
+
+
+# --------------------------------------------------------------------------------------
+# compare, findings, penalty
+# --------------------------------------------------------------------------------------
+
+
+def compare_record(place: Place, indicator_id: str, grouping_id: str, group: str | None) -> dict:
+    """The Compare page's table as a dict (see ``python -m insight compare``)."""
+    result = benchmarks.compare_groups(place, indicator_id, grouping_id)
+    table = result.table
+    if group is not None:
+        codes = benchmarks.comparators(place, grouping_id, group)
+        table = result.subset(codes).table
+    return {
+        "indicator": indicator_id,
+        "grouping": grouping_id,
+        "benchmark": {"label": result.benchmark_name, "value": result.benchmark},
+        "groups": [
+            {
+                "code": row.code,
+                "name": row.name,
+                "value": row.value,
+                "lower": row.lower,
+                "upper": row.upper,
+                "funnel": row.funnel,
+            }
+            for row in table.itertuples()
+        ],
+    }
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Print each group's value, interval and funnel status against the benchmark."""
+    place = open_place(args.place)
+    record = compare_record(place, args.indicator, args.grouping, args.group)
+    if args.json:
+        _print_json(record)
+        return 0
+    indicator = place.indicator(args.indicator)
+    benchmark = record["benchmark"]
+    print(
+        f"{indicator.title} by {explain.lower_first(place.grouping(args.grouping).title)}; "
+        f"{benchmark['label']}: {explain.fmt_value(benchmark['value'], indicator)}"
+    )
+    for row in record["groups"]:
+        print(
+            f"  {row['name']} ({row['code']}): {explain.fmt_value(row['value'], indicator)} "
+            f"{explain.fmt_interval(row['lower'], row['upper'], indicator.decimals)}"
+            f"  funnel: {row['funnel']}"
+        )
+    return 0
+
+
+def cmd_findings(args: argparse.Namespace) -> int:
+    """Print the ranked findings as text, CSV or JSON."""
+    place = open_place(args.place)
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    found = findings(
+        place, args.indicator, args.grouping, kinds=kinds, materiality=args.materiality,
+        limit=args.limit,
+    )  # fmt: skip
+    table = found.table
+    if args.format == "csv":
+        out = table.copy()
+        for column in ("area_codes", "other_area_codes"):
+            out[column] = out[column].map(lambda codes: ";".join(map(str, codes)))
+        out.to_csv(sys.stdout, index=False)
+        return 0
+    if args.format == "json":
+        _print_json(table.to_dict(orient="records"))
+        return 0
+    ind, grp = place.indicator(args.indicator), place.grouping(args.grouping)
+    count = "no findings" if table.empty else explain.plural(len(table), "finding")
+    print(f"{ind.title} by {explain.lower_first(grp.title)}: {count}")
+    for finding in found:
+        print(f"\n{finding.rank}. [{finding.label}] {finding.sentence}")
+    return 0
+
+
+def cmd_penalty(args: argparse.Namespace) -> int:
+    """Print the boundary penalty summary as text or JSON."""
+    place = open_place(args.place)
+    summary = penalty_summary(place, args.service, args.grouping, args.threshold)
+    if args.json:
+        _print_json(summary)
+        return 0
+    grp = place.grouping(args.grouping)
+    stype = place.service_types[args.service]
+    print(explain.penalty_summary_text(summary, stype, grp))
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# export
+# --------------------------------------------------------------------------------------
+
+
+def _format_of(requested: str | None, out: Path) -> str:
+    chosen = (requested or out.suffix.lstrip(".")).lower()
+    if chosen == "zip":
+        chosen = "png"
+    if chosen not in FORMATS:
+        given = requested if requested else f"the extension of {str(out)!r}"
+        raise DataError(
+            f"Export format {given!r} is not one of {', '.join(FORMATS)}; pass --format."
+            if requested
+            else f"Cannot tell the format from {given}; pass --format with one of "
+            f"{', '.join(FORMATS)}."
+        )
+    return chosen
+
+
+def _check_writable(out: Path) -> None:
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise DataError(f"Cannot write {str(out)!r}: it is a folder; give a file name.")
+    if not folder.is_dir():
+        raise DataError(
+            f"Cannot write {str(out)!r}: the folder {str(folder)!r} does not exist; "
+            f"create it or choose another --out."
+        )
+
+
+def _write(out: Path, content: bytes) -> None:
+    try:
+        out.write_bytes(content)
+    except OSError as error:
+        raise DataError(
+            f"Cannot write {str(out)!r}: {error.strerror or error}; choose a folder you can "
+            f"write to with --out."
+        ) from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the findings as slides, or the indicator's table, to ``--out``."""
+    out = Path(args.out)
+    fmt = _format_of(args.format, out)
+    _check_writable(out)
+    if args.limit is not None and args.limit < 1:
+        raise DataError(f"--limit must be at least 1, got {args.limit}.")
+    place = open_place(args.place)
+    indicator_id = args.indicator or next(iter(place.indicators))
+    grouping_id = args.grouping or place.default_grouping
+    found = findings(place, indicator_id, grouping_id) if fmt in SLIDE_FORMATS else None
+    content = export_bytes(
+        place, indicator_id, grouping_id, fmt, limit=args.limit, threshold=args.threshold,
+        findings=found,
+    )  # fmt: skip
+    _write(out, content)
+    print(f"Wrote {out} ({fmt}, {len(content):,} bytes).")
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# The parser
+# --------------------------------------------------------------------------------------
+
+
+def _add_place(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--place", default=DEMO_ID, help="place id (default: the demo)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,26 +315,81 @@ def build_parser() -> argparse.ArgumentParser:
     _add_place(lookup)
     lookup.set_defaults(handler=cmd_lookup)
 
-    for register in _extra_commands():
-        register(commands, _add_place)
+    compare = commands.add_parser(
+        "compare", help="each group's value, interval and funnel status (the Compare page)"
+    )
+    compare.add_argument("--indicator", required=True, help="indicator id, e.g. mt_minutes")
+    compare.add_argument("--grouping", required=True, help="grouping id, e.g. lad")
+    compare.add_argument(
+        "--group", help="only this group and those that touch it (the Compare page's default)"
+    )
+    compare.add_argument("--json", action="store_true", help="print JSON")
+    _add_place(compare)
+    compare.set_defaults(handler=cmd_compare)
+
+    found = commands.add_parser(
+        "findings",
+        aliases=["flags"],
+        help="ranked postcode-lottery findings for one indicator and grouping",
+    )
+    found.add_argument("--indicator", required=True, help="indicator id, e.g. mt_minutes")
+    found.add_argument("--grouping", required=True, help="grouping id, e.g. isdn")
+    found.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    found.add_argument("--limit", type=int, default=None, help="show only the first N findings")
+    found.add_argument(
+        "--kinds",
+        default=",".join(FINDING_KINDS),
+        help=f"comma-separated kinds of finding (default: {','.join(FINDING_KINDS)})",
+    )
+    found.add_argument(
+        "--materiality",
+        type=float,
+        default=None,
+        help="smallest border difference worth reporting, in the indicator's units",
+    )
+    _add_place(found)
+    found.set_defaults(handler=cmd_findings)
+
+    penalty = commands.add_parser(
+        "penalty", help="extra journey if limited to services in one's own group"
+    )
+    penalty.add_argument("--service", required=True, help="service type id, e.g. mt")
+    penalty.add_argument("--grouping", required=True, help="grouping id, e.g. isdn")
+    penalty.add_argument(
+        "--threshold",
+        type=float,
+        default=PENALTY_THRESHOLD,
+        help=f"minutes above which a penalty counts (default {PENALTY_THRESHOLD:g})",
+    )
+    penalty.add_argument("--json", action="store_true", help="print JSON")
+    _add_place(penalty)
+    penalty.set_defaults(handler=cmd_penalty)
+
+    export = commands.add_parser(
+        "export",
+        help="findings as slides (pptx, pdf, png) or an indicator as data (csv, xlsx, geojson)",
+        description=(
+            "Write the ranked postcode-lottery findings of an indicator as slides "
+            "(pptx, pdf, or png: a zip of one image per slide), or the indicator for every "
+            "area with its grouping as data (csv, xlsx, geojson in WGS84)."
+        ),
+    )
+    export.add_argument("--indicator", help="indicator id (default: the place's first)")
+    export.add_argument("--grouping", help="grouping id (default: the place's default)")
+    export.add_argument(
+        "--format", help=f"one of {', '.join(FORMATS)} (default: from the extension of --out)"
+    )
+    export.add_argument("--out", required=True, help="file to write")
+    export.add_argument("--limit", type=int, default=5, help="most slides (default 5)")
+    export.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="suppress counts from 1 up to below this (default 5)",
+    )
+    _add_place(export)
+    export.set_defaults(handler=cmd_export)
     return parser
-
-
-def _extra_commands() -> list[Callable]:
-    """Subcommands contributed by other modules (``register_cli(commands, add_place)``)."""
-    import importlib
-
-    found = []
-    for name in ("insight.lottery", "insight.export"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
-        if hasattr(module, "register_cli"):
-            found.append(module.register_cli)
-    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,15 @@ import html
 import math
 import re
 
-from insight.place import Indicator
+from insight.model import Indicator
+
+#: Kinds of postcode-lottery finding, in words: the one label every surface uses.
+FINDING_KINDS: dict[str, str] = {
+    "border": "Difference at a boundary",
+    "penalty": "Extra journey because of a boundary",
+    "funnel": "Group unlike the rest",
+    "spatial": "Areas unlike their neighbours",
+}
 
 _RATING_WORDS = {
     "Better": "better than",
@@ -220,10 +228,10 @@ def measure_phrase(indicator: Indicator) -> str:
     for start, phrase in _JOURNEY_TITLES:
         if title.startswith(start):
             return phrase + title[len(start) :]
-    return f"the figure for {_lower_first(title)}"
+    return f"the figure for {lower_first(title)}"
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
     """Lower-case the first letter unless the first word is an acronym ("NHS", "GP")."""
     if not text:
         return text
@@ -321,7 +329,7 @@ def _interval_text(
     return fmt_interval(lower, upper, decimals)
 
 
-def _worse_side(indicator: Indicator, difference: float) -> str:
+def worse_side(indicator: Indicator, difference: float) -> str:
     """Which side a sentence should be about: "b" when B is worse (or higher), else "a"."""
     higher_is_b = difference > 0
     if indicator.polarity == "high_is_good":
@@ -390,7 +398,7 @@ def border_sentence(
             f"Too few areas along the border between {name_a} and {name_b} to compare them "
             f"({n_a:,} and {n_b:,} with data; at least {min_areas:,} are needed on each side)."
         )
-    if _worse_side(indicator, difference) == "b":
+    if worse_side(indicator, difference) == "b":
         subject, other, n, effect, low, high, weight = (
             name_b, name_a, n_b, difference, lower, upper, weight_b,
         )  # fmt: skip
@@ -695,3 +703,125 @@ def spatial_sentence(
     body += f" than in {other_name}"
     clause = _affected_clause(affected, weight_label, "that area" if areas == 1 else "those areas")
     return f"{where}, {body}{clause}."
+
+
+def penalty_summary_text(summary: dict, service_type, grouping) -> str:
+    """The boundary penalty summary (:func:`insight.analysis.penalty.penalty_summary`) in words.
+
+    Parameters
+    ----------
+    summary : dict
+        The summary.
+    service_type : ServiceType
+        The kind of service it is about.
+    grouping : Grouping
+        The boundary.
+
+    Returns
+    -------
+    str
+        A few lines of plain text.
+    """
+    group_word = lower_first(grouping.title)
+    threshold = fmt_number(summary["threshold_minutes"], 0)
+    lines = [
+        f"If patients could only use {service_type.title.lower()} in their own {group_word}, "
+        f"{plural(summary['areas_over_threshold'], 'area')} of {summary['areas']:,} "
+        f"({fmt_number(100 * summary['share_over_threshold'], 1)}%) would travel more "
+        f"than {threshold} minutes further (up to {fmt_number(summary['max_minutes'], 0)} minutes)."
+    ]
+    if summary["admissions_over_threshold"] is not None:
+        lines.append(
+            f"About {fmt_number(summary['admissions_over_threshold'], 0)} admissions a year "
+            "come from those areas."
+        )
+    lines.append(f"Mean extra journey where defined: {fmt_number(summary['mean'], 1)} minutes.")
+    lines.append(
+        f"Areas whose {group_word} has no such unit: {summary['areas_with_no_unit_in_group']:,}."
+    )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# Labels of the charts of findings and areas
+# --------------------------------------------------------------------------------------
+
+
+def unit_label(indicator: Indicator) -> str:
+    """The unit an axis of ``indicator`` is labelled with (its title when it has no unit)."""
+    return indicator.unit or indicator.title
+
+
+def average_label(benchmark_name: str) -> str:
+    """ "England and Wales average"."""
+    return f"{benchmark_name} average"
+
+
+def side_label(group_name: str, areas: int) -> str:
+    """The label of one side of a border in a chart: the group and its areas along it."""
+    return f"{group_name} ({plural(areas, 'area')} along the border)"
+
+
+def border_chart_title(indicator: Indicator) -> str:
+    """Title of the chart of a border finding."""
+    return f"{indicator.title}: average of the areas along the border"
+
+
+def penalty_chart_title(service: str, areas: int, grouping_title: str) -> str:
+    """Title of the chart of a boundary-penalty finding."""
+    return (
+        f"Extra minutes to a {service} for these {plural(areas, 'area')} if limited "
+        f"to their own {grouping_title.lower()}"
+    )
+
+
+def groups_chart_title(indicator: Indicator, groups: int, grouping_plural: str) -> str:
+    """Title of the chart of every group's value (a funnel finding)."""
+    per_area = " per area" if indicator.kind == "count" else ""
+    return f"{indicator.title}{per_area}: average of each of the {groups} {grouping_plural}"
+
+
+def minute_bands(minutes, threshold: float, bands: int = 4) -> list[tuple[str, int]]:
+    """Extra minutes counted in bands of ``threshold`` minutes, labelled in words.
+
+    Bands start at ``threshold`` (a penalty finding holds only areas over it) and the last
+    is open-ended; empty bands beyond the longest journey are left out.
+
+    Parameters
+    ----------
+    minutes : array-like
+        Extra minutes of each area.
+    threshold : float
+        Width of a band, and where the first starts.
+    bands : int, default 4
+        Closed bands before the open-ended one.
+
+    Returns
+    -------
+    list of (str, int)
+        Label and number of areas of each band.
+
+    Examples
+    --------
+    >>> minute_bands([12.0, 15.0, 31.0], 10)
+    [('10 to 20 minutes', 2), ('20 to 30 minutes', 0), ('30 to 40 minutes', 1)]
+    """
+    values = [float(m) for m in minutes if m == m]
+    edges = [threshold * (i + 1) for i in range(bands + 1)]
+    counted = []
+    for low, high in zip(edges[:-1], edges[1:], strict=False):
+        counted.append(
+            (
+                f"{fmt_number(low, 0)} to {fmt_number(high, 0)} minutes",
+                sum(low < v <= high for v in values),
+            )
+        )
+    counted.append(
+        (f"{fmt_number(edges[-1], 0)} minutes or more", sum(v > edges[-1] for v in values))
+    )
+    below = sum(v <= threshold for v in values)
+    if below:
+        counted.insert(0, (f"Up to {fmt_number(threshold, 0)} minutes", below))
+    while len(counted) > 1 and counted[-1][1] == 0:
+        counted.pop()
+    return counted

@@ -77,6 +77,7 @@ __all__ = [
     "ESP2013",
     "ESP2013_AGE_BANDS",
     "FUNNEL_LABELS",
+    "overdispersion_normal",
     "Overdispersion",
     "benjamini_hochberg",
     "byars_ci",
@@ -1715,6 +1716,72 @@ def overdispersion(
         p_value=p_value,
         overdispersed=bool(p_value < alpha),
         z_adjusted=z_adjusted,
+    )
+
+
+def overdispersion_normal(
+    values: Any, standard_errors: Any, target: float, trim: float = 0.1, alpha: float = 0.05
+) -> Overdispersion:
+    """Spiegelhalter's over-dispersion assessment for means (identity scale).
+
+    The same winsorised ``phi`` and additive ``tau2`` as :func:`overdispersion`, for
+    units whose values are means with known standard errors (e.g. average travel times).
+
+    Parameters
+    ----------
+    values : array-like
+        Each unit's value.
+    standard_errors : array-like
+        Each unit's standard error under the null (positive).
+    target : float
+        The benchmark.
+    trim : float, default 0.1
+        Fraction winsorised at each tail before estimating ``phi``.
+    alpha : float, default 0.05
+        Significance level of the chi-square test behind ``overdispersed``.
+
+    Returns
+    -------
+    Overdispersion
+        With ``statistic == "mean"``; :meth:`Overdispersion.limits` does not apply.
+
+    Raises
+    ------
+    ValueError
+        If fewer than 3 units have a value and a positive standard error.
+
+    Examples
+    --------
+    >>> result = overdispersion_normal([1.0, 2.0, 3.0, 9.0], [0.5] * 4, 2.0, trim=0)
+    >>> result.overdispersed
+    True
+    """
+    y = np.asarray(values, dtype=float)
+    se = np.asarray(standard_errors, dtype=float)
+    se = np.where(se > 0, se, np.nan)
+    z = (y - target) / se
+    complete = np.isfinite(z)
+    units = int(complete.sum())
+    if units < 3:
+        raise ValueError(f"overdispersion needs at least 3 complete units, got {units}")
+    low, high = np.quantile(z[complete], [trim, 1.0 - trim])
+    z_winsorised = np.clip(z, low, high)
+    phi = float(np.mean(z_winsorised[complete] ** 2))
+    w = 1.0 / se[complete] ** 2
+    tau2 = max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    p_value = float(sps.chi2.sf(units * phi, units - 1))
+    return Overdispersion(
+        statistic="mean",
+        baseline=float(target),
+        multiplier=1.0,
+        z=z,
+        z_winsorised=z_winsorised,
+        phi=phi,
+        tau2=float(tau2),
+        n_units=units,
+        p_value=p_value,
+        overdispersed=bool(p_value < alpha),
+        z_adjusted=(y - target) / np.sqrt(se**2 + tau2),
     )
 
 

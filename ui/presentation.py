@@ -5,11 +5,11 @@ a councillor builds up while browsing):
 
 ``{"kind": "area", "indicator": "mt_minutes", "grouping": "lad", "area_code": "E01027210"}``
     One area and one indicator, compared with its group.
-``{"kind": "flag", "indicator": "mt_minutes", "grouping": "isdn", "flag_kind": "border",
+``{"kind": "finding", "indicator": "mt_minutes", "grouping": "isdn", "finding_kind": "border",
 "group_code": "...", "other_code": "..."}``
     One postcode-lottery finding (``other_code`` for borders only).
 
-Slides are made from items by :func:`insight.export.item_slide`.
+Slides are made from items by :func:`insight.present.slides.item_slide`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import Any
 
 import streamlit as st
 
-from insight.export import ITEM_KINDS
+from insight.present.slides import ITEM_KINDS
 
 _KEY = "presentation"
 _REQUIRED = {
     "area": ("indicator", "grouping", "area_code"),
-    "flag": ("indicator", "grouping", "group_code"),
+    "finding": ("indicator", "grouping", "group_code"),
 }
 
 
@@ -57,8 +57,8 @@ def add_to_presentation(item: Mapping[str, Any]) -> bool:
     Parameters
     ----------
     item : mapping
-        ``kind`` ("area" or "flag"), ``indicator``, ``grouping``, and ``area_code`` for an
-        area or ``group_code`` (with ``flag_kind`` and ``other_code``) for a finding.
+        ``kind`` ("area" or "finding"), ``indicator``, ``grouping``, and ``area_code`` for an
+        area or ``group_code`` (with ``finding_kind`` and ``other_code``) for a finding.
 
     Returns
     -------
@@ -89,11 +89,6 @@ def remove_from_presentation(position: int) -> None:
     items = st.session_state.get(_KEY, [])
     if 0 <= position < len(items):
         del items[position]
-
-
-def clear_presentation() -> None:
-    """Remove every item."""
-    st.session_state[_KEY] = []
 
 
 def add_button(item: Mapping[str, Any], *, key: str, label: str = "Add to presentation") -> None:

@@ -7,9 +7,10 @@ import html
 import pandas as pd
 import streamlit as st
 
-from insight import charts, maps
+from insight.analysis.findings import Finding
 from insight.explain import benchmark_sentence, escape_markdown, fmt_number, fmt_value
-from insight.place import Indicator, Place
+from insight.model import Indicator, Place
+from insight.present import charts, files, maps
 
 
 def legend(
@@ -50,7 +51,7 @@ def service_key(place: Place, service_types: tuple[str, ...]) -> None:
 
 
 def picked_area(event) -> str | None:
-    """Code of the area clicked on a map made by :func:`insight.maps.area_map`, if any."""
+    """Code of the area clicked on a map made by :func:`insight.present.maps.area_map`, if any."""
     try:
         objects = event.selection["objects"].get("areas") or []
     except (AttributeError, KeyError, TypeError):
@@ -145,12 +146,11 @@ def downloads(table, stem: str, place: Place) -> None:
     The files are built only when a button is pressed: an Excel file of every area in
     England and Wales takes seconds, which no rerun should pay for.
     """
-    from insight import export
 
     left, right = st.columns(2)
     left.download_button(
         "Download CSV",
-        lambda: export.to_csv(table),
+        lambda: files.to_csv(table),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key=f"csv_{stem}",
@@ -158,7 +158,7 @@ def downloads(table, stem: str, place: Place) -> None:
     )
     right.download_button(
         "Download Excel",
-        lambda: export.to_xlsx(table, place=place),
+        lambda: files.to_xlsx(table, place=place),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{stem}",
@@ -237,15 +237,6 @@ def profile_table(place: Place, profile, grouping):
     return table.round(1)
 
 
-#: Kinds of postcode-lottery finding, in words.
-FINDING_KINDS = {
-    "border": "Change at a boundary",
-    "penalty": "Extra journey because of a boundary",
-    "funnel": "Group unlike the rest",
-    "spatial": "Area unlike its neighbours",
-}
-
-
 def filter_findings(findings, kinds: list[str], search: str):
     """Findings of the chosen kinds whose groups' names contain ``search`` (any case)."""
     shown = findings[findings["kind"].isin(kinds)]
@@ -260,26 +251,20 @@ def finding_label(findings, rank: int) -> str:
     """Short label of a finding for a picker: rank, kind and the groups involved."""
     row = findings[findings["rank"] == rank].iloc[0]
     other = f" / {row['other_name']}" if row["other_name"] else ""
-    return f"{rank}. {FINDING_KINDS.get(row['kind'], row['kind'])}: {row['group_name']}{other}"
+    return f"{rank}. {row['label']}: {row['group_name']}{other}"
 
 
-def finding_card(finding, indicator: Indicator) -> None:
+def finding_card(finding: Finding, indicator: Indicator) -> None:
     """A finding: its sentence large, then the effect with its interval and who is affected."""
-    st.markdown(f"#### {escape_markdown(finding['sentence'])}")
+    st.markdown(f"#### {escape_markdown(finding.sentence)}")
     cells = st.columns(3)
-    unit = indicator.unit
-    interval = finding.get("interval") or "95% CI"
+    interval = f"{finding.interval}: {fmt_number(finding.lower)} to {fmt_number(finding.upper)}"
     cells[0].metric(
-        "Difference",
-        f"{fmt_number(finding['effect'])} {unit}".strip(),
-        help=f"{interval}: {fmt_number(finding['lower'])} to {fmt_number(finding['upper'])}",
+        "Difference", f"{fmt_number(finding.effect)} {indicator.unit}".strip(), help=interval
     )
-    cells[1].metric("Areas", f"{int(finding['areas']):,}")
-    cells[2].metric("Affected a year", fmt_number(finding["affected"], 0, missing="not known"))
-    st.caption(
-        f"{FINDING_KINDS.get(finding['kind'], finding['kind'])}. {interval}: "
-        f"{fmt_number(finding['lower'])} to {fmt_number(finding['upper'])}."
-    )
+    cells[1].metric("Areas", f"{finding.areas:,}")
+    cells[2].metric("Affected a year", fmt_number(finding.affected, 0, missing="not known"))
+    st.caption(f"{finding.label}. {interval}.")
 
 
 def findings_table(findings, indicator: Indicator):
@@ -287,7 +272,7 @@ def findings_table(findings, indicator: Indicator):
     table = findings[
         [
             "rank",
-            "kind",
+            "label",
             "group_code",
             "group_name",
             "other_code",
@@ -302,11 +287,10 @@ def findings_table(findings, indicator: Indicator):
             "sentence",
         ]
     ].copy()
-    table["kind"] = table["kind"].map(FINDING_KINDS).fillna(table["kind"])
     return table.rename(
         columns={
             "rank": "Rank",
-            "kind": "Kind",
+            "label": "Kind",
             "group_code": "Code",
             "group_name": "Name",
             "other_code": "Compared with (code)",

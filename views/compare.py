@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from insight import charts
 from insight.explain import escape_markdown
+from insight.present import charts
 from ui import loaders, render, state
 
 place = loaders.place()
@@ -32,9 +32,8 @@ chosen = st.multiselect(
 shown_codes = [group_code, *[c for c in chosen if c != group_code]]
 
 # Compute
-result = loaders.benchmark(place.id, indicator_id, grouping_id)
-shown = result.table.set_index("code").reindex(shown_codes).dropna(subset=["name"]).reset_index()
-funnel = loaders.funnel(place.id, indicator_id, grouping_id)
+result = loaders.compare_groups(place.id, indicator_id, grouping_id)
+shown = result.subset(shown_codes).table
 spine = loaders.spine(place.id, grouping_id, group_code)
 
 # Render
@@ -47,11 +46,11 @@ with tab_bars:
     st.plotly_chart(figure, width="stretch", key="bars")
     st.caption(f"How this is worked out: {result.method}")
 with tab_funnel:
-    if funnel.points.empty:
+    if result.limits.empty:
         st.info("Not enough data for a funnel plot of this indicator.")
     else:
         st.plotly_chart(
-            charts.funnel_plot(funnel, indicator, highlight=shown_codes),
+            charts.funnel_plot(result, highlight=shown_codes),
             width="stretch",
             key="funnel",
         )

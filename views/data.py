@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
+from insight.data.sources import uploads
 from insight.errors import InsightError
 from insight.explain import escape_markdown
-from insight.sources import uploads
 from ui import loaders
 
 place = loaders.place()
@@ -137,7 +137,7 @@ if submitted:
                 replace=replace,
             )
             status.update(label=f"Built {built.title}", state="complete")
-        loaders.forget_place(built.id)
+        loaders.forget_places()
         st.success(f"Built **{escape_markdown(built.title)}** ({len(built.areas):,} areas).")
         st.code(build_report.as_text(), language=None)
         st.page_link("views/map.py", label="Open it on the map", query_params={"place": built.id})

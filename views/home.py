@@ -42,17 +42,17 @@ for i, (page, label, icon) in enumerate(links):
     with columns[i % 2]:
         st.page_link(page, label=label, icon=icon, query_params={"place": place.id})
 
-indicator_id, grouping_id = loaders.featured(place)
+indicator_id, grouping_id = place.featured_pair()
 st.subheader("The strongest findings")
 st.caption(
     f"{place.indicator(indicator_id).title}, by {place.grouping(grouping_id).title.lower()}."
 )
-findings = loaders.flags(place.id, indicator_id, grouping_id).head(3)
-if findings.empty:
+found = loaders.ranked_findings(place.id, indicator_id, grouping_id)
+if found.empty:
     st.caption("No postcode lottery stands out for this indicator.")
-for _, finding in findings.iterrows():
+for finding in found.items[:3]:
     with st.container(border=True):
-        st.markdown(escape_markdown(finding["sentence"]))
+        st.markdown(escape_markdown(finding.sentence))
         st.page_link(
             "views/lottery.py",
             label="See this finding on the map",
@@ -61,7 +61,7 @@ for _, finding in findings.iterrows():
                 "place": place.id,
                 "indicator": indicator_id,
                 "grouping": grouping_id,
-                "finding": str(int(finding["rank"])),
+                "finding": str(finding.rank),
             },
         )
 

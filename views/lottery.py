@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from insight.explain import escape_markdown
+from insight.explain import FINDING_KINDS, escape_markdown
 from ui import loaders, presentation, render, state
 
 place = loaders.place()
@@ -14,21 +14,22 @@ st.markdown(
 )
 
 # Settings
-featured_indicator, featured_grouping = loaders.featured(place)
+featured_indicator, featured_grouping = place.featured_pair()
 with st.sidebar:
     st.header("Lottery settings")
     indicator_id = state.select_indicator(place, featured_indicator)
     grouping_id = state.select_grouping(place, "Boundary", featured_grouping)
 
 # Compute
-findings = loaders.flags(place.id, indicator_id, grouping_id)
+found = loaders.ranked_findings(place.id, indicator_id, grouping_id)
+findings = found.table
 if findings.empty:
     st.info(
         "No postcode lottery found for this indicator and boundary: no difference at a boundary "
         "is bigger than chance and the general pattern across the country would explain."
     )
     st.stop()
-kinds = render.FINDING_KINDS
+kinds = FINDING_KINDS
 chosen_kinds = st.multiselect(
     "Kinds of finding",
     [k for k in kinds if k in set(findings["kind"])],
@@ -52,10 +53,10 @@ rank = st.selectbox(
     key="finding_box",
 )
 state.put("finding", str(rank))
-finding = shown[shown["rank"] == rank].iloc[0]
+finding = found.by_rank(rank)
 with st.container(border=True):
     render.finding_card(finding, place.indicator(indicator_id))
-    finding_map = loaders.flag_map(place.id, indicator_id, grouping_id, rank)
+    finding_map = loaders.finding_map(place.id, indicator_id, grouping_id, rank)
     left, right = st.columns([3, 1])
     with left:
         st.pydeck_chart(
@@ -70,12 +71,12 @@ with st.container(border=True):
         st.dataframe(finding_map.table, hide_index=True)
     presentation.add_button(
         {
-            "kind": "flag",
+            "kind": "finding",
             "indicator": indicator_id,
             "grouping": grouping_id,
-            "flag_kind": finding["kind"],
-            "group_code": finding["group_code"],
-            "other_code": finding["other_code"] or None,
+            "finding_kind": finding.kind,
+            "group_code": finding.group_code,
+            "other_code": finding.other_code or None,
         },
         key=f"present_{rank}",
     )

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from insight import maps
 from insight.explain import escape_markdown, fmt_value
+from insight.present import maps
 from ui import loaders, presentation, render, state
 
 place = loaders.place()

@@ -9,11 +9,10 @@ as PowerPoint, PDF or PNG images.
 import datetime as dt
 import html
 
-import pandas as pd
 import streamlit as st
 
-from insight import export
 from insight.errors import InsightError
+from insight.present import slides
 from ui import loaders, presentation, state
 
 FINDINGS, OWN = "findings", "own"
@@ -39,7 +38,7 @@ with st.sidebar:
         container=st.sidebar,
     )
     if source == FINDINGS:
-        featured_indicator, featured_grouping = loaders.featured(place)
+        featured_indicator, featured_grouping = place.featured_pair()
         indicator_id = state.select_indicator(place, featured_indicator)
         grouping_id = state.select_grouping(place, "Boundaries", featured_grouping)
         limit = int(
@@ -57,8 +56,8 @@ with st.sidebar:
 # Compute: how many slides, and the one shown
 try:
     if source == FINDINGS:
-        flags = loaders.flags(place.id, indicator_id, grouping_id)
-        total = min(limit, len(flags))
+        found = loaders.ranked_findings(place.id, indicator_id, grouping_id)
+        total = min(limit, len(found))
         deck_key = (FINDINGS, indicator_id, grouping_id, total)
     else:
         total = len(own_items)
@@ -93,7 +92,7 @@ current = int(state.get("slide", numbers, "1"))
 state.put("slide", str(current))
 
 
-def build(position: int) -> export.Slide:
+def build(position: int) -> slides.Slide:
     """Slide ``position`` (0-based) of the deck shown."""
     if source == FINDINGS:
         return loaders.finding_slide(place.id, indicator_id, grouping_id, position, today)
@@ -162,20 +161,15 @@ following.button(
 )
 with middle:
     if source == FINDINGS:
-        row = (
-            flags.sort_values("rank").iloc[current - 1]
-            if "rank" in flags
-            else flags.iloc[current - 1]
-        )
+        finding = found.items[current - 1]
         item = {
-            "kind": "flag",
+            "kind": "finding",
             "indicator": indicator_id,
             "grouping": grouping_id,
-            "flag_kind": str(row["kind"]),
-            "group_code": str(row["group_code"]),
+            "finding_kind": finding.kind,
+            "group_code": finding.group_code,
+            "other_code": finding.other_code or None,
         }
-        if row.get("other_code") is not None and pd.notna(row.get("other_code")):
-            item["other_code"] = str(row["other_code"])
         presentation.add_button(item, key=f"add_{current}")
     elif st.button("Remove this slide", icon=":material/delete:", key=f"remove_{current}"):
         presentation.remove_from_presentation(current - 1)
@@ -184,7 +178,7 @@ with middle:
 
 
 # Downloads: the whole deck, built when asked for
-def deck() -> list[export.Slide]:
+def deck() -> list[slides.Slide]:
     return [build(position) for position in range(total)]
 
 
@@ -197,7 +191,7 @@ st.subheader("Download the presentation")
 pptx_col, pdf_col, png_col = st.columns(3)
 pptx_col.download_button(
     "PowerPoint (.pptx)",
-    data=lambda: export.slides_to_pptx(deck()),
+    data=lambda: slides.slides_to_pptx(deck()),
     file_name=f"{stem}.pptx",
     mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
     icon=":material/slideshow:",
@@ -206,7 +200,7 @@ pptx_col.download_button(
 )
 pdf_col.download_button(
     "PDF",
-    data=lambda: export.slides_to_pdf(deck()),
+    data=lambda: slides.slides_to_pdf(deck()),
     file_name=f"{stem}.pdf",
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
@@ -215,7 +209,7 @@ pdf_col.download_button(
 )
 png_col.download_button(
     "Images (.zip of PNG, 1920 × 1080)",
-    data=lambda: export.slides_to_png_zip(deck(), stem="slide"),
+    data=lambda: slides.slides_to_png_zip(deck(), stem="slide"),
     file_name=f"{stem}-png.zip",
     mime="application/zip",
     icon=":material/image:",

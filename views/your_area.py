@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from insight import maps
 from insight.errors import PostcodeError
 from insight.explain import escape_markdown
+from insight.present import maps
 from ui import loaders, render, state
 
 place = loaders.place()
@@ -31,7 +31,7 @@ except PostcodeError as error:
     st.stop()
 grouping = place.grouping(place.default_grouping)
 area = place.areas.iloc[found.area_index]
-profile = loaders.profile(place.id, found.area_index, grouping.id)
+profile = loaders.area_profile(place.id, found.area_index, grouping.id)
 state.put("area", found.area_code)
 
 # Render
@@ -73,7 +73,7 @@ scope = (
         *loaders.touching(place.id, grouping.id, area[grouping.code_column]),
     ),
 )
-indicator_id = loaders.featured(place)[0]
+indicator_id = place.featured_pair()[0]
 area_map = loaders.area_map(
     place.id,
     indicator_id,

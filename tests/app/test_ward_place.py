@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from insight.sources import build_from_toml
+from insight.data.sources import build_from_toml
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 FIXTURE = Path(__file__).resolve().parents[1] / "insight" / "sources" / "data" / "place.toml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from insight import explain
-from insight.place import Indicator
+from insight.model import Indicator
 
 MINUTES = Indicator("t", "Minutes to the nearest unit", "minutes", "time", "low_is_good")
 

@@ -18,7 +18,7 @@ from insight import stats
 
 NAN = float("nan")
 RTOL = 1e-6
-DATA = Path(__file__).parent / "data" / "phe"
+DATA = Path(__file__).parent / "phe_reference"
 
 
 def read_fixture(name: str) -> pd.DataFrame:

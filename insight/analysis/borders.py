@@ -1,0 +1,860 @@
+"""The postcode-lottery engine: border discontinuities and ranked flags.
+
+Border discontinuities
+----------------------
+For two groups A and B that share a border (two authorities, two stroke networks),
+:func:`border_discontinuities` compares the areas that touch the border on each
+side. Three things make the comparison honest:
+
+1. **Difference and interval.** ``difference`` is the (weighted) mean of the areas
+   of B that touch A minus that of the areas of A that touch B. Neighbouring areas
+   are alike (spatial autocorrelation), so the variance of any such contrast
+   ``a'y`` is worked out from the semivariogram, not as if the areas were
+   independent: ``Var(a'y) = -sum_kl a_k a_l gamma(k, l)`` for a contrast whose
+   coefficients sum to zero, with ``gamma`` a function of the number of steps
+   between the areas in the contiguity graph (1, 2, ... up to ``lags``, then
+   flat). The *scale* of ``gamma`` comes from the local placebo pairs (touching
+   areas on the same side of this border); its *shape* over lags from all
+   touching pairs inside groups across the map. For two rows of areas facing
+   each other this reduces to ``2 gamma(1) / n``: the typical squared difference
+   between neighbours on the same side sets the uncertainty of the difference
+   across the border. That is the placebo comparison in its simplest form.
+2. **Smooth variation is not a border effect.** A gradient that crosses the
+   border (travel times rising steadily away from a hospital) makes the two
+   sides differ without any lottery. The test is therefore on the ``step``: a
+   local linear fit over ``rings`` rows of areas on each side (ring 1 touches
+   the border, ring 2 touches ring 1, ...), with a common slope across the
+   border, whose jump at the border is the step. The slope is learnt from the
+   differences between successive rings on the same side (placebo borders
+   inside each group), so a steady gradient gives a step near zero.
+3. **Many borders.** p-values (two-sided t, with degrees of freedom from the
+   number of areas in the band) are turned into Benjamini-Hochberg q-values
+   across all the borders tested.
+
+A border is ``flagged`` when its step is significant after FDR control, the
+difference across the border points the same way and its interval excludes
+zero, and (where a materiality threshold is given) the difference is at least
+that large. The simulation tests in ``tests/insight/test_lottery.py`` show the
+calibration: on maps with no border effect, independent or spatially
+autocorrelated, about 5% of raw p-values fall below 0.05 and under 1% of borders
+are flagged; a smooth gradient crossing a border is not flagged; a step of one
+standard deviation at a border with 40 areas a side is found nearly always.
+
+Flags
+-----
+:func:`flags` ranks everything worth a look for one indicator and one grouping:
+border discontinuities, boundary penalties (areas where being limited to one's
+own group adds more than ``penalty_threshold`` minutes), funnel outliers among
+the groups, and clusters of spatial outliers (local Moran). Each has an effect in
+the indicator's units, an interval, the number of areas and of people (or
+admissions) affected, a ranking score and a plain-English sentence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy import stats as sps
+
+from insight import explain
+from insight.errors import DataError
+from insight.model import Indicator
+from insight.spatial.contiguity import Contiguity, _area_codes, _graph_for, group_codes, values_of
+from insight.stats import benjamini_hochberg
+
+__all__ = ["BORDER_COLUMNS", "border_discontinuities"]
+
+#: Columns of :func:`border_discontinuities`, in order.
+BORDER_COLUMNS: tuple[str, ...] = (
+    "group_a", "name_a", "group_b", "name_b", "n_a", "n_b", "pairs",
+    "mean_a", "mean_b", "difference", "lower", "upper",
+    "step", "step_lower", "step_upper", "p_value", "q_value", "placebo_ratio",
+    "tested", "flagged", "weight_a", "weight_b", "codes_a", "codes_b", "sentence",
+)  # fmt: skip
+
+#: Number of rows of areas on each side used to learn the slope across a border.
+DEFAULT_RINGS = 3
+#: Graph lags over which the semivariogram is allowed to rise before it is taken as flat.
+DEFAULT_LAGS = 3
+
+
+# --------------------------------------------------------------------------------------
+# Border discontinuities
+# --------------------------------------------------------------------------------------
+
+
+def border_discontinuities(
+    areas: gpd.GeoDataFrame,
+    value: str | Sequence[float] | pd.Series,
+    grouping: str | Sequence[Any] | pd.Series,
+    *,
+    weight: str | Sequence[float] | pd.Series | None = None,
+    min_areas: int = 5,
+    materiality: float | None = None,
+    alpha: float = 0.05,
+    rings: int = DEFAULT_RINGS,
+    lags: int = DEFAULT_LAGS,
+    graph: Contiguity | None = None,
+    names: Mapping[Any, str] | pd.Series | None = None,
+    indicator: Indicator | None = None,
+    weight_label: str | None = None,
+    calibrate: bool = True,
+) -> pd.DataFrame:
+    """Compare the areas on either side of every border between two groups.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        The areas, in a projected CRS (with a ``code`` column, else the index is used).
+    value : str, pandas.Series or array-like
+        Column name, or one value per area. Areas with a missing value are left out
+        of every comparison (they still connect the map).
+    grouping : str, pandas.Series or array-like
+        Group of each area: a column of codes, a grouping id with an ``<id>_code``
+        column (and ``<id>_name`` for names), or one code per area.
+    weight : str, pandas.Series or array-like, optional
+        Weight of each area (e.g. admissions): means become weighted means, so the
+        difference is what the average person (or admission) on each side gets. An
+        area whose weight is missing counts as an area of average weight (it is left
+        out of ``weight_a``/``weight_b``, which are NaN when no weight is known).
+    min_areas : int, default 5
+        Borders with fewer valid touching areas than this on either side are listed
+        but not tested.
+    materiality : float, optional
+        Smallest absolute difference worth flagging, in the value's units.
+    alpha : float, default 0.05
+        False discovery rate across the borders tested.
+    rings : int, default 3
+        Rows of areas on each side used to learn the slope across the border (1
+        means no slope: the step is then the plain difference).
+    lags : int, default 3
+        Graph lags over which the semivariogram may rise before it is taken as flat.
+    graph : Contiguity, optional
+        Neighbour graph of ``areas`` (see :func:`insight.spatial.contiguity.place_contiguity`).
+    names : mapping or pandas.Series, optional
+        Group code to name. By default the ``<id>_name`` column when ``grouping`` is
+        a grouping id or ``<id>_code`` column, else the codes.
+    indicator : Indicator, optional
+        Metadata used for the wording of the sentences (title, unit, polarity).
+    weight_label : str, optional
+        Words for what the weight counts in the sentences, e.g. "stroke admissions a
+        year" (default: the weight's column name, or no mention without a weight).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair of touching groups (A, B) with ``group_a < group_b``,
+        sorted by q-value; columns :data:`BORDER_COLUMNS`:
+
+        ``group_a``, ``name_a``, ``group_b``, ``name_b``
+            Codes and names of the two groups.
+        ``n_a``, ``n_b``
+            Areas with a value touching the border on each side.
+        ``pairs``
+            Touching pairs of areas across the border.
+        ``mean_a``, ``mean_b``
+            (Weighted) means of those areas.
+        ``difference``, ``lower``, ``upper``
+            ``mean_b - mean_a`` and its 95% confidence interval.
+        ``step``, ``step_lower``, ``step_upper``
+            The jump at the border after allowing for a steady gradient across it
+            (learnt from successive rings of areas on the same side), with its 95%
+            interval.
+        ``p_value``, ``q_value``
+            Two-sided test of ``step == 0``; Benjamini-Hochberg q-value across the
+            borders tested.
+        ``placebo_ratio``
+            ``|difference|`` divided by the mean absolute difference between touching
+            areas on the same side next to the border: how many times the usual
+            difference between neighbours the change across the border is.
+        ``tested``
+            Whether both sides had ``min_areas`` areas (and the test could be made).
+        ``flagged``
+            Tested, ``q_value < alpha``, ``step`` and ``difference`` in the same
+            direction, the interval of ``difference`` excludes 0, and
+            ``|difference| >= materiality`` where given.
+        ``weight_a``, ``weight_b``
+            Total known weight (e.g. admissions) of the touching areas on each side
+            (their number when no weight is given; NaN when none is known).
+        ``codes_a``, ``codes_b``
+            Lists of the codes of the touching areas on each side, to draw the border.
+        ``sentence``
+            Plain-English description (from :func:`insight.explain.border_sentence`).
+
+        ``attrs`` records ``alpha``, ``rings``, ``lags``, ``min_areas``,
+        ``materiality`` and the global semivariogram ``variogram`` (lag 1 to ``lags``).
+
+    Raises
+    ------
+    DataError
+        If a column is missing, a value is not numeric, a length does not match,
+        ``min_areas`` is below 2, ``rings`` or ``lags`` below 1, or ``alpha`` is not
+        between 0 and 1.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np
+    >>> from shapely.geometry import box
+    >>> cells = [box(x, y, x + 1, y + 1) for y in range(20) for x in range(20)]
+    >>> xs = np.tile(np.arange(20), 20)
+    >>> rng = np.random.default_rng(0)
+    >>> areas = gpd.GeoDataFrame(
+    ...     {"side": np.where(xs < 10, "West", "East"),
+    ...      "v": rng.normal(size=400) + 2.0 * (xs < 10)}, geometry=cells)
+    >>> table = border_discontinuities(areas, "v", "side")
+    >>> row = table.iloc[0]
+    >>> row["group_a"], row["group_b"], int(row["n_a"]), bool(row["flagged"])
+    ('East', 'West', 20, True)
+    >>> bool(1.0 < row["difference"] < 3.0)
+    True
+    """
+    _check_border_arguments(min_areas, rings, lags, alpha, materiality)
+    graph = _graph(areas, graph)
+    y = values_of(areas, value, "value")
+    if weight is None:
+        w = np.ones_like(y)
+    else:
+        w = values_of(areas, weight, "weight")
+        negative = w < 0
+        if negative.any():
+            position = int(np.flatnonzero(negative)[0])
+            raise DataError(
+                f"weight at row {position} is {w[position]}; weights must not be negative."
+            )
+    known = np.where(np.isfinite(y), w, np.nan)
+    if weight is not None and np.isfinite(w).any() and not np.isfinite(w).all():
+        # an area with no weight (e.g. no admissions data) counts as a typical area
+        w = np.where(np.isfinite(w), w, float(np.nanmean(w)))
+    valid = np.isfinite(y) & np.isfinite(w)
+    codes = group_codes(areas, grouping)
+    group_names = _group_names(areas, grouping, codes, names)
+    labels, gi = _factorise(codes)
+    engine = _BorderEngine(graph, y, w, valid, gi, rings=rings, lags=lags, known=known)
+    rows = engine.run(min_areas)
+    calibration = engine.calibrate(min_areas) if calibrate else _Calibration(1.0, 0, float("nan"))
+    for row in rows:
+        row.se_step *= math.sqrt(calibration.inflation)
+    table = _border_table(rows, labels, group_names, _codes_of(areas))
+    table = _finish_borders(table, alpha, materiality)
+    label = weight_label
+    if label is None and isinstance(weight, str):
+        label = weight
+    table["sentence"] = [
+        explain.border_sentence(
+            indicator or _plain_indicator(value),
+            name_a=row.name_a,
+            name_b=row.name_b,
+            n_a=row.n_a,
+            n_b=row.n_b,
+            difference=row.difference,
+            lower=row.lower,
+            upper=row.upper,
+            weight_a=row.weight_a if weight is not None else None,
+            weight_b=row.weight_b if weight is not None else None,
+            weight_label=label,
+            tested=row.tested,
+            min_areas=min_areas,
+        )
+        for row in table.itertuples()
+    ]
+    table.attrs.update(
+        {
+            "alpha": alpha,
+            "rings": rings,
+            "lags": lags,
+            "min_areas": min_areas,
+            "materiality": materiality,
+            "variogram": engine.variogram.tolist(),
+            "placebo_borders": calibration.placebos,
+            "placebo_variance_ratio": calibration.ratio,
+            "variance_inflation": calibration.inflation,
+        }
+    )
+    return table[list(BORDER_COLUMNS)]
+
+
+def _check_border_arguments(
+    min_areas: int, rings: int, lags: int, alpha: float, materiality: float | None
+) -> None:
+    if not isinstance(min_areas, int | np.integer) or min_areas < 2:
+        raise DataError(f"min_areas must be a whole number of at least 2, got {min_areas!r}.")
+    if not isinstance(rings, int | np.integer) or rings < 1:
+        raise DataError(f"rings must be a whole number of at least 1, got {rings!r}.")
+    if not isinstance(lags, int | np.integer) or lags < 1:
+        raise DataError(f"lags must be a whole number of at least 1, got {lags!r}.")
+    if not 0 < alpha < 1:
+        raise DataError(f"alpha must be between 0 and 1, got {alpha!r}.")
+    if materiality is not None and not (np.isfinite(materiality) and materiality >= 0):
+        raise DataError(f"materiality must be a number of 0 or more, got {materiality!r}.")
+
+
+def _graph(areas: gpd.GeoDataFrame, graph: Contiguity | None) -> Contiguity:
+
+    return _graph_for(areas, graph)
+
+
+def _codes_of(areas: pd.DataFrame) -> np.ndarray:
+
+    return _area_codes(areas)
+
+
+def _factorise(codes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique labels and the integer label of each area (-1 where missing)."""
+    present = codes.notna().to_numpy()
+    gi = np.full(len(codes), -1, dtype=np.int64)
+    text = codes[present].astype(str).to_numpy()
+    labels, inverse = np.unique(text, return_inverse=True)
+    gi[present] = inverse
+    return labels.astype(object), gi
+
+
+def _group_names(
+    areas: pd.DataFrame,
+    grouping: Any,
+    codes: pd.Series,
+    names: Mapping[Any, str] | pd.Series | None,
+) -> dict[str, str]:
+    if names is not None:
+        mapping = names.to_dict() if isinstance(names, pd.Series) else dict(names)
+        return {str(k): str(v) for k, v in mapping.items()}
+    if isinstance(grouping, str):
+        stem = grouping[: -len("_code")] if grouping.endswith("_code") else grouping
+        column = f"{stem}_name"
+        if column in areas.columns:
+            table = pd.DataFrame({"code": codes, "name": areas[column]}).dropna()
+            first = table.drop_duplicates("code")
+            return dict(zip(first["code"].astype(str), first["name"].astype(str), strict=True))
+    return {}
+
+
+def _plain_indicator(value: Any) -> Indicator:
+    title = value if isinstance(value, str) else getattr(value, "name", None) or "value"
+    return Indicator(id=str(title), title=str(title), unit="")
+
+
+#: Fewest placebo borders from which the step test's variance is calibrated.
+MIN_PLACEBOS = 10
+
+
+@dataclass(frozen=True)
+class _Calibration:
+    inflation: float
+    placebos: int
+    ratio: float
+
+
+@dataclass
+class _Border:
+    a: int
+    b: int
+    n_a: int
+    n_b: int
+    pairs: int
+    mean_a: float
+    mean_b: float
+    weight_a: float
+    weight_b: float
+    difference: float
+    se_difference: float
+    step: float
+    se_step: float
+    dof: float
+    placebo_typical: float
+    codes_a: np.ndarray
+    codes_b: np.ndarray
+    tested: bool
+
+
+class _BorderEngine:
+    """Rings, contrasts and variogram-based variances for every border of a map."""
+
+    def __init__(
+        self,
+        graph: Contiguity,
+        y: np.ndarray,
+        w: np.ndarray,
+        valid: np.ndarray,
+        gi: np.ndarray,
+        *,
+        rings: int,
+        lags: int,
+        known: np.ndarray | None = None,
+    ) -> None:
+        self.graph = graph
+        self.adjacency = graph.sparse
+        self.y = np.where(valid, y, 0.0)
+        self.w = np.where(valid, w, 0.0)
+        self.known = np.where(valid, w, np.nan) if known is None else known
+        self.valid = valid
+        self.gi = gi
+        self.rings = rings
+        self.lags = lags
+        self.n = graph.n
+        self._mark = np.zeros(self.n, dtype=np.int64)
+        self._pos = np.full(self.n, -1, dtype=np.int64)
+        self.points = graph.points
+        self.spacing = graph.spacing
+        self.reach = graph._reach(lags) if lags > 1 else graph.sparse
+        self.detrended = _detrend_by_group(self.y, valid, gi, self.points)
+        self.variogram = _Variogram.fit(self)
+
+    def distance(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Distance between areas in units of their local spacing (1 = typical neighbours)."""
+        metres = np.hypot(*(self.points[i] - self.points[j]).T)
+        return metres / np.sqrt(self.spacing[i] * self.spacing[j])
+
+    # -- every border ----------------------------------------------------------------
+
+    def run(
+        self, min_areas: int, labels: np.ndarray | None = None, within: bool = False
+    ) -> list[_Border]:
+        """Every border between groups of ``labels`` (default: the real groups).
+
+        With ``within``, only borders between labels that lie in the same real group
+        (placebo borders drawn inside groups) are worked out.
+        """
+        labels = self.gi if labels is None else labels
+        heads, tails = self.graph.heads, self.graph.tails
+        ga, gb = labels[heads], labels[tails]
+        cross = (ga >= 0) & (gb >= 0) & (ga != gb)
+        if within:
+            cross &= self.gi[heads] == self.gi[tails]
+        heads, tails, ga, gb = heads[cross], tails[cross], ga[cross], gb[cross]
+        swap = ga > gb
+        side_a = np.where(swap, tails, heads)
+        side_b = np.where(swap, heads, tails)
+        group_a = np.minimum(ga, gb)
+        group_b = np.maximum(ga, gb)
+        key = group_a * (int(labels.max()) + 1) + group_b
+        order = np.argsort(key, kind="stable")
+        key, side_a, side_b = key[order], side_a[order], side_b[order]
+        group_a, group_b = group_a[order], group_b[order]
+        bounds = np.flatnonzero(np.diff(key)) + 1
+        starts = np.concatenate([[0], bounds]).astype(np.int64)
+        stops = np.concatenate([bounds, [key.size]]).astype(np.int64)
+        results = []
+        for start, stop in zip(starts, stops, strict=True):
+            if start == stop:
+                continue
+            results.append(
+                self._border(
+                    int(group_a[start]),
+                    int(group_b[start]),
+                    side_a[start:stop],
+                    side_b[start:stop],
+                    min_areas,
+                    labels,
+                )
+            )
+        return results
+
+    def calibrate(self, min_areas: int, seed: int = 20240601, target: int = 60) -> _Calibration:
+        """Placebo borders: how far the step test's variance is off on this map.
+
+        A placebo border is a real border moved ``rings`` rows of areas into one of
+        its sides: rows 1 to ``rings`` (next to the real border) face rows
+        ``rings + 1`` to ``2 rings`` of the same group, so the placebo has the real
+        border's shape and surroundings but no border effect. Up to ``target``
+        placebo borders (both sides of borders drawn at random) are tested like
+        real ones; ``inflation`` is the median of their squared z-statistics over
+        its null expectation (0.455), and never below 1. With fewer than
+        :data:`MIN_PLACEBOS` placebo borders it is 1.
+        """
+        rng = np.random.default_rng(seed)
+        heads, tails = self.graph.heads, self.graph.tails
+        ga, gb = self.gi[heads], self.gi[tails]
+        cross = (ga >= 0) & (gb >= 0) & (ga != gb)
+        ends = np.concatenate([heads[cross], tails[cross]])
+        groups = np.concatenate([ga[cross], gb[cross]])
+        others = np.concatenate([gb[cross], ga[cross]])
+        key = groups.astype(np.int64) * (int(self.gi.max()) + 1) + others
+        sides = np.unique(key)
+        rng.shuffle(sides)
+        labels = np.full(self.n, -1, dtype=np.int64)
+        z: list[float] = []
+        for side_key in sides:
+            if len(z) >= target:
+                break
+            starts = np.unique(ends[key == side_key])
+            group = int(side_key // (int(self.gi.max()) + 1))
+            nodes, ring = self._rings(starts, group, self.gi, depth=2 * self.rings)
+            if ring.max() <= self.rings:
+                continue
+            near, far = nodes[ring <= self.rings], nodes[ring > self.rings]
+            labels[near], labels[far] = 0, 1
+            try:
+                src, dst = _expand(self.adjacency, nodes[ring == self.rings])
+                crossing = labels[dst] == 1
+                border = self._border(
+                    0, 1, nodes[ring == self.rings][src[crossing]], dst[crossing], min_areas, labels
+                )
+            finally:
+                labels[nodes] = -1
+            if border.tested and border.se_step > 0 and np.isfinite(border.step):
+                z.append(border.step / border.se_step)
+        values = np.asarray(z)
+        if values.size < MIN_PLACEBOS:
+            return _Calibration(1.0, int(values.size), float("nan"))
+        ratio = float(np.median(values**2) / sps.chi2.ppf(0.5, 1))
+        return _Calibration(max(1.0, ratio), int(values.size), ratio)
+
+    def _border(
+        self,
+        a: int,
+        b: int,
+        edge_a: np.ndarray,
+        edge_b: np.ndarray,
+        min_areas: int,
+        labels: np.ndarray,
+    ) -> _Border:
+        y, w, valid = self.y, self.w, self.valid
+        nodes_a, ring_a = self._rings(np.unique(edge_a), a, labels)
+        nodes_b, ring_b = self._rings(np.unique(edge_b), b, labels)
+        nodes = np.concatenate([nodes_a, nodes_b])
+        ring = np.concatenate([ring_a, ring_b])
+        side = np.concatenate([np.zeros(nodes_a.size), np.ones(nodes_b.size)])
+        keep = valid[nodes]
+        nodes, ring, side = nodes[keep], ring[keep], side[keep]
+        touching = ring == 1
+        in_a, in_b = touching & (side == 0), touching & (side == 1)
+        n_a, n_b = int(in_a.sum()), int(in_b.sum())
+        wn = w[nodes]
+        weight_a, weight_b = float(wn[in_a].sum()), float(wn[in_b].sum())
+        known_a, known_b = self.known[nodes[in_a]], self.known[nodes[in_b]]
+        pairs = int((valid[edge_a] & valid[edge_b]).sum())
+        codes_a, codes_b = nodes[in_a], nodes[in_b]
+        nan = float("nan")
+        result = _Border(
+            a, b, n_a, n_b, pairs, nan, nan,
+            float(np.nansum(known_a)) if np.isfinite(known_a).any() else nan,
+            float(np.nansum(known_b)) if np.isfinite(known_b).any() else nan,
+            nan, nan, nan, nan, nan, nan, codes_a, codes_b, False,
+        )  # fmt: skip
+        if weight_a <= 0 or weight_b <= 0:
+            return result
+        yn = y[nodes]
+        result.mean_a = float(np.dot(wn[in_a], yn[in_a]) / weight_a)
+        result.mean_b = float(np.dot(wn[in_b], yn[in_b]) / weight_b)
+        result.difference = result.mean_b - result.mean_a
+        # contrast of the plain difference
+        contrast_d = np.zeros(nodes.size)
+        contrast_d[in_a] = -wn[in_a] / weight_a
+        contrast_d[in_b] = wn[in_b] / weight_b
+        # contrast of the step: weighted local linear fit, common slope across the border
+        position = np.where(side == 1, ring - 0.5, -(ring - 0.5))
+        contrast_s = _step_contrast(side, position, wn)
+        self._pos[nodes] = np.arange(nodes.size)
+        try:
+            src, dst = self._pairs_within(nodes, self.adjacency)
+            near_pairs = (
+                self._pairs_within(nodes, self.reach)
+                if self.reach is not self.adjacency
+                else (src, dst)
+            )
+        finally:
+            self._pos[nodes] = -1
+        same = side[src] == side[dst]
+        if not same.any():
+            return result
+        gamma = self.variogram
+        expected = gamma(self.distance(nodes[src[same]], nodes[dst[same]]))
+        residual = self.detrended[nodes]
+        scale = 0.5 * float(np.sum((residual[src[same]] - residual[dst[same]]) ** 2))
+        scale /= float(np.sum(expected))
+        near = same & ((ring[src] == 1) | (ring[dst] == 1))
+        if near.any():
+            result.placebo_typical = float(np.mean(np.abs(yn[src[near]] - yn[dst[near]])))
+        far_src, far_dst = near_pairs
+        gamma_pairs = gamma(self.distance(nodes[far_src], nodes[far_dst]))
+        covariance = (far_src, far_dst, gamma.top - gamma_pairs)
+        result.se_difference = _contrast_se(contrast_d, scale, gamma, covariance)
+        if contrast_s is not None:
+            result.step = float(contrast_s @ yn)
+            result.se_step = _contrast_se(contrast_s, scale, gamma, covariance)
+        result.dof = float(max(nodes.size - 3, 2))
+        result.tested = bool(n_a >= min_areas and n_b >= min_areas and contrast_s is not None)
+        return result
+
+    def _rings(
+        self, starts: np.ndarray, group: int, labels: np.ndarray, depth: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Areas of ``group`` 1 to ``rings`` steps from the border (ring 1 touches it)."""
+        mark = self._mark
+        found, ring = [starts], [np.ones(starts.size, dtype=np.int64)]
+        mark[starts] = 1
+        frontier = starts
+        for level in range(2, (depth or self.rings) + 1):
+            _, nbrs = _expand(self.adjacency, frontier)
+            nbrs = np.unique(nbrs[(labels[nbrs] == group) & (mark[nbrs] == 0)])
+            if nbrs.size == 0:
+                break
+            mark[nbrs] = level
+            found.append(nbrs)
+            ring.append(np.full(nbrs.size, level, dtype=np.int64))
+            frontier = nbrs
+        nodes = np.concatenate(found)
+        mark[nodes] = 0
+        return nodes, np.concatenate(ring)
+
+    def _pairs_within(
+        self, nodes: np.ndarray, matrix: sparse.csr_matrix
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Local positions (src < dst) of the pairs of ``nodes`` linked in ``matrix``."""
+        src, dst = _expand(matrix, nodes)
+        dst = self._pos[dst]
+        keep = dst > src
+        return src[keep], dst[keep]
+
+
+def _expand(matrix: sparse.csr_matrix, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(local index of the node, neighbour) for every stored entry of the ``nodes`` rows."""
+    starts = matrix.indptr[nodes]
+    counts = matrix.indptr[nodes + 1] - starts
+    total = int(counts.sum())
+    src = np.repeat(np.arange(nodes.size), counts)
+    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
+    return src, matrix.indices[offsets]
+
+
+def _plane_residuals(values: np.ndarray, side: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Residuals of a plane in the coordinates plus a jump between the two sides."""
+    centred = (points - points.mean(axis=0)) / max(float(points.std()), 1e-9)
+    design = np.column_stack([np.ones(values.size), side, centred])
+    coefficients, *_ = np.linalg.lstsq(design, values, rcond=None)
+    return values - design @ coefficients
+
+
+def _detrend_by_group(
+    values: np.ndarray, valid: np.ndarray, gi: np.ndarray, points: np.ndarray
+) -> np.ndarray:
+    """Values minus a plane in the coordinates fitted within each group.
+
+    The map-wide semivariogram is fitted to these, so that a steady gradient is not
+    mistaken for short-range variation (which would shrink the variance of contrasts
+    that a gradient cannot affect).
+    """
+    out = np.zeros_like(values)
+    use = valid & (gi >= 0)
+    if not use.any():
+        return out
+    g = gi[use]
+    xy = (points[use] - points[use].mean(axis=0)) / max(float(points[use].std()), 1e-9)
+    design = np.column_stack([np.ones(g.size), xy])
+    v = values[use]
+    groups = int(g.max()) + 1
+    normal = np.zeros((groups, 3, 3))
+    right = np.zeros((groups, 3))
+    for r in range(3):
+        right[:, r] = np.bincount(g, weights=design[:, r] * v, minlength=groups)
+        for c in range(3):
+            normal[:, r, c] = np.bincount(g, weights=design[:, r] * design[:, c], minlength=groups)
+    fitted = np.zeros(v.size)
+    solvable = np.linalg.matrix_rank(normal) == 3
+    count = np.bincount(g, minlength=groups)
+    if solvable.any():
+        beta = np.zeros((groups, 3))
+        beta[solvable] = np.linalg.solve(normal[solvable], right[solvable][..., None])[..., 0]
+        rows = solvable[g]
+        fitted[rows] = np.einsum("ij,ij->i", design[rows], beta[g[rows]])
+    mean = np.bincount(g, weights=v, minlength=groups) / np.maximum(count, 1)
+    fitted[~solvable[g]] = mean[g[~solvable[g]]]
+    out[use] = v - fitted
+    return out
+
+
+def _step_contrast(
+    side: np.ndarray, position: np.ndarray, weights: np.ndarray
+) -> np.ndarray | None:
+    """Coefficients turning values into the fitted jump at the border.
+
+    Weighted least squares of value on (1, side, signed position). Returns ``None``
+    when the slope cannot be learnt (only the touching ring on both sides).
+    """
+    design = np.column_stack([np.ones(side.size), side, position])
+    weighted = design.T * weights
+    normal = weighted @ design
+    if np.linalg.matrix_rank(normal) < 3:
+        return None
+    return np.linalg.solve(normal, weighted)[1]
+
+
+@dataclass(frozen=True)
+class _Variogram:
+    """Map-wide semivariogram of the value against distance in local spacings.
+
+    Fitted on every pair of areas in the same group at most ``lags`` graph steps
+    apart, binned by distance (in units of the local spacing between neighbours),
+    made non-decreasing and interpolated; flat (at ``top``) beyond the last bin.
+    Only its shape matters: each border rescales it to its own placebo pairs.
+    """
+
+    centres: np.ndarray
+    values: np.ndarray
+
+    EDGES = (
+        *np.round(np.arange(0.0, 2.0, 0.1), 2),
+        *np.arange(2.0, 4.0, 0.25),
+        *np.arange(4.0, 8.0, 0.5),
+        np.inf,
+    )
+    #: Bins with fewer pairs than this (or 0.2% of all pairs) are not used.
+    MIN_PAIRS = 30
+
+    @classmethod
+    def fit(cls, engine: _BorderEngine) -> _Variogram:
+        coo = sparse.triu(engine.reach, k=1).tocoo()
+        i, j = coo.row, coo.col
+        gi, valid = engine.gi, engine.valid
+        keep = valid[i] & valid[j] & (gi[i] == gi[j]) & (gi[i] >= 0)
+        i, j = i[keep], j[keep]
+        if i.size == 0:
+            return cls(np.array([1.0]), np.array([1.0]))
+        u = engine.distance(i, j)
+        half_square = 0.5 * (engine.detrended[i] - engine.detrended[j]) ** 2
+        bins = np.digitize(u, cls.EDGES[1:-1])
+        count = np.bincount(bins, minlength=len(cls.EDGES) - 1)
+        used = count >= max(cls.MIN_PAIRS, 0.002 * i.size)
+        if not used.any():
+            used = count > 0
+        centres = np.bincount(bins, weights=u, minlength=count.size)[used] / count[used]
+        values = np.bincount(bins, weights=half_square, minlength=count.size)[used] / count[used]
+        values = _isotonic(values, count[used].astype(float))
+        if not values[-1] > 0:  # constant within groups: no shape to learn
+            return cls(np.array([1.0]), np.array([1.0]))
+        values = np.maximum(values, values[-1] * 1e-6)
+        return cls(centres, values)
+
+    @property
+    def top(self) -> float:
+        """The sill: the value taken for every pair further apart than the last bin."""
+        return float(self.values[-1])
+
+    @property
+    def bottom(self) -> float:
+        """The value at the shortest distance."""
+        return float(self.values[0])
+
+    def __call__(self, distance: np.ndarray) -> np.ndarray:
+        return np.interp(distance, self.centres, self.values)
+
+    def tolist(self) -> list[list[float]]:
+        """``[[distance, gamma], ...]`` for reporting."""
+        return [[float(c), float(v)] for c, v in zip(self.centres, self.values, strict=True)]
+
+
+def _isotonic(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted non-decreasing fit (pool adjacent violators)."""
+    blocks: list[list[float]] = []  # [mean, weight, length]
+    for value, weight in zip(values.tolist(), weights.tolist(), strict=True):
+        blocks.append([value, weight, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            v2, w2, n2 = blocks.pop()
+            v1, w1, n1 = blocks.pop()
+            blocks.append([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, n1 + n2])
+    return np.repeat([b[0] for b in blocks], [b[2] for b in blocks]).astype(float)
+
+
+def _contrast_se(
+    contrast: np.ndarray,
+    scale: float,
+    gamma: _Variogram,
+    covariance: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> float:
+    """Standard error of ``contrast @ y`` for a contrast whose coefficients sum to zero.
+
+    ``Var = -sum_{k != l} a_k a_l gamma_kl`` with ``gamma`` flat at ``top`` beyond
+    the pairs listed, which is ``top sum(a^2) + sum_pairs 2 a_k a_l (top - gamma_kl)``,
+    times the local ``scale``; never below ``scale * bottom * sum(a^2)``, the variance
+    if the areas were independent with the spread seen between neighbours, so that a
+    noisy variogram cannot make an interval too narrow.
+    """
+    src, dst, excess = covariance
+    squares = float(contrast @ contrast)
+    variance = gamma.top * squares + 2.0 * float(np.sum(contrast[src] * contrast[dst] * excess))
+    variance = max(variance, gamma.bottom * squares) * scale
+    return math.sqrt(max(variance, 0.0))
+
+
+def _border_table(
+    rows: list[_Border], labels: np.ndarray, names: dict[str, str], codes: np.ndarray
+) -> pd.DataFrame:
+    def name(code: str) -> str:
+        return names.get(code, code)
+
+    return pd.DataFrame(
+        {
+            "group_a": [labels[r.a] for r in rows],
+            "name_a": [name(labels[r.a]) for r in rows],
+            "group_b": [labels[r.b] for r in rows],
+            "name_b": [name(labels[r.b]) for r in rows],
+            "n_a": np.array([r.n_a for r in rows], dtype=np.int64),
+            "n_b": np.array([r.n_b for r in rows], dtype=np.int64),
+            "pairs": np.array([r.pairs for r in rows], dtype=np.int64),
+            "mean_a": np.array([r.mean_a for r in rows], dtype=float),
+            "mean_b": np.array([r.mean_b for r in rows], dtype=float),
+            "difference": np.array([r.difference for r in rows], dtype=float),
+            "se_difference": np.array([r.se_difference for r in rows], dtype=float),
+            "step": np.array([r.step for r in rows], dtype=float),
+            "se_step": np.array([r.se_step for r in rows], dtype=float),
+            "dof": np.array([r.dof for r in rows], dtype=float),
+            "placebo_typical": np.array([r.placebo_typical for r in rows], dtype=float),
+            "tested": np.array([r.tested for r in rows], dtype=bool),
+            "weight_a": np.array([r.weight_a for r in rows], dtype=float),
+            "weight_b": np.array([r.weight_b for r in rows], dtype=float),
+            "codes_a": [codes[r.codes_a].tolist() for r in rows],
+            "codes_b": [codes[r.codes_b].tolist() for r in rows],
+        },
+        columns=[
+            "group_a", "name_a", "group_b", "name_b", "n_a", "n_b", "pairs", "mean_a",
+            "mean_b", "difference", "se_difference", "step", "se_step", "dof",
+            "placebo_typical", "tested", "weight_a", "weight_b", "codes_a", "codes_b",
+        ],
+    )  # fmt: skip
+
+
+def _finish_borders(table: pd.DataFrame, alpha: float, materiality: float | None) -> pd.DataFrame:
+    """Intervals, p-values, FDR q-values, placebo ratio and the flag."""
+
+    dof = table["dof"].to_numpy()
+    t = np.where(np.isfinite(dof), sps.t.ppf(0.975, np.where(np.isfinite(dof), dof, 1)), np.nan)
+    difference, se_d = table["difference"].to_numpy(), table["se_difference"].to_numpy()
+    step, se_s = table["step"].to_numpy(), table["se_step"].to_numpy()
+    table["lower"] = difference - t * se_d
+    table["upper"] = difference + t * se_d
+    table["step_lower"] = step - t * se_s
+    table["step_upper"] = step + t * se_s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = np.where(se_s > 0, np.abs(step) / se_s, np.where(step == 0, 0.0, np.inf))
+        p = 2.0 * sps.t.sf(statistic, np.where(np.isfinite(dof), dof, 1))
+    tested = table["tested"].to_numpy() & np.isfinite(p)
+    p = np.where(tested, p, np.nan)
+    table["tested"] = tested
+    table["p_value"] = p
+    q = np.full(p.size, np.nan)
+    if tested.any():
+        q[tested] = benjamini_hochberg(p[tested])
+    table["q_value"] = q
+    typical = table["placebo_typical"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.abs(difference) / typical
+    ratio = np.where((typical == 0) & (np.abs(difference) == 0), np.nan, ratio)
+    table["placebo_ratio"] = ratio
+    lower, upper = table["lower"].to_numpy(), table["upper"].to_numpy()
+    flagged = (
+        tested
+        & (np.nan_to_num(q, nan=1.0) < alpha)
+        & (np.sign(step) == np.sign(difference))
+        & ((lower > 0) | (upper < 0))
+    )
+    if materiality is not None:
+        flagged &= np.abs(difference) >= materiality
+    table["flagged"] = flagged
+    table = table.sort_values(["q_value", "p_value"], na_position="last", kind="stable")
+    return table.reset_index(drop=True)

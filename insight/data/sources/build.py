@@ -1,0 +1,340 @@
+"""Build a place from a configuration: boundaries, groupings, indicators, services, report.
+
+The result has the same structure as the embedded demo (see :mod:`insight.place`), so
+every page, the lottery engine and the exports work on it unchanged. Without a travel
+time matrix, access to services is measured in straight-line kilometres.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from insight.data import postcodes as geocode
+from insight.data.sources.boundaries import read_boundaries
+from insight.data.sources.config import PlaceConfig, Provenance, read_config
+from insight.data.sources.groupings import grouping_columns
+from insight.data.sources.indicators import OGL, IndicatorData, read_indicators
+from insight.data.sources.report import BuildReport
+from insight.data.sources.services import combine_services, read_services
+from insight.data.store import place_dir, read_place, save_place
+from insight.errors import DataError
+from insight.model import BNG, Grouping, Indicator, Layer, Place, ServiceType
+from insight.spatial import access
+
+Progress = Callable[[float, str], None]
+NOT_STATED = "not stated"
+
+
+def build_from_toml(
+    path: str | Path, progress: Progress | None = None, save: bool = True
+) -> tuple[Place, BuildReport]:
+    """Build the place a ``place.toml`` describes, and save it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The configuration; file paths inside it are relative to its folder.
+    progress : callable, optional
+        ``progress(fraction, message)`` called as each step starts.
+    save : bool, default True
+        Write the place to ``data/places/<id>/`` (atomically: a failed build never
+        replaces a good place). False only checks and returns it.
+
+    Returns
+    -------
+    place : Place
+    report : BuildReport
+        Also stored as ``place.quality``.
+
+    Raises
+    ------
+    insight.errors.ConfigError
+        The configuration is missing, not TOML, or breaks the schema.
+    insight.errors.DataError
+        A file named in it cannot be used (the message names the file, column, value, fix).
+
+    Examples
+    --------
+    >>> place, report = build_from_toml("tests/insight/sources/data/place.toml")  # doctest: +SKIP
+    >>> print(report.as_text())  # doctest: +SKIP
+    """
+    config = read_config(path)
+    sources = Path(path).resolve().parent
+    keep_sources = sources == place_dir(config.id).resolve() / "sources"
+    return build_place(config, progress, save=save, sources=sources if keep_sources else None)
+
+
+def build_place(
+    config: PlaceConfig,
+    progress: Progress | None = None,
+    save: bool = True,
+    sources: Path | None = None,
+) -> tuple[Place, BuildReport]:
+    """Build (and by default save) a place from a checked configuration.
+
+    Parameters
+    ----------
+    config : PlaceConfig
+        From :func:`~insight.data.sources.config.read_config` or
+        :func:`~insight.data.sources.config.parse_config`.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+    save : bool, default True
+        Write the place to ``place_dir(config.id)``.
+    sources : pathlib.Path, optional
+        A folder of source files saved with the place as ``sources/``.
+
+    Returns
+    -------
+    place : Place
+        When saved, the place as read back from disk (what the app opens).
+    report : BuildReport
+
+    Raises
+    ------
+    insight.errors.DataError
+        As :func:`build_from_toml`.
+
+    Examples
+    --------
+    >>> from insight.data.sources.config import parse_config
+    >>> config = parse_config({"place": {"id": "w"}, "areas": {"path": "wards.gpkg"},
+    ...                        "groupings": [{"id": "lad", "from": "postcodes"}]}, ".")
+    >>> place, report = build_place(config, save=False)  # doctest: +SKIP
+    """
+    step = progress or (lambda fraction, message: None)
+    report = BuildReport(place_id=config.id, title=config.title)
+    provenance: list[Layer] = []
+
+    step(0.02, f"Reading boundaries ({config.areas.path.name})")
+    keep = tuple(
+        dict.fromkeys(
+            column
+            for g in config.groupings
+            if g.source == "areas"
+            for column in (g.code, g.name)
+            if column
+        )
+    )
+    boundaries = read_boundaries(
+        config.areas.path,
+        config.areas.code,
+        config.areas.name,
+        config.areas.layer,
+        config.areas.level,
+        keep,
+        report,
+    )
+    areas = boundaries.areas
+    report.area_level = boundaries.level
+    report.areas = int(len(areas))
+    provenance.append(
+        _layer(
+            config.areas.title or f"{boundaries.level.capitalize()} boundaries",
+            config.areas.path.name,
+            config.areas.provenance,
+        )
+    )
+
+    groupings: dict[str, Grouping] = {}
+    for n, entry in enumerate(config.groupings):
+        step(0.15 + 0.2 * n / len(config.groupings), f"Grouping areas: {entry.title}")
+        columns = grouping_columns(entry, areas, report)
+        grouping = Grouping(entry.id, entry.title, entry.plural, entry.description)
+        areas[grouping.code_column] = columns.codes.to_numpy()
+        areas[grouping.name_column] = columns.names.to_numpy()
+        groupings[grouping.id] = grouping
+        provenance.extend(_grouping_layers(entry))
+    areas = areas.drop(
+        columns=[c for c in keep if c in areas.columns and c not in _grouping_columns(groupings)]
+    )
+
+    indicators: dict[str, Indicator] = {}
+    origins: dict[str, str] = {column: "the areas" for column in areas.columns}
+    for n, entry in enumerate(config.indicators):
+        step(
+            0.35 + 0.3 * n / max(len(config.indicators), 1),
+            f"Reading indicators ({entry.path.name})",
+        )
+        found = read_indicators(entry, areas, report)
+        for item in found:
+            _check_columns(item, origins)
+            indicators[item.indicator.id] = item.indicator
+            areas = _join(areas, item.values)
+        titles = ", ".join(i.indicator.title for i in found)
+        licence = OGL if entry.format == "fingertips" or _is_fingertips(found) else ""
+        provenance.append(
+            _layer(
+                entry.title or f"Indicators: {titles}",
+                entry.path.name,
+                entry.provenance,
+                licence,
+                vintage=", ".join(
+                    sorted({i.indicator.period for i in found if i.indicator.period})
+                ),
+            )
+        )
+
+    services = None
+    service_types: dict[str, ServiceType] = {}
+    if config.services:
+        lists = []
+        for n, entry in enumerate(config.services):
+            step(0.65 + 0.2 * n / len(config.services), f"Locating {entry.title.lower()}")
+            lists.append((entry, read_services(entry, report)))
+            service_types[entry.id] = ServiceType(entry.id, entry.title, entry.singular)
+            provenance.append(_layer(entry.title, entry.path.name, entry.provenance))
+        step(0.87, "Working out distances to services")
+        services = combine_services(lists, areas, list(groupings.values()), report)
+        for item in _access_indicators(config, areas, services, groupings):
+            _check_columns(item, origins)
+            indicators[item.indicator.id] = item.indicator
+            areas = _join(areas, item.values)
+        provenance.append(
+            Layer(
+                "Straight-line distances from each area to services",
+                "worked out by Place Insight",
+                NOT_STATED,
+                "",
+                "",
+            )
+        )
+
+    place = Place(
+        id=config.id,
+        title=config.title,
+        area_level=boundaries.level,
+        areas=gpd.GeoDataFrame(areas, geometry="geometry", crs=BNG),
+        indicators=indicators,
+        groupings=groupings,
+        services=services,
+        service_types=service_types,
+        costs=None,
+        provenance=provenance,
+        quality={},
+        default_grouping=config.default_grouping,
+        benchmark_name=config.benchmark_name,
+    )
+    place.quality = report.as_dict()
+    if save:
+        step(0.95, "Saving")
+        save_place(place, place_dir(config.id), sources=sources)
+        place = read_place(place_dir(config.id))  # exactly what the app will open
+    step(1.0, "Done")
+    return place, report
+
+
+def _grouping_columns(groupings: dict[str, Grouping]) -> set[str]:
+    return {c for g in groupings.values() for c in (g.code_column, g.name_column)}
+
+
+def _grouping_layers(entry) -> list[Layer]:
+    if entry.source == "postcodes":
+        version = geocode.package_version()
+        return [
+            Layer(
+                f"{entry.title}: ONS postcode directory (majority of postcodes per area)",
+                f"{geocode.POSTCODE_PACKAGE} {version}",
+                OGL,
+                version,
+                "Source: Office for National Statistics licensed under the Open "
+                "Government Licence v.3.0",
+            )
+        ]
+    if entry.source == "areas":
+        return []
+    return [_layer(f"{entry.title} lookup", entry.path.name, entry.provenance)]
+
+
+def _layer(name: str, file: str, given: Provenance, licence: str = "", vintage: str = "") -> Layer:
+    return Layer(
+        name=name,
+        source=given.source or file,
+        licence=given.licence or licence or NOT_STATED,
+        vintage=given.vintage or vintage,
+        attribution=given.attribution,
+    )
+
+
+def _is_fingertips(found: list[IndicatorData]) -> bool:
+    return any(i.indicator.source.startswith("OHID Fingertips") for i in found)
+
+
+def _check_columns(item: IndicatorData, origins: dict[str, str]) -> None:
+    """Refuse an indicator whose columns clash with columns already on the areas."""
+    for column in item.values.columns:
+        if column in origins:
+            raise DataError(
+                f"{item.file}: indicator {item.indicator.title!r} would be stored in column "
+                f"{column!r}, which {origins[column]} already use. Give it another id with "
+                f'columns = {{ "<column or indicator>" = {{ id = "another_id" }} }} in its '
+                "[[indicators]] entry."
+            )
+    for column in item.values.columns:
+        origins[column] = item.file
+
+
+def _join(areas: gpd.GeoDataFrame, values: pd.DataFrame) -> gpd.GeoDataFrame:
+    extra = values.reindex(areas["code"].to_numpy())
+    extra.index = areas.index
+    return pd.concat([areas, extra], axis=1)
+
+
+def _access_indicators(
+    config: PlaceConfig,
+    areas: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    groupings: dict[str, Grouping],
+) -> list[IndicatorData]:
+    """Distance to the nearest service of each type, and boundary penalties (km)."""
+    km = access.straight_line_km(gpd.GeoDataFrame(areas, geometry="geometry", crs=BNG), services)
+    found = []
+    for entry in config.services:
+        capable = services[entry.id].to_numpy(dtype=bool)
+        nearest = access.nearest_service(km, capable).cost
+        indicator = Indicator(
+            f"{entry.id}_km",
+            f"Distance to the nearest {entry.singular}",
+            "km",
+            "distance",
+            "low_is_good",
+            "",
+            f"{entry.path.name} (straight line)",
+            f"Straight-line distance from the middle of the area to the nearest {entry.singular}.",
+        )
+        found.append(
+            IndicatorData(
+                indicator,
+                pd.DataFrame({indicator.id: nearest}, index=areas["code"].to_numpy()),
+                entry.path.name,
+            )
+        )
+        for group_id in entry.penalty if entry.penalty is not None else (config.default_grouping,):
+            grouping = groupings[group_id]
+            penalty = access.boundary_penalty(
+                km, areas[grouping.code_column], services[grouping.code_column], capable
+            )
+            indicator = Indicator(
+                f"{entry.id}_penalty_{group_id}",
+                f"Extra km to a {entry.singular} when limited to your own {grouping.title.lower()}",
+                "km",
+                "distance",
+                "low_is_good",
+                "",
+                f"{entry.path.name} (straight line)",
+                f"Extra straight-line kilometres if only {entry.title.lower()} inside your own "
+                f"{grouping.title.lower()} may be used, compared with the nearest anywhere. "
+                f"Blank where the {grouping.title.lower()} has none.",
+            )
+            found.append(
+                IndicatorData(
+                    indicator,
+                    pd.DataFrame({indicator.id: penalty}, index=areas["code"].to_numpy()),
+                    entry.path.name,
+                )
+            )
+    return found

@@ -1,0 +1,287 @@
+"""The data model: a Place with its areas, groupings, services and indicators, and the
+rules about them (which service an indicator measures, the featured indicator).
+
+How a place is stored on disk is :mod:`insight.data.store`'s business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from insight.errors import DataError
+
+BNG = "EPSG:27700"
+DEMO_ID = "demo"
+#: The group pages start from on the demo: West Northamptonshire, the running example.
+EXAMPLE_GROUP = "E06000062"
+
+KINDS: tuple[str, ...] = ("count", "rate", "proportion", "time", "ratio", "distance", "value")
+POLARITIES: tuple[str, ...] = ("high_is_good", "low_is_good", "neutral")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """Metadata of one indicator; its values are the column ``id`` of the areas.
+
+    Attributes
+    ----------
+    id : str
+        Column name on the areas and the key used in URLs.
+    title : str
+        Plain-English title, e.g. "Minutes to the nearest thrombectomy centre".
+    unit : str
+        Unit for labels, e.g. "minutes", "admissions a year", "%".
+    kind : str
+        One of :data:`KINDS`.
+    polarity : str
+        One of :data:`POLARITIES`: whether a higher value is better, worse or neither.
+    period, source : str
+        When the values refer to and where they come from.
+    description : str
+        How the value is worked out, in a sentence or two.
+    numerator, denominator : str or None
+        Columns holding the count and the population behind a rate or proportion.
+    lower, upper : str or None
+        Columns holding a published 95% interval, where the source gives one.
+    decimals : int
+        Decimal places to show.
+    multiplier : float
+        Scale of a rate or proportion (100 for a percentage, 100,000 for a rate per 100,000).
+    """
+
+    id: str
+    title: str
+    unit: str
+    kind: str = "value"
+    polarity: str = "neutral"
+    period: str = ""
+    source: str = ""
+    description: str = ""
+    numerator: str | None = None
+    denominator: str | None = None
+    lower: str | None = None
+    upper: str | None = None
+    decimals: int = 1
+    multiplier: float = 1.0
+    weight: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise DataError(
+                f"Indicator {self.id!r}: kind {self.kind!r} is not one of {', '.join(KINDS)}."
+            )
+        if self.polarity not in POLARITIES:
+            raise DataError(
+                f"Indicator {self.id!r}: polarity {self.polarity!r} is not one of "
+                f"{', '.join(POLARITIES)}."
+            )
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """A boundary that can create a postcode lottery (authority, commissioner...).
+
+    The codes and names live on the areas as ``<id>_code`` and ``<id>_name``.
+
+    Attributes
+    ----------
+    id : str
+        Key used in URLs and column names, e.g. ``lad``.
+    title : str
+        Singular plain-English title, e.g. "Local authority".
+    plural : str
+        Plural title, e.g. "local authorities".
+    description : str
+        Where the grouping comes from.
+    """
+
+    id: str
+    title: str
+    plural: str = ""
+    description: str = ""
+
+    @property
+    def code_column(self) -> str:
+        """Name of the column of group codes on the areas."""
+        return f"{self.id}_code"
+
+    @property
+    def name_column(self) -> str:
+        """Name of the column of group names on the areas."""
+        return f"{self.id}_name"
+
+
+@dataclass(frozen=True)
+class ServiceType:
+    """A kind of service point, e.g. stroke units able to give clot-busting drugs.
+
+    Attributes
+    ----------
+    id : str
+        Key, e.g. ``ivt``; services of this type have ``True`` in column ``id``.
+    title : str
+        Plural plain-English name, e.g. "clot-busting stroke units".
+    singular : str
+        Singular name used in sentences, e.g. "clot-busting unit".
+    """
+
+    id: str
+    title: str
+    singular: str
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Provenance of one layer of a place.
+
+    Attributes
+    ----------
+    name : str
+        What the layer is, e.g. "LSOA boundaries (December 2011, super generalised)".
+    source : str
+        Package or file it was read from, with version where there is one.
+    licence : str
+        Licence, e.g. "Open Government Licence v3.0".
+    vintage : str
+        The date or period the data describe.
+    attribution : str
+        Attribution text required by the licence.
+    """
+
+    name: str
+    source: str
+    licence: str
+    vintage: str
+    attribution: str = ""
+
+
+@dataclass
+class Place:
+    """One configured study region.
+
+    Attributes
+    ----------
+    id, title : str
+        Identifier (used in URLs and the cache) and display title.
+    area_level : str
+        What one area is, singular, e.g. "neighbourhood (LSOA)" or "ward".
+    areas : geopandas.GeoDataFrame
+        Small areas in EPSG:27700 (see module docstring for the columns).
+    indicators : dict of str to Indicator
+        Indicator metadata, in display order.
+    groupings : dict of str to Grouping
+        Grouping metadata, in display order.
+    services : geopandas.GeoDataFrame or None
+        Service points with ``code``, ``name`` and one boolean column per service type.
+    service_types : dict of str to ServiceType
+        The kinds of service in ``services``.
+    costs : pandas.DataFrame or None
+        Travel minutes, areas (rows, same order as ``areas``) by service code (columns).
+    provenance : list of Layer
+        Source, licence and vintage of every layer.
+    quality : dict
+        The validation report of the build (counts of what was read, matched, repaired).
+    default_grouping : str
+        The grouping pages start with.
+    benchmark_name : str
+        What the whole place is called when it is the benchmark.
+    featured : (str, str) or None
+        Indicator and grouping whose findings lead the Home page.
+    """
+
+    id: str
+    title: str
+    area_level: str
+    areas: gpd.GeoDataFrame
+    indicators: dict[str, Indicator]
+    groupings: dict[str, Grouping]
+    services: gpd.GeoDataFrame | None = None
+    service_types: dict[str, ServiceType] = field(default_factory=dict)
+    costs: pd.DataFrame | None = None
+    provenance: list[Layer] = field(default_factory=list)
+    quality: dict = field(default_factory=dict)
+    default_grouping: str = "lad"
+    benchmark_name: str = "England and Wales"
+    featured: tuple[str, str] | None = None
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        """Return the indicator ``indicator_id``.
+
+        Raises
+        ------
+        DataError
+            If the place has no such indicator; the message lists the ones it has.
+        """
+        try:
+            return self.indicators[indicator_id]
+        except KeyError:
+            raise DataError(
+                f"Place {self.id!r} has no indicator {indicator_id!r}; "
+                f"choose one of: {', '.join(self.indicators)}."
+            ) from None
+
+    def grouping(self, grouping_id: str) -> Grouping:
+        """Return the grouping ``grouping_id``.
+
+        Raises
+        ------
+        DataError
+            If the place has no such grouping; the message lists the ones it has.
+        """
+        try:
+            return self.groupings[grouping_id]
+        except KeyError:
+            raise DataError(
+                f"Place {self.id!r} has no grouping {grouping_id!r}; "
+                f"choose one of: {', '.join(self.groupings)}."
+            ) from None
+
+    def service_type_of(self, indicator: Indicator) -> str | None:
+        """The service type a travel-time indicator measures, or None.
+
+        The one rule: a ``time`` indicator whose id starts with a service type's id and an
+        underscore (``mt_minutes`` measures ``mt``), on a place with services of that type
+        and a travel cost matrix. The longest matching type wins.
+
+        Examples
+        --------
+        >>> place.service_type_of(place.indicator("mt_minutes"))  # doctest: +SKIP
+        'mt'
+        """
+        if indicator.kind != "time" or self.costs is None or self.services is None:
+            return None
+        for service_id in sorted(self.service_types, key=len, reverse=True):
+            if indicator.id.startswith(f"{service_id}_") and service_id in self.services.columns:
+                return service_id
+        return None
+
+    def featured_pair(self) -> tuple[str, str]:
+        """The indicator and grouping whose findings lead the Home page.
+
+        The place's ``featured`` pair when both still exist, else its first indicator with
+        a polarity (or its first indicator) by its default grouping.
+        """
+        if (
+            self.featured
+            and self.featured[0] in self.indicators
+            and self.featured[1] in self.groupings
+        ):
+            return self.featured[0], self.featured[1]
+        polar = [i.id for i in self.indicators.values() if i.polarity != "neutral"]
+        return (polar or list(self.indicators))[0], self.default_grouping
+
+    def example_group(self, grouping_id: str) -> str:
+        """The group pages start from when nothing else says which: West Northamptonshire
+        (our running example) where the grouping has it, else the first group by name."""
+        codes = self.group_names(grouping_id).index
+        return EXAMPLE_GROUP if EXAMPLE_GROUP in codes else str(codes[0])
+
+    def group_names(self, grouping_id: str) -> pd.Series:
+        """Names of the groups of ``grouping_id``, indexed by group code, sorted by name."""
+        grouping = self.grouping(grouping_id)
+        table = self.areas[[grouping.code_column, grouping.name_column]].dropna()
+        names = table.drop_duplicates(grouping.code_column).set_index(grouping.code_column)
+        return names[grouping.name_column].sort_values()

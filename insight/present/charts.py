@@ -1,0 +1,254 @@
+"""Chart style and figure builders (pure functions returning plotly figures).
+
+One palette for the whole product: the UK Government Analysis Function colours from
+``afcharts``. Meaning is never carried by colour alone: ratings are also written as
+words, and bars carry their values as text.
+"""
+
+from __future__ import annotations
+
+import afcharts.pio_template  # noqa: F401  (registers the "afcharts" plotly template)
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from afcharts.af_colours import get_af_colours
+
+from insight.analysis.benchmark import GroupComparison
+from insight.explain import fmt_number, fmt_value
+from insight.model import Indicator
+
+CATEGORICAL: list[str] = get_af_colours("categorical")
+SEQUENTIAL: list[str] = get_af_colours("sequential", number_of_colours=5)[::-1]
+FOCUS: list[str] = get_af_colours("focus")
+TEMPLATE = "afcharts"
+
+#: Display order of benchmark ratings.
+RATING_ORDER = ["Better", "Higher", "Similar", "Lower", "Worse", "Not compared"]
+#: Colours of benchmark ratings: dark blue for better, orange for worse, grey otherwise.
+RATING_COLOURS = {
+    "Better": CATEGORICAL[0],
+    "Higher": CATEGORICAL[0],
+    "Similar": "#BFBFBF",
+    "Lower": CATEGORICAL[3],
+    "Worse": CATEGORICAL[3],
+    "Not compared": "#F2F2F2",
+}
+
+
+def sequential(n: int) -> list[str]:
+    """``n`` colours (1 to 5) of the Analysis Function sequential palette, light to dark.
+
+    Examples
+    --------
+    >>> sequential(3)
+    ['#ADD1F1', '#2073BC', '#092135']
+    """
+    if not 1 <= n <= 5:
+        raise ValueError(f"sequential palette has 1 to 5 colours, not {n}")
+    if n == 1:
+        return [SEQUENTIAL[2]]
+    picks = {2: [1, 3], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4]}[n]
+    return [SEQUENTIAL[i] for i in picks]
+
+
+def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": title, "x": 0, "xanchor": "left"},
+        height=height,
+        margin={"l": 10, "r": 20, "t": 80, "b": 40},
+        font={"size": 14},
+    )
+    return fig
+
+
+def ci_bars(
+    table: pd.DataFrame, indicator: Indicator, benchmark: float, benchmark_name: str
+) -> go.Figure:
+    """Horizontal bars of group values with 95% intervals, the benchmark as a line.
+
+    Bars are coloured by rating *and* the value and rating are written beside each name.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``name``, ``value``, ``lower``, ``upper``, ``rating`` (from
+        :func:`insight.analysis.benchmark.benchmark_groups`).
+    indicator : Indicator
+        For titles and units.
+    benchmark : float
+        The whole place's value.
+    benchmark_name : str
+        Its name for the legend.
+    """
+    data = table.dropna(subset=["value"]).iloc[::-1]
+    colours = [RATING_COLOURS.get(r, FOCUS[1]) for r in data["rating"]]
+    # Value and rating go in the axis label, where no bar or whisker can hide or clip them.
+    labels = [
+        f"{name}  <b>{fmt_number(v, indicator.decimals)}</b> · {r}"
+        for name, v, r in zip(data["name"], data["value"], data["rating"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=data["value"],
+            y=labels,
+            orientation="h",
+            marker={"color": colours, "line": {"color": "#3D3D3D", "width": 0.5}},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": data["upper"] - data["value"],
+                "arrayminus": data["value"] - data["lower"],
+                "color": "#000000",
+                "thickness": 2,
+                "width": 6,
+            },
+            hovertemplate="%{y}<extra></extra>",
+            name=indicator.title,
+        )
+    )
+    fig.add_vline(x=benchmark, line={"color": "#000000", "dash": "dash", "width": 2})
+    fig.add_annotation(
+        x=benchmark,
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        yshift=4,
+        text=f"{benchmark_name}: {fmt_value(benchmark, indicator)}",
+        showarrow=False,
+        font={"size": 13},
+    )
+    top = float(np.nanmax(np.r_[data["upper"].to_numpy(dtype=float), benchmark]))
+    fig.update_xaxes(title=indicator.unit, range=[0, top * 1.08])
+    fig.update_yaxes(title=None, automargin=True)
+    return _base_layout(
+        fig, f"{indicator.title} (bars: 95% confidence intervals)", 120 + 34 * len(data)
+    )
+
+
+#: How each funnel status is drawn and named: shape, colour and legend words.
+FUNNEL_STYLES: dict[str, tuple[str, str, str]] = {
+    "high": ("triangle-up", CATEGORICAL[3], "Higher than the 99.8% limits"),
+    "within": ("circle-open", "#3D3D3D", "Within the limits"),
+    "low": ("triangle-down", CATEGORICAL[0], "Lower than the 99.8% limits"),
+    "n/a": ("x", "#BFBFBF", "Too few areas to place"),
+}
+
+
+def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> go.Figure:
+    """Funnel plot: groups against size with 95% and 99.8% limits around the benchmark.
+
+    Drawn from :func:`insight.analysis.benchmark.compare_groups` as it is: the points
+    outside the 99.8% limits are exactly the groups whose ``funnel`` status is high or low
+    (the limits are widened for over-dispersion when the analysis did so). Status is shown
+    by marker shape and colour, and named in the legend.
+    """
+    indicator = result.indicator
+    fig = go.Figure()
+    limits = result.limits
+    styles = {"95": ("dash", "95% limits"), "99_8": ("dot", "99.8% limits")}
+    for level, (dash, name) in styles.items():
+        for side in ("lower", "upper"):
+            fig.add_trace(
+                go.Scatter(
+                    x=limits["size"],
+                    y=limits[f"{side}_{level}"],
+                    mode="lines",
+                    name=name,
+                    line={"color": "#3D3D3D", "dash": dash, "width": 1.5},
+                    showlegend=side == "lower",
+                    hoverinfo="skip",
+                )
+            )
+    fig.add_hline(y=result.benchmark, line={"color": "#000000", "width": 1.5})
+    highlight = set(highlight or [])
+    points = result.table.dropna(subset=["value", "size"])
+    for status, (symbol, colour, words) in FUNNEL_STYLES.items():
+        chosen = points[points["funnel"] == status]
+        if chosen.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=chosen["size"],
+                y=chosen["value"],
+                mode="markers+text",
+                name=words,
+                marker={"symbol": symbol, "size": 11, "color": colour, "line": {"width": 1.5}},
+                text=[
+                    n if c in highlight else ""
+                    for n, c in zip(chosen["name"], chosen["code"], strict=True)
+                ],
+                textposition="top center",
+                customdata=chosen["name"],
+                hovertemplate="%{customdata}: %{y:.1f}<extra>" + words + "</extra>",
+            )
+        )
+    fig.update_xaxes(title=result.size_title)
+    fig.update_yaxes(title=indicator.unit)
+    return _base_layout(fig, f"Funnel plot: {indicator.title}", 480)
+
+
+def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go.Figure:
+    """Fingertips-style spine chart: the group on each indicator against all groups.
+
+    The bar spans worst to best of all groups (darker between the quartiles), the centre
+    line is the benchmark, and the marker (shape and colour by rating) is the group.
+    """
+    data = spine.iloc[::-1]
+    fig = go.Figure()
+    y = data["title"]
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=data["pos_best"] - data["pos_worst"],
+            base=data["pos_worst"],
+            orientation="h",
+            marker={"color": "#D6D6D6"},
+            name="Range of all groups",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=data["pos_q75"] - data["pos_q25"],
+            base=data["pos_q25"],
+            orientation="h",
+            marker={"color": SEQUENTIAL[1]},
+            name="Middle half of groups",
+            hoverinfo="skip",
+        )
+    )
+    symbols = {
+        "Better": "circle",
+        "Worse": "diamond",
+        "Similar": "square",
+        "Higher": "triangle-up",
+        "Lower": "triangle-down",
+        "Not compared": "x",
+    }
+    fig.add_trace(
+        go.Scatter(
+            y=y,
+            x=data["pos_value"],
+            mode="markers",
+            name=group_name,
+            marker={
+                "size": 16,
+                "symbol": [symbols.get(r, "circle") for r in data["rating"]],
+                "color": [RATING_COLOURS.get(r, "#3D3D3D") for r in data["rating"]],
+                "line": {"color": "#000", "width": 1.5},
+            },
+            customdata=np.stack(
+                [data["rating"], data["value"].round(1), data["benchmark"].round(1)], axis=1
+            ),
+            hovertemplate="%{y}<br>%{customdata[1]} (benchmark %{customdata[2]}): %{customdata[0]}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=0.5, line={"color": "#000000", "width": 2})
+    fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.15})
+    fig.update_xaxes(
+        range=[-0.02, 1.02], tickvals=[0, 0.5, 1], ticktext=["Worst", benchmark_name, "Best"]
+    )
+    fig.update_yaxes(automargin=True)
+    return _base_layout(fig, f"{group_name} on every indicator", 140 + 60 * len(data))

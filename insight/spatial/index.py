@@ -1,0 +1,108 @@
+"""Spatial lookups over one set of areas, each built once on first use.
+
+An :class:`AreaIndex` belongs to whoever made it (the app keeps one per place in
+``ui/loaders.py``; a command makes one per run): nothing is attached to the shared
+:class:`~insight.model.Place`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from insight.errors import DataError
+from insight.spatial.contiguity import Contiguity, contiguity
+
+
+class AreaIndex:
+    """The spatial index, contiguity graph and group outlines of a set of areas.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        The areas (a place's ``areas``), in a projected CRS.
+
+    Attributes
+    ----------
+    tree : shapely.STRtree
+        R-tree of the area geometries, by row position.
+    contiguity : Contiguity
+        Queen contiguity of the areas (islands joined to their nearest area): the one
+        definition of "touching" used everywhere.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> areas = gpd.GeoDataFrame(
+    ...     {"code": ["a", "b", "c"], "g_code": ["X", "X", "Y"], "g_name": ["x", "x", "y"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)], crs=27700)
+    >>> index = AreaIndex(areas)
+    >>> index.touching_groups("g_code", "X")
+    ['Y']
+    """
+
+    def __init__(self, areas: gpd.GeoDataFrame) -> None:
+        self.areas = areas
+        self._shapes: dict[tuple[str, str], gpd.GeoDataFrame] = {}
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """R-tree of the area geometries."""
+        return shapely.STRtree(self.areas.geometry.to_numpy())
+
+    @cached_property
+    def contiguity(self) -> Contiguity:
+        """Queen contiguity graph of the areas."""
+        return contiguity(self.areas)
+
+    def neighbours(self, row: int) -> np.ndarray:
+        """Rows of the areas touching area ``row`` in the contiguity graph."""
+        return self.contiguity.neighbours(row)
+
+    def touching_groups(self, code_column: str, code: str) -> list[str]:
+        """Codes of the groups with an area touching an area of group ``code``.
+
+        Two groups touch when one of their areas is a neighbour of one of the other's in
+        :attr:`contiguity` (so an island group, like the Isles of Scilly, touches the group
+        its nearest area is in). Sorted, ``code`` itself excluded.
+
+        Raises
+        ------
+        DataError
+            If no area is in group ``code``.
+        """
+        groups = self.areas[code_column].to_numpy(dtype=object)
+        rows = np.flatnonzero(groups == code)
+        if rows.size == 0:
+            raise DataError(f"No area is in the group with code {code!r} ({code_column}).")
+        near = np.unique(self.contiguity.sparse[rows].indices)
+        found = {str(g) for g in groups[near] if isinstance(g, str) and g != code}
+        return sorted(found)
+
+    def group_shapes(self, code_column: str, name_column: str) -> gpd.GeoDataFrame:
+        """One (multi)polygon per group, with ``code`` and ``name``, in the areas' CRS."""
+        key = (code_column, name_column)
+        if key not in self._shapes:
+            areas = self.areas[[code_column, name_column, "geometry"]].dropna()
+            parts = [
+                (code, group[name_column].iloc[0], dissolve(group.geometry))
+                for code, group in areas.groupby(code_column, sort=True)
+            ]
+            self._shapes[key] = gpd.GeoDataFrame(
+                pd.DataFrame(parts, columns=["code", "name", "geometry"]), crs=self.areas.crs
+            )
+        return self._shapes[key]
+
+
+def dissolve(geometry: gpd.GeoSeries):
+    """Union of a group's areas: fast coverage union, or snapped union where areas overlap."""
+    try:
+        return shapely.coverage_union_all(geometry.to_numpy())
+    except shapely.errors.GEOSException:
+        # Generalised boundaries sometimes overlap by a few centimetres; snap to 1 m.
+        return shapely.union_all(geometry.to_numpy(), grid_size=1.0)

@@ -1,0 +1,45 @@
+"""One area's profile on the real demo place."""
+
+from __future__ import annotations
+
+import pytest
+
+from insight.analysis import profile
+from insight.data import postcodes as geocode
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def nn1(demo_place):
+    return geocode.locate(demo_place, "NN1 1AA").area_index
+
+
+def test_neighbours_touch_and_exclude_the_area_itself(demo_place, nn1):
+    rows = profile.neighbour_rows(demo_place, nn1)
+    assert 3 <= len(rows) <= 15 and nn1 not in rows
+    geometry = demo_place.areas.geometry
+    assert all(geometry.iloc[r].distance(geometry.iloc[nn1]) < 5 for r in rows)
+
+
+def test_across_the_boundary_finds_the_next_authority(demo_place, nn1):
+    across = profile.across_boundary(demo_place, nn1, "lad", k=5)
+    assert across.code != "E06000062" and len(across.rows) == 5
+    assert (demo_place.areas["lad_code"].iloc[across.rows] == across.code).all()
+
+
+def test_profile_has_a_sentence_per_comparison_and_no_nan_text(demo_place, nn1):
+    table = profile.area_profile(demo_place, nn1, "lad")
+    assert len(table) == len(demo_place.indicators)
+    for sentences in table["sentences"]:
+        assert len(sentences) == 4
+        assert not any("nan" in s.lower() for s in sentences)
+    minutes = table.set_index("indicator").loc["mt_minutes"]
+    assert "West Northamptonshire" in minutes["sentences"][1]
+
+
+def test_nearest_services_are_sorted_by_time_per_type(demo_place, nn1):
+    services = profile.nearest_services(demo_place, nn1)
+    assert set(services["Type"]) == {"clot-busting stroke unit", "thrombectomy centre"}
+    for _, rows in services.groupby("Type"):
+        assert rows["Minutes by road"].is_monotonic_increasing
