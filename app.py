@@ -1,48 +1,74 @@
-"""Place Insight: entry point. Page config, the place picker and navigation.
-
-Run with ``streamlit run app.py``; the page scripts are in ``views/`` (not ``pages/``: Streamlit would
-auto-discover that folder and bypass the navigation on deep links).
-"""
-
-from __future__ import annotations
-
-from pathlib import Path
+"""Home: what Place Insight is, a postcode box, the strongest findings, where to go next."""
 
 import streamlit as st
 
-from insight.data.catalogue import list_places
-from ui import loaders, state
+from insight.explain import escape_markdown
+from ui import loaders
 
-st.set_page_config(
-    page_title="Place Insight",
-    page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
-    layout="wide",
+place = loaders.place()
+
+st.title("Place Insight")
+st.markdown(
+    "**What people get can depend on which side of a boundary they live.** Place Insight shows how "
+    "outcomes and access to services vary from one neighbourhood to the next across "
+    f"**{escape_markdown(place.title)}**, and finds the *postcode lotteries*: places where a "
+    "council, NHS or network boundary makes a difference."
 )
 
-PAGES = [
-    st.Page("views/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
-    st.Page(
-        "views/your_area.py", title="Your area", icon=":material/location_on:", url_path="your-area"
-    ),
-    st.Page("views/map.py", title="Map", icon=":material/map:", url_path="map"),
-    st.Page("views/compare.py", title="Compare", icon=":material/bar_chart:", url_path="compare"),
-    st.Page(
-        "views/lottery.py", title="Postcode lottery", icon=":material/casino:", url_path="lottery"
-    ),
-    st.Page("views/present.py", title="Present", icon=":material/slideshow:", url_path="present"),
-    st.Page("views/data.py", title="Data and methods", icon=":material/info:", url_path="data"),
-]
-page = st.navigation(PAGES)
-
-places = list_places()
-with st.sidebar:
-    state.select(
-        "Place",
-        "place",
-        list(places),
-        loaders.current_place_id(),
-        format_func=lambda place_id: places[place_id],
+with st.form("postcode"):
+    postcode = st.text_input(
+        "Your postcode",
+        placeholder="for example NN1 1AA",
+        help="Any case and spacing. Nothing you type leaves this computer.",
     )
-    st.caption("Place Insight: open data, worked out on this computer. Nothing is sent anywhere.")
+    if st.form_submit_button("Show my area", type="primary"):
+        st.switch_page("views/your_area.py", query_params={"place": place.id, "postcode": postcode})
 
-page.run()
+st.subheader("Where to go next")
+links = [
+    ("views/your_area.py", "Your area: what it is like where you live", ":material/location_on:"),
+    ("views/map.py", "Map: any indicator, nationally or for one authority", ":material/map:"),
+    ("views/compare.py", "Compare: an authority with its neighbours", ":material/bar_chart:"),
+    (
+        "views/lottery.py",
+        "Postcode lottery: where a boundary makes a difference",
+        ":material/casino:",
+    ),
+    ("views/present.py", "Present: findings for a meeting, as slides", ":material/slideshow:"),
+    ("views/data.py", "Data and methods, and your own data", ":material/info:"),
+]
+columns = st.columns(2)
+for i, (page, label, icon) in enumerate(links):
+    with columns[i % 2]:
+        st.page_link(page, label=label, icon=icon, query_params={"place": place.id})
+
+indicator_id, grouping_id = place.featured_pair()
+st.subheader("The strongest findings")
+st.caption(
+    f"{place.indicator(indicator_id).title}, by {place.grouping(grouping_id).title.lower()}."
+)
+found = loaders.ranked_findings(place.id, indicator_id, grouping_id)
+if found.empty:
+    st.caption("No postcode lottery stands out for this indicator.")
+for finding in found.items[:3]:
+    with st.container(border=True):
+        st.markdown(escape_markdown(finding.sentence))
+        st.page_link(
+            "views/lottery.py",
+            label="See this finding on the map",
+            icon=":material/arrow_forward:",
+            query_params={
+                "place": place.id,
+                "indicator": indicator_id,
+                "grouping": grouping_id,
+                "finding": str(finding.rank),
+            },
+        )
+
+st.subheader("About the data")
+st.markdown(
+    f"{len(place.areas):,} areas (each a {escape_markdown(place.area_level)}), "
+    f"{len(place.indicators)} indicators, grouped by "
+    + ", ".join(escape_markdown(g.title.lower()) for g in place.groupings.values())
+    + "."
+)

@@ -28,6 +28,7 @@ from insight.errors import DataError, InsightError
 from insight.model import DEMO_ID, Place
 from insight.present.export import FORMATS, SLIDE_FORMATS, export_bytes
 from insight.present.tables import DEFAULT_THRESHOLD
+from insight.spatial.index import AreaIndex
 
 
 def _progress_bar():
@@ -148,8 +149,9 @@ def compare_record(place: Place, indicator_id: str, grouping_id: str, group: str
     result = benchmarks.compare_groups(place, indicator_id, grouping_id)
     table = result.table
     if group is not None:
-        codes = benchmarks.comparators(place, grouping_id, group)
-        table = result.subset(codes).table
+        column = place.grouping(grouping_id).code_column
+        touching = AreaIndex(place.areas).touching_groups(column, group)
+        table = result.subset([group, *touching]).table  # the Compare page's default
     return {
         "indicator": indicator_id,
         "grouping": grouping_id,
@@ -280,10 +282,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     place = open_place(args.place)
     indicator_id = args.indicator or next(iter(place.indicators))
     grouping_id = args.grouping or place.default_grouping
-    found = findings(place, indicator_id, grouping_id) if fmt in SLIDE_FORMATS else None
+    index = AreaIndex(place.areas)
+    found = (
+        findings(place, indicator_id, grouping_id, index=index) if fmt in SLIDE_FORMATS else None
+    )
     content = export_bytes(
         place, indicator_id, grouping_id, fmt, limit=args.limit, threshold=args.threshold,
-        findings=found,
+        findings=found, index=index,
     )  # fmt: skip
     _write(out, content)
     print(f"Wrote {out} ({fmt}, {len(content):,} bytes).")

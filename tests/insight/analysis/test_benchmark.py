@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 from shapely.geometry import box
 
 from insight import stats
-from insight.analysis import benchmark as compare
+from insight.analysis import benchmark
 from insight.model import Grouping, Indicator, Place
 
 
@@ -56,7 +55,7 @@ def small_place() -> Place:
 
 
 def test_proportions_use_group_totals_and_wilson_intervals():
-    result = compare.benchmark_groups(small_place(), "share", "lad")
+    result = benchmark.compare_groups(small_place(), "share", "lad")
     north = result.table.set_index("code").loc["N"]
     lower, upper = stats.wilson_ci(40, 400)
     assert north["value"] == pytest.approx(10.0)
@@ -68,46 +67,136 @@ def test_proportions_use_group_totals_and_wilson_intervals():
 
 
 def test_counts_are_per_area_with_byars_or_exact_interval_of_the_total():
-    result = compare.benchmark_groups(small_place(), "admissions", "lad")
+    result = benchmark.compare_groups(small_place(), "admissions", "lad")
     table = result.table.set_index("code")
     assert table.loc["N", "value"] == pytest.approx(2.5)
-    assert table.loc["N", "method"] == "Byars"  # total 10 events
-    lower, upper = stats.byars_ci(10)
+    lower, upper = stats.byars_ci(10)  # total 10 events
     assert table.loc["N", "lower"] == pytest.approx(lower / 4)
+    assert table.loc["N", "expected"] == pytest.approx(4 * result.benchmark)
     assert table.loc["S", "rating"] == "Higher"  # neutral polarity: higher, not worse
 
 
 def test_times_use_a_t_interval_of_the_mean_never_below_zero():
-    result = compare.benchmark_groups(small_place(), "minutes", "lad")
+    result = benchmark.compare_groups(small_place(), "minutes", "lad")
     north = result.table.set_index("code").loc["N"]
     assert north["value"] == pytest.approx(11.5)
     assert north["lower"] >= 0 and north["lower"] < 11.5 < north["upper"]
-    assert "t interval" in north["method"]
+    assert "t interval" in result.method
 
 
-def test_codes_keep_the_order_asked_for():
-    result = compare.benchmark_groups(small_place(), "minutes", "lad", codes=["S", "N"])
-    assert result.table["code"].tolist() == ["S", "N"]
+def test_subset_keeps_the_order_asked_for_and_the_benchmark():
+    result = benchmark.compare_groups(small_place(), "minutes", "lad")
+    chosen = result.subset(["S", "nope", "N"])
+    assert chosen.table["code"].tolist() == ["S", "N"]
+    assert chosen.benchmark == result.benchmark
+
+
+def test_weighted_mean_where_weights_exist_else_per_area():
+    place = small_place()
+    place.areas["people"] = [1.0, 1, 1, 97, np.nan, np.nan, np.nan, np.nan]
+    place.indicators["minutes"] = Indicator(
+        "minutes", "Minutes", "minutes", "time", "low_is_good", weight="people"
+    )
+    table = benchmark.compare_groups(place, "minutes", "lad").table.set_index("code")
+    assert table.loc["N", "value"] == pytest.approx((10 + 11 + 12 + 97 * 13) / 100)
+    assert table.loc["S", "value"] == pytest.approx(31.5)  # no weights: per area
+    result = benchmark.compare_groups(place, "minutes", "lad")
+    assert result.benchmark == pytest.approx(table.loc["N", "value"])  # weighted areas only
+    assert benchmark.mean_of(place, place.indicator("minutes"), np.arange(4)) == pytest.approx(
+        table.loc["N", "value"]
+    )
 
 
 def test_area_ratings_exist_only_where_there_is_sampling_error():
     place = small_place()
-    assert compare.area_ratings(place, "minutes") is None
-    ratings = compare.area_ratings(place, "share")
+    assert benchmark.area_ratings(place, "minutes") is None
+    ratings = benchmark.area_ratings(place, "share")
     assert set(ratings) <= {"Better", "Similar", "Worse"}
     assert ratings.iloc[4] == "Worse"
 
 
-@pytest.mark.parametrize("indicator_id", ["share", "admissions", "minutes"])
-def test_funnel_limits_widen_as_groups_get_smaller(indicator_id):
-    funnel = compare.funnel(small_place(), indicator_id, "lad")
-    width = (funnel.limits["upper_99_8"] - funnel.limits["lower_99_8"]).to_numpy()
-    assert np.all(np.diff(width) <= 1e-9)
-    assert set(funnel.points["significance"]) <= set(stats.FUNNEL_LABELS) | {"Not compared"}
+def many_groups(shift: float = 0.0, seed: int = 3) -> Place:
+    """Twelve groups of eight areas on a strip; group G5's areas shifted by ``shift``."""
+    rng = np.random.default_rng(seed)
+    n = 96
+    group = np.repeat([f"G{i}" for i in range(12)], 8)
+    minutes = rng.normal(30, 4, n) + np.where(group == "G5", shift, 0.0)
+    population = rng.integers(800, 1200, n).astype(float)
+    cases = rng.binomial(population.astype(int), 0.2 + np.where(group == "G5", shift / 100, 0))
+    areas = gpd.GeoDataFrame(
+        {
+            "code": [f"A{i:02d}" for i in range(n)],
+            "name": [f"Area {i}" for i in range(n)],
+            "lad_code": group,
+            "lad_name": [f"Group {g}" for g in group],
+            "minutes": minutes,
+            "cases": cases.astype(float),
+            "population": population,
+            "share": 100 * cases / population,
+            "admissions": rng.poisson(5 + np.where(group == "G5", shift, 0.0)).astype(float),
+        },
+        geometry=[box(i, 0, i + 1, 1) for i in range(n)],
+        crs=27700,
+    )
+    indicators = {
+        "minutes": Indicator("minutes", "Minutes", "minutes", "time", "low_is_good"),
+        "share": Indicator(
+            "share",
+            "Share",
+            "%",
+            "proportion",
+            "low_is_good",
+            numerator="cases",
+            denominator="population",
+            multiplier=100,
+        ),  # fmt: skip
+        "admissions": Indicator("admissions", "Admissions", "a year", "count", "neutral"),
+    }
+    return Place(
+        "m", "Many", "area", areas, indicators, {"lad": Grouping("lad", "Authority", "authorities")}
+    )
+
+
+@pytest.mark.parametrize("indicator_id", ["minutes", "share", "admissions"])
+def test_a_shifted_group_is_the_funnel_outlier_and_the_rest_are_within(indicator_id):
+    result = benchmark.compare_groups(many_groups(shift=12.0), indicator_id, "lad")
+    status = result.table.set_index("code")["funnel"]
+    assert status["G5"] == "high"
+    assert (status.drop("G5") == "within").all()
+    assert result.outliers["code"].tolist() == ["G5"]
+
+
+@pytest.mark.parametrize("indicator_id", ["minutes", "share", "admissions"])
+def test_without_a_shift_no_group_is_a_funnel_outlier(indicator_id):
+    result = benchmark.compare_groups(many_groups(), indicator_id, "lad")
+    assert set(result.table["funnel"]) == {"within"}
+
+
+@pytest.mark.parametrize("indicator_id", ["minutes", "share", "admissions"])
+def test_funnel_status_is_what_the_plotted_limits_show(indicator_id):
+    """A point is high or low exactly when it lies outside the 99.8% limits drawn at its size."""
+    result = benchmark.compare_groups(many_groups(shift=6.0), indicator_id, "lad")
+    limits = result.limits
+    width = (limits["upper_99_8"] - limits["lower_99_8"]).to_numpy()
+    assert np.all(np.diff(width) <= 1e-9)  # the funnel narrows as groups get bigger
+    for row in result.table.itertuples():
+        upper = np.interp(row.size, limits["size"], limits["upper_99_8"])
+        lower = np.interp(row.size, limits["size"], limits["lower_99_8"])
+        outside = "high" if row.value > upper else "low" if row.value < lower else "within"
+        margin = 0.02 * (upper - lower)
+        if min(abs(row.value - upper), abs(row.value - lower)) > margin:  # not on the line
+            assert row.funnel == outside, row
+
+
+def test_groups_with_too_few_areas_are_not_placed_on_the_funnel():
+    place = many_groups(shift=12.0)
+    place.areas.loc[place.areas.index[:3], "lad_code"] = "TINY"
+    table = benchmark.compare_groups(place, "minutes", "lad").table.set_index("code")
+    assert table.loc["TINY", "funnel"] == "n/a"
 
 
 def test_spine_puts_the_benchmark_in_the_middle_and_best_to_the_right():
-    spine = compare.spine(small_place(), "lad", "N")
+    spine = benchmark.spine(small_place(), "lad", "N")
     assert set(spine["indicator"]) == {"share", "admissions", "minutes"}
     minutes = spine.set_index("indicator").loc["minutes"]
     assert minutes["pos_value"] > 0.5  # shorter than the benchmark is better
@@ -116,8 +205,7 @@ def test_spine_puts_the_benchmark_in_the_middle_and_best_to_the_right():
 
 @pytest.mark.slow
 def test_demo_west_northamptonshire_thrombectomy_time_is_worse_than_england_and_wales(demo_place):
-    result = compare.benchmark_groups(demo_place, "mt_minutes", "lad", codes=["E06000062"])
+    result = benchmark.compare_groups(demo_place, "mt_minutes", "lad").subset(["E06000062"])
     row = result.table.iloc[0]
     assert row["name"] == "West Northamptonshire"
     assert row["rating"] == "Worse" and row["lower"] > result.benchmark
-    assert isinstance(result.table, pd.DataFrame)

@@ -1,385 +1,116 @@
-"""Border discontinuities (calibration and power by simulation), flags, penalty, CLI."""
+"""Ranked findings on the demo: one Finding carries everything, funnels agree with Compare."""
 
 from __future__ import annotations
 
-import json
 import math
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
-from scipy import ndimage
-from shapely.geometry import box
 
-from insight.analysis import findings as lottery
-from insight.cli import main
+from insight.analysis import benchmark, findings
 from insight.errors import DataError
-from insight.model import Indicator
-from insight.spatial import contiguity as neighbours
+from insight.explain import FINDING_KINDS
 
-# --------------------------------------------------------------------------------------
-# Synthetic lattices
-# --------------------------------------------------------------------------------------
-
-
-def lattice(nx: int, ny: int, block_x: int, block_y: int) -> gpd.GeoDataFrame:
-    """nx by ny unit squares cut into rectangular groups of block_x by block_y."""
-    xs, ys = np.tile(np.arange(nx), ny), np.repeat(np.arange(ny), nx)
-    groups = (xs // block_x) * 100 + ys // block_y
-    return gpd.GeoDataFrame(
-        {"code": [f"c{i}" for i in range(nx * ny)], "g": [f"G{k:04d}" for k in groups],
-         "x": xs, "y": ys},
-        geometry=[box(x, y, x + 1, y + 1) for x, y in zip(xs, ys, strict=True)],
-        crs=27700,
-    )  # fmt: skip
-
-
-def noise(rng: np.random.Generator, nx: int, ny: int, smooth: float = 0.0) -> np.ndarray:
-    """Standard normal noise; with ``smooth`` > 0, spatially autocorrelated (Gaussian blur)."""
-    field = rng.normal(size=(ny, nx))
-    if smooth:
-        field = ndimage.gaussian_filter(field, smooth, mode="reflect")
-        field /= field.std()
-    return field.ravel()
-
-
-def simulate(areas, graph, make, maps: int) -> pd.DataFrame:
-    """Border tables of ``maps`` seeded maps, stacked (tested borders only)."""
-    tables = []
-    for seed in range(maps):
-        areas = areas.assign(v=make(np.random.default_rng(seed)))
-        table = lottery.border_discontinuities(areas, "v", "g", graph=graph)
-        tables.append(table[table["tested"]])
-    return pd.concat(tables, ignore_index=True)
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def blocks():
-    """40 x 40 lattice in 16 groups of 10 x 10: 24 borders of 10 areas a side."""
-    areas = lattice(40, 40, 10, 10)
-    return areas, neighbours.contiguity(areas)
+def demo_findings(demo_place) -> findings.Findings:
+    return findings.findings(demo_place, "mt_minutes", "isdn")
 
 
-@pytest.fixture(scope="module")
-def halves():
-    """40 x 40 lattice in two halves: one border with 40 areas a side."""
-    areas = lattice(40, 40, 20, 40)
-    return areas, neighbours.contiguity(areas)
-
-
-# --------------------------------------------------------------------------------------
-# Calibration: no border effect -> about 5% of p-values below 0.05, few flags
-# Measured with these seeds (20 maps, 480 borders each):
-#   independent noise        p < 0.05: 4.0%   flagged: 0.0%
-#   autocorrelated (blur 2)  p < 0.05: 4.2%   flagged: 0.2%
-#   gradient crossing       p < 0.05: 4.0%   flagged: 0.0%  (raw difference "significant": 100%)
-# --------------------------------------------------------------------------------------
-
-
-def test_calibrated_with_independent_noise(blocks) -> None:
-    areas, graph = blocks
-    result = simulate(areas, graph, lambda rng: noise(rng, 40, 40), maps=20)
-    assert len(result) == 20 * 24
-    share = (result["p_value"] < 0.05).mean()
-    assert 0.02 <= share <= 0.08, share
-    assert result["flagged"].mean() <= 0.05
-
-
-def test_calibrated_with_spatially_autocorrelated_noise(blocks) -> None:
-    # Neighbouring areas alike (Gaussian blur over 2 cells): a naive two-sample test
-    # would reject far too often; the variogram variance and placebo borders do not.
-    areas, graph = blocks
-    result = simulate(areas, graph, lambda rng: noise(rng, 40, 40, smooth=2.0), maps=20)
-    assert (result["p_value"] < 0.05).mean() <= 0.08
-    assert result["flagged"].mean() <= 0.05
-    naive = _naive_t_test_rejections(areas, graph, smooth=2.0, maps=5)
-    assert naive > 0.08, naive  # 10.8%: twice the nominal rate, what the honest test avoids
-
-
-def _naive_t_test_rejections(areas, graph, smooth: float, maps: int) -> float:
-    """Share of borders a two-sample t-test of the touching areas calls significant."""
-    from scipy import stats
-
-    pairs_all = neighbours.border_pairs(areas, "g", graph=graph)
-    rejected = []
-    for seed in range(maps):
-        v = noise(np.random.default_rng(seed), 40, 40, smooth)
-        for _, pairs in pairs_all.groupby(["group_a", "group_b"]):
-            a, b = v[np.unique(pairs["index_a"])], v[np.unique(pairs["index_b"])]
-            if len(a) >= 5 and len(b) >= 5:
-                rejected.append(stats.ttest_ind(a, b).pvalue < 0.05)
-    return float(np.mean(rejected))
-
-
-def test_smooth_gradient_crossing_borders_is_not_flagged(blocks) -> None:
-    areas, graph = blocks
-    x, y = areas["x"].to_numpy(), areas["y"].to_numpy()
-    result = simulate(areas, graph, lambda rng: 0.5 * x + 0.2 * y + noise(rng, 40, 40), maps=20)
-    assert (result["p_value"] < 0.05).mean() <= 0.08
-    assert result["flagged"].mean() <= 0.05
-
-
-def test_steep_gradient_differs_across_the_border_but_is_not_a_step(halves) -> None:
-    areas, graph = halves
-    x = areas["x"].to_numpy()
-    result = simulate(areas, graph, lambda rng: 1.0 * x + noise(rng, 40, 40), maps=60)
-    # The two sides do differ (by the gradient), so the plain difference is "significant"...
-    assert ((result["lower"] > 0) | (result["upper"] < 0)).mean() > 0.9
-    # ...but the placebo comparison sees a steady gradient, not a step (3 of 60 flagged).
-    assert result["flagged"].mean() <= 0.08
-    assert result["step"].abs().mean() < 0.5
-
-
-# --------------------------------------------------------------------------------------
-# Power: a step of one standard deviation
-# Measured with these seeds: 40 areas a side 96% found (98% with autocorrelated noise,
-# 96% on top of a gradient); 20 areas a side 73%.
-# --------------------------------------------------------------------------------------
-
-
-def test_step_of_one_sd_at_a_border_of_40_areas_is_found_nearly_always(halves) -> None:
-    areas, graph = halves
-    x = areas["x"].to_numpy()
-    step = (x >= 20).astype(float)
-    result = simulate(areas, graph, lambda rng: step + noise(rng, 40, 40), maps=60)
-    assert result["flagged"].mean() >= 0.9
-    assert result["n_a"].eq(40).all() and result["n_b"].eq(40).all()
-    found = result[result["flagged"]]
-    # A is the west half ("G0000" < "G0100"), so B minus A is east minus west: +1.
-    assert found["difference"].between(0.3, 1.7).all()
-    covered = (result["step_lower"] <= 1) & (result["step_upper"] >= 1)
-    assert covered.mean() >= 0.85  # the 95% interval of the step covers the truth
-
-
-def test_step_is_found_through_autocorrelation_and_a_gradient(halves) -> None:
-    areas, graph = halves
-    x = areas["x"].to_numpy()
-    step = (x >= 20).astype(float)
-    smooth = simulate(areas, graph, lambda rng: step + noise(rng, 40, 40, 1.0), maps=30)
-    assert smooth["flagged"].mean() >= 0.85
-    sloped = simulate(areas, graph, lambda rng: step + 0.25 * x + noise(rng, 40, 40), maps=30)
-    assert sloped["flagged"].mean() >= 0.85
-
-
-def test_step_at_a_border_of_20_areas_is_usually_found() -> None:
-    areas = lattice(40, 20, 20, 20)
-    graph = neighbours.contiguity(areas)
-    step = (areas["x"].to_numpy() >= 20).astype(float)
-    result = simulate(areas, graph, lambda rng: step + noise(rng, 40, 20), maps=60)
-    assert result["flagged"].mean() >= 0.6
-
-
-# --------------------------------------------------------------------------------------
-# Behaviour
-# --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def two_sides() -> gpd.GeoDataFrame:
-    areas = lattice(20, 20, 10, 20).drop(columns="g")
-    xs = areas["x"].to_numpy()
-    rng = np.random.default_rng(0)
-    areas["v"] = rng.normal(size=400) + 3.0 * (xs < 10)
-    areas["w"] = rng.uniform(1, 5, size=400)
-    areas["g_code"] = np.where(xs < 10, "W", "E")
-    areas["g_name"] = np.where(xs < 10, "Westshire", "Eastshire")
-    return areas
-
-
-def test_columns_names_and_sentence(two_sides) -> None:
-    table = lottery.border_discontinuities(two_sides, "v", "g")
-    assert list(table.columns) == list(lottery.BORDER_COLUMNS)
-    row = table.iloc[0]
-    assert (row["group_a"], row["group_b"]) == ("E", "W")
-    assert (row["name_a"], row["name_b"]) == ("Eastshire", "Westshire")
-    assert row["n_a"] == row["n_b"] == 20 and row["pairs"] == 20 + 2 * 19
-    assert row["flagged"] and row["q_value"] < 0.05
-    assert row["lower"] < row["difference"] < row["upper"]
-    assert 2.0 < row["difference"] < 4.0 and row["placebo_ratio"] > 1.5
-    assert len(row["codes_a"]) == 20 and all(c.startswith("c") for c in row["codes_b"])
-    assert row["sentence"].startswith(
-        "In the 20 areas of Westshire along the border with Eastshire"
-    )
-    assert "95% CI" in row["sentence"] and "nan" not in row["sentence"]
-    assert table.attrs["placebo_borders"] >= 0 and len(table.attrs["variogram"]) >= 1
-
-
-def test_weighted_difference_is_the_weighted_mean_of_touching_areas(two_sides) -> None:
-    table = lottery.border_discontinuities(two_sides, "v", "g", weight="w")
-    row = table.iloc[0]
-    west = two_sides["x"].eq(9)
-    east = two_sides["x"].eq(10)
-    expected = np.average(two_sides.loc[west, "v"], weights=two_sides.loc[west, "w"]) - np.average(
-        two_sides.loc[east, "v"], weights=two_sides.loc[east, "w"]
-    )
-    assert row["difference"] == pytest.approx(expected)
-    assert row["weight_b"] == pytest.approx(two_sides.loc[west, "w"].sum())
-    assert "come from those areas" in row["sentence"]
-
-
-def test_value_as_series_and_materiality(two_sides) -> None:
-    series = pd.Series(two_sides["v"].to_numpy(), index=two_sides.index)
-    material = lottery.border_discontinuities(two_sides, series, "g", materiality=1.0)
-    assert material["flagged"].iloc[0]
-    immaterial = lottery.border_discontinuities(two_sides, series, "g", materiality=10.0)
-    assert not immaterial["flagged"].iloc[0] and immaterial["q_value"].iloc[0] < 0.05
-
-
-def test_short_borders_are_listed_but_not_tested() -> None:
-    areas = lattice(20, 3, 10, 3).assign(v=np.arange(60.0))
-    table = lottery.border_discontinuities(areas, "v", "g", min_areas=5)
-    row = table.iloc[0]
-    assert not row["tested"] and np.isnan(row["p_value"]) and not row["flagged"]
-    assert row["sentence"].startswith("Too few areas along the border")
-    assert "nan" not in row["sentence"]
-
-
-def test_missing_values_are_left_out(two_sides) -> None:
-    two_sides.loc[two_sides["x"].eq(9) & two_sides["y"].lt(5), "v"] = np.nan
-    row = lottery.border_discontinuities(two_sides, "v", "g").iloc[0]
-    assert row["n_b"] == 15 and row["n_a"] == 20  # B is "W", the west side
-
-
-def test_bad_arguments_are_named(two_sides) -> None:
-    with pytest.raises(DataError, match="numeric columns are"):
-        lottery.border_discontinuities(two_sides, "nope", "g")
-    with pytest.raises(DataError, match="groupings available"):
-        lottery.border_discontinuities(two_sides, "v", "nope")
-    with pytest.raises(DataError, match="min_areas"):
-        lottery.border_discontinuities(two_sides, "v", "g", min_areas=1)
-    with pytest.raises(DataError, match="weights must not be negative"):
-        lottery.border_discontinuities(two_sides, "v", "g", weight=-two_sides["w"])
-
-
-def test_sentence_is_about_the_worse_side() -> None:
-    good = Indicator("s", "Share screened", "%", "proportion", "high_is_good")
-    text = lottery.explain.border_sentence(
-        good, name_a="A", name_b="B", n_a=7, n_b=9, difference=-4.0, lower=-6.0, upper=-2.0
-    )
-    assert text.startswith("In the 9 areas of B along the border with A")
-    assert "4.0 percentage points lower (95% CI 2.0 to 6.0)" in text
-
-
-# --------------------------------------------------------------------------------------
-# The demo place
-# --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_flags(demo_place) -> pd.DataFrame:
-    return lottery.flags(demo_place, "mt_minutes", "isdn")
-
-
-@pytest.mark.slow
-def test_thrombectomy_penalty_within_own_network_is_about_one_in_eight(demo_place) -> None:
-    # Limited to thrombectomy centres in their own stroke network, 4,566 of the
-    # 34,753 LSOAs (13.1%) travel more than 10 minutes further; up to 161 minutes.
-    summary = lottery.penalty_summary(demo_place, "mt", "isdn")
-    assert summary["areas"] == 34_753
-    assert 0.11 <= summary["share_over_threshold"] <= 0.15
-    assert summary["share_over_threshold"] == pytest.approx(0.131, abs=0.002)
-    assert 80 <= summary["max_minutes"] <= 200
-    assert summary["admissions_over_threshold"] > 5_000
-    assert summary["areas_with_no_unit_in_group"] + summary["areas_with_penalty"] == 34_753
-    assert sum(g["areas_over_threshold"] for g in summary["by_group"].values()) == 4_566 or (
-        summary["areas_over_threshold"]
-        == sum(g["areas_over_threshold"] for g in summary["by_group"].values())
-    )
-
-
-@pytest.mark.slow
-def test_flags_for_thrombectomy_by_network(demo_flags: pd.DataFrame) -> None:
-    table = demo_flags
-    assert len(table) > 0
-    assert list(table.columns) == list(lottery.FLAG_COLUMNS)
-    assert table["rank"].tolist() == list(range(1, len(table) + 1))
-    assert table["score"].is_monotonic_decreasing
-    assert set(table["kind"]) <= set(lottery.FLAG_KINDS)
-    assert "penalty" in set(table["kind"])
-    for row in table.itertuples():
-        assert row.group_name in row.sentence, row.sentence
-        assert row.other_name in row.sentence, row.sentence
-        assert "nan" not in row.sentence.lower()
-        if row.interval == "95% CI":
-            assert "95% CI" in row.sentence
+def test_findings_for_thrombectomy_by_network(demo_findings) -> None:
+    found = demo_findings
+    assert len(found) > 0 and not found.empty
+    assert [f.rank for f in found] == list(range(1, len(found) + 1))
+    scores = [f.score for f in found]
+    assert scores == sorted(scores, reverse=True)
+    assert {f.kind for f in found} <= set(findings.FINDING_KINDS)
+    assert "penalty" in {f.kind for f in found}
+    for finding in found:
+        assert finding.label == FINDING_KINDS[finding.kind]
+        assert (finding.indicator, finding.grouping) == ("mt_minutes", "isdn")
+        assert finding.group_name in finding.sentence, finding.sentence
+        assert finding.other_name in finding.sentence, finding.sentence
+        assert "nan" not in finding.sentence.lower()
+        if finding.interval == "95% CI":
+            assert "95% CI" in finding.sentence
         else:
-            assert " to " in row.sentence and "minutes" in row.sentence
-        assert math.isfinite(row.effect) and row.lower <= row.effect <= row.upper
-        assert row.areas >= 1
-        assert row.affected > 0 or math.isnan(row.affected)  # Welsh LSOAs: no admissions data
-        assert ("come from" in row.sentence) == (not math.isnan(row.affected))
-    borders = table.attrs["border_table"]
-    assert len(borders) > 20 and borders["tested"].sum() > 20
+            assert " to " in finding.sentence and "minutes" in finding.sentence
+        assert math.isfinite(finding.effect) and finding.lower <= finding.effect <= finding.upper
+        assert finding.areas >= 1
+        assert len(finding.area_codes) == (0 if finding.kind == "funnel" else finding.areas)
+        assert finding.affected > 0 or math.isnan(finding.affected)  # Wales: no admissions
+        assert ("come from" in finding.sentence) == (not math.isnan(finding.affected))
+        assert finding.chart.bars or finding.chart.groups is not None
+    assert len(found.border_table) > 20 and found.border_table["tested"].sum() > 20
 
 
-@pytest.mark.slow
-def test_penalty_indicator_has_real_border_steps(demo_place) -> None:
-    graph = neighbours.place_contiguity(demo_place)
-    table = lottery.border_discontinuities(
-        demo_place.areas, "mt_penalty_isdn", "isdn", weight="admissions", graph=graph,
-        indicator=demo_place.indicators["mt_penalty_isdn"],
-    )  # fmt: skip
-    assert table["flagged"].sum() >= 10
-    # whereas the time to the nearest centre anywhere does not jump at network borders
-    plain = lottery.border_discontinuities(
-        demo_place.areas, "mt_minutes", "isdn", weight="admissions", graph=graph
-    )
-    assert plain["flagged"].sum() <= 2
+def test_table_is_the_findings_row_for_row(demo_findings) -> None:
+    table = demo_findings.table
+    assert list(table.columns) == list(findings.FINDING_COLUMNS)
+    assert table["rank"].tolist() == [f.rank for f in demo_findings]
+    assert table["sentence"].tolist() == [f.sentence for f in demo_findings]
+    assert table["effect"].tolist() == [f.effect for f in demo_findings]
+    first = demo_findings.by_rank(1)
+    assert first is demo_findings.items[0]
+    with pytest.raises(DataError, match="no finding ranked 999"):
+        demo_findings.by_rank(999)
 
 
-@pytest.mark.slow
-def test_flags_reject_unknown_ids(demo_place) -> None:
+def test_penalty_chart_counts_every_area_of_the_finding(demo_findings) -> None:
+    penalties = [f for f in demo_findings if f.kind == "penalty"]
+    assert penalties
+    for finding in penalties:
+        assert finding.chart.kind == "bands"
+        assert sum(bar.value for bar in finding.chart.bars) == finding.areas
+        assert finding.benchmark is None
+        assert finding.sentence.startswith("If patients could only use") or "if" in finding.sentence
+
+
+@pytest.mark.parametrize(
+    ("indicator_id", "grouping_id"),
+    [("mt_minutes", "lad"), ("admissions", "lad"), ("ivt_minutes", "icb")],
+)
+def test_funnel_findings_are_the_groups_compare_marks(demo_place, indicator_id, grouping_id):
+    found = findings.findings(demo_place, indicator_id, grouping_id, kinds=["funnel"])
+    comparison = benchmark.compare_groups(demo_place, indicator_id, grouping_id)
+    assert sorted(f.group_code for f in found) == sorted(comparison.outliers["code"])
+    table = comparison.table.set_index("code")
+    for finding in found:
+        row = table.loc[finding.group_code]
+        if demo_place.indicator(indicator_id).kind == "count":
+            assert finding.value == pytest.approx(row["count"])
+            assert finding.benchmark == pytest.approx(row["expected"])
+        else:
+            assert finding.value == pytest.approx(row["value"])
+            assert finding.benchmark == pytest.approx(comparison.benchmark)
+            assert finding.effect == pytest.approx(row["value"] - comparison.benchmark)
+        assert np.sign(finding.effect) == (1 if row["funnel"] == "high" else -1)
+
+
+def test_border_findings_carry_both_sides(demo_place) -> None:
+    found = findings.findings(demo_place, "mt_penalty_isdn", "isdn", kinds=["border"])
+    assert len(found) >= 5
+    for finding in found:
+        finding_bar, other_bar, gap = finding.chart.bars
+        assert finding_bar.value == pytest.approx(finding.value)
+        assert other_bar.value == pytest.approx(finding.benchmark)
+        assert gap.value == pytest.approx(finding.effect)
+        assert finding.effect == pytest.approx(finding.value - finding.benchmark, abs=1e-6)
+
+
+def test_findings_reject_unknown_ids(demo_place) -> None:
     with pytest.raises(DataError, match="choose one of: admissions"):
-        lottery.flags(demo_place, "nope", "isdn")
+        findings.findings(demo_place, "nope", "isdn")
     with pytest.raises(DataError, match="choose one of: lad"):
-        lottery.flags(demo_place, "mt_minutes", "nope")
+        findings.findings(demo_place, "mt_minutes", "nope")
     with pytest.raises(DataError, match="choose from: border"):
-        lottery.flags(demo_place, "mt_minutes", "isdn", kinds=["borders"])
+        findings.findings(demo_place, "mt_minutes", "isdn", kinds=["borders"])
 
 
-@pytest.mark.slow
-def test_count_indicator_flags_use_area_shares(demo_place) -> None:
-    table = lottery.flags(demo_place, "admissions", "isdn", kinds=["funnel", "penalty"])
-    assert (table["kind"] == "funnel").all()
-    assert all("nan" not in s for s in table["sentence"])
-
-
-# --------------------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_cli_penalty_json(demo_place, capsys) -> None:
-    assert main(["penalty", "--service", "mt", "--grouping", "isdn", "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out)
-    for key in ("share_over_threshold", "max_minutes", "admissions_over_threshold",
-                "areas_over_threshold", "areas_with_no_unit_in_group", "mean"):  # fmt: skip
-        assert key in summary
-    assert summary["share_over_threshold"] == pytest.approx(0.131, abs=0.002)
-
-
-@pytest.mark.slow
-def test_cli_flags_formats(demo_place, capsys) -> None:
-    assert main(["flags", "--indicator", "mt_minutes", "--grouping", "isdn", "--limit", "3",
-                 "--kinds", "penalty,funnel"]) == 0  # fmt: skip
-    text = capsys.readouterr().out
-    assert text.startswith("Minutes to the nearest thrombectomy centre by stroke network")
-    assert "1. [" in text and "4. [" not in text
-    assert main(["flags", "--indicator", "mt_minutes", "--grouping", "isdn", "--format", "json",
-                 "--limit", "2", "--kinds", "penalty"]) == 0  # fmt: skip
-    records = json.loads(capsys.readouterr().out)
-    assert len(records) == 2 and records[0]["kind"] == "penalty"
-    assert main(["flags", "--indicator", "mt_minutes", "--grouping", "isdn", "--format", "csv",
-                 "--limit", "2", "--kinds", "penalty"]) == 0  # fmt: skip
-    csv = capsys.readouterr().out.splitlines()
-    assert csv[0].startswith("rank,kind,group_code,group_name") and len(csv) == 3
-
-
-@pytest.mark.slow
-def test_cli_bad_ids_exit_2(demo_place, capsys) -> None:
-    assert main(["flags", "--indicator", "nope", "--grouping", "isdn"]) == 2
-    assert "no indicator 'nope'" in capsys.readouterr().err
-    assert main(["penalty", "--service", "xx", "--grouping", "isdn"]) == 2
-    assert "no service type 'xx'" in capsys.readouterr().err
+def test_count_indicator_funnels_compare_with_the_count_expected(demo_place) -> None:
+    found = findings.findings(demo_place, "admissions", "isdn", kinds=["funnel", "penalty"])
+    assert all(f.kind == "funnel" for f in found)
+    assert all("nan" not in f.sentence for f in found)
+    assert all("expected" in f.benchmark_label for f in found)

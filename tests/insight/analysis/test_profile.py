@@ -4,32 +4,38 @@ from __future__ import annotations
 
 import pytest
 
-from insight.analysis import profile
-from insight.data import postcodes as geocode
+from insight.analysis import benchmark, profile
+from insight.data import postcodes
+from insight.spatial.index import AreaIndex
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def nn1(demo_place):
-    return geocode.locate(demo_place, "NN1 1AA").area_index
+def index(demo_place):
+    return AreaIndex(demo_place.areas)
 
 
-def test_neighbours_touch_and_exclude_the_area_itself(demo_place, nn1):
-    rows = profile.neighbour_rows(demo_place, nn1)
+@pytest.fixture(scope="module")
+def nn1(demo_place, index):
+    return postcodes.locate(demo_place, "NN1 1AA", index).area_index
+
+
+def test_neighbours_touch_and_exclude_the_area_itself(demo_place, index, nn1):
+    rows = index.neighbours(nn1)
     assert 3 <= len(rows) <= 15 and nn1 not in rows
     geometry = demo_place.areas.geometry
     assert all(geometry.iloc[r].distance(geometry.iloc[nn1]) < 5 for r in rows)
 
 
-def test_across_the_boundary_finds_the_next_authority(demo_place, nn1):
-    across = profile.across_boundary(demo_place, nn1, "lad", k=5)
+def test_across_the_boundary_finds_the_next_authority(demo_place, index, nn1):
+    across = profile.across_boundary(demo_place, index, nn1, "lad", k=5)
     assert across.code != "E06000062" and len(across.rows) == 5
     assert (demo_place.areas["lad_code"].iloc[across.rows] == across.code).all()
 
 
-def test_profile_has_a_sentence_per_comparison_and_no_nan_text(demo_place, nn1):
-    table = profile.area_profile(demo_place, nn1, "lad")
+def test_profile_has_a_sentence_per_comparison_and_no_nan_text(demo_place, index, nn1):
+    table = profile.area_profile(demo_place, index, nn1, "lad")
     assert len(table) == len(demo_place.indicators)
     for sentences in table["sentences"]:
         assert len(sentences) == 4
@@ -43,3 +49,22 @@ def test_nearest_services_are_sorted_by_time_per_type(demo_place, nn1):
     assert set(services["Type"]) == {"clot-busting stroke unit", "thrombectomy centre"}
     for _, rows in services.groupby("Type"):
         assert rows["Minutes by road"].is_monotonic_increasing
+
+
+def test_profile_group_and_benchmark_are_those_of_compare(demo_place, index, nn1):
+    table = profile.area_profile(demo_place, index, nn1, "lad").set_index("indicator")
+    for indicator_id in ("mt_minutes", "admissions"):
+        comparison = benchmark.compare_groups(demo_place, indicator_id, "lad")
+        group = comparison.subset(["E06000062"]).table.iloc[0]
+        assert table.loc[indicator_id, "group"] == pytest.approx(group["value"])
+        assert table.loc[indicator_id, "overall"] == pytest.approx(comparison.benchmark)
+
+
+def test_area_summary_is_the_area_against_compare(demo_place):
+    summary = profile.area_summary(demo_place, "E01027210", "mt_minutes", "lad")
+    comparison = benchmark.compare_groups(demo_place, "mt_minutes", "lad")
+    assert summary.group_name == "West Northamptonshire"
+    assert summary.group_value == pytest.approx(
+        comparison.subset(["E06000062"]).table["value"].iloc[0]
+    )
+    assert summary.benchmark == comparison.benchmark

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
+import pandas as pd
 import pytest
+from shapely.geometry import box
 
 from insight.data import postcodes as geocode
 from insight.errors import (
@@ -78,9 +81,6 @@ def test_scottish_postcode_is_outside_the_place(demo_place):
 
 
 def test_majority_group_uses_postcodes_inside_and_falls_back_to_nearest():
-    import geopandas as gpd
-    import pandas as pd
-    from shapely.geometry import box
 
     areas = gpd.GeoSeries(
         [box(0, 0, 10, 10), box(10, 0, 20, 10), box(100, 100, 110, 110)], crs=27700

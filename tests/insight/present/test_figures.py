@@ -4,59 +4,40 @@ from __future__ import annotations
 
 import io
 
+import matplotlib as mpl
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from insight.analysis.findings import Finding, findings
+from insight.analysis.profile import area_summary
 from insight.errors import DataError
-from insight.present import figures, maps
+from insight.explain import fmt_value
+from insight.present import figures
+from insight.spatial.index import AreaIndex
 
-WEST_NORTHANTS, HARBOROUGH = "E06000062", "E07000131"
-
-
-def along_border(place, grouping_id: str, code: str, other: str) -> list[str]:
-    """Codes of the areas of ``code`` that touch group ``other``."""
-    grouping = place.grouping(grouping_id)
-    shapes = maps.group_shapes(place, grouping_id).set_index("code")
-    near = shapes.loc[other, "geometry"].buffer(100)
-    areas = place.areas
-    inside = (areas[grouping.code_column] == code) & areas.intersects(near)
-    return areas.loc[inside, "code"].tolist()
+WEST_NORTHANTS = "E06000062"
 
 
 @pytest.fixture(scope="module")
-def border_flag(demo_place) -> dict:
-    return {
-        "rank": 1,
-        "kind": "border",
-        "group_code": HARBOROUGH,
-        "group_name": "Harborough",
-        "other_code": WEST_NORTHANTS,
-        "other_name": "West Northamptonshire",
-        "effect": 12.0,
-        "lower": 8.0,
-        "upper": 16.0,
-        "areas": 8,
-        "affected": 40.0,
-        "score": 1.0,
-        "sentence": "In the areas of Harborough along the border with West Northamptonshire, "
-        "the journey is 12 minutes longer (95% CI 8 to 16) than just across it.",
-        "area_codes": along_border(demo_place, "lad", HARBOROUGH, WEST_NORTHANTS),
-        "other_area_codes": along_border(demo_place, "lad", WEST_NORTHANTS, HARBOROUGH),
-    }
+def index(demo_place) -> AreaIndex:
+    return AreaIndex(demo_place.areas)
 
 
-def penalty_flag(place) -> dict:
-    areas = place.areas
-    chosen = areas[(areas["isdn_code"] == "east-midlands") & (areas["mt_penalty_isdn"] > 10)]
+@pytest.fixture(scope="module")
+def examples(demo_place, index) -> dict[str, Finding]:
+    """A real finding of each kind from the demo."""
+
+    def first(indicator_id: str, grouping_id: str, kind: str) -> Finding:
+        found = findings(demo_place, indicator_id, grouping_id, kinds=[kind], index=index)
+        return found.items[0]
+
     return {
-        "kind": "penalty",
-        "group_code": "east-midlands",
-        "group_name": "East Midlands",
-        "effect": 20.0,
-        "sentence": "Penalty.",
-        "area_codes": chosen["code"].tolist(),
+        "border": first("mt_penalty_isdn", "isdn", "border"),
+        "penalty": first("mt_minutes", "isdn", "penalty"),
+        "funnel": first("mt_minutes", "isdn", "funnel"),
+        "spatial": first("ivt_minutes", "lad", "spatial"),
     }
 
 
@@ -78,7 +59,6 @@ def test_text_width_and_wrapping():
 
 
 def test_af_style_is_the_afcharts_style():
-    import matplotlib as mpl
 
     with figures.af_style():
         assert mpl.rcParams["axes.spines.top"] is False
@@ -86,48 +66,41 @@ def test_af_style_is_the_afcharts_style():
     assert figures.SIDE_COLOURS == ("#12436D", "#F46A25")
 
 
-def test_border_map_names_both_groups_and_hatches_the_areas(demo_place, border_flag):
+def test_border_map_names_both_groups_and_hatches_the_areas(demo_place, index, examples):
+    finding = examples["border"]
     figure = figures.border_map(
         demo_place,
-        "lad",
-        HARBOROUGH,
-        WEST_NORTHANTS,
-        border_flag["area_codes"],
-        border_flag["other_area_codes"],
+        index,
+        "isdn",
+        finding.group_code,
+        finding.other_code,
+        finding.area_codes,
+        finding.other_area_codes,
         indicator_id="mt_minutes",
         areas_label="Areas along the border",
     )
     assert isinstance(figure, Figure)
     ax = figure.axes[0]
-    texts = [t.get_text() for t in ax.texts]
-    assert any("Harborough" in t for t in texts)
-    assert any("West" in t and "Northamptonshire" in t.replace("\n", " ") for t in texts)
+    texts = [t.get_text().replace("\n", " ") for t in ax.texts]
+    assert any(finding.group_name.split()[0] in t for t in texts)
+    assert any(finding.other_name.split()[0] in t for t in texts)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert any(t.startswith("Harborough, with the") and "hatched" in t for t in legend)
+    assert any(t.startswith(f"{finding.group_name}, with the") and "hatched" in t for t in legend)
     assert "The border" in legend
     hatched = [c for c in ax.collections if c.get_hatch()]
     assert len(hatched) == 2  # one hatched union per side: not colour alone
     assert any("km" in t for t in texts)  # scale bar
 
 
-def test_border_map_rejects_unknown_group(demo_place):
+def test_border_map_rejects_unknown_group(demo_place, index):
     with pytest.raises(DataError, match="no local authority with code 'E99'"):
-        figures.border_map(demo_place, "lad", "E99")
+        figures.border_map(demo_place, index, "lad", "E99")
 
 
 @pytest.mark.parametrize("kind", ["border", "penalty", "funnel", "spatial"])
-def test_finding_figure_of_each_kind_renders(demo_place, border_flag, kind):
-    if kind == "border":
-        flag, grouping = border_flag, "lad"
-    elif kind == "penalty":
-        flag, grouping = penalty_flag(demo_place), "isdn"
-    elif kind == "funnel":
-        flag = {"kind": "funnel", "group_code": "wales", "group_name": "Wales", "sentence": "x"}
-        grouping = "isdn"
-    else:
-        flag = {**border_flag, "kind": "spatial", "other_code": None, "other_area_codes": []}
-        grouping = "lad"
-    figure = figures.finding_figure(demo_place, flag, "mt_minutes", grouping)
+def test_finding_figure_of_each_kind_renders(demo_place, index, examples, kind):
+    finding = examples[kind]
+    figure = figures.finding_figure(demo_place, finding, index)
     assert tuple(figure.get_size_inches()) == pytest.approx(figures.FIGURE_SIZE)
     png = figures.to_png(figure, dpi=72)
     width, height = Image.open(io.BytesIO(png)).size
@@ -137,36 +110,37 @@ def test_finding_figure_of_each_kind_renders(demo_place, border_flag, kind):
     )
     assert is_not_blank(png)
     chart = figure.axes[1]
-    assert chart.get_title()  # every chart says what it shows
-    alt = figures.finding_alt(demo_place, flag, "mt_minutes", grouping)
-    assert flag["group_name"] in alt
+    assert chart.get_title().replace("\n", " ") == finding.chart.title  # says what it shows
+    alt = figures.finding_alt(demo_place, finding, index)
+    assert finding.group_name in alt
 
 
-def test_border_chart_puts_worse_side_first_with_the_interval(demo_place, border_flag):
-    figure = figures.finding_figure(demo_place, border_flag, "mt_minutes", "lad")
+def test_border_chart_draws_the_findings_numbers(demo_place, index, examples):
+    finding = examples["border"]
+    indicator = demo_place.indicator(finding.indicator)
+    figure = figures.finding_figure(demo_place, finding, index)
     chart = figure.axes[1]
     labels = [t.get_text() for t in chart.get_yticklabels()]
     assert labels[-1].startswith("Difference")
     values = [t.get_text() for t in chart.texts]
     assert any("(" in v and " to " in v for v in values)  # the 95% CI written out
-    alt = figures.finding_alt(demo_place, border_flag, "mt_minutes", "lad")
+    alt = figures.finding_alt(demo_place, finding, index)
     assert "95% CI" in alt and "minutes" in alt
+    for number in (finding.value, finding.benchmark, finding.effect):
+        assert fmt_value(number, indicator) in alt
 
 
-def test_finding_figure_needs_kind_and_group(demo_place):
-    with pytest.raises(DataError, match="group_code"):
-        figures.finding_figure(demo_place, {"kind": "border"}, "mt_minutes", "lad")
-    with pytest.raises(DataError, match="no indicator 'nope'"):
-        figures.finding_figure(demo_place, {"kind": "x", "group_code": "a"}, "nope", "lad")
+def test_penalty_chart_counts_the_findings_areas(demo_place, index, examples):
+    finding = examples["penalty"]
+    alt = figures.finding_alt(demo_place, finding, index)
+    assert f"{finding.areas:,} areas" in alt or f"{finding.areas} area" in alt
 
 
-def test_area_figure_names_the_area(demo_place):
+def test_area_figure_names_the_area(demo_place, index):
     code = demo_place.areas.loc[demo_place.areas["lad_code"] == WEST_NORTHANTS, "code"].iloc[0]
-    name = demo_place.areas.loc[demo_place.areas["code"] == code, "name"].iloc[0]
-    figure = figures.area_figure(demo_place, code, "mt_minutes", "lad")
+    summary = area_summary(demo_place, code, "mt_minutes", "lad")
+    figure = figures.area_figure(demo_place, summary, "mt_minutes", "lad", index)
     texts = " ".join(t.get_text().replace("\n", " ") for t in figure.axes[0].texts)
-    assert name in texts
+    assert summary.name in texts
     assert is_not_blank(figures.to_png(figure, dpi=60))
-    assert name in figures.area_alt(demo_place, code, "mt_minutes", "lad")
-    with pytest.raises(DataError, match="no area with code 'X1'"):
-        figures.area_figure(demo_place, "X1", "mt_minutes", "lad")
+    assert summary.name in figures.area_alt(summary, demo_place.indicator("mt_minutes"))

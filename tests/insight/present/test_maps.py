@@ -62,10 +62,3 @@ def test_selected_area_is_an_extra_layer_not_a_new_map(demo_place):
     deck = maps.with_selected(result, demo_place, demo_place.areas["code"].iloc[rows[0]])
     assert [layer.id for layer in deck.layers][-1] == "selected"
     assert maps.with_selected(result, demo_place, None) is result.deck
-
-
-@pytest.mark.slow
-def test_touching_groups_of_west_northamptonshire(demo_place):
-    touching = maps.touching_groups(demo_place, "lad", "E06000062")
-    names = set(demo_place.group_names("lad").loc[touching])
-    assert {"North Northamptonshire", "Milton Keynes", "Harborough", "Cherwell"} <= names

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from access import Access, weights
 
 from insight.errors import DataError
 from insight.spatial import access
@@ -14,7 +15,6 @@ from insight.spatial import access
 
 def _pysal(costs: pd.DataFrame, demand, supply, method: str, **kwargs) -> pd.Series:
     """The same calculation with PySAL ``access`` (the oracle), one value per area."""
-    from access import Access
 
     long = (
         costs.rename_axis("origin")
@@ -94,7 +94,6 @@ def test_e2sfca_agrees_with_pysal_access_default_bands(example) -> None:
 
 
 def test_e2sfca_agrees_with_pysal_access_own_bands(example) -> None:
-    from access import weights
 
     costs, demand, supply = example
     bands = {20: 1.0, 40: 0.68, 60: 0.22}
@@ -106,7 +105,6 @@ def test_e2sfca_agrees_with_pysal_access_own_bands(example) -> None:
 
 
 def test_step_weights_match_pysal_step_fn() -> None:
-    from access import weights
 
     bands = {10: 1, 20: 0.68, 30: 0.22}
     fn = weights.step_fn(bands)

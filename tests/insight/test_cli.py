@@ -1,0 +1,153 @@
+"""The command line: every command, its JSON, and its errors (exit status 2, no traceback)."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from pptx import Presentation
+
+from insight import cli
+from insight.analysis import benchmark
+from insight.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_compare_json_is_the_compare_table(demo_place, capsys) -> None:
+    assert main(["compare", "--indicator", "mt_minutes", "--grouping", "lad", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    comparison = benchmark.compare_groups(demo_place, "mt_minutes", "lad")
+    assert record["indicator"] == "mt_minutes" and record["grouping"] == "lad"
+    assert record["benchmark"] == {
+        "label": comparison.benchmark_name,
+        "value": pytest.approx(comparison.benchmark),
+    }
+    assert [g["code"] for g in record["groups"]] == comparison.table["code"].tolist()
+    assert set(record["groups"][0]) == {"code", "name", "value", "lower", "upper", "funnel"}
+    assert {g["funnel"] for g in record["groups"]} <= {"high", "low", "within", "n/a"}
+    outliers = {g["code"] for g in record["groups"] if g["funnel"] in ("high", "low")}
+    assert outliers == set(comparison.outliers["code"])
+
+
+def test_compare_group_is_the_group_and_those_touching_it(demo_place, capsys) -> None:
+    assert main(["compare", "--indicator", "admissions", "--grouping", "lad", "--group",
+                 "E06000062", "--json"]) == 0  # fmt: skip
+    record = json.loads(capsys.readouterr().out)
+    codes = [g["code"] for g in record["groups"]]
+    assert codes[0] == "E06000062" and "E07000131" in codes and len(codes) <= 12
+    assert main(["compare", "--indicator", "admissions", "--grouping", "lad"]) == 0
+    assert "funnel:" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_cli_penalty_json(demo_place, capsys) -> None:
+    assert main(["penalty", "--service", "mt", "--grouping", "isdn", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key in ("share_over_threshold", "max_minutes", "admissions_over_threshold",
+                "areas_over_threshold", "areas_with_no_unit_in_group", "mean"):  # fmt: skip
+        assert key in summary
+    assert summary["share_over_threshold"] == pytest.approx(0.131, abs=0.002)
+
+
+@pytest.mark.slow
+def test_cli_findings_formats(demo_place, capsys) -> None:
+    assert main(["findings", "--indicator", "mt_minutes", "--grouping", "isdn", "--limit", "3",
+                 "--kinds", "penalty,funnel"]) == 0  # fmt: skip
+    text = capsys.readouterr().out
+    assert text.startswith("Minutes to the nearest thrombectomy centre by stroke network")
+    assert "1. [" in text and "4. [" not in text
+    assert main(["flags", "--indicator", "mt_minutes", "--grouping", "isdn", "--format", "json",
+                 "--limit", "2", "--kinds", "penalty"]) == 0  # fmt: skip
+    records = json.loads(capsys.readouterr().out)
+    assert len(records) == 2 and records[0]["kind"] == "penalty"
+    assert "benchmark" in records[0] and records[0]["benchmark"] is None  # a what-if journey
+    assert main(["flags", "--indicator", "mt_minutes", "--grouping", "isdn", "--format", "csv",
+                 "--limit", "2", "--kinds", "penalty"]) == 0  # fmt: skip
+    csv = capsys.readouterr().out.splitlines()
+    assert csv[0].startswith("rank,kind,label,group_code,group_name") and len(csv) == 3
+
+
+@pytest.mark.slow
+def test_cli_bad_ids_exit_2(demo_place, capsys) -> None:
+    assert main(["flags", "--indicator", "nope", "--grouping", "isdn"]) == 2
+    assert "no indicator 'nope'" in capsys.readouterr().err
+    assert main(["penalty", "--service", "xx", "--grouping", "isdn"]) == 2
+    assert "no service type 'xx'" in capsys.readouterr().err
+
+
+def run_cli(*argv: str, capsys) -> tuple[int, str, str]:
+    status = cli.main(["export", "--place", "demo", *argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson"])
+def test_cli_exports_data_formats(demo_place, tmp_path, capsys, fmt):
+    out = tmp_path / f"mt.{fmt}"
+    status, stdout, stderr = run_cli(
+        "--indicator", "mt_minutes", "--grouping", "isdn", "--format", fmt, "--out", str(out),
+        capsys=capsys,
+    )  # fmt: skip
+    assert status == 0, stderr
+    assert f"Wrote {out}" in stdout
+    if fmt == "csv":
+        frame = pd.read_csv(out)
+        assert len(frame) == len(demo_place.areas)
+        assert list(frame.columns[:4]) == [
+            "Area code", "Area name", "Stroke network code", "Stroke network",
+        ]  # fmt: skip
+    elif fmt == "xlsx":
+        book = openpyxl.load_workbook(out, read_only=True)
+        header = [c.value for c in next(book["Data"].iter_rows(max_row=1))]
+        assert "Minutes to the nearest thrombectomy centre (minutes)" in header
+        assert book.sheetnames == ["Data", "Notes"]
+        # Count the rows in the sheet's XML: reading 34,753 rows back takes a while.
+        xml = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml")
+        assert xml.count(b"<row ") == len(demo_place.areas) + 1
+    else:
+        data = json.loads(out.read_text())
+        assert len(data["features"]) == len(demo_place.areas)
+        feature = data["features"][0]
+        lon, lat = np.array(feature["geometry"]["coordinates"][0]).reshape(-1, 2)[0]
+        assert -7 < lon < 2 and 49 < lat < 56
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["pptx", "pdf"])
+def test_cli_exports_findings_as_slides(demo_place, tmp_path, capsys, fmt):
+    out = tmp_path / f"deck.{fmt}"
+    status, stdout, stderr = run_cli(
+        "--indicator", "mt_minutes", "--grouping", "isdn", "--out", str(out), "--limit", "1",
+        capsys=capsys,
+    )  # fmt: skip
+    assert status == 0, stderr
+    if fmt == "pptx":
+        assert len(Presentation(str(out)).slides) == 1
+    else:
+        assert out.read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.slow
+def test_cli_errors_are_clear(demo_place, tmp_path, capsys):
+    status, _, stderr = run_cli("--format", "docx", "--out", str(tmp_path / "x"), capsys=capsys)
+    assert status == 2 and "'docx' is not one of pptx, pdf, png, csv, xlsx, geojson" in stderr
+    status, _, stderr = run_cli("--out", str(tmp_path / "x.txt"), capsys=capsys)
+    assert status == 2 and "Cannot tell the format" in stderr
+    status, _, stderr = run_cli(
+        "--indicator", "nope", "--out", str(tmp_path / "x.csv"), capsys=capsys
+    )
+    assert status == 2 and "no indicator 'nope'" in stderr and "mt_minutes" in stderr
+    status, _, stderr = run_cli(
+        "--grouping", "nope", "--out", str(tmp_path / "x.csv"), capsys=capsys
+    )
+    assert status == 2 and "no grouping 'nope'" in stderr and "isdn" in stderr
+    status, _, stderr = run_cli("--out", str(tmp_path / "missing" / "x.csv"), capsys=capsys)
+    assert status == 2 and "does not exist" in stderr
+    status, _, stderr = run_cli("--out", str(tmp_path), "--format", "csv", capsys=capsys)
+    assert status == 2 and "it is a folder" in stderr
