@@ -1,13 +1,19 @@
-"""Home: what Place Insight is, a postcode box, the strongest findings, where to go next."""
+"""Place Insight, and its Home page: what it is, a postcode box, the strongest findings, links.
+
+Run with ``streamlit run app.py``. The other pages are the scripts in ``pages/`` (Streamlit's
+own multipage mode: the URL of a page is its file name); every page, this one included,
+starts with :func:`ui.frame.frame`, which draws the sidebar and the place picker.
+"""
 
 import streamlit as st
 
 from insight.explain import escape_markdown
 from ui import loaders
+from ui.frame import APP_NAME, frame
 
-place = loaders.place()
+place = frame(APP_NAME)
 
-st.title("Place Insight")
+st.title(APP_NAME)
 st.markdown(
     "**What people get can depend on which side of a boundary they live.** Place Insight shows how "
     "outcomes and access to services vary from one neighbourhood to the next across "
@@ -22,20 +28,20 @@ with st.form("postcode"):
         help="Any case and spacing. Nothing you type leaves this computer.",
     )
     if st.form_submit_button("Show my area", type="primary"):
-        st.switch_page("views/your_area.py", query_params={"place": place.id, "postcode": postcode})
+        st.switch_page("pages/your-area.py", query_params={"place": place.id, "postcode": postcode})
 
 st.subheader("Where to go next")
 links = [
-    ("views/your_area.py", "Your area: what it is like where you live", ":material/location_on:"),
-    ("views/map.py", "Map: any indicator, nationally or for one authority", ":material/map:"),
-    ("views/compare.py", "Compare: an authority with its neighbours", ":material/bar_chart:"),
+    ("pages/your-area.py", "Your area: what it is like where you live", ":material/location_on:"),
+    ("pages/map.py", "Map: any indicator, nationally or for one authority", ":material/map:"),
+    ("pages/compare.py", "Compare: an authority with its neighbours", ":material/bar_chart:"),
     (
-        "views/lottery.py",
+        "pages/lottery.py",
         "Postcode lottery: where a boundary makes a difference",
         ":material/casino:",
     ),
-    ("views/present.py", "Present: findings for a meeting, as slides", ":material/slideshow:"),
-    ("views/data.py", "Data and methods, and your own data", ":material/info:"),
+    ("pages/present.py", "Present: findings for a meeting, as slides", ":material/slideshow:"),
+    ("pages/data.py", "Data and methods, and your own data", ":material/info:"),
 ]
 columns = st.columns(2)
 for i, (page, label, icon) in enumerate(links):
@@ -54,7 +60,7 @@ for finding in found.items[:3]:
     with st.container(border=True):
         st.markdown(escape_markdown(finding.sentence))
         st.page_link(
-            "views/lottery.py",
+            "pages/lottery.py",
             label="See this finding on the map",
             icon=":material/arrow_forward:",
             query_params={

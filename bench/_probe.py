@@ -156,7 +156,7 @@ def map_rerun(repeats: str) -> dict[str, Any]:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     start = time.perf_counter()
     app.run()
-    app.switch_page("views/map.py")
+    app.switch_page("pages/map.py")
     _run_timed(app)
     first_s = _seconds(start)
     scheme = app.selectbox(key="w_scheme")

@@ -5,8 +5,9 @@ import streamlit as st
 from insight.explain import escape_markdown
 from insight.present import charts
 from ui import loaders, render, state
+from ui.frame import frame
 
-place = loaders.place()
+place = frame("Compare")
 st.title("Compare")
 
 # Settings

@@ -7,8 +7,9 @@ from insight.data.sources import uploads
 from insight.errors import InsightError
 from insight.explain import escape_markdown
 from ui import loaders
+from ui.frame import frame
 
-place = loaders.place()
+place = frame("Data and methods")
 st.title("Data and methods")
 st.markdown(
     f"**{escape_markdown(place.title)}**: {len(place.areas):,} areas "
@@ -140,6 +141,6 @@ if submitted:
         loaders.forget_places()
         st.success(f"Built **{escape_markdown(built.title)}** ({len(built.areas):,} areas).")
         st.code(build_report.as_text(), language=None)
-        st.page_link("views/map.py", label="Open it on the map", query_params={"place": built.id})
+        st.page_link("pages/map.py", label="Open it on the map", query_params={"place": built.id})
     except InsightError as error:
         st.error(str(error))

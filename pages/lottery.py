@@ -4,8 +4,9 @@ import streamlit as st
 
 from insight.explain import FINDING_KINDS, escape_markdown
 from ui import loaders, presentation, render, state
+from ui.frame import frame
 
-place = loaders.place()
+place = frame("Postcode lottery")
 st.title("Postcode lottery")
 st.markdown(
     "Places where what people get depends on which side of a boundary they live, ranked by how "

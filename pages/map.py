@@ -5,8 +5,9 @@ import streamlit as st
 from insight.explain import escape_markdown, fmt_value
 from insight.present import maps
 from ui import loaders, presentation, render, state
+from ui.frame import frame
 
-place = loaders.place()
+place = frame("Map")
 st.title("Map")
 
 # Settings
@@ -48,7 +49,7 @@ if scope in ("local", "group"):
         place, grouping_id, grouping.title, loaders.default_group(place, grouping_id)
     )
     neighbours = loaders.touching(place.id, grouping_id, group_code) if scope == "local" else []
-    scope_key = (grouping_id, grouping.code_column, tuple([group_code, *neighbours]))
+    scope_key = (grouping_id, (group_code, *neighbours))
     if neighbours:
         st.caption(
             f"{escape_markdown(names.get(group_code))} and the {len(neighbours)} "

@@ -14,12 +14,13 @@ import streamlit as st
 from insight.errors import InsightError
 from insight.present import slides
 from ui import loaders, presentation, state
+from ui.frame import frame
 
 FINDINGS, OWN = "findings", "own"
 LIMITS = ["3", "5", "10"]
 
 
-place = loaders.place()
+place = frame("Present")
 today = f"{dt.date.today().day} {dt.date.today():%B %Y}"
 own_items = presentation.presentation_items()
 

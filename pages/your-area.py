@@ -6,8 +6,9 @@ from insight.errors import PostcodeError
 from insight.explain import escape_markdown
 from insight.present import maps
 from ui import loaders, render, state
+from ui.frame import frame
 
-place = loaders.place()
+place = frame("Your area")
 st.title("Your area")
 
 # Settings
@@ -65,14 +66,8 @@ if not services.empty:
     st.dataframe(services, hide_index=True)
 
 st.subheader("On the map")
-scope = (
-    grouping.id,
-    grouping.code_column,
-    (
-        area[grouping.code_column],
-        *loaders.touching(place.id, grouping.id, area[grouping.code_column]),
-    ),
-)
+home_group = area[grouping.code_column]
+scope = (grouping.id, (home_group, *loaders.touching(place.id, grouping.id, home_group)))
 indicator_id = place.featured_pair()[0]
 area_map = loaders.area_map(
     place.id,

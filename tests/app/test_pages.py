@@ -1,4 +1,9 @@
-"""Every page through Streamlit's AppTest, on the real demo place."""
+"""Every page through Streamlit's AppTest, on the real demo place.
+
+Each test opens its page the way a deep link does as the very first request after a server
+start: ``app.py`` is the entry script, the page is chosen before the first run, and nothing
+else has run in the session. So every page must draw the shared frame itself.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.frame import CAPTION, PAGES
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 pytestmark = pytest.mark.slow
@@ -14,11 +21,12 @@ TIMEOUT = 120
 
 
 def run_page(page: str, **query) -> AppTest:
+    """Open ``page`` (a script path relative to app.py) as the first request of a session."""
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.run()  # AppTest only switches pages once the navigation has run
     for key, value in query.items():
         app.query_params[key] = value
-    app.switch_page(page)
+    if page != "app.py":
+        app.switch_page(page)  # before any run: like typing /map into a fresh browser
     return app.run()
 
 
@@ -32,14 +40,14 @@ def built(demo_place):
 
 
 def test_home_explains_and_offers_a_postcode_box():
-    app = run_page("views/home.py")
+    app = run_page("app.py")
     assert_clean(app)
     assert app.title[0].value == "Place Insight"
     assert app.text_input[0].label == "Your postcode"
 
 
 def test_your_area_finds_nn1_1aa_in_west_northamptonshire():
-    app = run_page("views/your_area.py", postcode="NN1 1AA")
+    app = run_page("pages/your-area.py", postcode="NN1 1AA")
     assert_clean(app)
     text = " ".join(m.value for m in app.markdown)
     assert "West Northamptonshire" in text
@@ -47,7 +55,7 @@ def test_your_area_finds_nn1_1aa_in_west_northamptonshire():
 
 
 def test_your_area_typed_postcode_then_bad_postcode_shows_error_not_traceback():
-    app = run_page("views/your_area.py")
+    app = run_page("pages/your-area.py")
     assert_clean(app)
     app.text_input[0].input("nn11aa")
     app.button[0].click().run()
@@ -60,7 +68,7 @@ def test_your_area_typed_postcode_then_bad_postcode_shows_error_not_traceback():
 
 
 def test_map_national_then_change_indicator():
-    app = run_page("views/map.py")
+    app = run_page("pages/map.py")
     assert_clean(app)
     indicator = app.sidebar.selectbox(key="w_indicator")
     indicator.select("mt_minutes").run()
@@ -73,26 +81,26 @@ def test_map_national_then_change_indicator():
 
 
 def test_map_local_view_of_an_authority_and_its_neighbours():
-    app = run_page("views/map.py", scope="local", group="E06000062", indicator="mt_minutes")
+    app = run_page("pages/map.py", scope="local", group="E06000062", indicator="mt_minutes")
     assert_clean(app)
     assert "West Northamptonshire and the" in app.caption[0].value
 
 
 def test_home_shows_the_three_strongest_findings_with_links():
-    app = run_page("views/home.py")
+    app = run_page("app.py")
     assert_clean(app)
     sentences = [m.value for m in app.markdown if "thrombectomy" in m.value]
     assert len(sentences) == 3
 
 
 def test_map_benchmark_scheme_falls_back_with_a_reason_for_travel_times():
-    app = run_page("views/map.py", indicator="mt_minutes", scheme="benchmark", scope="group")
+    app = run_page("pages/map.py", indicator="mt_minutes", scheme="benchmark", scope="group")
     assert_clean(app)
     assert "no confidence intervals" in app.info[0].value
 
 
 def test_map_area_in_url_opens_its_card():
-    app = run_page("views/map.py", scope="group", group="E06000062", area="E01027153")
+    app = run_page("pages/map.py", scope="group", group="E06000062", area="E01027153")
     assert_clean(app)
     text = " ".join(m.value for m in app.markdown)
     assert "Northampton 021C" in text and "Local authority: West Northamptonshire" in " ".join(
@@ -101,7 +109,7 @@ def test_map_area_in_url_opens_its_card():
 
 
 def test_compare_defaults_to_an_authority_and_its_neighbours_with_intervals():
-    app = run_page("views/compare.py", indicator="mt_minutes")
+    app = run_page("pages/compare.py", indicator="mt_minutes")
     assert_clean(app)
     text = " ".join(m.value for m in app.markdown)
     assert "West Northamptonshire" in text and "95% CI" in text
@@ -112,14 +120,14 @@ def test_compare_defaults_to_an_authority_and_its_neighbours_with_intervals():
 
 
 def test_compare_changing_the_indicator_changes_the_sentences():
-    app = run_page("views/compare.py")
+    app = run_page("pages/compare.py")
     app.sidebar.selectbox(key="w_indicator").select("ivt_minutes").run()
     assert_clean(app)
     assert any("clot-busting" in column for column in app.dataframe[-1].value.columns)
 
 
 def test_lottery_ranks_findings_and_filters_them():
-    app = run_page("views/lottery.py", indicator="mt_minutes", grouping="isdn")
+    app = run_page("pages/lottery.py", indicator="mt_minutes", grouping="isdn")
     assert_clean(app)
     assert app.caption[0].value.endswith("findings shown, strongest first.")
     app.text_input[0].input("London").run()
@@ -133,8 +141,34 @@ def test_lottery_ranks_findings_and_filters_them():
 
 
 def test_data_page_lists_sources_licences_and_quality():
-    app = run_page("views/data.py")
+    app = run_page("pages/data.py")
     assert_clean(app)
     sources = app.dataframe[0].value
     assert {"Open Government Licence v3.0", "MIT"} <= set(sources["Licence"])
     assert any("Crown copyright" in c.value for c in app.caption)
+
+
+@pytest.mark.parametrize("page", [p.script for p in PAGES])
+def test_a_deep_link_as_first_request_draws_the_frame(page):
+    app = run_page(page, place="demo")
+    assert_clean(app)
+    title = next(p.title for p in PAGES if p.script == page)
+    if page == "pages/present.py":  # a slide deck: its heading is the slide's title
+        assert any('class="slide-title"' in m.value for m in app.markdown)
+    else:
+        assert app.title[0].value == ("Place Insight" if page == "app.py" else title)
+    links = app.sidebar.get("page_link")
+    assert [link.label for link in links] == [p.title for p in PAGES]
+    assert [link.proto.query_string for link in links] == ["place=demo"] * len(PAGES)
+    assert app.sidebar.selectbox(key="w_place").label == "Place"
+    assert any(c.value == CAPTION for c in app.sidebar.caption)
+
+
+def test_home_postcode_box_switches_to_your_area_with_place_and_postcode():
+    app = run_page("app.py")
+    app.text_input[0].input("nn1 1aa")
+    app.button[0].click().run()
+    assert_clean(app)
+    assert app.title[0].value == "Your area"
+    assert app.query_params["postcode"] in ("nn1 1aa", ["nn1 1aa"])
+    assert "NN1 1AA" in app.subheader[0].value

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = "views/present.py"
+PAGE = "pages/present.py"
 TIMEOUT = 300
 
 pytestmark = pytest.mark.slow
@@ -20,8 +20,8 @@ def built(demo_place):
 
 
 def open_present(session: dict | None = None, **query) -> AppTest:
+    """Open Present as the first request of a session (a deep link to /present)."""
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.run()  # AppTest only switches pages once the navigation has run
     for key, value in (session or {}).items():
         app.session_state[key] = value
     for key, value in query.items():
@@ -92,7 +92,7 @@ def test_add_a_finding_then_show_your_presentation():
     app.button(key="add_1").click().run()
     assert_clean(app)
     items = app.session_state["presentation"]
-    assert len(items) == 1 and items[0]["kind"] == "flag"
+    assert len(items) == 1 and items[0]["kind"] == "finding"
     app.sidebar.selectbox(key="w_deck").select("own").run()
     assert_clean(app)
     assert sentence(app) == first

@@ -8,15 +8,19 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from insight.data.sources import build_from_toml
+from insight.data.store import place_dir
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-FIXTURE = Path(__file__).resolve().parents[1] / "insight" / "sources" / "data" / "place.toml"
-PAGES = ["views/home.py", "views/your_area.py", "views/map.py", "views/compare.py", "views/data.py"]
+FIXTURE = Path(__file__).resolve().parents[2] / "data" / "example" / "place.toml"
+PAGES = ["app.py", "pages/your-area.py", "pages/map.py", "pages/compare.py", "pages/data.py"]
 
 
 @pytest.fixture(scope="module")
-def ward_place(tmp_path_factory):
+def ward_place(tmp_path_factory, demo_place):
     data = tmp_path_factory.mktemp("data")
+    # The demo, already built by demo_place, is linked in so switching to it builds nothing.
+    (data / "cache").mkdir()
+    (data / "cache" / "demo").symlink_to(place_dir(demo_place.id), target_is_directory=True)
     with pytest.MonkeyPatch.context() as patch:  # held open for the whole module
         patch.setenv("PLACE_INSIGHT_DATA", str(data))
         place, _ = build_from_toml(FIXTURE)
@@ -28,11 +32,24 @@ def test_page_runs_on_a_ward_place(ward_place, page):
     # PLACE_INSIGHT_DATA stays pointed at the temporary data folder while the fixture lives.
     app = AppTest.from_file(APP, default_timeout=120)
     app.query_params["place"] = ward_place.id
-    app.run()
-    app.switch_page(page)
-    app.query_params["place"] = ward_place.id
     app.query_params["postcode"] = "NN1 1AA"
+    if page != "app.py":
+        app.switch_page(page)  # a deep link as the first request
     app.run()
     assert not app.exception, [e.message for e in app.exception]
     text = " ".join(e.value for e in [*app.markdown, *app.caption, *app.subheader, *app.title])
     assert "stroke" not in text.lower(), "a ward place page showed demo content"
+
+
+def test_choosing_the_place_in_the_sidebar_moves_every_page_link_to_it(ward_place):
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.switch_page("pages/data.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert {link.proto.query_string for link in app.sidebar.get("page_link")} == {"place=demo"}
+    app.sidebar.selectbox(key="w_place").select(ward_place.id).run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.query_params["place"] in (ward_place.id, [ward_place.id])
+    # The links are drawn above the picker, but from the place chosen in this very run.
+    links = app.sidebar.get("page_link")
+    assert {link.proto.query_string for link in links} == {f"place={ward_place.id}"}
+    assert ward_place.title in " ".join(m.value for m in app.markdown)

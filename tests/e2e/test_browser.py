@@ -3,38 +3,19 @@
 Starts ``streamlit run app.py`` on a free port, then clicks through every page as a
 resident, councillor and officer would, failing on any Streamlit exception box or
 console error. Screenshots of every page, at desktop and phone width, are saved to
-``tests/artifacts/`` for people to look at.
+``tests/artifacts/`` for people to look at. The server, browser and page helpers are in
+``harness.py`` and ``conftest.py``.
 
 Skips, saying why, only when no chromium is installed (``scripts/test`` installs it).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
+from harness import VIEWPORTS, Page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
 PAGES = {
     "home": "",
     "your-area": "your-area?postcode=NN1+1AA",
@@ -44,129 +25,6 @@ PAGES = {
     "present": "present",
     "data": "data",
 }
-VIEWPORTS = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
-
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        "Debian chromium is not installed (apt-get install chromium; scripts/test does it as root)",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is not installed"
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def server(demo_place):
-    """A Streamlit server on the demo place (already built by the demo_place fixture)."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ},
-    )
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(base + "_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError("streamlit did not start: " + process.stdout.read().decode()[-2000:])
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Page:
-    """A browser page that records console errors and failed requests."""
-
-    def __init__(self, browser, viewport: dict) -> None:
-        self.page = browser.new_page(viewport=viewport)
-        self.console_errors: list[str] = []
-        self.bad_responses: list[str] = []
-        self.external: list[str] = []
-        self.page.on(
-            "console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None
-        )
-        self.page.on(
-            "response", lambda r: self.bad_responses.append(r.url) if r.status >= 400 else None
-        )
-        self.page.on("request", self._request)
-
-    def _request(self, request) -> None:
-        if not request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
-            self.external.append(request.url)
-
-    def open(self, url: str) -> None:
-        self.page.goto(url)
-        self.settle()
-
-    def settle(self, timeout_ms: int = 90_000) -> None:
-        """Wait until Streamlit has finished running the script (and any rerun it asked for)."""
-        idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
-        for _ in range(2):  # a run can end by asking for another (st.rerun, URL state)
-            self.page.wait_for_timeout(700)
-            self.page.wait_for_selector(idle, timeout=timeout_ms)
-        self.page.wait_for_timeout(300)
-
-    def assert_healthy(self) -> None:
-        exceptions = self.page.locator("[data-testid='stException']")
-        assert exceptions.count() == 0, exceptions.first.inner_text()
-        # Deep links make Streamlit's frontend probe <page>/_stcore/health before the root:
-        # those 404s are Streamlit's own and harmless. Anything else is a failure.
-        unexpected = [u for u in self.bad_responses if "/_stcore/" not in u]
-        assert not unexpected, unexpected
-        probe_errors = len(self.bad_responses) - len(unexpected)
-        other_errors = [e for e in self.console_errors if "Failed to load resource" not in e]
-        assert not other_errors, other_errors
-        assert len(self.console_errors) - len(other_errors) <= probe_errors, self.console_errors
-        assert not self.external, f"requests left the machine: {self.external}"
-
-    def screenshot(self, name: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.page.close()
-
-
-@pytest.fixture()
-def desktop(browser):
-    page = Page(browser, VIEWPORTS["desktop"])
-    yield page
-    page.close()
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -182,7 +40,7 @@ def test_every_page_opens_cleanly_and_is_saved_as_a_screenshot(server, browser, 
         page.close()
 
 
-def test_resident_enters_nn1_1aa_and_sees_west_northamptonshire(server, desktop):
+def test_resident_enters_nn1_1aa_and_sees_west_northamptonshire(server, desktop, sync_api):
     desktop.open(server)
     desktop.page.get_by_role("textbox", name="Your postcode").fill("nn1 1aa")
     desktop.page.get_by_role("button", name="Show my area").click()
@@ -195,7 +53,7 @@ def test_resident_enters_nn1_1aa_and_sees_west_northamptonshire(server, desktop)
     desktop.assert_healthy()
 
 
-def test_bad_postcode_gets_a_message_not_a_traceback(server, desktop):
+def test_bad_postcode_gets_a_message_not_a_traceback(server, desktop, sync_api):
     desktop.open(server + "your-area")
     desktop.page.get_by_role("textbox", name="Postcode").fill("hello")
     desktop.page.get_by_role("button", name="Show my area").click()
@@ -206,7 +64,7 @@ def test_bad_postcode_gets_a_message_not_a_traceback(server, desktop):
     desktop.assert_healthy()
 
 
-def test_map_indicator_change_and_area_click_open_a_card(server, desktop):
+def test_map_indicator_change_and_area_click_open_a_card(server, desktop, sync_api):
     desktop.open(server + "map?scope=group&group=E06000062")
     sidebar = desktop.page.locator("[data-testid='stSidebar']")
     sidebar.get_by_role("combobox", name="Indicator").click()
@@ -240,7 +98,7 @@ def test_map_indicator_change_and_area_click_open_a_card(server, desktop):
     desktop.screenshot("map-area-card-desktop")
 
 
-def test_a_shared_url_reproduces_the_view(server, desktop):
+def test_a_shared_url_reproduces_the_view(server, desktop, sync_api):
     desktop.open(
         server
         + "map?indicator=ivt_minutes&scope=local&grouping=lad&group=E06000061&scheme=equal_interval"
