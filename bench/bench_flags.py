@@ -3,7 +3,7 @@
 Times, on the demo place (34,753 LSOAs):
 
 * ``graph_s``: building the Queen contiguity graph (libpysal), done once per place;
-* ``flags_s``: :func:`insight.analysis.findings.flags` for ``mt_minutes`` by ``isdn`` (median of
+* ``flags_s``: :func:`insight.analysis.findings.findings` for ``mt_minutes`` by ``isdn`` (median of
   ``repeats`` runs after a warm-up, graph already built), and the parts it is made of
   (``border_s``, ``spatial_s``, ``penalty_s``, ``funnel_s``).
 
@@ -57,28 +57,29 @@ def measure(
         ``indicator``, ``grouping``, ``repeats``, ``target_flags_s``, ``within_target``,
         ``cpus``.
     """
-    from insight.analysis import findings as lottery
-    from insight.spatial import contiguity as neighbours
+    from insight.analysis.findings import FINDING_KINDS, findings
+    from insight.spatial.index import AreaIndex
 
     start = time.perf_counter()
-    graph = neighbours.contiguity(place.areas)
+    index = AreaIndex(place.areas)
+    index.contiguity  # noqa: B018  (built here, timed on its own)
     graph_s = time.perf_counter() - start
-    object.__setattr__(place, "_contiguity", graph)
 
-    table = lottery.flags(place, indicator, grouping)  # warm-up
-    flags_s = _median_time(lambda: lottery.flags(place, indicator, grouping), repeats)
+    found = findings(place, indicator, grouping, index=index)  # warm-up
+    flags_s = _median_time(lambda: findings(place, indicator, grouping, index=index), repeats)
     parts = {
         f"{kind}_s": _median_time(
-            lambda kind=kind: lottery.flags(place, indicator, grouping, kinds=[kind]), repeats
+            lambda kind=kind: findings(place, indicator, grouping, kinds=[kind], index=index),
+            repeats,
         )
-        for kind in lottery.FLAG_KINDS
+        for kind in FINDING_KINDS
     }
     return {
         "indicator": indicator,
         "grouping": grouping,
         "areas": int(len(place.areas)),
-        "borders": int(len(table.attrs.get("border_table", []))),
-        "flags": int(len(table)),
+        "borders": int(len(found.border_table)),
+        "flags": int(len(found)),
         "graph_s": round(graph_s, 3),
         "flags_s": round(flags_s, 3),
         **{key: round(value, 3) for key, value in parts.items()},

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from insight.data.demo import load_demo
 from insight.model import Place
 
 
 @pytest.fixture(scope="session")
 def demo_place() -> Place:
     """The real embedded demo place (England and Wales LSOAs, stroke units)."""
-    from insight.data.demo import load_demo
 
     return load_demo()

@@ -623,14 +623,6 @@ def _expand(matrix: sparse.csr_matrix, nodes: np.ndarray) -> tuple[np.ndarray, n
     return src, matrix.indices[offsets]
 
 
-def _plane_residuals(values: np.ndarray, side: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Residuals of a plane in the coordinates plus a jump between the two sides."""
-    centred = (points - points.mean(axis=0)) / max(float(points.std()), 1e-9)
-    design = np.column_stack([np.ones(values.size), side, centred])
-    coefficients, *_ = np.linalg.lstsq(design, values, rcond=None)
-    return values - design @ coefficients
-
-
 def _detrend_by_group(
     values: np.ndarray, valid: np.ndarray, gi: np.ndarray, points: np.ndarray
 ) -> np.ndarray:

@@ -165,29 +165,10 @@ def to_png(figure: Figure, dpi: float = 144) -> bytes:
 # --------------------------------------------------------------------------------------
 
 
-def _codes(value: Any) -> list[str]:
-    """A list of area codes from a flag cell (list, array, string or missing)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value] if value else []
-    if isinstance(value, float) and math.isnan(value):
-        return []
-    return [str(v) for v in list(value)]
-
-
 def _text(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value)
-
-
-def _number(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return math.nan
-    return number
 
 
 def _rows(place: Place, codes: Sequence[str]) -> np.ndarray:
@@ -904,10 +885,6 @@ class _Chart:
     reference: tuple[str, float] | None = None
     note: str = ""
     ranked: pd.DataFrame | None = None
-
-
-def _unit_label(indicator: Indicator) -> str:
-    return indicator.unit or indicator.title
 
 
 def _bar_text(value: float, decimals: int, unit: str) -> str:

@@ -372,23 +372,6 @@ def read_config(path: str | Path) -> PlaceConfig:
     return parse_config(data, path.resolve().parent, origin=path.name)
 
 
-def parse_toml_text(text: str, base_dir: str | Path, origin: str = "place.toml") -> PlaceConfig:
-    """Check a configuration given as TOML text (e.g. an uploaded ``place.toml``).
-
-    Raises
-    ------
-    ConfigError
-        As :func:`read_config`.
-    """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(
-            f"{origin} is not valid TOML: {error}. Check quotes around text values."
-        ) from None
-    return parse_config(data, Path(base_dir), origin=origin)
-
-
 def parse_config(
     data: Mapping[str, Any], base_dir: str | Path, origin: str = "configuration"
 ) -> PlaceConfig:

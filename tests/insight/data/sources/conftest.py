@@ -16,7 +16,8 @@ from insight.data import postcodes as geocode
 from insight.data.sources.build import build_place
 from insight.data.sources.config import parse_config
 
-DATA = Path(__file__).resolve().parent / "data"
+#: The example own-data place that officers copy (``data/example`` in the repository).
+DATA = Path(__file__).resolve().parents[4] / "data" / "example"
 
 #: A small valid configuration: the fixture wards and their authority lookup.
 BASE = {

@@ -1,4 +1,4 @@
-"""Write the small real-format fixtures under ``tests/insight/sources/data/``.
+"""Write the example own-data place under ``data/example/`` (small, real-format files).
 
 Run once from the project folder (``PYTHONPATH=. python tests/insight/sources/make_fixtures.py``) and commit the output; the
 tests only read it. It needs the demo place (built on first use).
@@ -28,7 +28,7 @@ import shapely
 from insight.data.catalogue import load_place
 from insight.data.postcodes import find_postcode
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[4] / "data" / "example"
 WEST = ("E06000062", "West Northamptonshire")
 NORTH = ("E06000061", "North Northamptonshire")
 FINGERTIPS_COLUMNS = [
@@ -445,7 +445,8 @@ def write_services(w: gpd.GeoDataFrame) -> None:
 
 
 PLACE_TOML = """\
-# A ward place built from the fixture files (see make_fixtures.py).
+# An example own-data place: copy this folder, replace the files, keep the shape.
+# (Written by tests/insight/data/sources/make_fixtures.py; the tests build it.)
 [place]
 id = "northants-wards"
 title = "Northampton and Wellingborough wards"

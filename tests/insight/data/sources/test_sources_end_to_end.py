@@ -10,6 +10,9 @@ import pytest
 from conftest import DATA
 
 from insight import cli, explain
+from insight.analysis.benchmark import compare_groups
+from insight.analysis.borders import border_discontinuities
+from insight.analysis.findings import findings
 from insight.data.catalogue import list_places, load_place
 from insight.data.sources import BuildReport, build_from_toml, build_from_uploads
 from insight.data.store import place_dir
@@ -210,15 +213,16 @@ def test_uploaded_toml_text(data_root):
     assert not place_dir("from-text").exists()
 
 
-def test_the_lottery_engine_runs_on_a_ward_place(built):
-    lottery = pytest.importorskip("insight.lottery")
-    if not hasattr(lottery, "border_discontinuities"):
-        pytest.skip("insight.lottery has no border_discontinuities yet")
+def test_the_findings_engine_runs_on_a_ward_place(built):
     place = load_place(PLACE_ID)
-    borders = lottery.border_discontinuities(
+    borders = border_discontinuities(
         place.areas, "fuel_poverty", "lad", indicator=place.indicator("fuel_poverty"), rings=1
     )
     assert len(borders) == 1  # West and North Northamptonshire share one border
+    found = findings(place, "fuel_poverty", "lad")
+    assert found.border_table is not None and len(found.border_table) == 1
+    comparison = compare_groups(place, "fuel_poverty", "lad")
+    assert set(comparison.table["funnel"]) <= {"n/a", "within", "high", "low"}
 
 
 @pytest.mark.slow
