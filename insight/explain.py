@@ -20,6 +20,14 @@ FINDING_KINDS: dict[str, str] = {
     "spatial": "Areas unlike their neighbours",
 }
 
+#: A group's funnel status (:data:`insight.analysis.benchmark.FUNNEL_STATUSES`), in words.
+FUNNEL_WORDS: dict[str, str] = {
+    "high": "Higher than the 99.8% limits",
+    "low": "Lower than the 99.8% limits",
+    "within": "Within the limits",
+    "n/a": "Too few areas to place",
+}
+
 _RATING_WORDS = {
     "Better": "better than",
     "Worse": "worse than",

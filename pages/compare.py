@@ -38,7 +38,7 @@ shown = result.subset(shown_codes).table
 spine = loaders.spine(place.id, grouping_id, group_code)
 
 # Render
-st.markdown(render.benchmark_summary(shown, indicator, result, names.get(group_code, group_code)))
+st.markdown(render.benchmark_summary(shown, indicator, result))
 tab_bars, tab_funnel, tab_spine, tab_table = st.tabs(
     ["Bars with intervals", "Funnel plot", f"All indicators for {names.get(group_code)}", "Table"]
 )
@@ -71,9 +71,9 @@ with tab_spine:
         )
         st.dataframe(render.spine_table(spine), hide_index=True)
 with tab_table:
-    st.dataframe(render.benchmark_table(shown, indicator), hide_index=True)
+    st.dataframe(render.benchmark_table(result, shown), hide_index=True)
 render.downloads(
-    render.benchmark_table(shown, indicator),
+    render.benchmark_table(result, shown),
     f"compare-{indicator_id}-{grouping_id}-{group_code}",
     place,
 )

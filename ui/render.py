@@ -7,8 +7,9 @@ import html
 import pandas as pd
 import streamlit as st
 
+from insight.analysis.benchmark import GroupComparison
 from insight.analysis.findings import Finding
-from insight.explain import benchmark_sentence, escape_markdown, fmt_number, fmt_value
+from insight.explain import FUNNEL_WORDS, benchmark_sentence, escape_markdown, fmt_number, fmt_value
 from insight.model import Indicator, Place
 from insight.present import charts, files, maps
 
@@ -81,7 +82,7 @@ def area_card(place: Place, code: str) -> None:
         )
 
 
-def benchmark_summary(shown, indicator: Indicator, result, main_name: str) -> str:
+def benchmark_summary(shown, indicator: Indicator, result) -> str:
     """Markdown sentences: each shown group against the benchmark (names escaped)."""
     lines = [
         "- "
@@ -102,24 +103,28 @@ def benchmark_summary(shown, indicator: Indicator, result, main_name: str) -> st
     return "\n".join(lines)
 
 
-def benchmark_table(shown, indicator: Indicator):
-    """The benchmarking table as shown and downloaded, with units in the column names."""
-    unit = f" ({indicator.unit})"
-    table = shown.rename(
-        columns={
-            "code": "Code",
-            "name": "Name",
-            "areas": "Areas",
-            "value": indicator.title + unit,
-            "lower": "Lower 95% CI",
-            "upper": "Upper 95% CI",
-            "rating": "Compared with benchmark",
-            "method": "Interval method",
-            "count": "Count",
-            "denominator": "Denominator",
-        }
-    )
-    return table.round(indicator.decimals + 1)
+def benchmark_table(result: GroupComparison, shown: pd.DataFrame) -> pd.DataFrame:
+    """The benchmarking table as shown and downloaded: the groups shown, then the benchmark,
+    with units in the column names and the funnel status in words."""
+    indicator = result.indicator
+    unit = f" ({indicator.unit})" if indicator.unit else ""
+    columns = {
+        "code": "Code",
+        "name": "Name",
+        "areas": "Areas",
+        "value": indicator.title + unit,
+        "lower": "Lower 95% CI",
+        "upper": "Upper 95% CI",
+        "rating": "Compared with benchmark",
+        "funnel": "Funnel plot",
+        "count": "Count",
+        "denominator": "Denominator",
+    }
+    table = shown[[c for c in columns if c in shown.columns]].copy()
+    table["funnel"] = table["funnel"].map(FUNNEL_WORDS)
+    benchmark_row = {"code": "", "name": result.benchmark_name, "value": result.benchmark}
+    table = pd.concat([table, pd.DataFrame([benchmark_row])], ignore_index=True)
+    return table.rename(columns=columns).round(indicator.decimals + 1)
 
 
 def spine_table(spine):

@@ -225,6 +225,10 @@ def compare_groups(
     method = _method_of(indicator)
     build = {"proportion": _pooled, "rate": _pooled, "count": _counts, "mean": _means}[method]
     table, benchmark, text, funnel = build(place, indicator, grouping, confidence)
+    names = place.group_names(grouping_id)
+    # Every group is listed: one whose areas have no value is shown as such, not left out.
+    table = table.reindex(table.index.union(names.index))
+    table["areas"] = table["areas"].fillna(0).astype(int)
     if indicator.kind in ("time", "count", "distance"):
         table["lower"] = table["lower"].clip(lower=0)  # cannot be negative
     table["rating"] = stats.compare_to_benchmark(
@@ -233,7 +237,6 @@ def compare_groups(
         benchmark,
         indicator.polarity,
     )
-    names = place.group_names(grouping_id)
     table["name"] = names.reindex(table.index).fillna(pd.Series(table.index, index=table.index))
     z, limits, size_title, overdispersed = funnel(table, benchmark)
     placed = np.isfinite(z) & (table["areas"].to_numpy() >= MIN_AREAS)
@@ -444,7 +447,7 @@ def spine(place: Place, grouping_id: str, code: str) -> pd.DataFrame:
         result = compare_groups(place, indicator.id, grouping_id)
         table = result.table.set_index("code")
         values = result.table["value"].dropna()
-        if code not in table.index or values.empty:
+        if code not in table.index or values.empty or pd.isna(table.loc[code, "value"]):
             continue
         sign = -1.0 if indicator.polarity == "low_is_good" else 1.0
         reach = float(np.nanmax(np.abs(sign * (values - result.benchmark)))) or 1.0

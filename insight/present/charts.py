@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from afcharts.af_colours import get_af_colours
 
 from insight.analysis.benchmark import GroupComparison
-from insight.explain import fmt_number, fmt_value
+from insight.explain import FUNNEL_WORDS, fmt_number, fmt_value
 from insight.model import Indicator
 
 CATEGORICAL: list[str] = get_af_colours("categorical")
@@ -128,10 +128,10 @@ def ci_bars(
 
 #: How each funnel status is drawn and named: shape, colour and legend words.
 FUNNEL_STYLES: dict[str, tuple[str, str, str]] = {
-    "high": ("triangle-up", CATEGORICAL[3], "Higher than the 99.8% limits"),
-    "within": ("circle-open", "#3D3D3D", "Within the limits"),
-    "low": ("triangle-down", CATEGORICAL[0], "Lower than the 99.8% limits"),
-    "n/a": ("x", "#BFBFBF", "Too few areas to place"),
+    "high": ("triangle-up", CATEGORICAL[3], FUNNEL_WORDS["high"]),
+    "within": ("circle-open", "#3D3D3D", FUNNEL_WORDS["within"]),
+    "low": ("triangle-down", CATEGORICAL[0], FUNNEL_WORDS["low"]),
+    "n/a": ("x", "#BFBFBF", FUNNEL_WORDS["n/a"]),
 }
 
 
