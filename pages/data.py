@@ -88,8 +88,14 @@ st.markdown(
   Poisson intervals when the count is under 10; Dobson's method for directly standardised rates.
 - **Compared with the benchmark**: *better* or *worse* only when the 95% interval does not include
   the benchmark; otherwise *similar*. For indicators with no better direction: *higher* or *lower*.
+- **Averages of a group** (travel times and other values) are weighted by the people or admissions
+  behind each area where the source has them, and per area where it has none (Welsh areas, which
+  have no admissions in the source). Rates and proportions pool their numerators and denominators.
+  Every page, slide, download and command uses the same figures.
 - **Funnel plots** show 95% and 99.8% control limits around the overall value; when the spread
-  between groups is larger than chance allows (over-dispersion), Spiegelhalter's adjustment is applied.
+  between groups is larger than chance allows (over-dispersion), Spiegelhalter's adjustment widens
+  them. A group outside the 99.8% limits is a *group unlike the rest* on the Postcode lottery page
+  too: the same rule everywhere. Groups with fewer than 5 areas are not placed on the funnel.
 - **Postcode lotteries** compare the areas touching a boundary on each side, against the differences
   between neighbouring areas on the same side (so smooth changes across the country are not mistaken
   for a boundary effect), controlling false discoveries across all boundaries tested (Benjamini–Hochberg).
