@@ -1,10 +1,9 @@
 """Cached loaders: the only place the app caches anything.
 
 Every cache is keyed by hashable arguments (a place id, indicator and grouping ids...).
-``st.cache_resource`` holds read-only objects shared by every session: the Place, its
-spatial index, the benchmarked groups, the findings and the maps (nothing here or in the
-pages changes them). ``st.cache_data`` holds tables and slides that a page may change
-(each session gets its own copy).
+``st.cache_resource`` holds the read-only objects shared by every session: the Place, its
+spatial index and the drawn maps (nothing here or in the pages changes them).
+``st.cache_data`` holds tables, findings and slides (each caller gets its own copy).
 """
 
 from __future__ import annotations
@@ -129,7 +128,7 @@ def default_group(place: Place, grouping_id: str) -> str:
     return place.example_group(grouping_id)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)
 def compare_groups(place_id: str, indicator_id: str, grouping_id: str) -> benchmark.GroupComparison:
     """Every group benchmarked (see :func:`insight.analysis.benchmark.compare_groups`)."""
     return benchmark.compare_groups(_place(place_id), indicator_id, grouping_id)
@@ -160,7 +159,7 @@ def build_report(place: Place) -> str | None:
     return BuildReport.from_dict(place.quality).as_text()
 
 
-@st.cache_resource(
+@st.cache_data(
     show_spinner="Looking for postcode lotteries across every boundary…", max_entries=32
 )
 def ranked_findings(place_id: str, indicator_id: str, grouping_id: str) -> findings.Findings:

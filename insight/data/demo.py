@@ -26,7 +26,7 @@ import pandas as pd
 import qlacref_authorities
 
 from insight.data import postcodes as geocode
-from insight.data.store import place_dir, read_meta, read_place, save_place
+from insight.data.store import FORMAT_VERSION, place_dir, read_meta, read_place, save_place
 from insight.model import BNG, DEMO_ID, Grouping, Indicator, Layer, Place, ServiceType
 from insight.spatial import access
 
@@ -354,7 +354,11 @@ def build_demo(progress: Progress | None = None) -> Place:
 
 
 def _stamp() -> dict:
-    return {"build_version": BUILD_VERSION, "packages": package_versions()}
+    return {
+        "build_version": BUILD_VERSION,
+        "format": FORMAT_VERSION,
+        "packages": package_versions(),
+    }
 
 
 def is_current() -> bool:

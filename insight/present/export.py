@@ -48,8 +48,11 @@ def export_bytes(
         Most slides.
     threshold : float, default 5
         Suppression threshold of the data formats.
-    flags_df : pandas.DataFrame, optional
-        Findings already worked out (default: :func:`insight.lottery.flags`).
+    findings : Findings, optional
+        The ranked findings (:func:`insight.analysis.findings.findings`); needed for the
+        slide formats, ignored by the data formats.
+    index : AreaIndex, optional
+        The place's spatial index, for the slides' maps.
 
     Returns
     -------
