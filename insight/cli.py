@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from insight import explain
@@ -27,6 +28,7 @@ from insight.data.sources import build_from_toml
 from insight.errors import DataError, InsightError
 from insight.model import DEMO_ID, Place
 from insight.present.export import FORMATS, SLIDE_FORMATS, export_bytes
+from insight.present.files import to_csv
 from insight.present.tables import DEFAULT_THRESHOLD
 from insight.spatial.index import AreaIndex
 
@@ -91,9 +93,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def lookup_record(place: Place, postcode: str) -> dict:
+def lookup_record(place: Place, postcode: str, index: AreaIndex | None = None) -> dict:
     """Everything the ``lookup`` command reports for one postcode, as a dict."""
-    found = postcodes.locate(place, postcode)
+    found = postcodes.locate(place, postcode, index)
     area = place.areas.iloc[found.area_index]
     record = {
         "postcode": found.postcode,
@@ -113,23 +115,76 @@ def lookup_record(place: Place, postcode: str) -> dict:
             i.id: (None if area[i.id] != area[i.id] else float(area[i.id]))
             for i in place.indicators.values()
         },
+        "warnings": explain.lookup_warnings(place, found),
     }
     if "lad" in place.groupings:
-        record["lad_code"] = area["lad_code"]
-        record["lad_name"] = area["lad_name"]
+        # The postcode's own authority (the ONS directory's), which its area lies in.
+        record["lad_code"] = found.lad_code or area["lad_code"]
+        record["lad_name"] = place.group_names("lad").get(record["lad_code"], area["lad_name"])
     return record
 
 
+def _read_postcodes(path: str, column: str | None) -> tuple[pd.DataFrame, str]:
+    """The rows of a CSV or XLSX file of postcodes, and the name of the postcode column."""
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"Cannot read {path!r}: there is no such file; give the path of a CSV.")
+    try:
+        if file.suffix.lower() in (".xlsx", ".xlsm"):
+            rows = pd.read_excel(file, dtype=str)
+        else:
+            rows = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise DataError(
+            f"Cannot read {path!r} as a table ({error}); save it as CSV (UTF-8) or XLSX."
+        ) from None
+    if column is None:
+        named = [
+            c for c in rows.columns if str(c).strip().lower().replace(" ", "") in POSTCODE_COLUMNS
+        ]
+        if not named:
+            raise DataError(
+                f"{path!r} has no column called postcode; its columns are "
+                f"{', '.join(map(str, rows.columns)) or 'none'}. Name one with --column."
+            )
+        column = named[0]
+    if column not in rows.columns:
+        raise DataError(
+            f"{path!r} has no column {column!r}; its columns are "
+            f"{', '.join(map(str, rows.columns))}. Name the postcode column with --column."
+        )
+    return rows, column
+
+
+#: Column names taken as the postcode column of a batch file (lower case, no spaces).
+POSTCODE_COLUMNS = ("postcode", "postcodes", "pcd", "pcds", "postalcode", "post_code")
+
+
 def cmd_lookup(args: argparse.Namespace) -> int:
-    """Print the area of a postcode, its groupings and every indicator."""
+    """Print the area of a postcode, or write the areas of a file of postcodes."""
+    if args.file:
+        if not args.out:
+            raise DataError("A batch lookup needs --out, the CSV file to write.")
+        out = Path(args.out)
+        _check_writable(out)
+        rows, column = _read_postcodes(args.file, args.column)
+        place = open_place(args.place)
+        table = postcodes.lookup_table(place, rows[column].tolist(), inputs=rows)
+        _write(out, to_csv(table, dependent_columns=[]))
+        problems = int((table["problem"] != "").sum())
+        print(f"Wrote {out}: {len(table):,} rows, {len(table) - problems:,} placed, "
+              f"{problems:,} with a problem (see its 'problem' column).")  # fmt: skip
+        return 0
+    if not args.postcode:
+        raise DataError('Give a postcode (e.g. "NN1 1AA") or --file FILE.csv --out OUT.csv.')
     place = open_place(args.place)
     record = lookup_record(place, args.postcode)
     if args.json:
         _print_json(record)
         return 0
     print(f"{record['postcode']} is in {record['area_name']} ({record['area_code']}).")
-    if record["placed_in_nearest_area"]:
-        print("  (just outside the simplified boundaries: placed in the nearest area)")
+    for warning in record["warnings"]:
+        print(f"  Note: {warning}")
     for grouping in record["groupings"].values():
         print(f"  {grouping['title']}: {grouping['name']} ({grouping['code']})")
     print()
@@ -314,9 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
     build.set_defaults(handler=cmd_build)
 
-    lookup = commands.add_parser("lookup", help="the area of a postcode and its indicators")
-    lookup.add_argument("postcode")
+    lookup = commands.add_parser(
+        "lookup", help="the area of a postcode (or of every postcode in a file) and its indicators"
+    )
+    lookup.add_argument("postcode", nargs="?", help='a postcode, e.g. "NN1 1AA"')
     lookup.add_argument("--json", action="store_true", help="print JSON")
+    lookup.add_argument("--file", help="a CSV or XLSX file with a column of postcodes")
+    lookup.add_argument("--column", help="the postcode column of --file (default: 'postcode')")
+    lookup.add_argument("--out", help="the CSV file a batch lookup writes")
     _add_place(lookup)
     lookup.set_defaults(handler=cmd_lookup)
 

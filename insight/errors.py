@@ -49,6 +49,11 @@ class OutsidePlaceError(PostcodeError):
     """A real postcode whose location falls outside every area of the place."""
 
 
+class OutsideCoverageError(OutsidePlaceError):
+    """A real postcode outside England and Wales (Scotland, Northern Ireland, the Channel
+    Islands, the Isle of Man): never placed in an English or Welsh area by proximity."""
+
+
 class ConfigError(DataError):
     """A place configuration (``place.toml`` or its dict equivalent) that cannot be used."""
 

@@ -833,3 +833,27 @@ def minute_bands(minutes, threshold: float, bands: int = 4) -> list[tuple[str, i
     while len(counted) > 1 and counted[-1][1] == 0:
         counted.pop()
     return counted
+
+
+def lookup_warnings(place, found) -> list[str]:
+    """What a resident should know about how their postcode was placed, in sentences.
+
+    Parameters
+    ----------
+    place : Place
+        The place.
+    found : PostcodeLocation
+        The postcode's placing (:func:`insight.data.postcodes.locate`).
+
+    Returns
+    -------
+    list of str
+        Empty when there is nothing to say.
+    """
+    warnings = []
+    if found.nearest_only:
+        warnings.append(
+            f"{found.postcode} lies just outside the simplified outline of its area on our "
+            f"map, so it is shown in the nearest area of its own council, {found.area_name}."
+        )
+    return warnings

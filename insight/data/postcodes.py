@@ -28,6 +28,7 @@ from insight.data.store import data_dir
 from insight.errors import (
     InvalidPostcodeError,
     NoCoordinatesError,
+    OutsideCoverageError,
     OutsidePlaceError,
     UnknownPostcodeError,
 )
@@ -152,8 +153,9 @@ class PostcodeLocation:
     nearest_only: bool = False
 
 
+@lru_cache(maxsize=1)
 def package_version() -> str:
-    """Installed version of the postcode directory package."""
+    """Installed version of the postcode directory package (read once per process)."""
     return metadata.version(POSTCODE_PACKAGE)
 
 
@@ -255,6 +257,8 @@ def find_postcode(text: str) -> PostcodeRecord:
         Not shaped like a postcode.
     UnknownPostcodeError
         Well formed, but not in the directory.
+    OutsideCoverageError
+        A postcode of Scotland, Northern Ireland, the Channel Islands or the Isle of Man.
     NoCoordinatesError
         In the directory without a grid reference (terminated or non-geographic).
 
@@ -267,50 +271,234 @@ def find_postcode(text: str) -> PostcodeRecord:
     folder = build_index()
     table = _area_table(str(folder), postcode_area(postcode))
     if table is None or postcode not in table.index:
-        raise UnknownPostcodeError(
-            f"{postcode} looks like a postcode but is not in the ONS postcode directory "
-            f"(version {package_version()}). Check it for typing mistakes, or try a "
-            "neighbour's postcode if yours is very new.",
-            text,
-        )
+        raise UnknownPostcodeError(_unknown_message(postcode), text)
     row = table.loc[postcode]
     lad = row["lad_code"]
     lad = None if pd.isna(lad) else str(lad)
+    elsewhere = outside_england_and_wales(lad)
+    if elsewhere:
+        raise OutsideCoverageError(_elsewhere_message(postcode, elsewhere), text)
     if pd.isna(row["easting"]) or pd.isna(row["northing"]):
-        raise NoCoordinatesError(
-            f"{postcode} is in the ONS postcode directory but has no map location: it has been "
-            "closed (terminated) or is used only for post, not for a place. Try the postcode of "
-            "a nearby address.",
-            text,
-        )
+        raise NoCoordinatesError(_no_location_message(postcode), text)
     return PostcodeRecord(postcode, float(row["easting"]), float(row["northing"]), lad)
 
 
-def area_at(index: AreaIndex, easting: float, northing: float) -> tuple[int, bool] | None:
-    """Row of the area containing a point, or the nearest within tolerance.
+def _unknown_message(postcode: str) -> str:
+    return (
+        f"{postcode} looks like a postcode but is not in the ONS postcode directory "
+        f"(version {package_version()}). Check it for typing mistakes, or try a "
+        "neighbour's postcode if yours is very new."
+    )
+
+
+def _elsewhere_message(postcode: str, elsewhere: str) -> str:
+    return (
+        f"{postcode} is in {elsewhere}. Place Insight covers England and Wales only: "
+        "try a postcode in England or Wales."
+    )
+
+
+def _no_location_message(postcode: str) -> str:
+    return (
+        f"{postcode} is in the ONS postcode directory but has no map location: it has been "
+        "closed (terminated) or is used only for post, not for a place. Try the postcode of "
+        "a nearby address."
+    )
+
+
+def _outside_place_message(postcode: str, place: Place) -> str:
+    return (
+        f"{postcode} is a real postcode, but it is outside {place.title}. "
+        "Choose another place in the sidebar, or try a postcode inside this one."
+    )
+
+
+def locate_many(place: Place, texts, index: AreaIndex | None = None) -> pd.DataFrame:
+    """Place many postcodes at once (the batch lookup), the same way :func:`locate` does.
 
     Parameters
     ----------
-    index : AreaIndex
-        The spatial index of the areas.
-    easting, northing : float
-        The point, in the areas' CRS (British National Grid).
+    place : Place
+        The place.
+    texts : sequence of str
+        Postcodes as typed (any case and spacing; anything else is reported).
+    index : AreaIndex, optional
+        The place's spatial index (made here when not given).
 
     Returns
     -------
-    (int, bool) or None
-        Row position and whether only the nearest area was found; None if none is
-        within :data:`NEAREST_AREA_TOLERANCE_M`.
+    pandas.DataFrame
+        One row per input, in order: ``postcode`` (normalised, or as typed when it is not
+        a postcode), ``easting``, ``northing``, ``lad_code`` (the postcode's own
+        authority), ``row`` (its area in ``place.areas``, -1 when not placed),
+        ``nearest_only`` and ``problem`` (empty when placed; else the message a single
+        lookup would give).
+
+    Examples
+    --------
+    >>> locate_many(place, ["NN1 1AA", "CA6 5AA"])["problem"].tolist()  # doctest: +SKIP
+    ['', 'CA6 5AA is in Scotland. Place Insight covers England and Wales only: ...']
     """
-    tree = index.tree
-    point = shapely.Point(easting, northing)
-    hits = tree.query(point, predicate="intersects")
-    if len(hits):
-        return int(np.min(hits)), False
-    nearest = tree.query_nearest(point, max_distance=NEAREST_AREA_TOLERANCE_M)
-    if len(nearest):
-        return int(np.min(nearest)), True
-    return None
+    raw = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in texts]
+    n = len(raw)
+    frame = pd.DataFrame(
+        {
+            "postcode": raw,
+            "easting": np.full(n, np.nan),
+            "northing": np.full(n, np.nan),
+            "lad_code": pd.Series([None] * n, dtype=object),
+            "row": np.full(n, -1, dtype=int),
+            "nearest_only": np.zeros(n, dtype=bool),
+            "problem": [""] * n,
+        }
+    )
+    normal = []
+    for i, text in enumerate(raw):
+        try:
+            normal.append(normalise_postcode(text))
+        except InvalidPostcodeError as error:
+            frame.at[i, "problem"] = str(error)
+            normal.append(None)
+    frame["postcode"] = [p or r for p, r in zip(normal, raw, strict=True)]
+    folder = str(build_index())
+    valid = [i for i, p in enumerate(normal) if p]
+    by_area = pd.Series(valid, dtype=int).groupby([postcode_area(normal[i]) for i in valid])
+    for area, positions in by_area:
+        table = _area_table(folder, area)
+        wanted = [normal[i] for i in positions]
+        if table is None:
+            table = pd.DataFrame(columns=["easting", "northing", "lad_code"])
+        where = table.index.get_indexer(wanted)  # hashed: isin on arrow strings is slow
+        known = where >= 0
+        found = table.reindex(wanted)[["easting", "northing", "lad_code"]]
+        at = positions.to_numpy()
+        frame.loc[at, "easting"] = found["easting"].to_numpy(dtype=float)
+        frame.loc[at, "northing"] = found["northing"].to_numpy(dtype=float)
+        frame.loc[at, "lad_code"] = found["lad_code"].astype(object).to_numpy()
+        for i, in_table, lad, east in zip(
+            at, known, found["lad_code"], found["easting"], strict=True
+        ):
+            postcode = normal[i]
+            lad = None if pd.isna(lad) else str(lad)
+            if not in_table:
+                frame.at[i, "problem"] = _unknown_message(postcode)
+            elif elsewhere := outside_england_and_wales(lad):
+                frame.at[i, "problem"] = _elsewhere_message(postcode, elsewhere)
+            elif pd.isna(east):
+                frame.at[i, "problem"] = _no_location_message(postcode)
+    frame["lad_code"] = frame["lad_code"].where(frame["lad_code"].notna(), None)
+    todo = np.flatnonzero((frame["problem"] == "").to_numpy())
+    rows, nearest = place_points(
+        place,
+        index or AreaIndex(place.areas),
+        frame["easting"].to_numpy()[todo],
+        frame["northing"].to_numpy()[todo],
+        frame["lad_code"].to_numpy(dtype=object)[todo],
+    )
+    frame.loc[todo, "row"] = rows
+    frame.loc[todo, "nearest_only"] = nearest
+    for i in todo[rows < 0]:
+        frame.at[i, "problem"] = _outside_place_message(frame.at[i, "postcode"], place)
+    return frame
+
+
+#: Where a postcode is, from the first letter of its authority code, when that is outside
+#: England (E) and Wales (W).
+ELSEWHERE = {
+    "S": "Scotland",
+    "N": "Northern Ireland",
+    "L": "the Channel Islands",
+    "M": "the Isle of Man",
+}
+
+
+def outside_england_and_wales(lad_code: str | None) -> str | None:
+    """Where a postcode is when its authority is outside England and Wales, else None.
+
+    Examples
+    --------
+    >>> outside_england_and_wales("S12000006")
+    'Scotland'
+    >>> outside_england_and_wales("E06000062") is None
+    True
+    """
+    if not lad_code:
+        return None
+    return ELSEWHERE.get(str(lad_code)[0])
+
+
+def place_points(
+    place: Place,
+    index: AreaIndex,
+    eastings: np.ndarray,
+    northings: np.ndarray,
+    lad_codes: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The area of each point, in the point's own local authority where the place knows it.
+
+    A postcode's authority is the ONS directory's own. When the place has a ``lad``
+    grouping holding that authority, the area is the one of that authority containing
+    the point, or, if none does (generalised boundaries shift a little near borders), the
+    nearest of its areas. Otherwise (a place without authorities, or a postcode of an
+    authority it does not cover) it is the area containing the point, or the nearest
+    within :data:`NEAREST_AREA_TOLERANCE_M`.
+
+    Parameters
+    ----------
+    place : Place
+        The place.
+    index : AreaIndex
+        Its spatial index.
+    eastings, northings : numpy.ndarray
+        The points, British National Grid.
+    lad_codes : numpy.ndarray
+        Each point's own authority code (None where unknown).
+
+    Returns
+    -------
+    rows : numpy.ndarray of int
+        Row of each point's area in ``place.areas``; -1 where none.
+    nearest_only : numpy.ndarray of bool
+        True where no area containing the point was used.
+    """
+    n = len(eastings)
+    rows = np.full(n, -1, dtype=int)
+    nearest = np.zeros(n, dtype=bool)
+    if n == 0:
+        return rows, nearest
+    points = shapely.points(np.asarray(eastings, float), np.asarray(northings, float))
+    own = np.asarray(lad_codes, dtype=object)
+    by_authority = index.rows_by_group(place.grouping("lad").code_column) if (
+        "lad" in place.groupings
+    ) else {}  # fmt: skip
+    known = np.array([code in by_authority for code in own], dtype=bool)
+    hit_point, hit_area = index.tree.query(points, predicate="intersects")
+    if by_authority:
+        area_lad = index.codes(place.grouping("lad").code_column)
+        same = area_lad[hit_area] == own[hit_point]
+        keep = same | ~known[hit_point]  # an authority the place lacks: any containing area
+        hit_point, hit_area = hit_point[keep], hit_area[keep]
+    order = np.lexsort((hit_area, hit_point))
+    hit_point, hit_area = hit_point[order], hit_area[order]
+    first = np.unique(hit_point, return_index=True)[1]
+    rows[hit_point[first]] = hit_area[first]
+    missing = np.flatnonzero(rows < 0)
+    if missing.size == 0:
+        return rows, nearest
+    nearest[missing] = True
+    inside = missing[known[missing]]
+    for code in pd.unique(own[inside]):
+        chosen = inside[own[inside] == code]
+        column = place.grouping("lad").code_column
+        found = index.group_tree(column, code).nearest(points[chosen])
+        rows[chosen] = by_authority[code][found]
+    missing = missing[~known[missing]]
+    if missing.size:
+        pairs = index.tree.query_nearest(
+            points[missing], max_distance=NEAREST_AREA_TOLERANCE_M, all_matches=False
+        )
+        rows[missing[pairs[0]]] = pairs[1]
+    return rows, nearest
 
 
 def locate(place: Place, text: str, index: AreaIndex | None = None) -> PostcodeLocation:
@@ -343,14 +531,16 @@ def locate(place: Place, text: str, index: AreaIndex | None = None) -> PostcodeL
     'E01027420'
     """
     record = find_postcode(text)
-    found = area_at(index or AreaIndex(place.areas), record.easting, record.northing)
-    if found is None:
-        raise OutsidePlaceError(
-            f"{record.postcode} is a real postcode, but it is outside {place.title}. "
-            "Choose another place in the sidebar, or try a postcode inside this one.",
-            text,
-        )
-    row, nearest_only = found
+    rows, nearest = place_points(
+        place,
+        index or AreaIndex(place.areas),
+        np.array([record.easting]),
+        np.array([record.northing]),
+        np.array([record.lad_code], dtype=object),
+    )
+    if rows[0] < 0:
+        raise OutsidePlaceError(_outside_place_message(record.postcode, place), text)
+    row, nearest_only = int(rows[0]), bool(nearest[0])
     area = place.areas.iloc[row]
     return PostcodeLocation(
         postcode=record.postcode,
@@ -364,10 +554,39 @@ def locate(place: Place, text: str, index: AreaIndex | None = None) -> PostcodeL
     )
 
 
+def _votes(areas_geometry, postcodes: pd.DataFrame, column: str) -> tuple[pd.DataFrame, object]:
+    """Postcodes inside each area as (area, value) votes, one per distinct location.
+
+    Many postcodes can share one grid reference (a hospital, a university, a business
+    park): counted once each, stacked postcodes cannot outvote the homes around them.
+    """
+    usable = postcodes.dropna(subset=["easting", "northing", column])
+    usable = usable.drop_duplicates(["easting", "northing", column])
+    points = shapely.points(usable["easting"].to_numpy(), usable["northing"].to_numpy())
+    tree = shapely.STRtree(np.asarray(areas_geometry))
+    point_idx, area_idx = tree.query(points, predicate="within")
+    values = usable[column].to_numpy(dtype=object)
+    votes = pd.DataFrame({"area": area_idx, "value": values[point_idx]})
+    return votes, (points, values)
+
+
+def _winner(votes: pd.DataFrame, key: str) -> pd.Series:
+    """The value with most votes per ``key`` (ties to the smallest code, so it is stable)."""
+    return (
+        votes.groupby([key, "value"])
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values([key, "n", "value"], ascending=[True, False, True])
+        .drop_duplicates(key)
+        .set_index(key)["value"]
+    )
+
+
 def majority_group(
     areas_geometry, postcodes: pd.DataFrame, column: str = "lad_code"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Assign each area the most common ``column`` among the postcodes inside it.
+    """Assign each area the ``column`` of most distinct postcode locations inside it.
 
     Areas that contain no postcode take the value of the postcode nearest to their
     representative point, so every area gets one.
@@ -388,21 +607,8 @@ def majority_group(
     by_nearest : numpy.ndarray
         True where the value came from the nearest postcode rather than a majority.
     """
-    usable = postcodes.dropna(subset=["easting", "northing", column])
-    points = shapely.points(usable["easting"].to_numpy(), usable["northing"].to_numpy())
-    tree = shapely.STRtree(np.asarray(areas_geometry))
-    point_idx, area_idx = tree.query(points, predicate="within")
-    values = usable[column].to_numpy(dtype=object)
-    hits = pd.DataFrame({"area": area_idx, "value": values[point_idx]})
-    majority = (
-        hits.groupby(["area", "value"])
-        .size()
-        .rename("n")
-        .reset_index()
-        .sort_values(["area", "n", "value"], ascending=[True, False, True])
-        .drop_duplicates("area")
-        .set_index("area")["value"]
-    )
+    votes, (points, values) = _votes(areas_geometry, postcodes, column)
+    majority = _winner(votes, "area")
     n = len(areas_geometry)
     result = np.full(n, None, dtype=object)
     result[majority.index.to_numpy()] = majority.to_numpy()
@@ -415,3 +621,92 @@ def majority_group(
     by_nearest = np.zeros(n, dtype=bool)
     by_nearest[missing] = True
     return result, by_nearest
+
+
+def nested_group(
+    areas_geometry, parents: pd.Series, postcodes: pd.DataFrame, column: str = "lad_code"
+) -> np.ndarray:
+    """Assign each area the ``column`` of its parent, by the official nesting.
+
+    Small areas nest in a parent (an LSOA of 2011 in its 2011 district, whose name it
+    carries); each parent lies in one current authority. The parent's value is the one
+    held by most distinct postcode locations in all its areas, so a few postcodes near
+    a border, or stacked on one building, cannot move an area to another authority.
+
+    Parameters
+    ----------
+    areas_geometry : geopandas.GeoSeries
+        Area polygons in EPSG:27700.
+    parents : pandas.Series
+        The parent of each area (same order), e.g. its 2011 district.
+    postcodes : pandas.DataFrame
+        With ``easting``, ``northing`` and ``column``.
+    column : str
+        The column to assign.
+
+    Returns
+    -------
+    numpy.ndarray
+        The value of each area (object array); None where its parent holds no postcode.
+    """
+    votes, _ = _votes(areas_geometry, postcodes, column)
+    votes["parent"] = parents.to_numpy(dtype=object)[votes["area"].to_numpy()]
+    by_parent = _winner(votes.dropna(subset=["parent"]), "parent")
+    return parents.map(by_parent).to_numpy(dtype=object)
+
+
+def lookup_table(
+    place: Place, texts, index: AreaIndex | None = None, inputs: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The batch lookup: each postcode with its area, authority, groupings and indicators.
+
+    Parameters
+    ----------
+    place : Place
+        The place.
+    texts : sequence of str
+        Postcodes as typed.
+    index : AreaIndex, optional
+        The place's spatial index.
+    inputs : pandas.DataFrame, optional
+        The rows the postcodes came from (same length): their columns come first, kept as
+        they were.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``inputs``' columns, then ``postcode``, ``lsoa_code`` (the area's code),
+        ``area_name``, ``lad_code`` and ``lad_name`` (the postcode's own authority),
+        ``<grouping>_code`` and ``<grouping>_name`` for every grouping, one column per
+        indicator, and ``problem`` (empty when the postcode was placed). ``attrs`` holds
+        ``count_columns`` (indicators that are counts, for disclosure control).
+
+    Examples
+    --------
+    >>> lookup_table(place, ["NN1 1AA"])["lad_name"].iloc[0]  # doctest: +SKIP
+    'West Northamptonshire'
+    """
+    located = locate_many(place, texts, index)
+    placed = located["row"].to_numpy() >= 0
+    areas = place.areas.iloc[located["row"].to_numpy().clip(min=0)].reset_index(drop=True)
+    out = pd.DataFrame({"postcode": located["postcode"]})
+    out["lsoa_code"] = areas["code"].where(placed)
+    out["area_name"] = areas["name"].where(placed)
+    out["lad_code"] = located["lad_code"].where(placed)
+    if "lad" in place.groupings:
+        names = place.group_names("lad")
+        out["lad_name"] = out["lad_code"].map(names)
+    for grouping in place.groupings.values():
+        for column in (grouping.code_column, grouping.name_column):
+            if column not in out:
+                out[column] = areas[column].where(placed)
+    for indicator in place.indicators.values():
+        out[indicator.id] = pd.to_numeric(areas[indicator.id], errors="coerce").where(placed)
+    out["problem"] = located["problem"]
+    if inputs is not None:
+        kept = inputs.reset_index(drop=True)
+        out = pd.concat([kept, out.drop(columns=[c for c in kept.columns if c in out])], axis=1)
+    out.attrs["count_columns"] = [
+        i.id for i in place.indicators.values() if i.kind == "count" and i.id in out
+    ]
+    return out

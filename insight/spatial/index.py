@@ -49,6 +49,9 @@ class AreaIndex:
     def __init__(self, areas: gpd.GeoDataFrame) -> None:
         self.areas = areas
         self._shapes: dict[tuple[str, str], gpd.GeoDataFrame] = {}
+        self._rows: dict[str, dict[str, np.ndarray]] = {}
+        self._trees: dict[tuple[str, str], shapely.STRtree] = {}
+        self._codes: dict[str, np.ndarray] = {}
 
     @cached_property
     def tree(self) -> shapely.STRtree:
@@ -83,6 +86,29 @@ class AreaIndex:
         near = np.unique(self.contiguity.sparse[rows].indices)
         found = {str(g) for g in groups[near] if isinstance(g, str) and g != code}
         return sorted(found)
+
+    def codes(self, code_column: str) -> np.ndarray:
+        """The column ``code_column`` of the areas as an object array (kept for reuse)."""
+        if code_column not in self._codes:
+            self._codes[code_column] = self.areas[code_column].to_numpy(dtype=object)
+        return self._codes[code_column]
+
+    def rows_by_group(self, code_column: str) -> dict[str, np.ndarray]:
+        """Row positions of the areas of each group of ``code_column``."""
+        if code_column not in self._rows:
+            codes = self.areas[code_column]
+            valid = codes.notna().to_numpy()
+            positions = pd.Series(np.flatnonzero(valid)).groupby(codes[valid].to_numpy())
+            self._rows[code_column] = {str(k): v.to_numpy() for k, v in positions}
+        return self._rows[code_column]
+
+    def group_tree(self, code_column: str, code: str) -> shapely.STRtree:
+        """R-tree of the areas of one group (positions within :meth:`rows_by_group`)."""
+        key = (code_column, code)
+        if key not in self._trees:
+            rows = self.rows_by_group(code_column)[code]
+            self._trees[key] = shapely.STRtree(self.areas.geometry.to_numpy()[rows])
+        return self._trees[key]
 
     def group_shapes(self, code_column: str, name_column: str) -> gpd.GeoDataFrame:
         """One (multi)polygon per group, with ``code`` and ``name``, in the areas' CRS."""

@@ -151,3 +151,42 @@ def test_cli_errors_are_clear(demo_place, tmp_path, capsys):
     assert status == 2 and "does not exist" in stderr
     status, _, stderr = run_cli("--out", str(tmp_path), "--format", "csv", capsys=capsys)
     assert status == 2 and "it is a folder" in stderr
+
+
+def test_lookup_json_has_the_postcodes_own_authority_and_warnings(demo_place, capsys) -> None:
+    assert main(["lookup", "NG7 2PS", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["lad_code"] == "E06000018" and record["lad_name"] == "Nottingham"
+    assert record["groupings"]["lad"]["code"] == record["lad_code"]
+    assert record["warnings"] == []
+    assert main(["lookup", "CA6 5AA"]) == 2
+    assert "CA6 5AA is in Scotland" in capsys.readouterr().err
+
+
+def test_batch_lookup_keeps_every_row_and_names_each_problem(demo_place, tmp_path, capsys):
+    source = tmp_path / "clients.csv"
+    source.write_text(
+        'Client,Post code\n1,NN1 1AA\n2,=HYPERLINK("http://x")\n3,CA6 5AA\n4,cf101aa\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "placed.csv"
+    argv = ["lookup", "--file", str(source), "--column", "Post code", "--out", str(out)]
+    assert main(argv) == 0
+    assert "4 rows, 2 placed, 2 with a problem" in capsys.readouterr().out
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert table["Client"].tolist() == ["1", "2", "3", "4"]
+    assert table["Post code"].iloc[1].startswith("'=")  # a formula is never run
+    assert table["lad_name"].tolist()[0] == "West Northamptonshire"
+    assert table["isdn_name"].iloc[3] == "Wales"
+    assert table["problem"].iloc[0] == "" and "Scotland" in table["problem"].iloc[2]
+    assert {"lsoa_code", "lad_code", "mt_minutes", "admissions"} <= set(table.columns)
+
+
+def test_batch_lookup_errors_name_the_file_and_column(demo_place, tmp_path, capsys):
+    source = tmp_path / "clients.csv"
+    source.write_text("Client,Where\n1,NN1 1AA\n", encoding="utf-8")
+    assert main(["lookup", "--file", str(source), "--out", str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "has no column called postcode" in err and "Client, Where" in err
+    assert main(["lookup", "--file", str(tmp_path / "none.csv"), "--out", "x.csv"]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from insight.data import postcodes as geocode
 from insight.errors import (
     InvalidPostcodeError,
     NoCoordinatesError,
-    OutsidePlaceError,
+    OutsideCoverageError,
     UnknownPostcodeError,
 )
 
@@ -53,7 +53,7 @@ def test_well_formed_but_unknown_postcode_has_its_own_message():
 
 
 def test_postcode_without_coordinates_has_its_own_message():
-    table = geocode.all_postcodes()
+    table = pd.read_parquet(geocode.build_index() / "NN.parquet")
     no_location = table.loc[table["easting"].isna(), "postcode"].iloc[0]
     with pytest.raises(NoCoordinatesError, match="no map location"):
         geocode.find_postcode(no_location)
@@ -75,9 +75,65 @@ def test_welsh_postcode_is_found(demo_place):
 
 
 @pytest.mark.slow
-def test_scottish_postcode_is_outside_the_place(demo_place):
-    with pytest.raises(OutsidePlaceError, match="outside England and Wales"):
-        geocode.locate(demo_place, "EH1 1YZ")
+@pytest.mark.parametrize(
+    ("postcode", "where"),
+    [
+        ("EH1 1YZ", "Scotland"),
+        ("CA6 5AA", "Scotland"),  # 2 km from Cumbria: never placed there by proximity
+        ("BT1 5GS", "Northern Ireland"),
+        ("JE2 4WE", "the Channel Islands"),
+        ("IM1 1AA", "the Isle of Man"),
+    ],
+)
+def test_postcodes_outside_england_and_wales_are_refused_naming_where(demo_place, postcode, where):
+    with pytest.raises(OutsideCoverageError, match=f"{postcode} is in {where}. Place Insight"):
+        geocode.locate(demo_place, postcode)
+
+
+@pytest.mark.slow
+def test_business_postcode_is_in_its_own_authority(demo_place):
+    """NG7 2PS (the university) is in Nottingham, and so is its area (Nottingham 031I used
+    to be voted into Broxtowe by postcodes stacked on a few points)."""
+    found = geocode.locate(demo_place, "NG7 2PS")
+    area = demo_place.areas.iloc[found.area_index]
+    assert found.lad_code == area["lad_code"] == "E06000018"
+    nottingham_031i = demo_place.areas.loc[demo_place.areas["name"] == "Nottingham 031I"]
+    assert nottingham_031i["lad_name"].tolist() == ["Nottingham"]
+
+
+@pytest.mark.slow
+def test_every_sampled_postcode_is_placed_in_its_own_authority(demo_place):
+    """20,000 England and Wales postcodes, seeded: each is placed, the authority reported is
+    the ONS directory's own, and the area chosen lies in it."""
+    folder = geocode.build_index()
+    directory = pd.concat(pd.read_parquet(f) for f in sorted(folder.glob("*.parquet")))
+    ours = directory["lad_code"].str[0].isin(["E", "W"]) & directory["easting"].notna()
+    sample = directory[ours].sample(20_000, random_state=20261202).reset_index(drop=True)
+    located = geocode.locate_many(demo_place, sample["postcode"])
+    assert (located["problem"] == "").all(), located.loc[located["problem"] != "", "problem"]
+    assert (located["lad_code"] == sample["lad_code"]).all()
+    area_lad = demo_place.areas["lad_code"].to_numpy()[located["row"].to_numpy()]
+    assert (area_lad == sample["lad_code"].to_numpy()).all()
+    # and the single lookup agrees with the batch one
+    for i in range(0, 20_000, 2_000):
+        single = geocode.locate(demo_place, sample.at[i, "postcode"])
+        assert single.area_index == located.at[i, "row"]
+
+
+@pytest.mark.slow
+def test_batch_lookup_reports_each_problem_in_its_row(demo_place):
+    typed = ["nn1 1aa", "not a postcode", "ZZ9 9ZZ", "CA6 5AA", "", "CF10 1AA"]
+    table = geocode.lookup_table(demo_place, typed)
+    assert table["postcode"].tolist()[:1] == ["NN1 1AA"]
+    assert table["lad_name"].tolist()[0] == "West Northamptonshire"
+    assert table["problem"].iloc[0] == "" and table["problem"].iloc[5] == ""
+    assert "not a UK postcode" in table["problem"].iloc[1]
+    assert "not in the ONS postcode directory" in table["problem"].iloc[2]
+    assert "is in Scotland" in table["problem"].iloc[3]
+    assert "(nothing)" in table["problem"].iloc[4]
+    assert table.loc[3, ["lsoa_code", "lad_code", "mt_minutes"]].isna().all()
+    assert table["isdn_name"].iloc[5] == "Wales"
+    assert table.attrs["count_columns"] == ["admissions"]
 
 
 def test_majority_group_uses_postcodes_inside_and_falls_back_to_nearest():
