@@ -35,7 +35,28 @@ _RATING_WORDS = {
     "Higher": "higher than",
     "Lower": "lower than",
     "Not compared": "not compared with",
+    "Longer": "longer than",
+    "Shorter": "shorter than",
+    "About the same": "about the same as",
 }
+
+#: What the lower and upper values of a group mean, by whether the indicator is sampled.
+INTERVAL_WORDS = {True: "95% confidence interval", False: "middle 80% of its areas"}
+#: Column names of those values in tables people read and download.
+INTERVAL_COLUMNS = {
+    True: ("Lower 95% CI", "Upper 95% CI"),
+    False: ("10th centile of its areas", "90th centile of its areas"),
+}
+
+
+def no_funnel_reason(indicator: Indicator) -> str:
+    """Why an indicator has no funnel plot (it has no sampling variation)."""
+    return (
+        f"No funnel plot for {lower_first(indicator.title)}: a funnel asks whether a group "
+        "differs by more than chance, and these values are worked out from a fixed table "
+        "(such as road travel times), not sampled. Compare the groups by the size of the "
+        "gap and the spread of their areas instead (the bars)."
+    )
 
 
 def fmt_number(value: float | int | None, decimals: int = 1, missing: str = "no data") -> str:
@@ -82,7 +103,7 @@ def fmt_value(value: float | None, indicator: Indicator, with_unit: bool = True)
 
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> fmt_value(23.44, Indicator("t", "Time", "minutes", "time"))
     '23.4 minutes'
     >>> fmt_value(12.5, Indicator("p", "Share", "%", "proportion"))
@@ -137,7 +158,7 @@ def indicator_sentence(indicator: Indicator, value: float | None, where: str) ->
 
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> ind = Indicator("mt_minutes", "Minutes to the nearest thrombectomy centre", "minutes", "time")
     >>> indicator_sentence(ind, 31.24, "Abington")
     'Minutes to the nearest thrombectomy centre in Abington: 31.2 minutes.'
@@ -163,30 +184,75 @@ def is_negligible(difference: float, reference: float, decimals: int = 1) -> boo
     return abs(difference) < max(0.5 * 10.0**-decimals, NEGLIGIBLE_SHARE * abs(reference))
 
 
+def shown_difference(indicator: Indicator, value: float, other: float) -> float:
+    """``value - other`` as people will check it: from the two values as they are shown.
+
+    "2.3, 1.1 more than the neighbours (1.3)" cannot happen: the difference is worked out
+    from the rounded values, so the three numbers agree at the precision shown.
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> shown_difference(Indicator("a", "A", "a year", "count"), 2.34, 1.26)
+    1.0
+    """
+    return round(round(value, indicator.decimals) - round(other, indicator.decimals), 10)
+
+
+def fmt_amount(amount: float, indicator: Indicator) -> str:
+    """A size of difference with its unit: percentage points for percentages.
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> fmt_amount(15.5, Indicator("p", "Share", "%", "proportion"))
+    '15.5 percentage points'
+    >>> fmt_amount(4.12, Indicator("t", "Time", "minutes", "time"))
+    '4.1 minutes'
+    """
+    text = fmt_number(abs(amount), indicator.decimals)
+    unit = indicator.unit.strip()
+    if unit == "%":
+        return f"{text} percentage points"
+    return f"{text} {unit}" if unit else text
+
+
+def _in_brackets(value: float, indicator: Indicator) -> str:
+    """`` (24.3%)``, or ``, at 94.6 (England = 100)`` when the unit has brackets of its own."""
+    shown = fmt_value(value, indicator)
+    return f", at {shown}" if "(" in indicator.unit else f" ({shown})"
+
+
 def comparison_sentence(
     indicator: Indicator, value: float | None, other: float | None, other_name: str
 ) -> str:
     """Compare a value with another place's in words, e.g. "4.1 minutes more than ...".
 
+    Better or worse is said only of an indicator that can be rated (a polarity, and not
+    a count with nothing to divide it by); percentages differ in percentage points.
+
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> ind = Indicator("t", "Time", "minutes", "time", "low_is_good")
     >>> comparison_sentence(ind, 30.0, 25.9, "the average for England and Wales")
     '4.1 minutes more than the average for England and Wales (25.9 minutes), which is worse.'
+    >>> share = Indicator("p", "Share", "%", "proportion", "low_is_good")
+    >>> comparison_sentence(share, 8.8, 24.3, "the neighbours")
+    '15.5 percentage points less than the neighbours (24.3%), which is better.'
     """
     if value is None or other is None or math.isnan(value) or math.isnan(other):
         return f"Not enough data to compare with {other_name}."
-    difference = value - other
+    difference = shown_difference(indicator, value, other)
     if is_negligible(difference, other, indicator.decimals):
-        return f"About the same as {other_name} ({fmt_value(other, indicator)})."
+        return f"About the same as {other_name}{_in_brackets(other, indicator)}."
     direction = "more" if difference > 0 else "less"
     judgement = ""
-    if indicator.polarity != "neutral":
+    if indicator.rated:
         good = (difference > 0) == (indicator.polarity == "high_is_good")
         judgement = ", which is better" if good else ", which is worse"
-    amount = fmt_value(abs(difference), indicator)
-    return f"{amount} {direction} than {other_name} ({fmt_value(other, indicator)}){judgement}."
+    amount = fmt_amount(difference, indicator)
+    return f"{amount} {direction} than {other_name}{_in_brackets(other, indicator)}{judgement}."
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -207,7 +273,7 @@ def escape_markdown(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# Postcode-lottery flags: sentences (insight.lottery)
+# Postcode-lottery findings: sentences (insight.analysis.findings)
 # --------------------------------------------------------------------------------------
 
 _JOURNEY_TITLES = (
@@ -226,7 +292,7 @@ def measure_phrase(indicator: Indicator) -> str:
 
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> measure_phrase(Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time"))
     'the journey to the nearest thrombectomy centre'
     >>> measure_phrase(Indicator("a", "Stroke admissions a year", "admissions a year", "count"))
@@ -275,7 +341,7 @@ def difference_phrase(indicator: Indicator, difference: float) -> str:
 
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> difference_phrase(Indicator("t", "Time", "minutes", "time"), -4.26)
     '4.3 minutes shorter'
     >>> difference_phrase(Indicator("p", "Share", "%", "proportion"), 2.0)
@@ -391,7 +457,7 @@ def border_sentence(
 
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> mt = Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time",
     ...                "low_is_good", decimals=0)
     >>> border_sentence(mt, name_a="West Northamptonshire", name_b="Harborough", n_a=12,
@@ -441,18 +507,45 @@ def benchmark_sentence(
 
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> ind = Indicator("t", "Minutes to the nearest unit", "minutes", "time", "low_is_good")
-    >>> benchmark_sentence(ind, "Harborough", 37.5, 35.3, 39.7, "Worse", "England and Wales", 34.9)
-    'Harborough: 37.5 minutes (95% CI 35.3 to 39.7), worse than England and Wales (34.9 minutes).'
+    >>> benchmark_sentence(ind, "Harborough", 37.5, 30.1, 44.7, "Longer", "England", 34.9)
+    'Harborough: 37.5 minutes (middle 80% of its areas 30.1 to 44.7), longer than England (34.9 minutes).'
     """
     if value is None or math.isnan(value):
         return f"{name}: no data."
-    interval = fmt_interval(lower, upper, indicator.decimals)
+    if indicator.sampled:
+        interval = fmt_interval(lower, upper, indicator.decimals)
+    else:  # no sampling: the spread of its areas, and the size of the gap, no chance
+        interval = f"middle 80% of its areas {fmt_number(lower, indicator.decimals)} to " + (
+            fmt_number(upper, indicator.decimals)
+        )
+    if rating == "Not compared" and not indicator.rated and indicator.sampled:
+        return f"{name}: {fmt_value(value, indicator)} ({interval})."
     return (
         f"{name}: {fmt_value(value, indicator)} ({interval}), {rating_phrase(rating)} "
-        f"{benchmark_name} ({fmt_value(benchmark, indicator)})."
+        f"{benchmark_name}{_in_brackets(benchmark, indicator)}."
     )
+
+
+def size_rating(indicator: Indicator, value: float, benchmark: float) -> str:
+    """How a value compares with the benchmark by size alone (no sampling, no chance).
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> ind = Indicator("t", "Time", "minutes", "time", "low_is_good")
+    >>> size_rating(ind, 41.9, 35.9), size_rating(ind, 36.0, 35.9)
+    ('Longer', 'About the same')
+    """
+    if value is None or benchmark is None or math.isnan(value) or math.isnan(benchmark):
+        return "Not compared"
+    difference = shown_difference(indicator, value, benchmark)
+    if is_negligible(difference, benchmark, indicator.decimals):
+        return "About the same"
+    if _is_time(indicator):
+        return "Longer" if difference > 0 else "Shorter"
+    return "Higher" if difference > 0 else "Lower"
 
 
 def across_sentence(
@@ -462,7 +555,7 @@ def across_sentence(
 
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> ind = Indicator("t", "Minutes to the nearest unit", "minutes", "time", "low_is_good")
     >>> across_sentence(ind, 40.0, 28.0, "Harborough", 5)
     'Just across the boundary in Harborough (the 5 nearest areas): 28.0 minutes, 12.0 minutes less than here.'
@@ -584,7 +677,7 @@ def funnel_sentence(
 
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> mt = Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time",
     ...                "low_is_good")
     >>> funnel_sentence(mt, group_name="Wales", benchmark_name="England and Wales",
@@ -630,7 +723,7 @@ def count_funnel_sentence(
 
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> adm = Indicator("admissions", "Stroke admissions a year", "admissions a year", "count")
     >>> count_funnel_sentence(adm, group_name="Kent", benchmark_name="England and Wales",
     ...                       areas=900, observed=3210.0, expected=2800.0, lower=300.0,
@@ -690,7 +783,7 @@ def spatial_sentence(
 
     Examples
     --------
-    >>> from insight.place import Indicator
+    >>> from insight.model import Indicator
     >>> mt = Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time")
     >>> spatial_sentence(mt, group_name="Harborough", other_name="the areas around them",
     ...                  areas=3, example="Harborough 005A", difference=15.2, lower=9.1,

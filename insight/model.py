@@ -19,6 +19,8 @@ DEMO_ID = "demo"
 EXAMPLE_GROUP = "E06000062"
 
 KINDS: tuple[str, ...] = ("count", "rate", "proportion", "time", "ratio", "distance", "value")
+#: Kinds whose values vary by chance: intervals, funnels and significance apply to them only.
+SAMPLED_KINDS: tuple[str, ...] = ("count", "rate", "proportion", "ratio")
 POLARITIES: tuple[str, ...] = ("high_is_good", "low_is_good", "neutral")
 
 
@@ -67,6 +69,26 @@ class Indicator:
     decimals: int = 1
     multiplier: float = 1.0
     weight: str | None = None
+
+    @property
+    def sampled(self) -> bool:
+        """Whether values vary by chance (counts, rates, proportions, ratios), so intervals,
+        funnels and "more than chance" apply. Times, distances and other values worked out
+        from a fixed matrix do not: they are compared by their size and spread."""
+        return self.kind in SAMPLED_KINDS
+
+    @property
+    def rated(self) -> bool:
+        """Whether a value can be called better or worse: it has a polarity, and is not a
+        count with nothing to divide it by (more admissions where more people live)."""
+        if self.polarity == "neutral":
+            return False
+        return not (self.kind == "count" and not self.denominator)
+
+    @property
+    def percentage(self) -> bool:
+        """Whether values are percentages (differences are then percentage points)."""
+        return self.unit.strip() == "%"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from insight.explain import escape_markdown
+from insight.explain import escape_markdown, no_funnel_reason
 from insight.present import charts
 from ui import loaders, render, state
 from ui.frame import frame
@@ -40,14 +40,16 @@ spine = loaders.spine(place.id, grouping_id, group_code)
 # Render
 st.markdown(render.benchmark_summary(shown, indicator, result))
 tab_bars, tab_funnel, tab_spine, tab_table = st.tabs(
-    ["Bars with intervals", "Funnel plot", f"All indicators for {names.get(group_code)}", "Table"]
+    ["Bars", "Funnel plot", f"All indicators for {names.get(group_code)}", "Table"]
 )
 with tab_bars:
     figure = charts.ci_bars(shown, indicator, result.benchmark, result.benchmark_name)
     st.plotly_chart(figure, width="stretch", key="bars")
     st.caption(f"How this is worked out: {result.method}")
 with tab_funnel:
-    if result.limits.empty:
+    if not indicator.sampled:
+        st.info(no_funnel_reason(indicator))
+    elif result.limits.empty:
         st.info("Not enough data for a funnel plot of this indicator.")
     else:
         st.plotly_chart(
@@ -56,7 +58,8 @@ with tab_funnel:
             key="funnel",
         )
         st.caption(
-            f"Every {grouping.title.lower()} in {escape_markdown(place.benchmark_name)}: points outside the "
+            f"Every {grouping.title.lower()} in {escape_markdown(place.benchmark_name)}, around "
+            f"{escape_markdown(result.benchmark_name)}'s value: points outside the "
             "dotted lines (99.8% limits) differ from the average by more than chance would explain. "
             "Shape and colour show the same thing: triangles up are high, down are low."
         )

@@ -9,7 +9,14 @@ import streamlit as st
 
 from insight.analysis.benchmark import GroupComparison
 from insight.analysis.findings import Finding
-from insight.explain import FUNNEL_WORDS, benchmark_sentence, escape_markdown, fmt_number, fmt_value
+from insight.explain import (
+    FUNNEL_WORDS,
+    INTERVAL_COLUMNS,
+    benchmark_sentence,
+    escape_markdown,
+    fmt_number,
+    fmt_value,
+)
 from insight.model import Indicator, Place
 from insight.present import charts, files, maps
 
@@ -83,8 +90,11 @@ def area_card(place: Place, code: str) -> None:
 
 
 def benchmark_summary(shown, indicator: Indicator, result) -> str:
-    """Markdown sentences: each shown group against the benchmark (names escaped)."""
+    """Markdown sentences: the benchmark, then each shown group against it (names escaped)."""
     lines = [
+        "- "
+        + escape_markdown(f"{result.benchmark_name}: {fmt_value(result.benchmark, indicator)}.")
+    ] + [
         "- "
         + escape_markdown(
             benchmark_sentence(
@@ -113,15 +123,16 @@ def benchmark_table(result: GroupComparison, shown: pd.DataFrame) -> pd.DataFram
         "name": "Name",
         "areas": "Areas",
         "value": indicator.title + unit,
-        "lower": "Lower 95% CI",
-        "upper": "Upper 95% CI",
-        "rating": "Compared with benchmark",
+        "lower": INTERVAL_COLUMNS[indicator.sampled][0],
+        "upper": INTERVAL_COLUMNS[indicator.sampled][1],
+        "rating": f"Compared with {result.benchmark_name}",
         "funnel": "Funnel plot",
         "count": "Count",
         "denominator": "Denominator",
     }
     table = shown[[c for c in columns if c in shown.columns]].copy()
-    table["funnel"] = table["funnel"].map(FUNNEL_WORDS)
+    words = FUNNEL_WORDS if indicator.sampled else {"n/a": "Does not apply (not sampled)"}
+    table["funnel"] = table["funnel"].map(words)
     benchmark_row = {"code": "", "name": result.benchmark_name, "value": result.benchmark}
     table = pd.concat([table, pd.DataFrame([benchmark_row])], ignore_index=True)
     return table.rename(columns=columns).round(indicator.decimals + 1)
@@ -204,12 +215,16 @@ def methods_for_resident(place: Place, grouping) -> str:
     return (
         f"Your postcode is placed in a small area (a {escape_markdown(place.area_level)}) using the ONS "
         "postcode directory. Travel times are road journeys from the middle of the area. "
-        "*Neighbouring areas* are those that share a border with yours; *the average area* is a "
-        "plain average over areas. *Just across the boundary* means the nearest areas in the next "
+        "*Neighbouring areas* are those that share a border with yours. Averages of travel times "
+        "count each area by its stroke admissions where those are known (so England's average "
+        "is the journey of the average patient), and each area once where they are not. "
+        "*Just across the boundary* means the nearest areas in the next "
         f"{escape_markdown(grouping.title.lower())}. Differences under 5% are called *about the same*.\n\n"
-        "The table shows the ranges behind the comparisons: the 95% confidence interval of the "
-        f"{escape_markdown(grouping.title.lower())}'s average, and whether it is better, similar or worse "
-        f"than {escape_markdown(place.benchmark_name)} as a whole.\n\nSources: {escape_markdown(sources)}."
+        "The table shows the ranges behind the comparisons: for counts and rates, the 95% "
+        "confidence interval of the "
+        f"{escape_markdown(grouping.title.lower())}'s figure; for travel times, which are not "
+        "samples, the range of its middle 80% of areas.\n\nSources: "
+        f"{escape_markdown(sources)}."
     )
 
 
@@ -225,6 +240,7 @@ def profile_table(place: Place, profile, grouping):
             "group_upper",
             "group_rating",
             "overall",
+            "overall_name",
             "across",
         ]
     ].copy()
@@ -233,10 +249,11 @@ def profile_table(place: Place, profile, grouping):
         "This area",
         "Neighbouring areas",
         f"{grouping.title} average",
-        "Lower 95% CI",
-        "Upper 95% CI",
-        f"{grouping.title} compared with {place.benchmark_name}",
-        f"{place.benchmark_name} average",
+        "Lower (95% CI, or 10th centile of its areas)",
+        "Upper (95% CI, or 90th centile of its areas)",
+        f"{grouping.title} compared with the benchmark",
+        "Benchmark",
+        "Benchmark is",
         "Just across the boundary",
     ]
     return table.round(1)

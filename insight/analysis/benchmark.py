@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from insight import stats
+from insight import explain, stats
 from insight.errors import DataError
 from insight.model import Grouping, Indicator, Place
 
@@ -39,6 +39,7 @@ __all__ = [
     "MIN_AREAS",
     "GroupComparison",
     "area_ratings",
+    "benchmark_coverage",
     "compare_groups",
     "mean_of",
     "spine",
@@ -225,18 +226,26 @@ def compare_groups(
     method = _method_of(indicator)
     build = {"proportion": _pooled, "rate": _pooled, "count": _counts, "mean": _means}[method]
     table, benchmark, text, funnel = build(place, indicator, grouping, confidence)
+    benchmark_name, coverage_note = benchmark_coverage(place, indicator)
+    if coverage_note:
+        text = f"{text} {coverage_note}"
     names = place.group_names(grouping_id)
     # Every group is listed: one whose areas have no value is shown as such, not left out.
     table = table.reindex(table.index.union(names.index))
     table["areas"] = table["areas"].fillna(0).astype(int)
     if indicator.kind in ("time", "count", "distance"):
         table["lower"] = table["lower"].clip(lower=0)  # cannot be negative
-    table["rating"] = stats.compare_to_benchmark(
-        table["lower"].to_numpy(dtype=float),
-        table["upper"].to_numpy(dtype=float),
-        benchmark,
-        indicator.polarity,
-    )
+    if not indicator.sampled:
+        table["rating"] = [explain.size_rating(indicator, v, benchmark) for v in table["value"]]
+    elif not indicator.rated and indicator.kind == "count":
+        table["rating"] = "Not compared"  # a count per area says nothing of better or worse
+    else:
+        table["rating"] = stats.compare_to_benchmark(
+            table["lower"].to_numpy(dtype=float),
+            table["upper"].to_numpy(dtype=float),
+            benchmark,
+            indicator.polarity,
+        )
     table["name"] = names.reindex(table.index).fillna(pd.Series(table.index, index=table.index))
     z, limits, size_title, overdispersed = funnel(table, benchmark)
     placed = np.isfinite(z) & (table["areas"].to_numpy() >= MIN_AREAS)
@@ -251,9 +260,64 @@ def compare_groups(
     columns = ["code", "name", "areas", "value", "lower", "upper", "rating", "funnel", "z"]
     columns += [c for c in ("size", "count", "expected", "denominator", "weight") if c in table]
     return GroupComparison(
-        indicator, grouping, table[columns], benchmark, place.benchmark_name, text,
+        indicator, grouping, table[columns], benchmark, benchmark_name, text,
         limits, size_title, overdispersed,
     )  # fmt: skip
+
+
+def benchmark_coverage(place: Place, indicator: Indicator) -> tuple[str, str]:
+    """What the benchmark of ``indicator`` really covers, and why, when it is not all of it.
+
+    The benchmark is worked out from the areas with a value (and, for an average weighted
+    by people or admissions, a weight). When those are, say, only the English areas of an
+    England and Wales place, the benchmark is called "England", not "England and Wales".
+
+    Returns
+    -------
+    (str, str)
+        The benchmark's name, and a sentence on what is left out ("" when nothing is).
+
+    Examples
+    --------
+    >>> benchmark_coverage(place, place.indicator("admissions"))  # doctest: +SKIP
+    ('England', 'Wales has no figures for stroke admissions a year in the source, ...')
+    """
+    used = _benchmark_rows(place, indicator)
+    codes = place.areas["code"].astype(str)
+    if used.all() or not used.any():
+        return place.benchmark_name, ""
+    nations = {"E": "England", "W": "Wales"}
+    covered = {nations.get(c[:1]) for c in codes[used]}
+    everywhere = {nations.get(c[:1]) for c in codes}
+    what = indicator.title.lower()
+    if indicator.weight and indicator.weight in place.indicators and not indicator.sampled:
+        what = f"{place.indicators[indicator.weight].title.lower()} (the weights of the average)"
+    if None not in everywhere and len(covered) == 1 and len(everywhere) > 1:
+        name = covered.pop()
+        missing = " and ".join(sorted(everywhere - {name}))
+        return name, (
+            f"{missing} has no figures for {what} in the source, so the benchmark is "
+            f"{name}'s alone."
+        )
+    share = used.mean()
+    return (
+        f"{place.benchmark_name} (the {used.sum():,} areas with data)",
+        f"{1 - share:.0%} of the areas have no figures for {what}: the benchmark leaves them out.",
+    )
+
+
+def _benchmark_rows(place: Place, indicator: Indicator) -> np.ndarray:
+    """Which areas the benchmark of ``indicator`` is worked out from."""
+    areas = place.areas
+    if _method_of(indicator) in ("proportion", "rate"):
+        num = pd.to_numeric(areas[indicator.numerator], errors="coerce")
+        den = pd.to_numeric(areas[indicator.denominator], errors="coerce")
+        return (num.notna() & (den > 0)).to_numpy()
+    has_value = pd.to_numeric(areas[indicator.id], errors="coerce").notna().to_numpy()
+    weights = _weights(place, indicator) if _method_of(indicator) == "mean" else None
+    if weights is not None and (np.isfinite(weights) & (weights > 0) & has_value).any():
+        return has_value & np.isfinite(weights) & (weights > 0)
+    return has_value
 
 
 # --------------------------------------------------------------------------------------
@@ -378,12 +442,12 @@ def _means(place: Place, indicator: Indicator, grouping: Grouping, confidence: f
         records, orient="index", columns=["value", "spread", "n_eff", "areas"]
     ).sort_index()
     table = table[table["areas"] > 0]
-    benchmark, overall_spread, _, _ = _weighted_summary(values, weights)
-    t = sps.t.ppf(0.5 + confidence / 2, np.maximum(table["n_eff"] - 1, 1))
-    half = t * np.sqrt(table["spread"].fillna(0) / table["n_eff"])
-    half = half.where(table["n_eff"] > 1)
-    table["lower"] = table["value"] - half
-    table["upper"] = table["value"] + half
+    benchmark, _, _, _ = _weighted_summary(values, weights)
+    # No sampling: the spread of the group's areas (10th to 90th centile), not an interval.
+    spread = pd.DataFrame({"key": keys, "value": values}).dropna()
+    centiles = spread.groupby("key")["value"].quantile([0.1, 0.9]).unstack()
+    table["lower"] = centiles[0.1].reindex(table.index)
+    table["upper"] = centiles[0.9].reindex(table.index)
     table["size"] = table["n_eff"]
     weighted = weights is not None and np.isfinite(weights).any()
     if weighted:
@@ -391,37 +455,21 @@ def _means(place: Place, indicator: Indicator, grouping: Grouping, confidence: f
         label = weight_title.title.lower() if weight_title else indicator.weight
         text = (
             f"Average over the group's areas weighted by {label} (per area where no area "
-            "of the group has them), with a 95% t interval for that average from the "
-            "spread between its areas."
+            "of the group has them). These values are worked out from a fixed table, not "
+            "sampled, so there is no confidence interval: the range shown is that of the "
+            "middle 80% of the group's areas."
         )
     else:
         text = (
-            "Average over the group's areas, with a 95% t interval for that average "
-            "(how much it could differ given the spread between areas)."
+            "Average over the group's areas. These values are worked out, not sampled, so "
+            "there is no confidence interval: the range shown is that of the middle 80% of "
+            "the group's areas."
         )
     table = table.drop(columns=["spread"])
 
     def funnel(table: pd.DataFrame, benchmark: float):
-        size_title = "Effective number of areas" if weighted else "Number of areas"
-        spread = np.sqrt(overall_spread) if np.isfinite(overall_spread) else np.nan
-        keep = (table["areas"] >= MIN_AREAS).to_numpy()
-        if keep.sum() < 3 or not spread > 0:
-            return np.full(len(table), np.nan), pd.DataFrame(), size_title, False
-        se = spread / np.sqrt(table["n_eff"].to_numpy(dtype=float))
-        dispersion = stats.overdispersion_normal(
-            table["value"].to_numpy(dtype=float)[keep], se[keep], benchmark
-        )
-        z = np.full(len(table), np.nan)
-        z[keep] = dispersion.z_adjusted if dispersion.overdispersed else dispersion.z
-        sizes = table["n_eff"].to_numpy(dtype=float)[keep]
-        grid = np.linspace(max(sizes.min(), 1), sizes.max() * 1.05, 100)
-        tau2 = dispersion.tau2 if dispersion.overdispersed else 0.0
-        width = np.sqrt(spread**2 / grid + tau2)
-        limits = pd.DataFrame({"size": grid})
-        for level, zz in (("95", Z_95), ("99_8", Z_998)):
-            limits[f"lower_{level}"] = benchmark - zz * width
-            limits[f"upper_{level}"] = benchmark + zz * width
-        return z, limits, size_title, dispersion.overdispersed
+        # A funnel asks whether a group differs by more than chance; there is no chance here.
+        return np.full(len(table), np.nan), pd.DataFrame(), "", False
 
     return table, benchmark, text, funnel
 

@@ -107,7 +107,7 @@ def penalty_summary(
 
     Examples
     --------
-    >>> from insight.place import load_place
+    >>> from insight.data.catalogue import load_place
     >>> summary = penalty_summary(load_place("demo"), "mt", "isdn")  # doctest: +SKIP
     >>> round(summary["share_over_threshold"], 3)  # doctest: +SKIP
     0.131

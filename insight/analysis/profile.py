@@ -167,8 +167,9 @@ def area_profile(
     -------
     pandas.DataFrame
         One row per indicator: ``indicator``, ``title``, ``value``, ``neighbours``,
-        ``group``, ``group_lower``, ``group_upper``, ``group_rating`` (the group against the
-        place), ``overall``, ``across`` (mean of the nearest areas across the boundary),
+        ``group``, ``group_lower``, ``group_upper`` (its 95% interval, or for values that are
+        not sampled the spread of its middle 80% of areas), ``group_rating`` (the group
+        against the benchmark), ``overall`` and ``overall_name`` (the benchmark), ``across`` (mean of the nearest areas across the boundary),
         ``headline`` and ``sentences`` (list of str, plain English).
     """
     grouping_id = grouping_id or place.default_grouping
@@ -197,7 +198,7 @@ def area_profile(
                 indicator,
                 value,
                 benchmarking.benchmark,
-                f"the average area in {place.benchmark_name}",
+                f"the average for {benchmarking.benchmark_name}",
             ),
         ]
         if across is not None:
@@ -217,6 +218,7 @@ def area_profile(
                 "group_upper": float(group["upper"]) if group is not None else float("nan"),
                 "group_rating": group["rating"] if group is not None else "Not compared",
                 "overall": benchmarking.benchmark,
+                "overall_name": benchmarking.benchmark_name,
                 "across": across_mean,
                 "headline": explain.indicator_sentence(indicator, value, str(area["name"])),
                 "sentences": sentences,

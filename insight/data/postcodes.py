@@ -526,7 +526,7 @@ def locate(place: Place, text: str, index: AreaIndex | None = None) -> PostcodeL
 
     Examples
     --------
-    >>> from insight.place import load_place
+    >>> from insight.data.catalogue import load_place
     >>> locate(load_place("demo"), "NN1 1AA").area_code  # doctest: +SKIP
     'E01027420'
     """

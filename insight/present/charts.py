@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from afcharts.af_colours import get_af_colours
 
 from insight.analysis.benchmark import GroupComparison
-from insight.explain import FUNNEL_WORDS, fmt_number, fmt_value
+from insight.explain import FUNNEL_WORDS, INTERVAL_WORDS, fmt_number, fmt_value
 from insight.model import Indicator
 
 CATEGORICAL: list[str] = get_af_colours("categorical")
@@ -122,7 +122,9 @@ def ci_bars(
     fig.update_xaxes(title=indicator.unit, range=[0, top * 1.08])
     fig.update_yaxes(title=None, automargin=True)
     return _base_layout(
-        fig, f"{indicator.title} (bars: 95% confidence intervals)", 120 + 34 * len(data)
+        fig,
+        f"{indicator.title} (lines: {INTERVAL_WORDS[indicator.sampled]})",
+        120 + 34 * len(data),
     )
 
 

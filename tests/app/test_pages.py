@@ -109,14 +109,27 @@ def test_map_area_in_url_opens_its_card():
 
 
 def test_compare_defaults_to_an_authority_and_its_neighbours_with_intervals():
-    app = run_page("pages/compare.py", indicator="mt_minutes")
+    app = run_page("pages/compare.py", indicator="admissions")
     assert_clean(app)
     text = " ".join(m.value for m in app.markdown)
     assert "West Northamptonshire" in text and "95% CI" in text
     assert "Harborough" in text  # touches West Northamptonshire
     table = app.dataframe[-1].value  # the benchmarking table (the last tab)
-    assert {"Lower 95% CI", "Upper 95% CI", "Compared with benchmark"} <= set(table.columns)
+    assert {"Lower 95% CI", "Upper 95% CI", "Compared with England"} <= set(table.columns)
     assert table["Name"].iloc[0] == "West Northamptonshire"
+
+
+def test_compare_travel_times_by_size_and_spread_with_no_funnel():
+    """Road travel times are not samples: no confidence interval, no funnel, no chance."""
+    app = run_page("pages/compare.py", indicator="mt_minutes")
+    assert_clean(app)
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "middle 80% of its areas" in text and "95% CI" not in text
+    assert "longer than England" in text or "shorter than England" in text
+    assert any("No funnel plot" in i.value for i in app.info)
+    table = app.dataframe[-1].value
+    assert {"10th centile of its areas", "Funnel plot"} <= set(table.columns)
+    assert set(table["Funnel plot"].dropna()) == {"Does not apply (not sampled)"}
 
 
 def test_compare_changing_the_indicator_changes_the_sentences():

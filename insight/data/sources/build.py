@@ -1,6 +1,6 @@
 """Build a place from a configuration: boundaries, groupings, indicators, services, report.
 
-The result has the same structure as the embedded demo (see :mod:`insight.place`), so
+The result has the same structure as the embedded demo (see :mod:`insight.model`), so
 every page, the lottery engine and the exports work on it unchanged. Without a travel
 time matrix, access to services is measured in straight-line kilometres.
 """

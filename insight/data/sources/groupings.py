@@ -226,7 +226,7 @@ def postcodes_near(bounds: np.ndarray, margin: float = POSTCODE_MARGIN_M) -> pd.
     """ONS postcodes (``postcode``, ``easting``, ``northing``, ``lad_code``) near a box.
 
     Reads only the rows within ``margin`` metres of ``bounds`` from the offline postcode
-    index of :mod:`insight.geocode` (built on first use).
+    index of :mod:`insight.data.postcodes` (built on first use).
 
     Parameters
     ----------

@@ -36,7 +36,7 @@ def examples(demo_place, index) -> dict[str, Finding]:
     return {
         "border": first("mt_penalty_isdn", "isdn", "border"),
         "penalty": first("mt_minutes", "isdn", "penalty"),
-        "funnel": first("mt_minutes", "isdn", "funnel"),
+        "funnel": first("admissions", "lad", "funnel"),
         "spatial": first("ivt_minutes", "lad", "spatial"),
     }
 

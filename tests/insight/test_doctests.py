@@ -1,0 +1,17 @@
+"""The examples in the docstrings of the pure modules are true (run as doctests)."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from insight import explain, model, stats
+from insight.data import postcodes
+from insight.spatial import index
+
+
+@pytest.mark.parametrize("module", [explain, stats, index, postcodes, model])
+def test_docstring_examples_hold(module) -> None:
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
