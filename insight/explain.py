@@ -15,7 +15,7 @@ from insight.model import Indicator
 #: Kinds of postcode-lottery finding, in words: the one label every surface uses.
 FINDING_KINDS: dict[str, str] = {
     "border": "Difference at a boundary",
-    "penalty": "Extra journey because of a boundary",
+    "penalty": "What if only services in their own area could be used",
     "funnel": "Group unlike the rest",
     "spatial": "Areas unlike their neighbours",
 }
@@ -583,8 +583,9 @@ def penalty_sentence(
     affected: float | None = None,
     weight_label: str | None = None,
     decimals: int = 0,
+    usual: float | None = None,
 ) -> str:
-    """One sentence on a boundary penalty: the extra journey if limited to one's own group.
+    """One sentence on a boundary penalty, worded as the what-if it is.
 
     Parameters
     ----------
@@ -595,7 +596,7 @@ def penalty_sentence(
     areas : int
         Number of areas affected.
     mean, lowest, highest : float
-        Average (weighted) extra minutes, and the range across the areas.
+        Average (weighted) extra minutes, and the fewest and most extra minutes of an area.
     service : str
         Singular name of the service, e.g. "thrombectomy centre".
     grouping : str
@@ -606,6 +607,8 @@ def penalty_sentence(
         What ``affected`` counts.
     decimals : int
         Decimal places of the minutes.
+    usual : float, optional
+        The (weighted) average journey today, to the nearest service anywhere.
 
     Returns
     -------
@@ -616,25 +619,34 @@ def penalty_sentence(
     >>> penalty_sentence(group_name="East Midlands", other_name="Thames Valley", areas=14,
     ...                  mean=23.2, lowest=11.0, highest=41.4, service="thrombectomy centre",
     ...                  grouping="stroke network", affected=40.2,
-    ...                  weight_label="stroke admissions a year")  # doctest: +NORMALIZE_WHITESPACE
-    'In 14 areas of East Midlands the nearest thrombectomy centre is in Thames Valley; if
-    only centres in their own stroke network may be used, the journey is 23 minutes longer
-    on average (from 11 to 41 minutes across these areas); about 40 stroke admissions a
-    year come from those areas.'
+    ...                  weight_label="stroke admissions a year", usual=35.4)  # doctest: +NORMALIZE_WHITESPACE
+    'What if patients could only use thrombectomy centres in their own stroke network? In 14
+    areas of East Midlands, whose nearest thrombectomy centre is in Thames Valley, the
+    journey would grow from 35 minutes on average to 58 minutes: 23 minutes more (between
+    11 and 41 minutes more, depending on the area); about 40 stroke admissions a year come
+    from those areas.'
     """
-    kind = service.split()[-1] if service else "service"
-    kinds = kind if kind.endswith("s") else f"{kind}s"
-    range_text = ""
-    if math.isfinite(float(lowest)) and math.isfinite(float(highest)):
-        range_text = (
-            f" (from {fmt_number(lowest, decimals)} to {fmt_number(highest, decimals)} "
-            "minutes across these areas)"
+    services = service if service.endswith("s") else f"{service}s"
+    more = fmt_number(mean, decimals)
+    if usual is not None and math.isfinite(float(usual)):
+        before = round(float(usual), decimals)
+        after = before + round(float(mean), decimals)  # the numbers shown add up
+        journey = (
+            f"the journey would grow from {fmt_number(before, decimals)} minutes on average to "
+            f"{fmt_number(after, decimals)} minutes: {more} minutes more"
+        )
+    else:
+        journey = f"the journey would be {more} minutes longer on average"
+    spread = ""
+    if math.isfinite(float(lowest)) and math.isfinite(float(highest)) and highest > lowest:
+        spread = (
+            f" (between {fmt_number(lowest, decimals)} and {fmt_number(highest, decimals)} "
+            "minutes more, depending on the area)"
         )
     return (
-        f"In {plural(int(areas), 'area')} of {group_name} the nearest {service} is in "
-        f"{other_name}; if only {kinds} in their own {grouping} may be used, the journey is "
-        f"{fmt_number(mean, decimals)} minutes longer on average{range_text}"
-        f"{_affected_clause(affected, weight_label)}."
+        f"What if patients could only use {services} in their own {grouping}? "
+        f"In {plural(int(areas), 'area')} of {group_name}, whose nearest {service} is in "
+        f"{other_name}, {journey}{spread}{_affected_clause(affected, weight_label)}."
     )
 
 
@@ -950,3 +962,67 @@ def lookup_warnings(place, found) -> list[str]:
             f"map, so it is shown in the nearest area of its own council, {found.area_name}."
         )
     return warnings
+
+
+# --------------------------------------------------------------------------------------
+# Boundary penalties for one area: what-if sentences
+# --------------------------------------------------------------------------------------
+
+
+def no_service_in_group_card(*, service: str, grouping: str, **_) -> str:
+    """The card's value where the area's own group has no such service."""
+    return f"No {service} in your {grouping}"
+
+
+def no_service_in_group_sentence(
+    *, service: str, grouping: str, group: str, nearest: str, nearest_group: str,
+    minutes: float, **_,
+) -> str:  # fmt: skip
+    """The what-if for an area whose own group has no such service at all.
+
+    Examples
+    --------
+    >>> no_service_in_group_sentence(service="thrombectomy centre", grouping="stroke network",
+    ...     group="East of England (North)", nearest="Cambridge",
+    ...     nearest_group="East of England (South)", minutes=79.9)  # doctest: +NORMALIZE_WHITESPACE
+    'Your stroke network, East of England (North), has no thrombectomy centre, so every
+    journey to one leaves it: the nearest, Cambridge in East of England (South), is
+    79.9 minutes away by road.'
+    """
+    return (
+        f"Your {grouping}, {group}, has no {service}, so every journey to one leaves it: "
+        f"the nearest, {nearest} in {nearest_group}, is {fmt_number(minutes, 1)} minutes away "
+        "by road."
+    )
+
+
+def no_penalty_sentence(*, service: str, grouping: str, nearest: str, minutes: float, **_) -> str:
+    """The what-if for an area whose nearest such service is in its own group."""
+    return (
+        f"No extra time: your nearest {service}, {nearest} ({fmt_number(minutes, 1)} minutes "
+        f"by road), is in your own {grouping}."
+    )
+
+
+def what_if_sentence(
+    *, services: str, grouping: str, nearest: str, nearest_group: str, minutes: float,
+    extra: float, **_,
+) -> str:  # fmt: skip
+    """The what-if for an area whose nearest such service is across the boundary.
+
+    Examples
+    --------
+    >>> what_if_sentence(services="thrombectomy centres", grouping="stroke network",
+    ...     nearest="Oxford", nearest_group="Thames Valley", minutes=31.0,
+    ...     extra=24.04)  # doctest: +NORMALIZE_WHITESPACE
+    'What if you could only use thrombectomy centres in your own stroke network? Your
+    journey would grow from 31.0 to 55.0 minutes (24.0 more): your nearest today, Oxford,
+    is in Thames Valley.'
+    """
+    before = round(float(minutes), 1)
+    after = before + round(float(extra), 1)
+    return (
+        f"What if you could only use {services} in your own {grouping}? Your journey would "
+        f"grow from {fmt_number(before, 1)} to {fmt_number(after, 1)} minutes "
+        f"({fmt_number(extra, 1)} more): your nearest today, {nearest}, is in {nearest_group}."
+    )

@@ -52,6 +52,13 @@ class Indicator:
         Decimal places to show.
     multiplier : float
         Scale of a rate or proportion (100 for a percentage, 100,000 for a rate per 100,000).
+    weight : str or None
+        Column whose values weight averages of this indicator (people or admissions).
+    service : str or None
+        The service type a travel time measures the journey to (e.g. ``"mt"``).
+    within : str or None
+        For a boundary penalty: the grouping whose services alone may be used (a what-if:
+        the extra journey if people could only use services in their own group).
     """
 
     id: str
@@ -69,6 +76,8 @@ class Indicator:
     decimals: int = 1
     multiplier: float = 1.0
     weight: str | None = None
+    service: str | None = None
+    within: str | None = None
 
     @property
     def sampled(self) -> bool:
@@ -264,9 +273,10 @@ class Place:
     def service_type_of(self, indicator: Indicator) -> str | None:
         """The service type a travel-time indicator measures, or None.
 
-        The one rule: a ``time`` indicator whose id starts with a service type's id and an
-        underscore (``mt_minutes`` measures ``mt``), on a place with services of that type
-        and a travel cost matrix. The longest matching type wins.
+        The one rule: a ``time`` indicator that names its ``service``, or (for officers'
+        own indicators) whose id starts with a service type's id and an underscore
+        (``mt_minutes`` measures ``mt``; the longest matching type wins), on a place with
+        services of that type and a travel cost matrix.
 
         Examples
         --------
@@ -275,6 +285,8 @@ class Place:
         """
         if indicator.kind != "time" or self.costs is None or self.services is None:
             return None
+        if indicator.service:
+            return indicator.service if indicator.service in self.services.columns else None
         for service_id in sorted(self.service_types, key=len, reverse=True):
             if indicator.id.startswith(f"{service_id}_") and service_id in self.services.columns:
                 return service_id

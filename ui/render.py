@@ -196,14 +196,14 @@ def profile_card(indicator: Indicator, row) -> None:
     """
     with st.container(border=True):
         st.markdown(f"**{escape_markdown(indicator.title)}**")
-        unit_in_title = indicator.unit.lower() in indicator.title.lower()
-        value = (
-            fmt_number(row["value"], indicator.decimals)
-            if unit_in_title
-            else fmt_value(row["value"], indicator)
-        )
+        if row.get("value_text"):
+            value = row["value_text"]  # e.g. "No thrombectomy centre in your stroke network"
+        elif indicator.unit.lower() in indicator.title.lower() and not indicator.percentage:
+            value = fmt_number(row["value"], indicator.decimals)
+        else:
+            value = fmt_value(row["value"], indicator)
         st.metric(indicator.title, value, label_visibility="collapsed")
-        if pd.isna(row["value"]):
+        if pd.isna(row["value"]) and not row.get("value_text"):
             st.caption(escape_markdown(indicator.description))
             return
         st.markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in row["sentences"]))

@@ -505,7 +505,8 @@ def _penalty_findings(place: Place, context: _Context, threshold: float) -> list
     service = place.service_type_of(context.indicator)
     if service is None:
         return []
-    penalty, other = boundary_penalties(place, service, context.grouping)
+    penalties = boundary_penalties(place, service, context.grouping)
+    penalty, other = penalties.minutes, penalties.other_group
     over = np.nan_to_num(penalty, nan=0.0) > threshold
     if not over.any():
         return []
@@ -524,6 +525,7 @@ def _penalty_findings(place: Place, context: _Context, threshold: float) -> list
         else:
             mean = float(np.mean(values))
         mean = float(np.clip(mean, values.min(), values.max()))  # rounding of float32 costs
+        usual = _weighted_mean(penalties.usual[rows], context.weights, rows)
         affected = context.affected(rows)
         name, other_name = context.name(group), context.name(other_group)
         chart = FindingChart(
@@ -560,6 +562,7 @@ def _penalty_findings(place: Place, context: _Context, threshold: float) -> list
                     grouping=grouping_word,
                     affected=affected,
                     weight_label=context.weight_label,
+                    usual=usual,
                 ),
                 area_codes=context.codes[rows].tolist(),
                 chart=chart,
@@ -642,6 +645,14 @@ def _funnel_findings(place: Place, context: _Context) -> list[dict[str, Any]]:
             )  # fmt: skip
         )
     return records
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray | None, rows: np.ndarray) -> float:
+    """Mean of ``values`` weighted by ``weights[rows]`` where any is known, else plain."""
+    if weights is not None and np.nansum(weights[rows]) > 0:
+        w = np.nan_to_num(weights[rows], nan=0.0)
+        return float(np.sum(values * w) / np.sum(w))
+    return float(np.mean(values))
 
 
 def _norm_sf(z: float) -> float:

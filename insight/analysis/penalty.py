@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,15 +12,36 @@ from insight.errors import DataError
 from insight.model import Grouping, Place
 from insight.spatial import access
 
-__all__ = ["PENALTY_THRESHOLD", "boundary_penalties", "penalty_summary"]
+__all__ = ["PENALTY_THRESHOLD", "Penalties", "boundary_penalties", "penalty_summary"]
 
 #: Areas with a boundary penalty above this many minutes are findings.
 PENALTY_THRESHOLD = 10.0
 
 
-def boundary_penalties(
-    place: Place, service: str, grouping: Grouping
-) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Penalties:
+    """The boundary penalty of every area (in ``place.areas`` order).
+
+    Attributes
+    ----------
+    minutes : numpy.ndarray
+        Extra minutes if only services in the area's own group could be used; NaN where
+        the group has no such service.
+    other_group : numpy.ndarray
+        The group of the area's nearest capable service (object array).
+    usual : numpy.ndarray
+        Minutes to the nearest capable service anywhere (the journey today).
+    """
+
+    minutes: np.ndarray
+    other_group: np.ndarray
+    usual: np.ndarray
+
+    def __iter__(self):  # (minutes, other_group), as the summary and findings unpack them
+        return iter((self.minutes, self.other_group))
+
+
+def boundary_penalties(place: Place, service: str, grouping: Grouping) -> Penalties:
     """Boundary penalty of every area, and the group of its nearest capable service.
 
     The penalty is a what-if: the extra minutes to the nearest service of type ``service``
@@ -37,9 +59,9 @@ def boundary_penalties(
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray)
-        Minutes per area (in ``place.areas`` order), and the group code of each area's
-        nearest capable service.
+    Penalties
+        Minutes per area, the group of each area's nearest capable service, and the
+        usual journey.
 
     Raises
     ------
@@ -60,10 +82,10 @@ def boundary_penalties(
         place.costs, place.areas[column].to_numpy(dtype=object),
         services[column].to_numpy(dtype=object), capable,
     )  # fmt: skip
-    nearest = access.nearest_service(place.costs, capable).service
+    nearest = access.nearest_service(place.costs, capable)
     group_of = dict(zip(services["code"], services[column], strict=True))
-    other = np.array([group_of.get(code) for code in nearest], dtype=object)
-    return penalty, other
+    other = np.array([group_of.get(code) for code in nearest.service], dtype=object)
+    return Penalties(penalty, other, np.asarray(nearest.cost, dtype=float))
 
 
 # --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ the nearest areas just across a boundary.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,7 +171,9 @@ def area_profile(
         ``group``, ``group_lower``, ``group_upper`` (its 95% interval, or for values that are
         not sampled the spread of its middle 80% of areas), ``group_rating`` (the group
         against the benchmark), ``overall`` and ``overall_name`` (the benchmark), ``across`` (mean of the nearest areas across the boundary),
-        ``headline`` and ``sentences`` (list of str, plain English).
+        ``headline``, ``sentences`` (list of str, plain English) and ``value_text`` (words
+        to show instead of the value, where the value alone would mislead; else "").
+        Boundary penalties (indicators with ``within``) are said as the what-if they are.
     """
     grouping_id = grouping_id or place.default_grouping
     grouping = place.grouping(grouping_id)
@@ -207,11 +210,15 @@ def area_profile(
                     indicator, value, across_mean, across.name, len(across.rows)
                 )
             )
+        value_text = ""
+        if indicator.within and place.service_type_of(indicator):
+            value_text, sentences = _what_if(place, row, indicator, value)
         rows.append(
             {
                 "indicator": indicator.id,
                 "title": indicator.title,
                 "value": value,
+                "value_text": value_text,
                 "neighbours": neighbour_mean,
                 "group": group_value,
                 "group_lower": float(group["lower"]) if group is not None else float("nan"),
@@ -225,6 +232,41 @@ def area_profile(
             }
         )
     return pd.DataFrame(rows)
+
+
+def _what_if(place: Place, row: int, indicator, value: float) -> tuple[str, list[str]]:
+    """A boundary penalty for one area, in what-if sentences (and the card's words when the
+    value alone would mislead: "no data" where the area's group has no such service)."""
+    service = place.service_type_of(indicator)
+    grouping = place.grouping(indicator.within)
+    services = place.services
+    capable = services[service].fillna(False).astype(bool).to_numpy()
+    minutes = place.costs.iloc[row].to_numpy(dtype=float)
+    usable = capable & np.isfinite(minutes)
+    if not usable.any():
+        return "", ["No travel time to any such service is known for this area."]
+    nearest = int(np.flatnonzero(usable)[np.argmin(minutes[usable])])
+    own = (
+        services[grouping.code_column].to_numpy(dtype=object)
+        == place.areas[grouping.code_column].iloc[row]
+    )
+    words = {
+        "service": place.service_types[service].singular,
+        "services": place.service_types[service].title.lower(),
+        "grouping": explain.lower_first(grouping.title),
+        "group": str(place.areas[grouping.name_column].iloc[row]),
+        "nearest": str(services["name"].iloc[nearest]),
+        "nearest_group": str(services[grouping.name_column].iloc[nearest]),
+        "minutes": float(minutes[nearest]),
+    }
+    in_group = usable & own
+    if not in_group.any():
+        return explain.no_service_in_group_card(**words), [
+            explain.no_service_in_group_sentence(**words)
+        ]
+    if not math.isfinite(value) or value < 0.05:
+        return "", [explain.no_penalty_sentence(**words)]
+    return "", [explain.what_if_sentence(**words, extra=value)]
 
 
 def nearest_services(place: Place, row: int, k: int = 3) -> pd.DataFrame:

