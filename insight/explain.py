@@ -956,6 +956,11 @@ def lookup_warnings(place, found) -> list[str]:
         Empty when there is nothing to say.
     """
     warnings = []
+    note = place.areas["travel_note"].iloc[found.area_index] if (
+        "travel_note" in place.areas.columns
+    ) else ""  # fmt: skip
+    if note:
+        warnings.append(str(note))
     if found.nearest_only:
         warnings.append(
             f"{found.postcode} lies just outside the simplified outline of its area on our "
@@ -1025,4 +1030,38 @@ def what_if_sentence(
         f"What if you could only use {services} in your own {grouping}? Your journey would "
         f"grow from {fmt_number(before, 1)} to {fmt_number(after, 1)} minutes "
         f"({fmt_number(extra, 1)} more): your nearest today, {nearest}, is in {nearest_group}."
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Source defects: why a value is withheld
+# --------------------------------------------------------------------------------------
+
+
+def travel_missing_note(missing: int, units: int) -> str:
+    """Why an area's travel times are withheld when the source lacks some of them.
+
+    Examples
+    --------
+    >>> travel_missing_note(11, 125)
+    'Travel times withheld: the source has no road time from this area to 11 of the 125 stroke units, so its nearest unit cannot be known.'
+    """
+    return (
+        f"Travel times withheld: the source has no road time from this area to {missing} of "
+        f"the {units} stroke units, so its nearest unit cannot be known."
+    )
+
+
+def travel_outlier_note(minutes: float, typical: float) -> str:
+    """Why an area's travel times are withheld when one is far above its neighbours'.
+
+    Examples
+    --------
+    >>> travel_outlier_note(91.7, 45.5)
+    'Travel times withheld: the source gives 91.7 minutes to the nearest unit, against 45.5 for the areas around it, which points to an error in the source.'
+    """
+    return (
+        f"Travel times withheld: the source gives {fmt_number(minutes, 1)} minutes to the "
+        f"nearest unit, against {fmt_number(typical, 1)} for the areas around it, which points "
+        "to an error in the source."
     )

@@ -211,7 +211,10 @@ def area_profile(
                 )
             )
         value_text = ""
-        if indicator.within and place.service_type_of(indicator):
+        note = str(area.get("travel_note") or "")
+        if note and indicator.service:  # a defect of the source: withheld, with the reason
+            value_text, sentences = "Withheld", [note]
+        elif indicator.within and place.service_type_of(indicator):
             value_text, sentences = _what_if(place, row, indicator, value)
         rows.append(
             {

