@@ -464,8 +464,9 @@ def border_sentence(
     ...                 n_b=14, difference=23.2, lower=17.1, upper=29.4, weight_b=40.2,
     ...                 weight_label="stroke admissions a year")  # doctest: +NORMALIZE_WHITESPACE
     'In the 14 areas of Harborough along the border with West Northamptonshire, the journey
-    to the nearest thrombectomy centre is 23 minutes longer (95% CI 17 to 29) than just
-    across it; about 40 stroke admissions a year come from those areas.'
+    to the nearest thrombectomy centre is 23 minutes longer than just across it, a bigger
+    step than between neighbouring areas on either side; about 40 stroke admissions a year
+    come from those areas.'
     """
     if not tested or difference is None or not math.isfinite(float(difference)):
         return (
@@ -480,7 +481,9 @@ def border_sentence(
         subject, other, n, effect, low, high, weight = (
             name_a, name_b, n_a, -difference, -upper, -lower, weight_a,
         )  # fmt: skip
-    interval = _interval_text(low, high, indicator.decimals, effect)
+    # A confidence interval only where values vary by chance; a travel time from a fixed
+    # table is compared by size, against how much neighbouring areas usually differ.
+    interval = _interval_text(low, high, indicator.decimals, effect) if indicator.sampled else ""
     amount = difference_phrase(indicator, effect)
     where = f"In the {plural(int(n), 'area')} of {subject} along the border with {other}"
     if amount == "about the same":
@@ -490,6 +493,8 @@ def border_sentence(
         body = f"{measure_phrase(indicator)} is {amount}"
         body += f" ({interval})" if interval else ""
         body += " than just across it"
+        if not indicator.sampled:
+            body += ", a bigger step than between neighbouring areas on either side"
     return f"{where}, {body}{_affected_clause(weight, weight_label)}."
 
 
@@ -801,10 +806,11 @@ def spatial_sentence(
     ...                  areas=3, example="Harborough 005A", difference=15.2, lower=9.1,
     ...                  upper=21.3)  # doctest: +NORMALIZE_WHITESPACE
     'In 3 areas of Harborough (including Harborough 005A), the journey to the nearest
-    thrombectomy centre is 15.2 minutes longer (95% CI 9.1 to 21.3) than in the areas around
-    them.'
+    thrombectomy centre is 15.2 minutes longer than in the areas around them.'
     """
-    interval = _interval_text(lower, upper, indicator.decimals, difference)
+    interval = (
+        _interval_text(lower, upper, indicator.decimals, difference) if indicator.sampled else ""
+    )
     amount = difference_phrase(indicator, difference)
     where = (
         f"In {example}, an area of {group_name}"

@@ -146,7 +146,10 @@ class Finding:
         Size of the difference in the indicator's units (positive means more, longer or
         higher) and its interval.
     interval : str
-        What ``lower``/``upper`` are: ``"95% CI"`` or ``"range"``.
+        What ``lower``/``upper`` are: ``"95% CI"`` (values that vary by chance),
+        ``"likely range"`` (a travel time or other fixed value: how far the gap could be
+        off given how neighbouring areas vary) or ``"range"`` (a penalty's fewest to most
+        extra minutes across its areas).
     value : float
         The value of the finding's areas or group.
     benchmark : float or None
@@ -351,6 +354,8 @@ def findings(
         records += _spatial_findings(place, context, graph, alpha, permutations, seed)
     typical = context.typical_weight
     for record in records:
+        if record["interval"] == "95% CI" and not ind.sampled:
+            record["interval"] = "likely range"
         size = abs(record["effect"])
         if np.isfinite(record["affected"]):
             record["score"] = size * record["affected"]

@@ -197,7 +197,12 @@ def test_columns_names_and_sentence(two_sides) -> None:
     assert row["sentence"].startswith(
         "In the 20 areas of Westshire along the border with Eastshire"
     )
-    assert "95% CI" in row["sentence"] and "nan" not in row["sentence"]
+    # a value of undeclared kind may not vary by chance: its size, no confidence interval
+    assert "95% CI" not in row["sentence"] and "nan" not in row["sentence"]
+    assert "a bigger step than between neighbouring areas" in row["sentence"]
+    rate = Indicator("v", "Rate", "per 1,000", "rate", "low_is_good")
+    sampled = borders.border_discontinuities(two_sides, "v", "g", indicator=rate).iloc[0]
+    assert "95% CI" in sampled["sentence"]
     assert table.attrs["placebo_borders"] >= 0 and len(table.attrs["variogram"]) >= 1
 
 

@@ -33,10 +33,10 @@ def test_findings_for_thrombectomy_by_network(demo_findings) -> None:
         assert finding.group_name in finding.sentence, finding.sentence
         assert finding.other_name in finding.sentence, finding.sentence
         assert "nan" not in finding.sentence.lower()
-        if finding.interval == "95% CI":
-            assert "95% CI" in finding.sentence
-        else:
-            assert " to " in finding.sentence and "minutes" in finding.sentence
+        # travel times are not samples: no confidence interval, no chance, in any sentence
+        assert "95% CI" not in finding.sentence and "chance" not in finding.sentence
+        assert finding.interval in ("likely range", "range")
+        assert "minutes" in finding.sentence
         assert math.isfinite(finding.effect) and finding.lower <= finding.effect <= finding.upper
         assert finding.areas >= 1
         assert len(finding.area_codes) == (0 if finding.kind == "funnel" else finding.areas)
