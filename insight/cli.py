@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from tqdm import tqdm
 
 from insight import explain
@@ -124,42 +123,6 @@ def lookup_record(place: Place, postcode: str, index: AreaIndex | None = None) -
     return record
 
 
-def _read_postcodes(path: str, column: str | None) -> tuple[pd.DataFrame, str]:
-    """The rows of a CSV or XLSX file of postcodes, and the name of the postcode column."""
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(f"Cannot read {path!r}: there is no such file; give the path of a CSV.")
-    try:
-        if file.suffix.lower() in (".xlsx", ".xlsm"):
-            rows = pd.read_excel(file, dtype=str)
-        else:
-            rows = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise DataError(
-            f"Cannot read {path!r} as a table ({error}); save it as CSV (UTF-8) or XLSX."
-        ) from None
-    if column is None:
-        named = [
-            c for c in rows.columns if str(c).strip().lower().replace(" ", "") in POSTCODE_COLUMNS
-        ]
-        if not named:
-            raise DataError(
-                f"{path!r} has no column called postcode; its columns are "
-                f"{', '.join(map(str, rows.columns)) or 'none'}. Name one with --column."
-            )
-        column = named[0]
-    if column not in rows.columns:
-        raise DataError(
-            f"{path!r} has no column {column!r}; its columns are "
-            f"{', '.join(map(str, rows.columns))}. Name the postcode column with --column."
-        )
-    return rows, column
-
-
-#: Column names taken as the postcode column of a batch file (lower case, no spaces).
-POSTCODE_COLUMNS = ("postcode", "postcodes", "pcd", "pcds", "postalcode", "post_code")
-
-
 def cmd_lookup(args: argparse.Namespace) -> int:
     """Print the area of a postcode, or write the areas of a file of postcodes."""
     if args.file:
@@ -167,7 +130,12 @@ def cmd_lookup(args: argparse.Namespace) -> int:
             raise DataError("A batch lookup needs --out, the CSV file to write.")
         out = Path(args.out)
         _check_writable(out)
-        rows, column = _read_postcodes(args.file, args.column)
+        file = Path(args.file)
+        if not file.is_file():
+            raise DataError(
+                f"Cannot read {args.file!r}: there is no such file; give the path of a CSV."
+            )
+        rows, column = postcodes.postcode_rows(file.read_bytes(), file.name, args.column)
         place = open_place(args.place)
         table = postcodes.lookup_table(place, rows[column].tolist(), inputs=rows)
         _write(out, to_csv(table, dependent_columns=[]))

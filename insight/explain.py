@@ -1071,3 +1071,65 @@ def travel_outlier_note(minutes: float, typical: float) -> str:
         f"nearest unit, against {fmt_number(typical, 1)} for the areas around it, which points "
         "to an error in the source."
     )
+
+
+def coverage_sentence(label: str, known: int, areas: int) -> str:
+    """Said of a total of people or admissions that covers only some of the areas.
+
+    Examples
+    --------
+    >>> coverage_sentence("stroke admissions a year", 0, 12)
+    'There are no figures for stroke admissions a year in these 12 areas, so no one is counted.'
+    >>> coverage_sentence("stroke admissions a year", 9, 12)
+    'Figures for stroke admissions a year cover 9 of these 12 areas: the total leaves the others out.'
+    """
+    if known == 0:
+        return f"There are no figures for {label} in these {areas:,} areas, so no one is counted."
+    return (
+        f"Figures for {label} cover {known:,} of these {areas:,} areas: the total leaves the "
+        "others out."
+    )
+
+
+#: Words the pages use, in words a resident understands (Data and methods, "Glossary").
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    (
+        "Boundary penalty (a what-if)",
+        "How many minutes longer a journey would be if people could only use services inside "
+        "their own council, NHS area or stroke network, instead of the nearest one anywhere. "
+        "It is not a rule in force today: it shows where a boundary would cost time if it "
+        "were drawn tight.",
+    ),
+    (
+        "95% confidence interval (95% CI)",
+        "For figures that vary by chance (counts, rates, percentages), the range the true "
+        "value very probably lies in. A narrow range means a precise figure. Travel times are "
+        "worked out from a fixed table, so they have no such interval.",
+    ),
+    (
+        "Middle 80% of its areas",
+        "For travel times: the range from the 10th to the 90th of every 100 areas of a group, "
+        "ordered by time. It shows how much journeys differ inside the group.",
+    ),
+    (
+        "Benchmark",
+        "What a figure is compared with: the whole place, or the part of it the figures "
+        "cover (England, where the source has no figures for Wales).",
+    ),
+    (
+        "Funnel plot",
+        "A chart of every group against its size, with limits that narrow for bigger groups. "
+        "A group outside the 99.8% limits differs by more than chance would explain. Only for "
+        "figures that vary by chance.",
+    ),
+    (
+        "Percentage points",
+        "The difference between two percentages: from 24.3% to 8.8% is 15.5 percentage points "
+        "less.",
+    ),
+    (
+        "Likely range",
+        "For a step at a boundary in a travel time: how far the step could be off, given how "
+        "much neighbouring areas on the same side usually differ.",
+    ),
+)

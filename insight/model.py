@@ -127,12 +127,24 @@ class Grouping:
         Plural title, e.g. "local authorities".
     description : str
         Where the grouping comes from.
+    notes : tuple of (str, str)
+        Group code and a caveat said wherever that group's figures are (e.g. a group the
+        source treats as one that works as several in practice).
     """
 
     id: str
     title: str
     plural: str = ""
     description: str = ""
+    notes: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # place.json stores the notes as lists; keep them a tuple of pairs (hashable).
+        object.__setattr__(self, "notes", tuple((str(c), str(n)) for c, n in self.notes))
+
+    def note_for(self, code: str) -> str:
+        """What a reader must know about group ``code`` of this grouping ("" for most)."""
+        return dict(self.notes).get(str(code), "")
 
     @property
     def code_column(self) -> str:

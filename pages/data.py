@@ -3,9 +3,11 @@
 import pandas as pd
 import streamlit as st
 
+from insight.data import postcodes
 from insight.data.sources import uploads
 from insight.errors import InsightError
-from insight.explain import escape_markdown
+from insight.explain import GLOSSARY, escape_markdown
+from insight.present import files
 from ui import loaders
 from ui.frame import frame
 
@@ -88,20 +90,64 @@ st.markdown(
   Poisson intervals when the count is under 10; Dobson's method for directly standardised rates.
 - **Compared with the benchmark**: *better* or *worse* only when the 95% interval does not include
   the benchmark; otherwise *similar*. For indicators with no better direction: *higher* or *lower*.
-- **Averages of a group** (travel times and other values) are weighted by the people or admissions
-  behind each area where the source has them, and per area where it has none (Welsh areas, which
-  have no admissions in the source). Rates and proportions pool their numerators and denominators.
-  Every page, slide, download and command uses the same figures.
-- **Funnel plots** show 95% and 99.8% control limits around the overall value; when the spread
+- **What an indicator is decides how it is compared.** Counts, rates, percentages and ratios vary
+  by chance: they get 95% confidence intervals, funnel plots and *better*/*worse* ratings. Travel
+  times are worked out from a fixed table of road times, not sampled: they are compared by the size
+  of the gap and the spread of the areas (the middle 80%), never with "chance". Counts with nothing
+  to divide them by (admissions a year) are shown as counts, never rated better or worse.
+- **Averages of a group** (travel times) are weighted by the stroke admissions behind each area
+  where the source has them, and per area where it has none. Rates and percentages pool their
+  numerators and denominators. Every page, slide, download and command uses the same figures.
+- **Benchmarks are named for what they cover.** The source has no admissions for Wales, so the
+  averages weighted by admissions, and admissions themselves, are benchmarked against England.
+- **Funnel plots** show 95% and 99.8% control limits around the benchmark; when the spread
   between groups is larger than chance allows (over-dispersion), Spiegelhalter's adjustment widens
   them. A group outside the 99.8% limits is a *group unlike the rest* on the Postcode lottery page
   too: the same rule everywhere. Groups with fewer than 5 areas are not placed on the funnel.
+- **Postcodes** are placed in the small area of their own council (the ONS postcode directory's),
+  and small areas in the council their 2011 district became. Postcodes of Scotland, Northern
+  Ireland, the Channel Islands and the Isle of Man are not placed.
+- **Source defects**: areas whose road times are missing for some stroke units, or far above all
+  their neighbours', have their travel times withheld, with the reason, rather than shown.
 - **Postcode lotteries** compare the areas touching a boundary on each side, against the differences
   between neighbouring areas on the same side (so smooth changes across the country are not mistaken
   for a boundary effect), controlling false discoveries across all boundaries tested (Benjamini–Hochberg).
 - **Small numbers**: counts under 5 are suppressed in downloads.
 """
 )
+
+st.header("Glossary")
+st.markdown(
+    "\n".join(
+        f"- **{escape_markdown(term)}**: {escape_markdown(meaning)}" for term, meaning in GLOSSARY
+    )
+)
+
+st.header("Look up many postcodes")
+st.markdown(
+    "Upload a CSV or Excel file with a column of postcodes (a list of clients, say): you get it "
+    "back with each postcode's small area, council, NHS areas, stroke network and every "
+    "indicator, and a *problem* column saying why any postcode could not be placed. Nothing "
+    "is kept on the server."
+)
+batch = st.file_uploader("File of postcodes", type=["csv", "xlsx"], key="batch_lookup")
+if batch is not None:
+    try:
+        rows, column = postcodes.postcode_rows(batch.getvalue(), batch.name)
+        table = loaders.lookup_table(place.id, tuple(rows[column]), rows)
+    except InsightError as error:
+        st.error(str(error))
+    else:
+        placed = int((table["problem"] == "").sum())
+        st.caption(f"{placed:,} of {len(table):,} postcodes placed (column {column!r}).")
+        st.dataframe(table.head(20), hide_index=True)
+        st.download_button(
+            "Download the table (CSV)",
+            lambda: files.to_csv(table, dependent_columns=[]),
+            file_name="postcodes-placed.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
 
 st.header("Build report")
 report = loaders.build_report(place)

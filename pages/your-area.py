@@ -52,8 +52,10 @@ for i, (_, row) in enumerate(headline.iterrows()):
 if not boundary.empty:
     st.subheader("Does a boundary cost you time?")
     st.markdown(
-        "These show how much further the journey would be if you could only use services inside "
-        "your own area (council, NHS area or network) rather than the nearest one anywhere."
+        "What if you could only use services inside your own area (council, NHS area or "
+        "network) rather than the nearest one anywhere? These show how much further the journey "
+        "would be. It is a what-if, not a rule in force: see *boundary penalty* in the "
+        "[glossary](/data#glossary)."
     )
     columns = st.columns(2)
     for i, (_, row) in enumerate(boundary.iterrows()):

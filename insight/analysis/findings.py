@@ -353,9 +353,19 @@ def findings(
     if "spatial" in kinds:
         records += _spatial_findings(place, context, graph, alpha, permutations, seed)
     typical = context.typical_weight
+    position = {code: i for i, code in enumerate(context.codes)}
     for record in records:
         if record["interval"] == "95% CI" and not ind.sampled:
             record["interval"] = "likely range"
+        rows = (
+            np.array([position[c] for c in record["area_codes"] if c in position], dtype=int)
+            if record["area_codes"]
+            else context.rows_of(record["group_code"])
+        )
+        record["sentence"] += context.coverage_note(rows)
+        caveat = grp.note_for(record["group_code"]) if record["kind"] == "penalty" else ""
+        if caveat:
+            record["sentence"] += f" {caveat}"
         size = abs(record["effect"])
         if np.isfinite(record["affected"]):
             record["score"] = size * record["affected"]
@@ -417,6 +427,15 @@ class _Context:
         if self.weights is None or not np.isfinite(self.weights[rows]).any():
             return float("nan")
         return float(np.nansum(self.weights[rows]))
+
+    def coverage_note(self, rows: np.ndarray) -> str:
+        """A sentence saying so when people affected are known for only part of ``rows``."""
+        if self.weights is None or rows.size == 0 or not self.weight_label:
+            return ""
+        known = int(np.isfinite(self.weights[rows]).sum())
+        if known == rows.size:
+            return ""
+        return " " + explain.coverage_sentence(self.weight_label, known, int(rows.size))
 
     @property
     def typical_weight(self) -> float:

@@ -262,14 +262,19 @@ def _what_if(place: Place, row: int, indicator, value: float) -> tuple[str, list
         "nearest_group": str(services[grouping.name_column].iloc[nearest]),
         "minutes": float(minutes[nearest]),
     }
-    in_group = usable & own
-    if not in_group.any():
-        return explain.no_service_in_group_card(**words), [
-            explain.no_service_in_group_sentence(**words)
-        ]
-    if not math.isfinite(value) or value < 0.05:
+    # A caveat on the group (e.g. one network in the source, several in practice) is said
+    # with every what-if that depends on it.
+    caveat = grouping.note_for(place.areas[grouping.code_column].iloc[row])
+    if not (usable & own).any():
+        card, sentence = (
+            explain.no_service_in_group_card(**words),
+            (explain.no_service_in_group_sentence(**words)),
+        )
+    elif not math.isfinite(value) or value < 0.05:
         return "", [explain.no_penalty_sentence(**words)]
-    return "", [explain.what_if_sentence(**words, extra=value)]
+    else:
+        card, sentence = "", explain.what_if_sentence(**words, extra=value)
+    return card, [f"{sentence} {caveat}".strip()]
 
 
 def nearest_services(place: Place, row: int, k: int = 3) -> pd.DataFrame:

