@@ -25,12 +25,18 @@ TEMPLATE = "afcharts"
 #: Display order of benchmark ratings.
 RATING_ORDER = ["Better", "Higher", "Similar", "Lower", "Worse", "Not compared"]
 #: Colours of benchmark ratings: dark blue for better, orange for worse, grey otherwise.
+# One meaning per colour on every chart: blue is better and orange worse (judgements, only
+# for indicators that can be rated); pink is higher (or longer) and purple lower (or
+# shorter), which judge nothing; grey is similar or not compared.
 RATING_COLOURS = {
     "Better": CATEGORICAL[0],
-    "Higher": CATEGORICAL[0],
-    "Similar": "#BFBFBF",
-    "Lower": CATEGORICAL[3],
     "Worse": CATEGORICAL[3],
+    "Higher": CATEGORICAL[2],
+    "Longer": CATEGORICAL[2],
+    "Lower": CATEGORICAL[5],
+    "Shorter": CATEGORICAL[5],
+    "Similar": "#BFBFBF",
+    "About the same": "#BFBFBF",
     "Not compared": "#F2F2F2",
 }
 
@@ -130,9 +136,9 @@ def ci_bars(
 
 #: How each funnel status is drawn and named: shape, colour and legend words.
 FUNNEL_STYLES: dict[str, tuple[str, str, str]] = {
-    "high": ("triangle-up", CATEGORICAL[3], FUNNEL_WORDS["high"]),
+    "high": ("triangle-up", CATEGORICAL[2], FUNNEL_WORDS["high"]),
     "within": ("circle-open", "#3D3D3D", FUNNEL_WORDS["within"]),
-    "low": ("triangle-down", CATEGORICAL[0], FUNNEL_WORDS["low"]),
+    "low": ("triangle-down", CATEGORICAL[5], FUNNEL_WORDS["low"]),
     "n/a": ("x", "#BFBFBF", FUNNEL_WORDS["n/a"]),
 }
 
