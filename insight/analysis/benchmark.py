@@ -535,7 +535,8 @@ def area_ratings(place: Place, indicator_id: str, confidence: float = 0.95) -> p
     Intervals come from the indicator's published ``lower`` / ``upper`` columns, else from
     its numerator and denominator (Wilson or Byar), else, for counts, from Byar's interval
     of the count. The benchmark is :func:`compare_groups`'s. Indicators without sampling
-    error (travel times) cannot be rated: returns None.
+    error (travel times), and counts with nothing to divide them by, are not rated:
+    returns None.
 
     Returns
     -------
@@ -545,8 +546,8 @@ def area_ratings(place: Place, indicator_id: str, confidence: float = 0.95) -> p
     indicator = place.indicator(indicator_id)
     areas = place.areas
     method = _method_of(indicator)
-    if not (indicator.lower and indicator.upper) and method == "mean":
-        return None
+    if not (indicator.lower and indicator.upper) and (method == "mean" or not indicator.rated):
+        return None  # not sampled, or a count with nothing to divide it by: never rated
     benchmark = compare_groups(place, indicator_id, place.default_grouping).benchmark
     if indicator.lower and indicator.upper:
         lower, upper = areas[indicator.lower], areas[indicator.upper]

@@ -134,8 +134,9 @@ def classify(
                 fallback.classes,
                 fallback.labels,
                 fallback.colours,
-                "This indicator has no confidence intervals, so areas cannot be rated against "
-                "the benchmark; shown in quantiles instead.",
+                "Areas are not rated against the benchmark on this indicator (it is not "
+                "sampled, or is a count with nothing to divide it by): shown in quantiles "
+                "instead.",
             )
         ratings = np.asarray(ratings, dtype=object)
         order = [r for r in charts.RATING_ORDER if r in set(ratings[pd.notna(ratings)])]

@@ -113,6 +113,7 @@ def test_weighted_mean_where_weights_exist_else_per_area():
 def test_area_ratings_exist_only_where_there_is_sampling_error():
     place = small_place()
     assert benchmark.area_ratings(place, "minutes") is None
+    assert benchmark.area_ratings(place, "admissions") is None  # a count is never rated
     ratings = benchmark.area_ratings(place, "share")
     assert set(ratings) <= {"Better", "Similar", "Worse"}
     assert ratings.iloc[4] == "Worse"
