@@ -96,7 +96,7 @@ def test_home_shows_the_three_strongest_findings_with_links():
 def test_map_benchmark_scheme_falls_back_with_a_reason_for_travel_times():
     app = run_page("pages/map.py", indicator="mt_minutes", scheme="benchmark", scope="group")
     assert_clean(app)
-    assert "no confidence intervals" in app.info[0].value
+    assert "not rated against the benchmark" in app.info[0].value
 
 
 def test_map_area_in_url_opens_its_card():

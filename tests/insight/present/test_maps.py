@@ -27,7 +27,7 @@ def test_unknown_scheme_lists_the_allowed_ones():
 
 def test_benchmark_scheme_without_intervals_falls_back_and_says_why():
     result = maps.classify([1.0, 2.0, 3.0], "benchmark", k=3)
-    assert result.scheme == "quantiles" and "no confidence intervals" in result.note
+    assert result.scheme == "quantiles" and "not rated against the benchmark" in result.note
 
 
 def test_benchmark_scheme_orders_ratings_and_labels_them():
