@@ -1096,7 +1096,7 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     (
         "Boundary penalty (a what-if)",
         "How many minutes longer a journey would be if people could only use services inside "
-        "their own council, NHS area or stroke network, instead of the nearest one anywhere. "
+        "their own council, NHS area or network, instead of the nearest one anywhere. "
         "It is not a rule in force today: it shows where a boundary would cost time if it "
         "were drawn tight.",
     ),
@@ -1133,3 +1133,24 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "much neighbouring areas on the same side usually differ.",
     ),
 )
+
+
+def weights_sentence(place) -> str:
+    """How the place's averages count its areas, in one sentence for residents.
+
+    Examples
+    --------
+    >>> weights_sentence(place)  # doctest: +SKIP
+    'Averages of minutes to the nearest clot-busting stroke unit, ... count each area by its
+    stroke admissions a year where those are known, and each area once where they are not.'
+    """
+    weighted = [i for i in place.indicators.values() if i.weight and i.weight in place.indicators]
+    if not weighted:
+        return "Averages count each area once."
+    weight = place.indicators[weighted[0].weight].title.lower()
+    titles = ", ".join(lower_first(i.title) for i in weighted[:2])
+    more = " and others" if len(weighted) > 2 else ""
+    return (
+        f"Averages of {titles}{more} count each area by its {weight} where those are known, "
+        "and each area once where they are not."
+    )

@@ -6,7 +6,7 @@ import streamlit as st
 from insight.data import postcodes
 from insight.data.sources import uploads
 from insight.errors import InsightError
-from insight.explain import GLOSSARY, escape_markdown
+from insight.explain import GLOSSARY, escape_markdown, weights_sentence
 from insight.present import files
 from ui import loaders
 from ui.frame import frame
@@ -83,8 +83,9 @@ else:
     st.caption("No data-quality report was stored with this place.")
 
 st.header("Statistical methods")
+coverage = loaders.benchmark_notes(place.id) or "every benchmark covers the whole place."
 st.markdown(
-    """
+    f"""
 - **Confidence intervals** follow the methods OHID uses for Fingertips (PHEindicatormethods):
   Wilson score intervals for proportions; Byar's method for counts and rates, with exact
   Poisson intervals when the count is under 10; Dobson's method for directly standardised rates.
@@ -94,12 +95,10 @@ st.markdown(
   by chance: they get 95% confidence intervals, funnel plots and *better*/*worse* ratings. Travel
   times are worked out from a fixed table of road times, not sampled: they are compared by the size
   of the gap and the spread of the areas (the middle 80%), never with "chance". Counts with nothing
-  to divide them by (admissions a year) are shown as counts, never rated better or worse.
-- **Averages of a group** (travel times) are weighted by the stroke admissions behind each area
-  where the source has them, and per area where it has none. Rates and percentages pool their
-  numerators and denominators. Every page, slide, download and command uses the same figures.
-- **Benchmarks are named for what they cover.** The source has no admissions for Wales, so the
-  averages weighted by admissions, and admissions themselves, are benchmarked against England.
+  to divide them by (such as admissions a year) are shown as counts, never rated better or worse.
+- **Averages of a group**: {escape_markdown(weights_sentence(place))} Rates and percentages pool their numerators and
+  denominators. Every page, slide, download and command uses the same figures.
+- **Benchmarks are named for what they cover**: {escape_markdown(coverage)}
 - **Funnel plots** show 95% and 99.8% control limits around the benchmark; when the spread
   between groups is larger than chance allows (over-dispersion), Spiegelhalter's adjustment widens
   them. A group outside the 99.8% limits is a *group unlike the rest* on the Postcode lottery page
@@ -107,7 +106,7 @@ st.markdown(
 - **Postcodes** are placed in the small area of their own council (the ONS postcode directory's),
   and small areas in the council their 2011 district became. Postcodes of Scotland, Northern
   Ireland, the Channel Islands and the Isle of Man are not placed.
-- **Source defects**: areas whose road times are missing for some stroke units, or far above all
+- **Source defects**: areas whose road times are missing for some services, or far above all
   their neighbours', have their travel times withheld, with the reason, rather than shown.
 - **Postcode lotteries** compare the areas touching a boundary on each side, against the differences
   between neighbouring areas on the same side (so smooth changes across the country are not mistaken
@@ -126,7 +125,7 @@ st.markdown(
 st.header("Look up many postcodes")
 st.markdown(
     "Upload a CSV or Excel file with a column of postcodes (a list of clients, say): you get it "
-    "back with each postcode's small area, council, NHS areas, stroke network and every "
+    "back with each postcode's small area, council, every boundary of this place and every "
     "indicator, and a *problem* column saying why any postcode could not be placed. Nothing "
     "is kept on the server."
 )

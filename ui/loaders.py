@@ -120,6 +120,18 @@ def lookup_table(place_id: str, texts: tuple[str, ...], rows: pd.DataFrame) -> p
     return postcodes.lookup_table(_place(place_id), list(texts), _index(place_id), rows)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def benchmark_notes(place_id: str) -> str:
+    """What each benchmark leaves out, one sentence per indicator where it leaves out some
+    (see :func:`insight.analysis.benchmark.benchmark_coverage`); "" when none does."""
+    current = _place(place_id)
+    notes = {
+        benchmark.benchmark_coverage(current, indicator)[1]
+        for indicator in current.indicators.values()
+    }
+    return " ".join(sorted(n for n in notes if n))
+
+
 def default_group(place: Place, grouping_id: str) -> str:
     """The group to start from: the one holding the searched postcode, else the place's
     example group (:meth:`insight.model.Place.example_group`)."""

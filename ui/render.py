@@ -16,6 +16,7 @@ from insight.explain import (
     escape_markdown,
     fmt_number,
     fmt_value,
+    weights_sentence,
 )
 from insight.model import Indicator, Place
 from insight.present import charts, files, maps
@@ -215,9 +216,8 @@ def methods_for_resident(place: Place, grouping) -> str:
     return (
         f"Your postcode is placed in a small area (a {escape_markdown(place.area_level)}) using the ONS "
         "postcode directory. Travel times are road journeys from the middle of the area. "
-        "*Neighbouring areas* are those that share a border with yours. Averages of travel times "
-        "count each area by its stroke admissions where those are known (so England's average "
-        "is the journey of the average patient), and each area once where they are not. "
+        "*Neighbouring areas* are those that share a border with yours. "
+        f"{escape_markdown(weights_sentence(place))} "
         "*Just across the boundary* means the nearest areas in the next "
         f"{escape_markdown(grouping.title.lower())}. Differences under 5% are called *about the same*.\n\n"
         "The table shows the ranges behind the comparisons: for counts and rates, the 95% "
