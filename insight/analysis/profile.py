@@ -195,7 +195,7 @@ def area_profile(
                 indicator, value, neighbour_mean, f"the {len(neighbours)} neighbouring areas"
             ),
             explain.comparison_sentence(
-                indicator, value, group_value, f"the average area in {group_name}"
+                indicator, value, group_value, f"the average for {group_name}"
             ),
             explain.comparison_sentence(
                 indicator,
