@@ -22,11 +22,19 @@ side. Three things make the comparison honest:
 2. **Smooth variation is not a border effect.** A gradient that crosses the
    border (travel times rising steadily away from a hospital) makes the two
    sides differ without any lottery. The test is therefore on the ``step``: a
-   local linear fit over ``rings`` rows of areas on each side (ring 1 touches
-   the border, ring 2 touches ring 1, ...), with a common slope across the
-   border, whose jump at the border is the step. The slope is learnt from the
-   differences between successive rings on the same side (placebo borders
-   inside each group), so a steady gradient gives a step near zero.
+   local linear fit over rows of areas on each side (ring 1 touches the border,
+   ring 2 touches ring 1, ...), with a common slope across the border, whose
+   jump at the border is the step. The slope is learnt from the differences
+   between successive rings on the same side (placebo borders inside each
+   group), so a steady gradient gives a step near zero. Fits over 3 to
+   ``rings`` (default 6) rows are all unbiased under a steady gradient; the one
+   used is the one with the narrowest interval by the variogram (same local
+   scale for all), so the choice follows the shape of the spatial correlation,
+   not the step: with rough variation a deep fit learns the slope from more
+   placebo rows (on a 24 x 24 map cut in two halves, a step of one standard
+   deviation is found 93% of the time instead of 75% with 3 rows); with smooth
+   variation, where distant rows say little about the border, the shallow fit is
+   kept.
 3. **Many borders.** p-values (two-sided t, with degrees of freedom from the
    number of areas in the band) are turned into Benjamini-Hochberg q-values
    across all the borders tested.
@@ -79,8 +87,10 @@ BORDER_COLUMNS: tuple[str, ...] = (
     "tested", "flagged", "weight_a", "weight_b", "codes_a", "codes_b", "sentence",
 )  # fmt: skip
 
-#: Number of rows of areas on each side used to learn the slope across a border.
-DEFAULT_RINGS = 3
+#: Most rows of areas on each side used to learn the slope across a border.
+DEFAULT_RINGS = 6
+#: Fewest rows on each side a step fit uses (when ``rings`` allows it).
+MIN_DEPTH = 3
 #: Graph lags over which the semivariogram is allowed to rise before it is taken as flat.
 DEFAULT_LAGS = 3
 
@@ -131,9 +141,11 @@ def border_discontinuities(
         Smallest absolute difference worth flagging, in the value's units.
     alpha : float, default 0.05
         False discovery rate across the borders tested.
-    rings : int, default 3
-        Rows of areas on each side used to learn the slope across the border (1
-        means no slope: the step is then the plain difference).
+    rings : int, default 6
+        Most rows of areas on each side used to learn the slope across the border.
+        Fits over 3 (:data:`MIN_DEPTH`) to ``rings`` rows are tried and the one with
+        the narrowest interval by the variogram is used (``rings`` below 3: that many
+        rows; with 1 there is no slope to learn and the border is not tested).
     lags : int, default 3
         Graph lags over which the semivariogram may rise before it is taken as flat.
     graph : Contiguity, optional
@@ -549,7 +561,6 @@ class _BorderEngine:
         contrast_d[in_b] = wn[in_b] / weight_b
         # contrast of the step: weighted local linear fit, common slope across the border
         position = np.where(side == 1, ring - 0.5, -(ring - 0.5))
-        contrast_s = _step_contrast(side, position, wn)
         self._pos[nodes] = np.arange(nodes.size)
         try:
             src, dst = self._pairs_within(nodes, self.adjacency)
@@ -561,12 +572,16 @@ class _BorderEngine:
         finally:
             self._pos[nodes] = -1
         same = side[src] == side[dst]
-        if not same.any():
+        # the local scale comes from the placebo pairs of the shallowest fit's rows, so
+        # that it is the same for every depth tried (see _step) and a deep band does
+        # not dilute the neighbours of the border with areas far from it
+        local = same & (ring[src] <= MIN_DEPTH) & (ring[dst] <= MIN_DEPTH)
+        if not local.any():
             return result
         gamma = self.variogram
-        expected = gamma(self.distance(nodes[src[same]], nodes[dst[same]]))
+        expected = gamma(self.distance(nodes[src[local]], nodes[dst[local]]))
         residual = self.detrended[nodes]
-        scale = 0.5 * float(np.sum((residual[src[same]] - residual[dst[same]]) ** 2))
+        scale = 0.5 * float(np.sum((residual[src[local]] - residual[dst[local]]) ** 2))
         scale /= float(np.sum(expected))
         near = same & ((ring[src] == 1) | (ring[dst] == 1))
         if near.any():
@@ -575,12 +590,47 @@ class _BorderEngine:
         gamma_pairs = gamma(self.distance(nodes[far_src], nodes[far_dst]))
         covariance = (far_src, far_dst, gamma.top - gamma_pairs)
         result.se_difference = _contrast_se(contrast_d, scale, gamma, covariance)
+        contrast_s, used = self._step(side, ring, position, wn, scale, covariance)
         if contrast_s is not None:
             result.step = float(contrast_s @ yn)
             result.se_step = _contrast_se(contrast_s, scale, gamma, covariance)
-        result.dof = float(max(nodes.size - 3, 2))
+        result.dof = float(max(used - 3, 2))
         result.tested = bool(n_a >= min_areas and n_b >= min_areas and contrast_s is not None)
         return result
+
+    def _step(
+        self,
+        side: np.ndarray,
+        ring: np.ndarray,
+        position: np.ndarray,
+        weights: np.ndarray,
+        scale: float,
+        covariance: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ) -> tuple[np.ndarray | None, int]:
+        """The step contrast with the narrowest interval, and the number of areas it uses.
+
+        Local linear fits over the first ``depth`` rows on each side, for every depth
+        from :data:`MIN_DEPTH` to ``rings`` (as deep as the groups go; a side that is
+        shallower gives all its rows), are all unbiased under a steady gradient; their variances come from the same
+        variogram and local scale, so the choice depends on the shape of the spatial
+        correlation and the geometry of the border, not on the step itself. Rough
+        (independent) variation favours deep fits: the slope is learnt from more
+        placebo rows and its lever arm costs less. Smooth variation favours shallow
+        ones: distant rows differ more from the border than near rows do.
+        """
+        best: tuple[float, np.ndarray | None, int] = (math.inf, None, position.size)
+        deepest = min(self.rings, int(ring.max()))
+        for depth in range(min(MIN_DEPTH, deepest), deepest + 1):
+            inside = ring <= depth
+            local = _step_contrast(side[inside], position[inside], weights[inside])
+            if local is None:
+                continue
+            contrast = np.zeros(position.size)
+            contrast[inside] = local
+            se = _contrast_se(contrast, scale, self.variogram, covariance)
+            if se < best[0]:
+                best = (se, contrast, int(inside.sum()))
+        return best[1], best[2]
 
     def _rings(
         self, starts: np.ndarray, group: int, labels: np.ndarray, depth: int | None = None
