@@ -42,7 +42,7 @@ side. Three things make the comparison honest:
 A border is ``flagged`` when its step is significant after FDR control, the
 difference across the border points the same way and its interval excludes
 zero, and (where a materiality threshold is given) the difference is at least
-that large. The simulation tests in ``tests/insight/test_lottery.py`` show the
+that large. The simulation tests in ``tests/insight/analysis/test_borders.py`` show the
 calibration: on maps with no border effect, independent or spatially
 autocorrelated, about 5% of raw p-values fall below 0.05 and under 1% of borders
 are flagged; a smooth gradient crossing a border is not flagged; a step of one
