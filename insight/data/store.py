@@ -185,7 +185,7 @@ def content_hash(folder: Path) -> str:
 
     Two folders with the same files byte for byte have the same hash, wherever they are;
     any change to the metadata or the data gives another. The result is remembered in
-    this process for as long as the files' sizes and modification times are unchanged, so
+    this process for as long as the files' inodes, sizes and change times are unchanged, so
     asking again costs a few ``stat`` calls.
 
     Raises
@@ -199,7 +199,8 @@ def content_hash(folder: Path) -> str:
             f"No place is stored in {folder}; build it with `python -m insight build`."
         )
     key = (str(folder.resolve()),) + tuple(
-        (name, stat.st_size, stat.st_mtime_ns) for name, stat in ((n, p.stat()) for n, p in present)
+        (name, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+        for name, s in ((n, p.stat()) for n, p in present)
     )
     with _hashes_lock:
         known = _hashes.get(key)
