@@ -330,7 +330,9 @@ def default_workers() -> int:
 
 
 @contextmanager
-def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+def dask_client(
+    workers: int | None = None, scheduler: str | None = None, timeout: float = 30
+) -> Iterator[Any]:
     """Where a scan runs: a Dask client, or None for this process.
 
     Parameters
@@ -341,6 +343,8 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         ``scheduler``: wait until that many workers have joined before starting.
     scheduler : str, optional
         Address of an existing ``dask.distributed`` scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    timeout : float
+        Seconds to keep trying to reach the scheduler.
 
     Raises
     ------
@@ -351,7 +355,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         raise DataError(f"--workers must be 0 or more, got {workers}.")
     if scheduler:
         try:
-            client = Client(scheduler, timeout="30s")
+            client = Client(scheduler, timeout=f"{timeout}s")
         except (OSError, TimeoutError) as error:
             raise DataError(
                 f"Cannot reach the Dask scheduler at {scheduler} ({error}). Check the address "

@@ -20,17 +20,12 @@ def demo_place() -> Place:
     return load_demo()
 
 
-@pytest.fixture
-def demo_copy(demo_place, tmp_path, monkeypatch) -> Path:
-    """A private data folder (``PLACE_INSIGHT_DATA``) holding the real demo place.
-
-    Its data files and the postcode index are linked, not copied, and ``place.json`` is
-    copied, so the place has the real demo's content hash; a findings store written there
-    leaves the shared cache alone.
-    """
+def copy_demo(root: Path) -> Path:
+    """Make ``root`` a data folder holding the real demo place (built already): its data
+    files and the postcode index linked, ``place.json`` copied (so it has the real demo's
+    content hash until changed). Returns ``root``."""
     real = place_dir(DEMO_ID)
     postcodes = index_dir()
-    root = tmp_path / "data"
     folder = root / "cache" / DEMO_ID
     folder.mkdir(parents=True)
     for name in CONTENT_FILES:
@@ -41,5 +36,19 @@ def demo_copy(demo_place, tmp_path, monkeypatch) -> Path:
     if postcodes.is_dir():
         (root / "cache" / "postcodes").mkdir()
         (root / "cache" / "postcodes" / postcodes.name).symlink_to(postcodes)
+    return root
+
+
+@pytest.fixture
+def demo_copies(demo_place):
+    """:func:`copy_demo`, for tests that need several data folders holding the demo."""
+    return copy_demo
+
+
+@pytest.fixture
+def demo_copy(demo_place, tmp_path, monkeypatch) -> Path:
+    """A private data folder (``PLACE_INSIGHT_DATA``) holding the real demo place
+    (:func:`copy_demo`): a findings store written there leaves the shared cache alone."""
+    root = copy_demo(tmp_path / "data")
     monkeypatch.setenv("PLACE_INSIGHT_DATA", str(root))
     return root
