@@ -25,7 +25,7 @@ page_after_restart PAGE
     cold, findings store current: what a visitor waits for after a server restart.
 scan_demo REAL_DEMO_FOLDER WORKERS
     The whole demo scanned (``bench_scan.scan_demo``) into ``$PLACE_INSIGHT_DATA``.
-scan_synthetic COUNT GROUPINGS WORKERS
+scan_synthetic REAL_DEMO_FOLDER COUNT GROUPINGS WORKERS
     The 200-indicator place (``bench_scan.scan_synthetic``) in ``$PLACE_INSIGHT_DATA``.
 areas_growth PIECES
     The engine on the demo's areas cut into PIECES (``bench_scan.areas_growth``).
@@ -258,11 +258,11 @@ def scan_demo(real_demo: str, workers: str) -> dict[str, Any]:
     return measure(real_demo, int(workers))
 
 
-def scan_synthetic(count: str, groupings: str, workers: str) -> dict[str, Any]:
+def scan_synthetic(real_demo: str, count: str, groupings: str, workers: str) -> dict[str, Any]:
     """The synthetic place scanned (see ``bench_scan.scan_synthetic``)."""
     from bench_scan import scan_synthetic as measure
 
-    return measure(int(count), groupings.split(","), int(workers))
+    return measure(real_demo, int(count), groupings.split(","), int(workers))
 
 
 def areas_growth(pieces: str) -> dict[str, Any]:

@@ -146,8 +146,11 @@ def synthetic_place(demo: Place, count: int, seed: int = SEED) -> tuple[Place, p
     return place, pd.DataFrame(planted)
 
 
-def scan_synthetic(count: int, groupings: list[str], workers: int) -> dict[str, Any]:
+def scan_synthetic(
+    real_demo: str, count: int, groupings: list[str], workers: int
+) -> dict[str, Any]:
     """Build the synthetic place in the temporary data folder, scan it, score the plants."""
+    _link_demo(Path(real_demo))
     start = time.perf_counter()
     demo = load_place("demo")
     place, planted = synthetic_place(demo, count)
