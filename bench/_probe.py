@@ -20,6 +20,15 @@ flags REPEATS
     :func:`bench_flags.measure` on the demo place.
 map_rerun REPEATS
     The Map page through Streamlit's AppTest: reruns after a selection, caches warm.
+page_after_restart PAGE
+    The first run of a page (``app.py`` or ``pages/lottery.py``) in a fresh process, caches
+    cold, findings store current: what a visitor waits for after a server restart.
+scan_demo REAL_DEMO_FOLDER WORKERS
+    The whole demo scanned (``bench_scan.scan_demo``) into ``$PLACE_INSIGHT_DATA``.
+scan_synthetic REAL_DEMO_FOLDER COUNT GROUPINGS WORKERS
+    The 200-indicator place (``bench_scan.scan_synthetic``) in ``$PLACE_INSIGHT_DATA``.
+areas_growth PIECES
+    The engine on the demo's areas cut into PIECES (``bench_scan.areas_growth``).
 """
 
 from __future__ import annotations
@@ -97,15 +106,23 @@ def lookup(path: str) -> dict[str, Any]:
 
     from insight.data import postcodes as geocode
     from insight.data.catalogue import load_place
+    from insight.spatial.index import AreaIndex
 
     postcodes = json.loads(Path(path).read_text())
     start = time.perf_counter()
     place = load_place("demo")
     load_s = _seconds(start)
-    first_s, first_error = _timed(lambda: geocode.locate(place, postcodes[0]))
+    holder = {}
+
+    def first() -> None:  # the app's first lookup makes the place's index (then cached)
+        holder["index"] = AreaIndex(place.areas)
+        geocode.locate(place, postcodes[0], holder["index"])
+
+    first_s, first_error = _timed(first)
+    index = holder.get("index") or AreaIndex(place.areas)
     times, failures = [], {}
     for postcode in postcodes[1:]:
-        seconds, error = _timed(lambda postcode=postcode: geocode.locate(place, postcode))
+        seconds, error = _timed(lambda postcode=postcode: geocode.locate(place, postcode, index))
         times.append(seconds * 1000)
         if error:
             failures[postcode] = error
@@ -183,6 +200,78 @@ def map_rerun(repeats: str) -> dict[str, Any]:
     }
 
 
+def page_after_restart(page: str) -> dict[str, Any]:
+    """Server time of a page's first run in a fresh process (caches cold), store current.
+
+    Streamlit's own one-off start-up (AppTest's first run of any script, imports of the
+    app's modules) happens first and is reported apart; ``script_ms`` runs from the page
+    script's first call (``frame``) to the end of the run, ``run_ms`` is the whole run.
+    """
+    start = time.perf_counter()
+    from streamlit.testing.v1 import AppTest
+
+    import ui.frame
+    import ui.loaders
+    import ui.presentation
+    import ui.render
+    from insight.analysis import scan
+    from insight.data import findings_store
+
+    import_s = _seconds(start)
+    if findings_store.read_findings("demo", engine=scan.ENGINE_VERSION) is None:
+        raise RuntimeError(
+            "the demo's findings store is missing or stale: run `python -m insight scan`"
+        )
+    AppTest.from_string("import streamlit as st\nst.write('warm')").run()  # runtime start-up
+    entered = []
+    frame = ui.frame.frame
+
+    def timed_frame(title: str):
+        entered.append(time.perf_counter())
+        return frame(title)
+
+    ui.frame.frame = timed_frame
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    if page != "app.py":
+        app.switch_page(page)
+    start = time.perf_counter()
+    app.run()
+    end = time.perf_counter()
+    if app.exception:
+        raise RuntimeError("; ".join(e.message for e in app.exception))
+    shown = [m.value for m in app.markdown]
+    rerun_ms = _run_timed(app)
+    return {
+        "page": page,
+        "script_ms": (end - entered[0]) * 1000,
+        "run_ms": (end - start) * 1000,
+        "rerun_ms": rerun_ms,
+        "import_s": import_s,
+        "markdown_elements": len(shown),
+    }
+
+
+def scan_demo(real_demo: str, workers: str) -> dict[str, Any]:
+    """The demo scanned into ``$PLACE_INSIGHT_DATA`` (see ``bench_scan.scan_demo``)."""
+    from bench_scan import scan_demo as measure
+
+    return measure(real_demo, int(workers))
+
+
+def scan_synthetic(real_demo: str, count: str, groupings: str, workers: str) -> dict[str, Any]:
+    """The synthetic place scanned (see ``bench_scan.scan_synthetic``)."""
+    from bench_scan import scan_synthetic as measure
+
+    return measure(real_demo, int(count), groupings.split(","), int(workers))
+
+
+def areas_growth(pieces: str) -> dict[str, Any]:
+    """The engine on the demo's areas cut into pieces (see ``bench_scan.areas_growth``)."""
+    from bench_scan import areas_growth as measure
+
+    return measure(int(pieces))
+
+
 PROBES: dict[str, Callable[..., dict[str, Any]]] = {
     "cold_build": cold_build,
     "warm_load": warm_load,
@@ -190,6 +279,10 @@ PROBES: dict[str, Callable[..., dict[str, Any]]] = {
     "lookup": lookup,
     "flags": flags,
     "map_rerun": map_rerun,
+    "page_after_restart": page_after_restart,
+    "scan_demo": scan_demo,
+    "scan_synthetic": scan_synthetic,
+    "areas_growth": areas_growth,
 }
 
 

@@ -1,7 +1,9 @@
-"""Place Insight benchmarks: ``python bench/run.py [--repeats N] [--quick]``.
+"""Place Insight benchmarks: ``python bench/run.py [--repeats N] [--quick] [--only SECTIONS]``.
 
-Measures the demo place (England and Wales, 34,753 LSOAs) against the targets of issue 8,
-prints a table (metric, value, target, pass/fail, note) and writes ``bench/results.json``.
+Measures the demo place (England and Wales, 34,753 LSOAs) against the targets of issues 8
+and 14 (the findings scan: demo scan in one process and on 2 workers, 200 synthetic
+indicators, the engine's growth with the number of areas, pages after a restart), prints a
+table (metric, value, target, pass/fail, note) and writes ``bench/results.json``.
 Each figure is the median of ``--repeats`` runs (default 3). Timings of the Python engine are
 taken inside fresh subprocesses (``bench/_probe.py``); the maps are measured in a real
 browser (Debian chromium through Playwright, ``bench/_browser.py``) against
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -42,11 +45,20 @@ DECK = "[data-testid='stDeckGlJsonChart']"
 PLOTLY = "[data-testid='stPlotlyChart'] canvas.maplibregl-canvas"
 MB = 1_000_000
 
-#: metric -> (comparison, limit, unit) from issue 8.
+#: Indicators of the synthetic place, the groupings it is scanned by, local workers.
+SYNTHETIC_INDICATORS = 200
+SYNTHETIC_GROUPINGS = "lad"
+SCAN_WORKERS = 2
+#: The scan to size: indicators × boundaries, and the time allowed (seconds).
+TARGET_SCAN = (1500, 6, 600)
+
+#: metric -> (comparison, limit, unit) from issues 8 and 14.
 TARGETS: dict[str, tuple[str, float, str]] = {
     "cold_build_s": ("<=", 60, "s"),
     "warm_load_s": ("<=", 2, "s"),
-    "lookup_p95_ms": ("<=", 20, "ms"),
+    "lookup_p95_ms": ("<=", 5, "ms"),
+    "home_after_restart_ms": ("<=", 1000, "ms"),
+    "lottery_after_restart_ms": ("<=", 1000, "ms"),
     "first_lookup_s": ("<=", 1.5, "s"),
     "flags_s": ("<=", 5, "s"),
     "national_map_bytes": ("<=", 8 * MB, "B"),
@@ -214,6 +226,94 @@ def map_rerun(repeats: int) -> dict[str, Any]:
     }
 
 
+def real_demo() -> Path:
+    """The demo place the bench reads (never writes): ``$PLACE_INSIGHT_DATA`` or ``data``."""
+    return Path(os.environ.get("PLACE_INSIGHT_DATA", ROOT / "data")) / "cache" / "demo"
+
+
+def scans() -> dict[str, Any]:
+    """The whole demo scanned in one process, then on 2 local workers, each into its own
+    temporary data folder (the demo linked in), each in a fresh process."""
+    runs = {}
+    for workers in (0, SCAN_WORKERS):
+        with tempfile.TemporaryDirectory(prefix="place-insight-scan-") as folder:
+            runs[workers] = probe(
+                "scan_demo", real_demo(), workers, env={"PLACE_INSIGHT_DATA": folder},
+                timeout=3600,
+            )  # fmt: skip
+    single, parallel = runs[0], runs[SCAN_WORKERS]
+    return {
+        "scan_s": single["scan_s"],
+        "scan_2_workers_s": parallel["scan_s"],
+        "scan_speedup": single["scan_s"] / parallel["scan_s"],
+        "details": {"scan_single": single, "scan_2_workers": parallel},
+    }
+
+
+def synthetic_scan() -> dict[str, Any]:
+    """200 synthetic indicators on the demo's areas, scanned on 2 local workers."""
+    with tempfile.TemporaryDirectory(prefix="place-insight-synthetic-") as folder:
+        result = probe(
+            "scan_synthetic", real_demo(), SYNTHETIC_INDICATORS, SYNTHETIC_GROUPINGS,
+            SCAN_WORKERS, env={"PLACE_INSIGHT_DATA": folder}, timeout=7200,
+        )  # fmt: skip
+    estimate = workers_needed(result)
+    return {
+        "scan_pair_s": result["scan_pair_s"],
+        "scan_worker_peak_mb": result["worker_peak_mb"],
+        "planted_found_share": result["planted_found_share"],
+        "workers_for_1500x6_in_10min": estimate["workers"],
+        "details": {"synthetic_scan": result, "workers_estimate": estimate},
+    }
+
+
+def workers_needed(result: dict[str, Any]) -> dict[str, Any]:
+    """Workers a 1,500-indicator × 6-boundary scan needs to finish in 10 minutes.
+
+    Each worker first starts and loads the place (the first task's extra time over a later
+    one), then runs pairs at the measured pace (seconds per pair after the first); the
+    pairs are shared evenly. Workers are one core each; memory per worker is the peak
+    measured (it grows with the areas and the number of indicators stored on them).
+    """
+    indicators, boundaries, allowed = TARGET_SCAN
+    pairs = indicators * boundaries
+    pace = result["scan_pair_s_after_first"] or result["scan_pair_s"]
+    first = result["first_task_s"] or [pace]
+    start_up = max(0.0, statistics.fmean(first) - pace)
+    workers = math.ceil(pairs * pace / max(allowed - start_up, 1.0))
+    return {
+        "pairs": pairs,
+        "seconds_per_pair": pace,
+        "worker_start_up_s": start_up,
+        "allowed_s": allowed,
+        "workers": workers,
+        "memory_per_worker_mb": result["worker_peak_mb"],
+        "memory_total_gb": workers * result["worker_peak_mb"] / 1024,
+    }
+
+
+def growth() -> dict[str, Any]:
+    """Contiguity, border engine and findings with the demo's areas cut into 1, 2, 4 pieces."""
+    runs = [probe("areas_growth", pieces, timeout=3600) for pieces in (1, 2, 4)]
+    return {
+        "areas_growth": [
+            {"areas": r["areas"], "seconds": r["seconds"], "peak_mb": r["peak_mb"]} for r in runs
+        ],
+        "details": {"areas_growth": runs},
+    }
+
+
+def pages_after_restart(repeats: int) -> dict[str, Any]:
+    """Home and Postcode lottery as the first request of a fresh process, store current."""
+    home = repeated("page_after_restart", repeats, "app.py")
+    lottery = repeated("page_after_restart", repeats, "pages/lottery.py")
+    return {
+        "home_after_restart_ms": median_of(home, "script_ms"),
+        "lottery_after_restart_ms": median_of(lottery, "script_ms"),
+        "details": {"home_after_restart": home, "lottery_after_restart": lottery},
+    }
+
+
 def _visits(browser: Any, url: str, chart: str, wait_for: str | None, repeats: int) -> dict:
     """One warm-up visit (server caches cold), then ``repeats`` measured visits, each fresh."""
     first = visit(browser, url, chart, wait_for=wait_for)
@@ -314,6 +414,8 @@ def fmt(value: float, unit: str) -> str:
         return f"{value / MB:.2f} MB" if value >= 100_000 else f"{value / 1000:.1f} kB"
     if unit == "x":
         return f"{value:.3f}x"
+    if unit == "%":
+        return f"{value:.0%}"
     if unit == "MB":
         return f"{value:,.0f} MB"
     return f"{value:.3g} {unit}" if value < 100 else f"{value:,.0f} {unit}"
@@ -367,11 +469,43 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         "map_page_rerun_ms": "AppTest, national, colour scheme changed (maps cached)",
         "map_area_select_rerun_ms": "AppTest, national, ?area= a new area (as a map click)",
         "peak_rss_mb": "streamlit serving the browser visits (VmHWM, with children)",
+        "home_after_restart_ms": (
+            "first run in a fresh process, store current (frame() to end; whole run "
+            f"{d.get('home_after_restart', [{}])[0].get('run_ms', 0):,.0f} ms)"
+        ),
+        "lottery_after_restart_ms": "the same, Postcode lottery page (finding map drawn)",
+        "scan_s": "whole demo (42 pairs), this process, incl. loading and writing the store",
+        "scan_2_workers_s": "the same on 2 local Dask worker processes (start-up included)",
+        "scan_speedup": "scan_s / scan_2_workers_s",
+        "scan_pair_s": (
+            f"{SYNTHETIC_INDICATORS} synthetic indicators × {SYNTHETIC_GROUPINGS}, worker "
+            "seconds per pair (first task of a worker includes loading the place)"
+        ),
+        "scan_worker_peak_mb": "peak RSS of a worker process during that scan",
+        "planted_found_share": (
+            "planted shifts found as border findings; by size (SD): "
+            + ", ".join(
+                f"{k}: {v:.0%}"
+                for k, v in d.get("synthetic_scan", {}).get("planted_found_by_size_sd", {}).items()
+            )
+        ),
+        "workers_for_1500x6_in_10min": (
+            f"from {d.get('workers_estimate', {}).get('seconds_per_pair', 0):.1f} s per pair "
+            f"and {d.get('workers_estimate', {}).get('worker_start_up_s', 0):.0f} s start-up; "
+            f"{d.get('workers_estimate', {}).get('memory_total_gb', 0):.0f} GB in all"
+        ),
+        "areas_growth": "contiguity + all findings of mt_minutes by isdn, areas cut in 1, 2, 4",
     }
-    units = {"_s": "s", "_ms": "ms", "_bytes": "B", "_ratio": "x", "_mb": "MB"}
+    units = {"_s": "s", "_ms": "ms", "_bytes": "B", "_ratio": "x", "_mb": "MB", "_share": "%"}
     table = []
     for key, note in notes.items():
         value = results.get(key)
+        if isinstance(value, list):
+            shown = "; ".join(
+                f"{g['areas']:,}: {g['seconds']:.0f} s, {g['peak_mb']:,.0f} MB" for g in value
+            )
+            table.append((key, shown, "", "-", note))
+            continue
         unit = next((u for suffix, u in units.items() if key.endswith(suffix)), "")
         target, status = verdict(key, value)
         if value is None:
@@ -421,8 +555,12 @@ def sections(repeats: int, quick: bool) -> list[tuple[str, Callable[[], dict[str
         ("warm load", lambda: warm_load(repeats)),
         ("postcode lookups", lambda: lookups(repeats)),
         ("flags", lambda: flags(repeats)),
+        ("pages after a restart", lambda: pages_after_restart(repeats)),
         ("map page reruns", lambda: map_rerun(repeats)),
         ("maps in the browser", lambda: browser_maps(repeats, with_baseline=not quick)),
+        ("demo scan", scans),
+        ("synthetic scan", synthetic_scan),
+        ("areas growth", growth),
     ]
     return chosen
 
@@ -435,10 +573,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="skip the cold build and the baseline")
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON file to write")
+    parser.add_argument(
+        "--only",
+        help="comma-separated section names to run (e.g. 'demo cache,demo scan'); "
+        "figures already in --output are kept",
+    )
     args = parser.parse_args(argv)
 
     results: dict[str, Any] = {"repeats": args.repeats, "quick": args.quick, "machine": machine()}
     details: dict[str, Any] = {}
+    only = [name.strip() for name in args.only.split(",")] if args.only else None
+    if only and args.output.is_file():  # measure some sections again, keep the rest
+        previous = json.loads(args.output.read_text())
+        details.update(previous.get("details", {}))
+        for key, value in previous.items():
+            if key not in {"repeats", "quick", "machine", "targets", "passed", "errors", "details"}:
+                results[key] = value
     errors: dict[str, str] = {}
     print(
         f"load average at start: {results['machine']['load_average_start']} "
@@ -446,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     for name, measure in sections(args.repeats, args.quick):
+        if only and name not in only:
+            continue
         start = time.perf_counter()
         print(f"- {name} ...", end=" ", flush=True)
         try:

@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from distributed import Client, LocalCluster
 from tqdm import tqdm
 
 from insight import explain
 from insight.analysis import benchmark as benchmarks
-from insight.analysis.findings import FINDING_KINDS, findings
+from insight.analysis import scan
+from insight.analysis.findings import FINDING_KINDS, Findings, findings
 from insight.analysis.penalty import PENALTY_THRESHOLD, penalty_summary
-from insight.data import demo, postcodes
-from insight.data.catalogue import load_place
+from insight.data import demo, findings_store, postcodes
+from insight.data.catalogue import load_place, place_ref
 from insight.data.sources import build_from_toml
 from insight.errors import DataError, InsightError
 from insight.model import DEMO_ID, Place
@@ -77,19 +82,27 @@ def _print_json(value: Any) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Build the demo cache, or a place from a TOML file."""
+    """Build the demo cache, or a place from a TOML file; then scan what is not in its store."""
     if args.config:
         place, report = build_from_toml(args.config, progress=_progress_bar())
         print(report.as_text())
         print(
             f"Built place {place.id!r} ({len(place.areas):,} areas). Open it with ?place={place.id}"
         )
+    else:
+        place = demo.load_demo(progress=_progress_bar(), force=args.force)
+        print(
+            f"Demo place ready: {len(place.areas):,} areas, {len(place.services):,} stroke units."
+        )
+        for key, value in place.quality.items():
+            print(f"  {key.replace('_', ' ')}: {value:,}")
+    if args.no_scan:
         return 0
-    place = demo.load_demo(progress=_progress_bar(), force=args.force)
-    print(f"Demo place ready: {len(place.areas):,} areas, {len(place.services):,} stroke units.")
-    for key, value in place.quality.items():
-        print(f"  {key.replace('_', ' ')}: {value:,}")
-    return 0
+    outcome = scan_place(
+        place, workers=args.workers, scheduler=args.scheduler, only_missing=True,
+        progress=_progress_bar(),
+    )  # fmt: skip
+    return _report_scan(outcome)
 
 
 def lookup_record(place: Place, postcode: str, index: AreaIndex | None = None) -> dict:
@@ -219,10 +232,16 @@ def cmd_findings(args: argparse.Namespace) -> int:
     """Print the ranked findings as text, CSV or JSON."""
     place = open_place(args.place)
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
-    found = findings(
-        place, args.indicator, args.grouping, kinds=kinds, materiality=args.materiality,
-        limit=args.limit,
-    )  # fmt: skip
+    if list(kinds) == list(FINDING_KINDS) and args.materiality is None:
+        place.indicator(args.indicator), place.grouping(args.grouping)
+        found = ranked_findings(place, args.indicator, args.grouping)  # the store, if current
+        if args.limit is not None:
+            found = Findings(found.indicator, found.grouping, found.items[: max(args.limit, 0)])
+    else:
+        found = findings(
+            place, args.indicator, args.grouping, kinds=kinds, materiality=args.materiality,
+            limit=args.limit,
+        )  # fmt: skip
     table = found.table
     if args.format == "csv":
         out = table.copy()
@@ -307,7 +326,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     grouping_id = args.grouping or place.default_grouping
     index = AreaIndex(place.areas)
     found = (
-        findings(place, indicator_id, grouping_id, index=index) if fmt in SLIDE_FORMATS else None
+        ranked_findings(place, indicator_id, grouping_id, index=index)
+        if fmt in SLIDE_FORMATS
+        else None
     )
     content = export_bytes(
         place, indicator_id, grouping_id, fmt, limit=args.limit, threshold=args.threshold,
@@ -319,12 +340,217 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------
+# scan: the findings store
+# --------------------------------------------------------------------------------------
+
+
+def default_workers() -> int:
+    """Local worker processes a scan starts by default: one per CPU this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@contextmanager
+def dask_client(
+    workers: int | None = None, scheduler: str | None = None, timeout: float = 30
+) -> Iterator[Any]:
+    """Where a scan runs: a Dask client, or None for this process.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Without ``scheduler``: how many local worker processes to start (default
+        :func:`default_workers`; 0 runs the scan in this process, without Dask). With
+        ``scheduler``: wait until that many workers have joined before starting.
+    scheduler : str, optional
+        Address of an existing ``dask.distributed`` scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    timeout : float
+        Seconds to keep trying to reach the scheduler.
+
+    Raises
+    ------
+    DataError
+        If the scheduler cannot be reached, or the workers do not join within two minutes.
+    """
+    if workers is not None and workers < 0:
+        raise DataError(f"--workers must be 0 or more, got {workers}.")
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=f"{timeout}s")
+        except (OSError, TimeoutError) as error:
+            raise DataError(
+                f"Cannot reach the Dask scheduler at {scheduler} ({error}). Check the address "
+                f"(tcp://HOST:PORT, as `dask scheduler` prints it) and that it is running."
+            ) from None
+        try:
+            if workers:
+                try:
+                    client.wait_for_workers(workers, timeout=120)
+                except TimeoutError:
+                    raise DataError(
+                        f"Fewer than {workers} workers joined the Dask scheduler at {scheduler} "
+                        f"within two minutes; start them with `dask worker {scheduler}`."
+                    ) from None
+            yield client
+        finally:
+            client.close()
+        return
+    if workers == 0:
+        yield None
+        return
+    with (
+        LocalCluster(
+            n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+            host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):  # fmt: skip
+        yield client
+
+
+class ScanOutcome:
+    """What :func:`scan_place` did: the scan's result and where the store was written."""
+
+    def __init__(self, place: Place, result: scan.ScanResult, path: Path | None, kept: int):
+        self.place = place
+        self.result = result
+        self.path = path
+        self.kept = kept
+
+
+def scan_place(
+    place: Place | str,
+    indicators: Sequence[str] | None = None,
+    groupings: Sequence[str] | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    only_missing: bool = False,
+    progress=None,
+) -> ScanOutcome:
+    """Scan a stored place and write its findings store (see ``python -m insight scan``).
+
+    Pairs scanned replace those in the store; the others are kept while the store is
+    current (same place content, same engine), and dropped when it is not.
+
+    Parameters
+    ----------
+    place : Place or str
+        The place (as loaded) or its id (loaded here, the demo built first if needed).
+    indicators, groupings : sequence of str, optional
+        Only these (default: all).
+    workers, scheduler
+        Where to run (:func:`dask_client`).
+    only_missing : bool
+        Scan only the pairs the current store does not hold (what a build does).
+    progress : callable, optional
+        ``progress(fraction, message)``.
+    """
+    if isinstance(place, str):
+        place = open_place(place)
+    ref = place_ref(place.id)
+    tasks = scan.scan_tasks(place, indicators, groupings)
+    previous = findings_store.read_findings(
+        place.id, engine=scan.ENGINE_VERSION, content_hash=ref.content_hash
+    )
+    if only_missing and previous is not None:
+        done = previous.done()
+        tasks = [t for t in tasks if (t.indicator, t.grouping) not in done]
+    if not tasks:
+        return ScanOutcome(place, scan.ScanResult((), 0.0, "nowhere"), None, len(previous.tasks))
+    with dask_client(workers, scheduler) as client:
+        result = scan.scan(ref, tasks, client=client, progress=progress)
+    records, entries = scan.store_content(place, result, previous)
+    path = findings_store.write_findings(
+        place.id, content_hash=ref.content_hash, engine=scan.ENGINE_VERSION, records=records,
+        tasks=entries, schema=scan.STORE_SCHEMA,
+    )  # fmt: skip
+    return ScanOutcome(place, result, path, len(entries) - len(result.results))
+
+
+def _report_scan(outcome: ScanOutcome) -> int:
+    """Print what a scan did; 1 when a task failed (the store holds the rest)."""
+    result = outcome.result
+    if outcome.path is None:
+        print(f"The findings store of {outcome.place.id!r} is current ({outcome.kept} pairs).")
+        return 0
+    found = sum(len(r.records) for r in result.results)
+    print(
+        f"Scanned {explain.plural(len(result.results), 'indicator × grouping pair')} of "
+        f"{outcome.place.id!r} in {result.seconds:.1f} s ({result.where}): "
+        f"{explain.plural(found, 'finding')}."
+    )
+    if outcome.kept:
+        print(f"Kept {explain.plural(outcome.kept, 'pair')} from the current store.")
+    print(f"Findings store: {outcome.path}")
+    for failure in result.failures:
+        print(
+            f"Error: {failure.indicator} × {failure.grouping} failed: {failure.error}",
+            file=sys.stderr,
+        )
+    if result.failures:
+        print(
+            f"{explain.plural(len(result.failures), 'pair')} failed and are not in the store "
+            f"(the pages work them out when asked); the rest were written.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """Scan every indicator × grouping of a place into its findings store."""
+    outcome = scan_place(
+        args.place, args.indicator, args.grouping, workers=args.workers,
+        scheduler=args.scheduler, progress=_progress_bar(),
+    )  # fmt: skip
+    return _report_scan(outcome)
+
+
+def ranked_findings(place: Place, indicator_id: str, grouping_id: str, index=None) -> Findings:
+    """The findings of a pair with the engine's defaults: from the place's findings store
+    when it is current and holds the pair, else worked out now."""
+    try:
+        ref = place_ref(place.id)
+    except InsightError:
+        ref = None
+    if ref is not None:
+        stored = findings_store.read_findings(
+            place.id, engine=scan.ENGINE_VERSION, content_hash=ref.content_hash
+        )
+        if stored is not None:
+            found = scan.StoredFindings(stored).findings(indicator_id, grouping_id)
+            if found is not None:
+                return found
+    return findings(place, indicator_id, grouping_id, index=index)
+
+
+# --------------------------------------------------------------------------------------
 # The parser
 # --------------------------------------------------------------------------------------
 
 
 def _add_place(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--place", default=DEMO_ID, help="place id (default: the demo)")
+
+
+def _add_where(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run on this existing dask.distributed scheduler's workers",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help=(
+            f"local worker processes (default: one per CPU, here {default_workers()}; 0: in "
+            "this process); with --scheduler, wait for N workers to join"
+        ),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -335,7 +561,32 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the demo cache or a place from a TOML file")
     build.add_argument("config", nargs="?", help="place.toml (default: build the demo)")
     build.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
+    build.add_argument(
+        "--no-scan", action="store_true", help="do not scan the place into its findings store"
+    )
+    _add_where(build)
     build.set_defaults(handler=cmd_build)
+
+    scanner = commands.add_parser(
+        "scan",
+        help="work out every indicator × grouping's findings into the place's findings store",
+        description=(
+            "Work out the findings of every indicator × grouping of a place (or those given) "
+            "and write them to its findings store (findings.parquet in the place's folder), "
+            "which the app, slides, exports and the findings command read. Runs on local "
+            "worker processes, in this process (--workers 0), or on an existing Dask cluster "
+            "(--scheduler). Exit status 1 when a pair failed: the others are still written."
+        ),
+    )
+    scanner.add_argument(
+        "--indicator", nargs="+", action="extend", metavar="ID", help="only these indicators"
+    )
+    scanner.add_argument(
+        "--grouping", nargs="+", action="extend", metavar="ID", help="only these groupings"
+    )
+    _add_where(scanner)
+    _add_place(scanner)
+    scanner.set_defaults(handler=cmd_scan)
 
     lookup = commands.add_parser(
         "lookup", help="the area of a postcode (or of every postcode in a file) and its indicators"

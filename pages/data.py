@@ -188,6 +188,8 @@ if submitted:
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
                 replace=replace,
             )
+            status.update(label=f"Looking for postcode lotteries in {built.title}…")
+            loaders.scan_into_store(built.id, bar)
             status.update(label=f"Built {built.title}", state="complete")
         loaders.forget_places()
         st.success(f"Built **{escape_markdown(built.title)}** ({len(built.areas):,} areas).")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from insight.data.demo import load_demo
-from insight.model import Place
+from insight.data.postcodes import index_dir
+from insight.data.store import CONTENT_FILES, place_dir
+from insight.model import DEMO_ID, Place
 
 
 @pytest.fixture(scope="session")
@@ -13,3 +18,37 @@ def demo_place() -> Place:
     """The real embedded demo place (England and Wales LSOAs, stroke units)."""
 
     return load_demo()
+
+
+def copy_demo(root: Path) -> Path:
+    """Make ``root`` a data folder holding the real demo place (built already): its data
+    files and the postcode index linked, ``place.json`` copied (so it has the real demo's
+    content hash until changed). Returns ``root``."""
+    real = place_dir(DEMO_ID)
+    postcodes = index_dir()
+    folder = root / "cache" / DEMO_ID
+    folder.mkdir(parents=True)
+    for name in CONTENT_FILES:
+        if name == "place.json":
+            shutil.copy2(real / name, folder / name)
+        elif (real / name).is_file():
+            (folder / name).symlink_to(real / name)
+    if postcodes.is_dir():
+        (root / "cache" / "postcodes").mkdir()
+        (root / "cache" / "postcodes" / postcodes.name).symlink_to(postcodes)
+    return root
+
+
+@pytest.fixture
+def demo_copies(demo_place):
+    """:func:`copy_demo`, for tests that need several data folders holding the demo."""
+    return copy_demo
+
+
+@pytest.fixture
+def demo_copy(demo_place, tmp_path, monkeypatch) -> Path:
+    """A private data folder (``PLACE_INSIGHT_DATA``) holding the real demo place
+    (:func:`copy_demo`): a findings store written there leaves the shared cache alone."""
+    root = copy_demo(tmp_path / "data")
+    monkeypatch.setenv("PLACE_INSIGHT_DATA", str(root))
+    return root

@@ -4,6 +4,10 @@ Every cache is keyed by hashable arguments (a place id, indicator and grouping i
 ``st.cache_resource`` holds the read-only objects shared by every session: the Place, its
 spatial index and the drawn maps (nothing here or in the pages changes them).
 ``st.cache_data`` holds tables, findings and slides (each caller gets its own copy).
+
+Findings come from the place's findings store (:mod:`insight.data.findings_store`, written
+by ``python -m insight scan`` and by every build) when it is current for the version of the
+place this process has loaded; only a pair the store does not hold is worked out here.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from insight.analysis import benchmark, findings, profile
-from insight.data import demo, postcodes
-from insight.data.catalogue import list_places, load_place
+from insight.analysis import benchmark, findings, profile, scan
+from insight.data import demo, findings_store, postcodes
+from insight.data.catalogue import list_places, load_place, place_ref
 from insight.data.sources import BuildReport
+from insight.data.store import content_hash, place_dir
 from insight.errors import InsightError
 from insight.model import DEMO_ID, Place
 from insight.present import maps, slides
@@ -30,6 +35,13 @@ STATIC_MAPS = APP_ROOT / "static" / "maps"
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _place(place_id: str) -> Place:
     return load_place(place_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _content(place_id: str) -> str:
+    """Content hash of the version of the place loaded by :func:`_place`."""
+    _place(place_id)
+    return content_hash(place_dir(place_id))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -53,6 +65,8 @@ def place() -> Place:
             demo.load_demo(
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message)
             )
+            status.update(label="Looking for postcode lotteries across every boundary…")
+            scan_into_store(DEMO_ID, bar)
             status.update(label="Demo place built", state="complete", expanded=False)
         forget_places()
     try:
@@ -60,6 +74,34 @@ def place() -> Place:
     except InsightError as error:
         st.error(str(error))
         st.stop()
+
+
+def scan_into_store(place_id: str, bar) -> scan.ScanResult:
+    """Scan the pairs a place's findings store lacks, in this process, into the store.
+
+    What a build in the app does after the place is written (``python -m insight build``
+    does the same on local worker processes). ``bar`` is an ``st.progress`` element.
+    """
+    current = load_place(place_id)
+    ref = place_ref(place_id)
+    previous = findings_store.read_findings(
+        place_id, engine=scan.ENGINE_VERSION, content_hash=ref.content_hash
+    )
+    done = previous.done() if previous is not None else set()
+    tasks = [t for t in scan.scan_tasks(current) if (t.indicator, t.grouping) not in done]
+    result = scan.scan(
+        ref,
+        tasks,
+        progress=lambda fraction, message: bar.progress(
+            min(fraction, 1.0), text=f"Looking for postcode lotteries: {message}"
+        ),
+    )
+    records, entries = scan.store_content(current, result, previous)
+    findings_store.write_findings(
+        place_id, content_hash=ref.content_hash, engine=scan.ENGINE_VERSION, records=records,
+        tasks=entries, schema=scan.STORE_SCHEMA,
+    )  # fmt: skip
+    return result
 
 
 def forget_places() -> None:
@@ -177,10 +219,39 @@ def build_report(place: Place) -> str | None:
     return BuildReport.from_dict(place.quality).as_text()
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _stored_findings(
+    place_id: str, version: str, store: tuple[int, int] | None
+) -> scan.StoredFindings | None:
+    """The place's findings store if it is current for ``version`` of the place (read once
+    per version of the place and of the store file)."""
+    if store is None:
+        return None
+    stored = findings_store.read_findings(
+        place_id, engine=scan.ENGINE_VERSION, content_hash=version
+    )
+    return None if stored is None else scan.StoredFindings(stored)
+
+
+def stored_findings(place_id: str) -> scan.StoredFindings | None:
+    """The current findings store of the place, or None (a ``stat`` of the store per call,
+    so a new scan written by another process is seen)."""
+    return _stored_findings(place_id, _content(place_id), findings_store.store_version(place_id))
+
+
 @st.cache_data(show_spinner="Looking for postcode lotteries across every boundary…", max_entries=32)
-def ranked_findings(place_id: str, indicator_id: str, grouping_id: str) -> findings.Findings:
-    """Ranked findings (see :func:`insight.analysis.findings.findings`): seconds nationally."""
+def _computed_findings(place_id: str, indicator_id: str, grouping_id: str) -> findings.Findings:
     return findings.findings(_place(place_id), indicator_id, grouping_id, index=_index(place_id))
+
+
+def ranked_findings(place_id: str, indicator_id: str, grouping_id: str) -> findings.Findings:
+    """Ranked findings (see :func:`insight.analysis.findings.findings`): from the findings
+    store at once, else worked out here (seconds nationally). Shared: do not change them."""
+    stored = stored_findings(place_id)
+    found = stored.findings(indicator_id, grouping_id) if stored is not None else None
+    if found is not None:
+        return found
+    return _computed_findings(place_id, indicator_id, grouping_id)
 
 
 @st.cache_resource(show_spinner="Drawing the finding…", max_entries=64)

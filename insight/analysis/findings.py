@@ -55,6 +55,7 @@ __all__ = [
     "FindingChart",
     "Findings",
     "findings",
+    "local_outliers_of",
 ]
 
 #: Kinds of finding, in the order they are worked out.
@@ -277,6 +278,7 @@ def findings(
     seed: int = 12345,
     limit: int | None = None,
     index: AreaIndex | None = None,
+    outliers: pd.DataFrame | None = None,
 ) -> Findings:
     """Everything worth a look for one indicator and one grouping, ranked.
 
@@ -304,6 +306,11 @@ def findings(
         Keep only the first ``limit`` findings.
     index : AreaIndex, optional
         The place's spatial index (made here when not given).
+    outliers : pandas.DataFrame, optional
+        :func:`insight.spatial.outliers.local_outliers` of this indicator on the index's
+        contiguity with the same ``permutations``, ``seed`` and ``alpha``, when the caller
+        has it already (a scan works it out once per indicator, not once per grouping:
+        see :func:`local_outliers_of`). Worked out here when not given.
 
     Returns
     -------
@@ -351,7 +358,9 @@ def findings(
     if "funnel" in kinds:
         records += _funnel_findings(place, context)
     if "spatial" in kinds:
-        records += _spatial_findings(place, context, graph, alpha, permutations, seed)
+        if outliers is None:
+            outliers = local_outliers_of(place, ind, graph, permutations, seed, alpha)
+        records += _spatial_findings(place, context, graph, outliers)
     typical = context.typical_weight
     position = {code: i for i, code in enumerate(context.codes)}
     for record in records:
@@ -688,20 +697,30 @@ def _norm_sf(z: float) -> float:
 # --------------------------------------------------------------------------------------
 
 
+def local_outliers_of(
+    place: Place,
+    indicator: Indicator,
+    graph: Contiguity,
+    permutations: int = 999,
+    seed: int = 12345,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Local Moran of an indicator as :func:`findings` works it out (it depends on the
+    indicator, not on the grouping)."""
+    values = values_of(place.areas, indicator.id, "indicator")
+    return local_outliers(
+        place.areas, values, graph=graph, permutations=permutations, seed=seed, alpha=alpha
+    )
+
+
 def _spatial_findings(
     place: Place,
     context: _Context,
     graph: Contiguity,
-    alpha: float,
-    permutations: int,
-    seed: int,
+    moran: pd.DataFrame,
 ) -> list[dict[str, Any]]:
     """One finding per cluster of touching High-Low (or Low-High) outliers."""
     ind = context.indicator
-    moran = local_outliers(
-        place.areas, context.values, graph=graph, permutations=permutations, seed=seed,
-        alpha=alpha,
-    )  # fmt: skip
     outlier = moran["outlier"].to_numpy()
     if not outlier.any():
         return []

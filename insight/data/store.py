@@ -15,16 +15,25 @@ embedded demo) holding:
     Travel time in minutes from every area (rows, in ``areas`` order) to every service
     (columns, by service code). Optional: without it access is straight-line distance.
 
+``findings.parquet``
+    The findings store (:mod:`insight.data.findings_store`), written by
+    ``python -m insight scan`` beside the rest; not part of the place's content.
+
 Folders are written to a temporary sibling and renamed into place, so a failed build
 never leaves a half-written place and never overwrites a good one.
+
+:func:`content_hash` fingerprints what a place is made of (its ``place.json`` and data
+files), so that what was worked out from one version of a place is never used for another.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -37,6 +46,11 @@ from insight.model import DEMO_ID, Grouping, Indicator, Layer, Place, ServiceTyp
 #: Version of the folder layout and ``place.json``; a place written with another is rebuilt
 #: (the demo) or refused with a message (officers' places).
 FORMAT_VERSION = 1
+
+#: The files a place is made of, in the order they are hashed (those present).
+CONTENT_FILES: tuple[str, ...] = (
+    "place.json", "areas.parquet", "services.parquet", "costs.parquet",
+)  # fmt: skip
 
 
 def data_dir() -> Path:
@@ -160,3 +174,47 @@ def read_place(folder: Path) -> Place:
         benchmark_name=meta.get("benchmark_name", "the whole place"),
         featured=tuple(meta["featured"]) if meta.get("featured") else None,
     )
+
+
+_hashes: dict[tuple, str] = {}
+_hashes_lock = threading.Lock()
+
+
+def content_hash(folder: Path) -> str:
+    """SHA-256 of the files a place in ``folder`` is made of (:data:`CONTENT_FILES`).
+
+    Two folders with the same files byte for byte have the same hash, wherever they are;
+    any change to the metadata or the data gives another. The result is remembered in
+    this process for as long as the files' inodes, sizes and change times are unchanged, so
+    asking again costs a few ``stat`` calls.
+
+    Raises
+    ------
+    PlaceNotFoundError
+        If ``folder`` holds no place.
+    """
+    present = [(name, folder / name) for name in CONTENT_FILES if (folder / name).is_file()]
+    if not present or present[0][0] != "place.json":
+        raise PlaceNotFoundError(
+            f"No place is stored in {folder}; build it with `python -m insight build`."
+        )
+    key = (str(folder.resolve()),) + tuple(
+        (name, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+        for name, s in ((n, p.stat()) for n, p in present)
+    )
+    with _hashes_lock:
+        known = _hashes.get(key)
+    if known is not None:
+        return known
+    digest = hashlib.sha256()
+    for name, path in present:
+        digest.update(f"{name}\0{path.stat().st_size}\0".encode())
+        with path.open("rb") as handle:
+            for block in iter(lambda handle=handle: handle.read(1 << 20), b""):
+                digest.update(block)
+    found = digest.hexdigest()
+    with _hashes_lock:
+        if len(_hashes) > 64:
+            _hashes.clear()
+        _hashes[key] = found
+    return found

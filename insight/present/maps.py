@@ -429,9 +429,9 @@ def group_outlines(
     place: Place, index: AreaIndex, grouping_id: str, areas: gpd.GeoDataFrame, detail: str
 ) -> bytes:
     """GeoJSON of the group boundaries that cross the drawn areas."""
-    shapes = group_shapes(place, index, grouping_id)
-    codes = set(areas[place.grouping(grouping_id).code_column].dropna())
-    shown = shapes[shapes["code"].isin(codes)]
+    grouping = place.grouping(grouping_id)
+    codes = set(areas[grouping.code_column].dropna())
+    shown = index.group_shapes(grouping.code_column, grouping.name_column, codes)
     geometry = _display_geometry(shown.geometry, detail)
     names = pd.DataFrame({"name": [html.escape(str(n)) for n in shown["name"]]})
     return feature_collection(shapely.boundary(geometry), names)

@@ -7,6 +7,7 @@ An :class:`AreaIndex` belongs to whoever made it (the app keeps one per place in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 
 import geopandas as gpd
@@ -52,6 +53,7 @@ class AreaIndex:
         self._rows: dict[str, dict[str, np.ndarray]] = {}
         self._trees: dict[tuple[str, str], shapely.STRtree] = {}
         self._codes: dict[str, np.ndarray] = {}
+        self._groups: dict[tuple[tuple[str, str], str], object] = {}
 
     @cached_property
     def tree(self) -> shapely.STRtree:
@@ -110,19 +112,47 @@ class AreaIndex:
             self._trees[key] = shapely.STRtree(self.areas.geometry.to_numpy()[rows])
         return self._trees[key]
 
-    def group_shapes(self, code_column: str, name_column: str) -> gpd.GeoDataFrame:
-        """One (multi)polygon per group, with ``code`` and ``name``, in the areas' CRS."""
+    def group_shapes(
+        self, code_column: str, name_column: str, codes: Iterable[str] | None = None
+    ) -> gpd.GeoDataFrame:
+        """One (multi)polygon per group, with ``code`` and ``name``, in the areas' CRS, by code.
+
+        With ``codes``, only those groups: each is dissolved on its own (and kept), so a map
+        of two groups does not wait for every group of a national grouping (seconds).
+        """
         key = (code_column, name_column)
-        if key not in self._shapes:
+        if key not in self._shapes and codes is None:
             areas = self.areas[[code_column, name_column, "geometry"]].dropna()
             parts = [
-                (code, group[name_column].iloc[0], dissolve(group.geometry))
+                (code, group[name_column].iloc[0], self._dissolved(key, code, group))
                 for code, group in areas.groupby(code_column, sort=True)
             ]
             self._shapes[key] = gpd.GeoDataFrame(
                 pd.DataFrame(parts, columns=["code", "name", "geometry"]), crs=self.areas.crs
             )
-        return self._shapes[key]
+        if key in self._shapes:
+            shapes = self._shapes[key]
+            if codes is None:
+                return shapes
+            return shapes[shapes["code"].isin(set(codes))].reset_index(drop=True)
+        areas = self.areas[[code_column, name_column, "geometry"]].dropna()
+        wanted = sorted(set(codes) & set(areas[code_column]))
+        chosen = areas[areas[code_column].isin(wanted)]
+        parts = [
+            (code, group[name_column].iloc[0], self._dissolved(key, code, group))
+            for code, group in chosen.groupby(code_column, sort=True)
+        ]
+        return gpd.GeoDataFrame(
+            pd.DataFrame(parts, columns=["code", "name", "geometry"]), crs=self.areas.crs
+        )
+
+    def _dissolved(self, key: tuple[str, str], code: str, group: gpd.GeoDataFrame):
+        """The union of one group's areas, worked out once."""
+        found = self._groups.get((key, code))
+        if found is None:
+            found = dissolve(group.geometry)
+            self._groups[(key, code)] = found
+        return found
 
 
 def dissolve(geometry: gpd.GeoSeries):

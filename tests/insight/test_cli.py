@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from pptx import Presentation
 
 from insight import cli
-from insight.analysis import benchmark
+from insight.analysis import benchmark, scan
 from insight.cli import main
+from insight.data import findings_store, postcodes
+from insight.data.catalogue import load_place
+from insight.errors import InsightError
 
 pytestmark = pytest.mark.slow
 
@@ -190,3 +203,179 @@ def test_batch_lookup_errors_name_the_file_and_column(demo_place, tmp_path, caps
     assert "has no column called postcode" in err and "Client, Where" in err
     assert main(["lookup", "--file", str(tmp_path / "none.csv"), "--out", "x.csv"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------
+# scan: the findings store, in this process and on a real Dask cluster
+# --------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "data" / "example" / "place.toml"
+#: Pairs the cluster test scans: every kind of finding and chart (ivt_minutes by icb), a
+#: count (admissions), and an indicator whose column is missing (its task fails).
+SCANNED = (["admissions", "ivt_minutes", "broken"], ["icb"])
+
+
+def add_broken_indicator(root: Path) -> None:
+    """Give the demo in ``root`` an indicator whose column does not exist (its tasks fail)."""
+    meta_file = root / "cache" / "demo" / "place.json"
+    meta = json.loads(meta_file.read_text())
+    meta["indicators"].append(dict(meta["indicators"][0], id="broken", title="Broken"))
+    meta_file.write_text(json.dumps(meta))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def dask_cluster(env: dict[str, str], logs: Path) -> Iterator[str]:
+    """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1 (free ports),
+    each in its own process group, stopped (the groups killed) when done."""
+    address = f"tcp://127.0.0.1:{free_port()}"
+    dask = [sys.executable, "-m", "dask"]
+    commands = [
+        [*dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+         "--no-dashboard"],
+        *[
+            [*dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--nworkers",
+             "1", "--no-dashboard", "--name", f"test-worker-{n}", "--death-timeout", "60"]
+            for n in range(2)
+        ],
+    ]  # fmt: skip
+    processes: list[subprocess.Popen] = []
+    try:
+        for n, command in enumerate(commands):
+            log = (logs / f"dask-{n}.log").open("w")
+            processes.append(
+                subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )  # fmt: skip
+            )
+        yield address
+    finally:
+        for process in reversed(processes):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in reversed(processes):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def stored_store(root: Path) -> tuple[dict, list]:
+    """The stamp and the rows (NaN as text, so equal when equal) of the demo's store."""
+    table = pq.read_table(root / "cache" / "demo" / findings_store.STORE_FILE)
+    stamp = json.loads(table.schema.metadata[findings_store.STAMP_KEY])
+    return stamp, repr(table.replace_schema_metadata(None).to_pylist())
+
+
+@pytest.mark.slow
+def test_scan_on_a_dask_cluster_writes_the_store_a_single_process_writes(
+    demo_copies, tmp_path, monkeypatch, capsys
+) -> None:
+    """Two ``dask worker`` processes scan the demo; each loads the place once; the pairs that
+    fail are reported with their indicator and grouping and the rest is written; the store
+    is the one a scan in a single process writes, byte for byte in its rows."""
+    indicators, groupings = SCANNED
+    cluster_root = demo_copies(tmp_path / "cluster")
+    single_root = demo_copies(tmp_path / "single")
+    for root in (cluster_root, single_root):
+        add_broken_indicator(root)
+    outcomes = []
+    original = cli.scan_place
+
+    def spy(*args, **kwargs):
+        outcomes.append(original(*args, **kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(cli, "scan_place", spy)
+    monkeypatch.setenv("PLACE_INSIGHT_DATA", str(cluster_root))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with dask_cluster(env, tmp_path) as address:
+        status = main(["scan", "--scheduler", address, "--workers", "2",
+                       "--indicator", *indicators, "--grouping", *groupings])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert status == 1, err
+    assert f"Dask at {address} (2 workers)" in out
+    assert "Error: broken × icb failed: DataError: indicator 'broken' is not a column" in err
+    assert "the rest were written" in err
+    results = outcomes[0].result.results
+    workers = {r.worker for r in results}
+    assert len(workers) == 2  # both workers ran tasks...
+    for worker in workers:  # ...and each loaded the place once
+        assert sum(r.loaded_place for r in results if r.worker == worker) == 1
+    assert os.getpid() not in {int(w.rsplit(":", 1)[1]) for w in workers}
+
+    monkeypatch.setenv("PLACE_INSIGHT_DATA", str(single_root))
+    status = main(["scan", "--workers", "0", "--indicator", *indicators,
+                   "--grouping", *groupings])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert status == 1 and "(this process)" in out
+    cluster_stamp, cluster_rows = stored_store(cluster_root)
+    single_stamp, single_rows = stored_store(single_root)
+    assert cluster_stamp == single_stamp
+    assert [(t["indicator"], t["grouping"], t["status"]) for t in single_stamp["tasks"]] == [
+        (i, g, "failed" if i == "broken" else "ok") for i in indicators for g in groupings
+    ]
+    assert cluster_rows == single_rows
+    assert "'kind': 'border'" in single_rows and "'chart_kind': 'cluster'" in single_rows
+
+
+@pytest.mark.slow
+def test_build_scans_and_the_commands_read_the_store(tmp_path, monkeypatch, capsys) -> None:
+    """Building a place scans it; a second build finds the store current; ``findings`` reads
+    the store; a partial scan replaces only its pairs."""
+    root = tmp_path / "data"
+    (root / "cache" / "postcodes").mkdir(parents=True)
+    real_index = postcodes.build_index()
+    (root / "cache" / "postcodes" / real_index.name).symlink_to(real_index)
+    monkeypatch.setenv("PLACE_INSIGHT_DATA", str(root))
+    assert main(["build", str(EXAMPLE), "--workers", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "Findings store:" in out and "(this process)" in out
+    place = load_place("northants-wards")
+    stored = findings_store.read_findings("northants-wards", engine=scan.ENGINE_VERSION)
+    assert stored is not None
+    assert stored.done() == {(i, g) for i in place.indicators for g in place.groupings}
+    assert main(["build", str(EXAMPLE), "--workers", "0"]) == 0  # rebuilt: scanned again
+    assert "Findings store:" in capsys.readouterr().out
+    # A partial scan keeps the other pairs of the current store.
+    indicator = next(iter(place.indicators))
+    assert main(["scan", "--place", "northants-wards", "--workers", "0",
+                 "--indicator", indicator]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert f"Kept {len(stored.tasks) - len(place.groupings)} pairs" in out
+    after = findings_store.read_findings("northants-wards", engine=scan.ENGINE_VERSION)
+    assert after.tasks == stored.tasks
+    # The findings command reads the store: the engine is not asked.
+    monkeypatch.setattr(cli, "findings", lambda *a, **k: pytest.fail("worked out, not read"))
+    assert main(["findings", "--place", "northants-wards", "--indicator", indicator,
+                 "--grouping", place.default_grouping, "--format", "json"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_scan_errors_are_clear(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("PLACE_INSIGHT_DATA", str(tmp_path))
+    assert main(["scan", "--place", "nowhere", "--workers", "0"]) == 2
+    assert "There is no place called 'nowhere'" in capsys.readouterr().err
+    with (
+        pytest.raises(InsightError, match="--workers must be 0 or more"),
+        cli.dask_client(workers=-1),
+    ):
+        pass
+    with (
+        pytest.raises(InsightError, match="Cannot reach the Dask scheduler at tcp://127.0.0.1"),
+        cli.dask_client(scheduler=f"tcp://127.0.0.1:{free_port()}", timeout=2),
+    ):
+        pass

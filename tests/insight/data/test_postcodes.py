@@ -162,3 +162,27 @@ def test_index_stores_every_postcode_in_standard_form():
     assert geocode.find_postcode("npt7ad").postcode == "NPT 7AD"
     assert geocode.find_postcode("e10aa").postcode == "E1 0AA"
     assert geocode.find_postcode("CF101AA").lad_code == "W06000015"
+
+
+def test_the_lookup_gives_what_the_directory_says():
+    """The memory-mapped lookup answers exactly as the per-area files: grid reference and
+    authority (or none) of postcodes of two areas, and the errors of those without."""
+    folder = geocode.build_index()
+    table = pd.concat([pd.read_parquet(folder / f"{area}.parquet") for area in ("NN", "CF")])
+    no_grid = table["easting"].isna()
+    table = pd.concat([table[~no_grid].sample(2_000, random_state=1), table[no_grid].head(50)])
+    assert table["easting"].isna().any() and table["lad_code"].notna().any()
+    for row in table.itertuples():
+        if pd.isna(row.easting) or pd.isna(row.northing):
+            with pytest.raises(NoCoordinatesError):
+                geocode.find_postcode(row.postcode)
+            continue
+        found = geocode.find_postcode(row.postcode)
+        assert (found.postcode, found.easting, found.northing) == (
+            row.postcode, float(row.easting), float(row.northing),
+        )  # fmt: skip
+        assert found.lad_code == (None if pd.isna(row.lad_code) else str(row.lad_code))
+    lookup = folder / "lookup"
+    assert sorted(p.name for p in lookup.iterdir()) == [
+        "grid.npy", "keys.npy", "lad.npy", "lad_codes.json",
+    ]  # fmt: skip

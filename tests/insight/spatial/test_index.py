@@ -46,6 +46,20 @@ def test_neighbours_tree_and_group_shapes() -> None:
     assert index.group_shapes("g_code", "g_name") is index.group_shapes("g_code", "g_name")
 
 
+def test_some_group_shapes_are_those_of_all_groups() -> None:
+    """A map of two groups dissolves only those two, and gets what the full set holds."""
+    first = AreaIndex(strip_with_island())
+    some = first.group_shapes("g_code", "g_name", ["Z", "X", "nope"])
+    assert some["code"].tolist() == ["X", "Z"]
+    full = AreaIndex(strip_with_island()).group_shapes("g_code", "g_name")
+    expected = full[full["code"].isin(["X", "Z"])].reset_index(drop=True)
+    assert some.geometry.geom_equals_exact(expected.geometry, 0).all()
+    assert some["name"].tolist() == expected["name"].tolist()
+    # the full set reuses the groups dissolved already, and subsets come from it after
+    assert first.group_shapes("g_code", "g_name", ["X"]).geometry.iloc[0] is some.geometry.iloc[0]
+    assert len(first.group_shapes("g_code", "g_name")) == 4
+
+
 @pytest.mark.slow
 def test_demo_graph_joins_the_isles_of_scilly_to_cornwall(demo_place) -> None:
     index = AreaIndex(demo_place.areas)

@@ -1,0 +1,265 @@
+"""Benchmarks of the findings scan and of the engine's growth (issue 14).
+
+Each function runs in its own fresh process (``bench/_probe.py``), against a private data
+folder (``$PLACE_INSIGHT_DATA``, a temporary folder the caller made) so that the shared
+``data/cache`` is never written:
+
+``scan_demo(workers)``
+    ``cli.scan_place`` on the demo (every indicator × grouping), in this process
+    (``workers=0``) or on ``workers`` local Dask worker processes; wall seconds, seconds of
+    each task, the workers' peak memory.
+``scan_synthetic(...)``
+    A place with 200 indicators on the demo's geography, made from the real indicators
+    with seeded noise, and a shift planted in one local authority for half of them; scanned
+    on local workers by the groupings given. Seconds per indicator × grouping, peak memory
+    per worker, and the share of the planted shifts the scan finds.
+``areas_growth(pieces)``
+    The demo's areas each cut into ``pieces`` (1, 2 or 4): contiguity, border engine and
+    all findings of ``mt_minutes`` by ``isdn``; seconds and peak memory of the process.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from insight import cli
+from insight.analysis.findings import findings
+from insight.data.catalogue import load_place
+from insight.data.store import CONTENT_FILES, data_dir, place_dir, save_place
+from insight.model import Indicator, Place
+from insight.spatial.index import AreaIndex
+
+SEED = 20240601
+SYNTHETIC_ID = "bench-200"
+#: Sizes of the planted shifts, in standard deviations of the indicator across all areas.
+PLANTED_SIZES = (0.5, 1.0, 2.0, 4.0)
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _link_demo(real: Path) -> None:
+    """Put the real demo into this process's (temporary) data folder: files linked."""
+    folder = place_dir("demo")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in CONTENT_FILES:
+        if name == "place.json":
+            shutil.copy2(real / name, folder / name)
+        elif (real / name).is_file():
+            (folder / name).symlink_to(real / name)
+
+
+def _scan_figures(outcome: cli.ScanOutcome) -> dict[str, Any]:
+    results = outcome.result.results
+    seconds = [r.seconds for r in results]
+    first = [r.seconds for r in results if r.loaded_place]
+    later = [r.seconds for r in results if not r.loaded_place]
+    return {
+        "wall_s": outcome.result.seconds,
+        "tasks": len(results),
+        "failed": len(outcome.result.failures),
+        "findings": sum(len(r.records) for r in results),
+        "where": outcome.result.where,
+        "workers": len({r.worker for r in results}),
+        "task_s_mean": statistics.fmean(seconds),
+        "task_s_median": statistics.median(seconds),
+        "task_s_after_first": statistics.fmean(later) if later else None,
+        "first_task_s": first,
+        "worker_peak_mb": max(r.peak_mb for r in results),
+        "task_s": {f"{r.indicator} × {r.grouping}": round(r.seconds, 3) for r in results},
+    }
+
+
+def scan_demo(real_demo: str, workers: int) -> dict[str, Any]:
+    """Scan the whole demo into the temporary data folder; the figures."""
+    _link_demo(Path(real_demo))
+    start = time.perf_counter()
+    outcome = cli.scan_place("demo", workers=workers)
+    total = time.perf_counter() - start
+    return {"scan_s": total, "data_dir": str(data_dir()), **_scan_figures(outcome)}
+
+
+def synthetic_place(demo: Place, count: int, seed: int = SEED) -> tuple[Place, pd.DataFrame]:
+    """``count`` indicators on the demo's areas, each a real indicator times seeded noise
+    (15%), half of them shifted in one local authority (of 20 areas or more) by 0.5, 1, 2 or
+    4 standard deviations of the indicator (the planted postcode lotteries).
+
+    Returns
+    -------
+    place : Place
+    planted : pandas.DataFrame
+        ``indicator``, ``grouping``, ``group`` and ``size`` (in standard deviations of the
+        indicator) of every planted shift.
+    """
+    rng = np.random.default_rng(seed)
+    areas = demo.areas.copy()
+    bases = list(demo.indicators.values())
+    lad = areas["lad_code"].to_numpy(dtype=object)
+    sizes = pd.Series(lad).value_counts()
+    candidates = sorted(sizes[sizes >= 20].index)
+    indicators: dict[str, Indicator] = {
+        base.id: base for base in bases if base.id == "admissions"
+    }  # the weight of the time indicators
+    columns: dict[str, np.ndarray] = {}
+    planted = []
+    for n in range(count):
+        base = bases[n % len(bases)]
+        values = areas[base.id].to_numpy(dtype="float64")
+        noisy = values * np.exp(rng.normal(0.0, 0.15, values.size))
+        indicator_id = f"syn_{n:03d}"
+        if n % 2 == 0:
+            group = candidates[int(rng.integers(len(candidates)))]
+            size = PLANTED_SIZES[(n // 2) % len(PLANTED_SIZES)]
+            noisy = noisy + np.where(lad == group, size * np.nanstd(values), 0.0)
+            planted.append(
+                {"indicator": indicator_id, "grouping": "lad", "group": group, "size": size}
+            )
+        columns[indicator_id] = noisy
+        indicators[indicator_id] = replace(
+            base, id=indicator_id, title=f"{base.title} (synthetic {n:03d})"
+        )
+    areas = pd.concat([areas, pd.DataFrame(columns, index=areas.index)], axis=1)
+    place = Place(
+        id=SYNTHETIC_ID,
+        title="200 synthetic indicators on the demo's areas (bench)",
+        area_level=demo.area_level,
+        areas=gpd.GeoDataFrame(areas, geometry="geometry", crs=demo.areas.crs),
+        indicators=indicators,
+        groupings=demo.groupings,
+        provenance=demo.provenance,
+        default_grouping="lad",
+        benchmark_name=demo.benchmark_name,
+    )
+    return place, pd.DataFrame(planted)
+
+
+def scan_synthetic(
+    real_demo: str, count: int, groupings: list[str], workers: int
+) -> dict[str, Any]:
+    """Build the synthetic place in the temporary data folder, scan it, score the plants."""
+    _link_demo(Path(real_demo))
+    start = time.perf_counter()
+    demo = load_place("demo")
+    place, planted = synthetic_place(demo, count)
+    save_place(place, place_dir(SYNTHETIC_ID))
+    build_s = time.perf_counter() - start
+    chosen = [i for i in place.indicators if i.startswith("syn_")]
+    outcome = cli.scan_place(SYNTHETIC_ID, chosen, groupings, workers=workers)
+    figures = _scan_figures(outcome)
+    found = {}
+    for result in outcome.result.results:
+        for record in result.records:
+            if record["kind"] == "border":
+                key = (result.indicator, result.grouping)
+                found.setdefault(key, set()).update({record["group_code"], record["other_code"]})
+    planted["found"] = [
+        row.group in found.get((row.indicator, row.grouping), set()) for row in planted.itertuples()
+    ]
+    by_size = planted.groupby("size")
+    pairs = figures["tasks"]
+    return {
+        "indicators": len(chosen),
+        "groupings": groupings,
+        "build_s": build_s,
+        "scan_pair_s": figures["task_s_mean"],
+        "scan_pair_s_after_first": figures["task_s_after_first"],
+        "scan_pair_wall_s": figures["wall_s"] * figures["workers"] / max(pairs, 1),
+        "planted": len(planted),
+        "planted_found": int(planted["found"].sum()),
+        "planted_found_share": float(planted["found"].mean()),
+        "planted_found_by_size_sd": {str(k): float(v) for k, v in by_size["found"].mean().items()},
+        **{k: v for k, v in figures.items() if k != "task_s"},
+    }
+
+
+def _split(areas: gpd.GeoDataFrame, pieces: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut every area into ``pieces`` (2: left and right of its centre; 4: quarters);
+    rows of the parent of each piece, and the pieces' geometries."""
+    geometry = areas.geometry.to_numpy()
+    bounds = shapely.bounds(geometry)
+    centre = shapely.centroid(geometry)
+    cx, cy = shapely.get_x(centre), shapely.get_y(centre)
+    minx, miny, maxx, maxy = bounds.T
+    if pieces == 2:
+        boxes = [(minx, miny, cx, maxy), (cx, miny, maxx, maxy)]
+    else:
+        boxes = [
+            (minx, miny, cx, cy), (cx, miny, maxx, cy), (minx, cy, cx, maxy), (cx, cy, maxx, maxy),
+        ]  # fmt: skip
+    parents, parts = [], []
+    for x0, y0, x1, y1 in boxes:
+        cut = shapely.intersection(geometry, shapely.box(x0, y0, x1, y1))
+        cut = shapely.get_parts(cut, return_index=True)
+        keep = shapely.get_type_id(cut[0]) == 3  # polygons only (no slivers of lines)
+        parts.append(cut[0][keep])
+        parents.append(cut[1][keep])
+    return np.concatenate(parents), np.concatenate(parts)
+
+
+def split_place(demo: Place, pieces: int, seed: int = SEED) -> Place:
+    """The demo with every area cut into ``pieces``: groupings and costs of the parent,
+    indicator values of the parent with seeded noise, counts shared between the pieces."""
+    if pieces == 1:
+        return demo
+    rng = np.random.default_rng(seed)
+    parents, parts = _split(demo.areas, pieces)
+    order = np.lexsort((np.arange(parents.size), parents))
+    parents, parts = parents[order], parts[order]
+    per_parent = np.bincount(parents, minlength=len(demo.areas))[parents]
+    areas = demo.areas.drop(columns="geometry").iloc[parents].reset_index(drop=True)
+    areas["code"] = [f"{c}-{k}" for c, k in zip(areas["code"], range(parents.size), strict=True)]
+    for indicator in demo.indicators.values():
+        values = areas[indicator.id].to_numpy(dtype="float64")
+        if indicator.kind == "count":
+            areas[indicator.id] = values / per_parent
+        else:
+            areas[indicator.id] = values * np.exp(rng.normal(0.0, 0.05, values.size))
+    costs = demo.costs.iloc[parents].reset_index(drop=True) if demo.costs is not None else None
+    return replace(
+        demo,
+        areas=gpd.GeoDataFrame(areas, geometry=parts, crs=demo.areas.crs),
+        costs=costs,
+    )
+
+
+def areas_growth(pieces: int, indicator: str = "mt_minutes", grouping: str = "isdn") -> dict:
+    """Contiguity, border engine and all findings on the demo cut into ``pieces``."""
+    demo = load_place("demo")
+    place = split_place(demo, pieces)
+    del demo
+    start = time.perf_counter()
+    index = AreaIndex(place.areas)
+    index.contiguity  # noqa: B018  (built here, timed on its own)
+    contiguity_s = time.perf_counter() - start
+    start = time.perf_counter()
+    border = findings(place, indicator, grouping, kinds=["border"], index=index)
+    border_s = time.perf_counter() - start
+    start = time.perf_counter()
+    found = findings(place, indicator, grouping, index=index)
+    flags_s = time.perf_counter() - start
+    return {
+        "pieces": pieces,
+        "areas": int(len(place.areas)),
+        "seconds": contiguity_s + flags_s,
+        "contiguity_s": contiguity_s,
+        "border_s": border_s,
+        "flags_s": flags_s,
+        "borders": int(len(border.border_table)),
+        "findings": len(found),
+        "peak_mb": peak_mb(),
+        "indicator": indicator,
+        "grouping": grouping,
+    }

@@ -1,0 +1,662 @@
+"""The findings scan: every indicator × grouping of a place, as independent tasks.
+
+A scan works out :func:`insight.analysis.findings.findings` (with its defaults: what the
+pages, slides, exports and ``python -m insight findings`` show) for every pair of an
+indicator and a grouping, and turns each :class:`~insight.analysis.findings.Finding` into a
+flat record for the findings store (:mod:`insight.data.findings_store`), and back.
+
+Tasks run in this process, or on Dask: :func:`scan` takes an optional
+``dask.distributed.Client`` (local worker processes or an existing cluster; the caller
+makes it). A task is sent a :class:`PlaceSource`, a few bytes naming one version of the
+place; each worker process loads that place once, keeps it (with its spatial index and the
+local Moran of each indicator it has seen) for every later task, and sends back records,
+never geometry. A task that fails returns its error with its indicator and grouping, so the
+rest of the scan goes on.
+
+The records of a pair are exactly its findings: :func:`findings_from_records` gives back
+:class:`~insight.analysis.findings.Findings` equal, field by field and chart by chart, to
+freshly worked out ones (``border_table``, every border tested, is not stored: no surface
+shows it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import queue
+import resource
+import socket
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pandas as pd
+import pyarrow as pa
+
+from insight.analysis.benchmark import MIN_AREAS
+from insight.analysis.findings import (
+    FINDING_COLUMNS,
+    Bar,
+    Finding,
+    FindingChart,
+    Findings,
+    findings,
+    local_outliers_of,
+)
+from insight.analysis.penalty import PENALTY_THRESHOLD
+from insight.errors import DataError
+from insight.model import Place
+from insight.spatial.index import AreaIndex
+
+__all__ = [
+    "ENGINE_VERSION",
+    "STORE_SCHEMA",
+    "PlaceSource",
+    "ScanResult",
+    "StoredFindings",
+    "Task",
+    "TaskResult",
+    "finding_records",
+    "findings_from_records",
+    "run_task",
+    "scan",
+    "scan_tasks",
+    "store_content",
+]
+
+#: Bump when the findings engine changes what it finds or how it words it: every store
+#: written by another revision is stale (and rescanned), never read.
+ENGINE_REVISION = 1
+#: The engine version a store is stamped with: the revision and the defaults it ran with.
+ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
+
+Progress = Callable[[float, str], None]
+
+_BAR = pa.struct(
+    [("label", pa.string()), ("value", pa.float64()), ("role", pa.string()),
+     ("lower", pa.float64()), ("upper", pa.float64())]
+)  # fmt: skip
+_GROUP = pa.struct([("code", pa.string()), ("name", pa.string()), ("value", pa.float64())])
+_TYPES: dict[str, pa.DataType] = {
+    "rank": pa.int64(), "effect": pa.float64(), "lower": pa.float64(), "upper": pa.float64(),
+    "value": pa.float64(), "benchmark": pa.float64(), "areas": pa.int64(),
+    "affected": pa.float64(), "score": pa.float64(), "p_value": pa.float64(),
+    "q_value": pa.float64(), "area_codes": pa.list_(pa.string()),
+    "other_area_codes": pa.list_(pa.string()),
+}  # fmt: skip
+_CHART_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
+    ("chart_kind", pa.string()),
+    ("chart_title", pa.string()),
+    ("chart_unit", pa.string()),
+    ("chart_bars", pa.list_(_BAR)),
+    ("chart_reference_label", pa.string()),
+    ("chart_reference_value", pa.float64()),
+    ("chart_groups", pa.list_(_GROUP)),
+)
+#: Columns of the findings store: the pair, every :data:`FINDING_COLUMNS`, and the chart
+#: (its bars and groups as lists of structs; null where a chart has no reference or groups).
+STORE_SCHEMA = pa.schema(
+    [("indicator", pa.string()), ("grouping", pa.string())]
+    + [(c, _TYPES.get(c, pa.string())) for c in FINDING_COLUMNS]
+    + list(_CHART_FIELDS)
+)
+
+
+# --------------------------------------------------------------------------------------
+# Tasks
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """One indicator × grouping to scan."""
+
+    indicator: str
+    grouping: str
+
+    def __str__(self) -> str:
+        return f"{self.indicator} × {self.grouping}"
+
+
+def scan_tasks(
+    place: Place, indicators: Sequence[str] | None = None, groupings: Sequence[str] | None = None
+) -> list[Task]:
+    """Every indicator × grouping to scan, indicator by indicator, in the place's order.
+
+    The place has one period per indicator (the model keeps one value per area), so a
+    task is a pair; ``None`` means every indicator (grouping).
+
+    Raises
+    ------
+    DataError
+        If an id is unknown (the message lists the place's ids).
+    """
+    chosen_indicators = list(place.indicators) if indicators is None else list(indicators)
+    chosen_groupings = list(place.groupings) if groupings is None else list(groupings)
+    for indicator_id in chosen_indicators:
+        place.indicator(indicator_id)
+    for grouping_id in chosen_groupings:
+        place.grouping(grouping_id)
+    order_i = {i: n for n, i in enumerate(place.indicators)}
+    order_g = {g: n for n, g in enumerate(place.groupings)}
+    return [
+        Task(i, g)
+        for i in sorted(dict.fromkeys(chosen_indicators), key=order_i.__getitem__)
+        for g in sorted(dict.fromkeys(chosen_groupings), key=order_g.__getitem__)
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# Findings <-> records
+# --------------------------------------------------------------------------------------
+
+
+def _float(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def finding_records(found: Findings) -> list[dict[str, Any]]:
+    """The findings as store records (:data:`STORE_SCHEMA`), best first."""
+    records = []
+    for item in found:
+        record: dict[str, Any] = {"indicator": item.indicator, "grouping": item.grouping}
+        record.update(item.record())
+        record["benchmark"] = None if item.benchmark is None else float(item.benchmark)
+        chart = item.chart
+        record.update(
+            chart_kind=chart.kind,
+            chart_title=chart.title,
+            chart_unit=chart.unit,
+            chart_bars=[
+                {
+                    "label": b.label,
+                    "value": float(b.value),
+                    "role": b.role,
+                    "lower": float(b.lower),
+                    "upper": float(b.upper),
+                }
+                for b in chart.bars
+            ],  # fmt: skip
+            chart_reference_label=None if chart.reference is None else chart.reference[0],
+            chart_reference_value=None if chart.reference is None else float(chart.reference[1]),
+            chart_groups=None
+            if chart.groups is None
+            else [
+                {
+                    "code": None if pd.isna(c) else str(c),
+                    "name": None if pd.isna(n) else str(n),
+                    "value": float(v),
+                }
+                for c, n, v in chart.groups[["code", "name", "value"]].itertuples(index=False)
+            ],  # fmt: skip
+        )
+        records.append(record)
+    return records
+
+
+def _chart(record: Mapping[str, Any]) -> FindingChart:
+    groups = record["chart_groups"]
+    reference = None
+    if record["chart_reference_label"] is not None:
+        reference = (record["chart_reference_label"], _float(record["chart_reference_value"]))
+    return FindingChart(
+        kind=record["chart_kind"],
+        title=record["chart_title"],
+        bars=tuple(
+            Bar(b["label"], _float(b["value"]), b["role"], _float(b["lower"]), _float(b["upper"]))
+            for b in record["chart_bars"] or ()
+        ),
+        reference=reference,
+        groups=None
+        if groups is None
+        else pd.DataFrame(
+            {
+                "code": pd.Series([g["code"] for g in groups], dtype="str"),
+                "name": pd.Series([g["name"] for g in groups], dtype="str"),
+                "value": pd.Series([_float(g["value"]) for g in groups], dtype="float64"),
+            }
+        ),
+        unit=record["chart_unit"],
+    )
+
+
+def findings_from_records(
+    indicator: str, grouping: str, records: Iterable[Mapping[str, Any]]
+) -> Findings:
+    """The :class:`Findings` of one pair from its store records (see :func:`finding_records`)."""
+    items = []
+    for record in sorted(records, key=lambda r: r["rank"]):
+        benchmark = record["benchmark"]
+        items.append(
+            Finding(
+                rank=int(record["rank"]),
+                kind=record["kind"],
+                label=record["label"],
+                indicator=indicator,
+                grouping=grouping,
+                group_code=record["group_code"],
+                group_name=record["group_name"],
+                other_code=record["other_code"],
+                other_name=record["other_name"],
+                effect=_float(record["effect"]),
+                lower=_float(record["lower"]),
+                upper=_float(record["upper"]),
+                interval=record["interval"],
+                value=_float(record["value"]),
+                benchmark=None if benchmark is None else float(benchmark),
+                benchmark_label=record["benchmark_label"],
+                areas=int(record["areas"]),
+                affected=_float(record["affected"]),
+                affected_label=record["affected_label"],
+                score=_float(record["score"]),
+                p_value=_float(record["p_value"]),
+                q_value=_float(record["q_value"]),
+                sentence=record["sentence"],
+                area_codes=tuple(record["area_codes"] or ()),
+                other_area_codes=tuple(record["other_area_codes"] or ()),
+                chart=_chart(record),
+            )  # fmt: skip
+        )
+    return Findings(indicator, grouping, tuple(items))
+
+
+# --------------------------------------------------------------------------------------
+# Running a task (in this process or on a Dask worker)
+# --------------------------------------------------------------------------------------
+
+
+class PlaceSource(Protocol):
+    """What a task is given to open the place: small to send, loaded once per process.
+
+    :class:`insight.data.catalogue.PlaceRef` is one (the place id and content hash).
+    """
+
+    @property
+    def key(self) -> str:
+        """Names the version of the place; a process keeps what it loaded under it."""
+        ...  # pragma: no cover
+
+    def load(self) -> Place:
+        """Open that version of the place in this process."""
+        ...  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What one task sends back: records, or the error, and where and how long it ran.
+
+    Attributes
+    ----------
+    indicator, grouping : str
+        The pair.
+    records : list of dict
+        Its findings as store records (empty when it failed or found nothing).
+    error : str or None
+        ``"<ErrorType>: <message>"`` when the task failed.
+    seconds : float
+        Time the task took on its worker (loading the place included, when it did).
+    worker : str
+        ``host:pid`` of the process that ran it.
+    loaded_place : bool
+        Whether this task loaded the place (the first task of a worker process does).
+    peak_mb : float
+        Peak resident memory of that process so far, in MB.
+    """
+
+    indicator: str
+    grouping: str
+    records: list[dict[str, Any]] = field(repr=False)
+    error: str | None
+    seconds: float
+    worker: str
+    loaded_place: bool = False
+    peak_mb: float = math.nan
+
+    @property
+    def ok(self) -> bool:
+        """True when the task did not fail."""
+        return self.error is None
+
+
+class _Working:
+    """A worker process's copy of one version of a place, and what it worked out once."""
+
+    #: Local Moran tables kept per process (tasks come indicator by indicator).
+    OUTLIERS_KEPT = 4
+
+    def __init__(self, key: str, place: Place) -> None:
+        self.key = key
+        self.place = place
+        self.index = AreaIndex(place.areas)
+        self._outliers: OrderedDict[str, pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def outliers(self, indicator_id: str) -> pd.DataFrame:
+        """Local Moran of an indicator, as :func:`findings` works it out, once per process."""
+        with self._lock:
+            if indicator_id in self._outliers:
+                self._outliers.move_to_end(indicator_id)
+                return self._outliers[indicator_id]
+        table = local_outliers_of(
+            self.place, self.place.indicator(indicator_id), self.index.contiguity
+        )
+        with self._lock:
+            self._outliers[indicator_id] = table
+            while len(self._outliers) > self.OUTLIERS_KEPT:
+                self._outliers.popitem(last=False)
+        return table
+
+
+_working: dict[str, _Working] = {}
+_working_lock = threading.Lock()
+
+
+def _working_copy(source: PlaceSource) -> tuple[_Working, bool]:
+    """This process's copy of the place ``source`` names, loading it on first use only."""
+    key = source.key
+    with _working_lock:  # a second thread of the same worker waits rather than loads again
+        found = _working.get(key)
+        if found is not None:
+            return found, False
+        working = _Working(key, source.load())
+        _working.clear()  # one place per process: a new version replaces the old
+        _working[key] = working
+        return working, True
+
+
+def release(key: str | None = None) -> bool:
+    """Forget the place this process loaded for scanning (``key``: only that version).
+
+    Returns whether anything was forgotten. A scan calls it on every worker of an existing
+    cluster when it ends, so the cluster's memory is not held by a finished scan.
+    """
+    with _working_lock:
+        if key is None or key in _working:
+            had = bool(_working)
+            _working.clear()
+            return had
+    return False
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def run_task(source: PlaceSource, indicator: str, grouping: str) -> TaskResult:
+    """Work out the findings of one indicator × grouping (what a worker runs).
+
+    Never raises for a failure of the task itself: the error comes back in the result,
+    with the pair, so the rest of the scan goes on.
+    """
+    start = time.perf_counter()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    loaded = False
+    try:
+        working, loaded = _working_copy(source)
+        place = working.place
+        place.indicator(indicator)
+        place.grouping(grouping)
+        found = findings(
+            place, indicator, grouping, index=working.index, outliers=working.outliers(indicator)
+        )
+        records = finding_records(found)
+        error = None
+    except Exception as failure:  # reported with its pair; the scan goes on
+        records, error = [], f"{type(failure).__name__}: {failure}"
+    return TaskResult(
+        indicator, grouping, records, error, time.perf_counter() - start, worker, loaded,
+        _peak_mb(),
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# A scan
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The results of a scan, in task order.
+
+    Attributes
+    ----------
+    results : tuple of TaskResult
+        One per task, in the order the tasks were given (whatever order they finished in).
+    seconds : float
+        Wall time of the whole scan.
+    where : str
+        ``"this process"``, or the Dask scheduler's address and its number of workers.
+    """
+
+    results: tuple[TaskResult, ...]
+    seconds: float
+    where: str
+
+    @property
+    def failures(self) -> list[TaskResult]:
+        """The tasks that failed."""
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """Every finding's record, pair by pair in task order, best first within a pair."""
+        return [record for result in self.results for record in result.records]
+
+    @property
+    def workers(self) -> dict[str, int]:
+        """How many tasks each worker process ran."""
+        counts: dict[str, int] = {}
+        for result in self.results:
+            counts[result.worker] = counts.get(result.worker, 0) + 1
+        return counts
+
+    def findings(self, indicator: str, grouping: str) -> Findings:
+        """The findings of one pair scanned without error.
+
+        Raises
+        ------
+        DataError
+            If the pair was not scanned, or failed.
+        """
+        for result in self.results:
+            if (result.indicator, result.grouping) == (indicator, grouping) and result.ok:
+                return findings_from_records(indicator, grouping, result.records)
+        raise DataError(f"{indicator} × {grouping} was not scanned without error.")
+
+
+def _failed(task: Task, error: BaseException | str, start: float) -> TaskResult:
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return TaskResult(task.indicator, task.grouping, [], text, time.perf_counter() - start, "")
+
+
+def scan(
+    source: PlaceSource,
+    tasks: Sequence[Task],
+    *,
+    client: Any | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Run every task, in this process or on a Dask cluster, and gather the results.
+
+    Parameters
+    ----------
+    source : PlaceSource
+        The version of the place to scan (e.g. :func:`insight.data.catalogue.place_ref`).
+    tasks : sequence of Task
+        What to scan (:func:`scan_tasks`).
+    client : dask.distributed.Client, optional
+        Run the tasks on this client's cluster (local worker processes or an existing
+        cluster). Without one, they run here, one after another.
+    progress : callable, optional
+        ``progress(fraction, message)`` after each task.
+
+    Returns
+    -------
+    ScanResult
+        Every task's result in task order; failed tasks carry their error (a lost worker
+        or scheduler too), the others their records.
+    """
+    report = progress or (lambda fraction, message: None)
+    start = time.perf_counter()
+    total = max(len(tasks), 1)
+    by_task: dict[Task, TaskResult] = {}
+
+    def finished(task: Task, result: TaskResult) -> None:
+        by_task[task] = result
+        state = "failed" if result.error else f"{len(result.records)} findings"
+        report(len(by_task) / total, f"{len(by_task)}/{len(tasks)} {task}: {state}")
+
+    if client is None:
+        where = "this process"
+        try:
+            for task in tasks:
+                finished(task, run_task(source, task.indicator, task.grouping))
+        finally:
+            release(source.key)  # this process goes on doing other things
+    else:
+        where = _describe(client)
+        token = uuid.uuid4().hex[:8]
+        done: queue.Queue = queue.Queue()
+        pending: dict[str, Task] = {}
+        futures = []
+        for task in tasks:
+            future = client.submit(
+                run_task, source, task.indicator, task.grouping, pure=False,
+                key=f"scan-{task.indicator}-{task.grouping}-{token}",
+            )  # fmt: skip
+            pending[future.key] = task
+            futures.append(future)
+            future.add_done_callback(done.put)
+        try:
+            while pending:
+                try:
+                    future = done.get(timeout=1.0)
+                except queue.Empty:
+                    if client.status in ("closing", "closed"):
+                        for task in pending.values():
+                            finished(task, _failed(task, "lost the Dask scheduler", start))
+                        break
+                    continue
+                task = pending.pop(future.key, None)
+                if task is None:
+                    continue
+                try:
+                    result = future.result()
+                except Exception as error:  # a worker died, the task was cancelled...
+                    result = _failed(task, error, start)
+                finished(task, result)
+        finally:
+            for future in futures:
+                future.release()
+            with contextlib.suppress(Exception):  # a cluster gone has nothing left to hold
+                client.run(release, source.key)
+    return ScanResult(
+        tuple(by_task[t] for t in tasks if t in by_task), time.perf_counter() - start, where
+    )
+
+
+def _describe(client: Any) -> str:
+    try:
+        info = client.scheduler_info()
+        return f"Dask at {client.scheduler.address} ({len(info.get('workers', {}))} workers)"
+    except Exception:  # the description is only for people
+        return "Dask"
+
+
+# --------------------------------------------------------------------------------------
+# The store's content, and reading it back
+# --------------------------------------------------------------------------------------
+
+
+def _task_entry(result: TaskResult) -> dict[str, Any]:
+    return {
+        "indicator": result.indicator,
+        "grouping": result.grouping,
+        "status": "ok" if result.ok else "failed",
+        "findings": len(result.records),
+        "error": result.error,
+    }
+
+
+def store_content(
+    place: Place, result: ScanResult, previous: Any | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Records and task list of the store after a scan, in the place's order.
+
+    Pairs scanned now replace what ``previous`` (a current store, read with
+    :func:`insight.data.findings_store.read_findings`, or None) had for them, except that a
+    pair failing now keeps a good earlier result of the same version; pairs not scanned
+    now are kept from ``previous``.
+
+    Returns
+    -------
+    records : list of dict
+        Every finding, pair by pair (indicator, then grouping, in the place's order).
+    tasks : list of dict
+        ``indicator``, ``grouping``, ``status``, ``findings``, ``error`` of every pair.
+    """
+    entries: dict[tuple[str, str], tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    if previous is not None:
+        rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for record in previous.table.to_pylist():
+            rows.setdefault((record["indicator"], record["grouping"]), []).append(record)
+        for task in previous.tasks:
+            pair = (task["indicator"], task["grouping"])
+            entries[pair] = (dict(task), rows.get(pair, []))
+    for item in result.results:
+        pair = (item.indicator, item.grouping)
+        earlier = entries.get(pair)
+        if not item.ok and earlier is not None and earlier[0]["status"] == "ok":
+            continue
+        entries[pair] = (_task_entry(item), item.records)
+    order_i = {i: n for n, i in enumerate(place.indicators)}
+    order_g = {g: n for n, g in enumerate(place.groupings)}
+    known = [p for p in entries if p[0] in order_i and p[1] in order_g]
+    known.sort(key=lambda p: (order_i[p[0]], order_g[p[1]]))
+    records = [record for pair in known for record in entries[pair][1]]
+    return records, [entries[pair][0] for pair in known]
+
+
+class StoredFindings:
+    """The findings of a current store, as :class:`Findings`, pair by pair.
+
+    Parameters
+    ----------
+    stored : StoredTable
+        A current store (:func:`insight.data.findings_store.read_findings`): anything with
+        ``done()`` (the pairs scanned without error) and ``rows(indicator, grouping)``.
+
+    Each pair is turned into :class:`Findings` once and kept; the objects are shared, not
+    copied, so callers must not change them.
+    """
+
+    def __init__(self, stored: Any) -> None:
+        self.stored = stored
+        self._done: set[tuple[str, str]] = stored.done()
+        self._made: dict[tuple[str, str], Findings] = {}
+        self._lock = threading.Lock()
+
+    def has(self, indicator: str, grouping: str) -> bool:
+        """Whether the store holds this pair (scanned without error)."""
+        return (indicator, grouping) in self._done
+
+    def __len__(self) -> int:
+        return len(self._done)
+
+    def findings(self, indicator: str, grouping: str) -> Findings | None:
+        """The pair's findings, or None when the store does not hold it."""
+        pair = (indicator, grouping)
+        if pair not in self._done:
+            return None
+        with self._lock:
+            made = self._made.get(pair)
+        if made is None:
+            made = findings_from_records(indicator, grouping, self.stored.rows(*pair))
+            with self._lock:
+                self._made[pair] = made
+        return made

@@ -1,0 +1,264 @@
+"""The findings store: every finding worked out for a place, in one Parquet file beside it.
+
+``python -m insight scan`` writes ``findings.parquet`` into the place's folder
+(:func:`insight.data.store.place_dir`): one row per finding, and in the file's metadata the
+stamp that says what it was worked out from:
+
+``format``
+    :data:`STORE_FORMAT`, the layout of this file.
+``place``, ``content_hash``
+    The place and :func:`insight.data.store.content_hash` of the version scanned.
+``engine``
+    The version of the engine that worked the findings out (given by the caller, who
+    knows it: :data:`insight.analysis.scan.ENGINE_VERSION`).
+``tasks``
+    Every indicator × grouping scanned: ``indicator``, ``grouping``, ``status`` (``"ok"``
+    or ``"failed"``), ``findings`` (how many) and ``error`` (what went wrong, or None).
+    A pair scanned with no findings is in the store (status ok, none found); a pair that
+    failed or was never scanned is not.
+
+This module deals in plain tables and records: what a finding is, and how its rows become
+one again, is :mod:`insight.analysis.scan`'s business (``data`` never imports ``analysis``).
+
+A stale store is never read: :func:`read_findings` returns None unless the format, the
+engine and the place's content hash all match. The file is written to a temporary name in
+the same folder and renamed over the old one, so a reader (another server process) sees the
+old store or the new one, never half of one; a rebuilt place (a new folder) has none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from insight.data.store import content_hash, place_dir
+from insight.errors import DataError, InsightError
+
+__all__ = [
+    "STORE_FILE",
+    "STORE_FORMAT",
+    "StoredTable",
+    "read_findings",
+    "read_stamp",
+    "store_path",
+    "store_version",
+    "write_findings",
+]
+
+#: Version of the layout of ``findings.parquet``.
+STORE_FORMAT = 1
+#: Name of the store in a place's folder.
+STORE_FILE = "findings.parquet"
+#: Key of the stamp in the Parquet file's metadata.
+STAMP_KEY = b"place_insight"
+
+
+def store_path(place_id: str) -> Path:
+    """Where the findings store of place ``place_id`` is (whether or not it exists)."""
+    return place_dir(place_id) / STORE_FILE
+
+
+def store_version(place_id: str) -> tuple[int, int] | None:
+    """Modification time (ns) and size of the store file, or None when there is none.
+
+    Cheap (one ``stat``): callers that keep a store in memory use it to notice a new one.
+    """
+    try:
+        stat = store_path(place_id).stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@dataclass(frozen=True)
+class StoredTable:
+    """A current findings store, read.
+
+    Attributes
+    ----------
+    place_id, content_hash, engine : str
+        Its stamp (see the module docstring).
+    tasks : list of dict
+        Every indicator × grouping scanned, in order.
+    table : pyarrow.Table
+        One row per finding, with ``indicator`` and ``grouping`` columns.
+    """
+
+    place_id: str
+    content_hash: str
+    engine: str
+    tasks: list[dict[str, Any]]
+    table: pa.Table = field(repr=False)
+
+    def done(self) -> set[tuple[str, str]]:
+        """The (indicator, grouping) pairs scanned without error."""
+        return {(t["indicator"], t["grouping"]) for t in self.tasks if t["status"] == "ok"}
+
+    def rows(self, indicator: str, grouping: str) -> list[dict[str, Any]]:
+        """The rows of one indicator and grouping, in stored order (None and NaN kept apart)."""
+        mask = pc.and_(
+            pc.equal(self.table["indicator"], indicator), pc.equal(self.table["grouping"], grouping)
+        )
+        return self.table.filter(mask).to_pylist()
+
+
+def write_findings(
+    place_id: str,
+    *,
+    content_hash: str,
+    engine: str,
+    records: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+    schema: pa.Schema | None = None,
+) -> Path:
+    """Write the findings store of a place, atomically (temporary file, then rename).
+
+    Parameters
+    ----------
+    place_id : str
+        The place; its folder must exist.
+    content_hash : str
+        Content hash of the version of the place the records were worked out from (taken
+        before the scan started: if the place changed since, the store is stale at once
+        and never read).
+    engine : str
+        Version of the engine that worked them out.
+    records : list of dict
+        One per finding, each with ``indicator`` and ``grouping``; values are written as
+        they are (None as null, NaN as NaN).
+    tasks : list of dict
+        ``indicator``, ``grouping``, ``status``, ``findings``, ``error`` of every pair scanned.
+    schema : pyarrow.Schema, optional
+        The columns and their types (inferred from ``records`` when not given).
+
+    Returns
+    -------
+    pathlib.Path
+        The store.
+
+    Raises
+    ------
+    DataError
+        If the place has no folder, or the folder cannot be written.
+    """
+    folder = place_dir(place_id)
+    if not folder.is_dir():
+        raise DataError(
+            f"Place {place_id!r} is not stored in {folder}; build it before scanning it."
+        )
+    for task in tasks:
+        missing = {"indicator", "grouping", "status"} - set(task)
+        if missing:
+            raise DataError(f"Task {task!r} lacks {', '.join(sorted(missing))}.")
+    stamp = {
+        "format": STORE_FORMAT,
+        "place": place_id,
+        "content_hash": content_hash,
+        "engine": engine,
+        "tasks": [
+            {
+                "indicator": t["indicator"],
+                "grouping": t["grouping"],
+                "status": t["status"],
+                "findings": int(t.get("findings", 0)),
+                "error": t.get("error"),
+            }
+            for t in tasks
+        ],
+    }
+    table = pa.Table.from_pylist(records, schema=schema)
+    for column in ("indicator", "grouping"):
+        if column not in table.column_names:
+            raise DataError(f"Findings records need a {column!r} column.")
+    metadata = dict(table.schema.metadata or {})
+    metadata[STAMP_KEY] = json.dumps(stamp).encode()
+    table = table.replace_schema_metadata(metadata)
+    handle, temporary = tempfile.mkstemp(prefix=f".{STORE_FILE}-", suffix=".tmp", dir=folder)
+    os.close(handle)
+    try:
+        pq.write_table(table, temporary, compression="zstd")
+        os.chmod(temporary, 0o644)  # readable by every server process, like the place
+        os.replace(temporary, folder / STORE_FILE)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise DataError(
+            f"Cannot write the findings store in {folder}: {error.strerror or error}."
+        ) from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return folder / STORE_FILE
+
+
+def read_stamp(place_id: str) -> dict[str, Any] | None:
+    """The stamp of the store of ``place_id`` (its footer only), or None when there is none
+    or it cannot be read."""
+    path = store_path(place_id)
+    if not path.is_file():
+        return None
+    try:
+        metadata = pq.read_metadata(path).metadata or {}
+        return json.loads(metadata[STAMP_KEY])
+    except (OSError, KeyError, ValueError, pa.ArrowException):
+        return None
+
+
+def read_findings(
+    place_id: str, *, engine: str, content_hash: str | None = None
+) -> StoredTable | None:
+    """The findings store of ``place_id`` if it is current, else None.
+
+    Current means: written in :data:`STORE_FORMAT`, by engine ``engine``, from the version
+    of the place whose content hash is ``content_hash`` (by default the place as it is on
+    disk now). Anything else (no store, another format or engine, a place changed or
+    rebuilt since, an unreadable file) gives None: a stale store is never read.
+
+    Parameters
+    ----------
+    place_id : str
+        The place.
+    engine : str
+        The engine version the caller works with.
+    content_hash : str, optional
+        The version of the place the caller has in memory.
+    """
+    if content_hash is None:
+        try:
+            content_hash = _current_hash(place_id)
+        except InsightError:
+            return None
+    for _ in range(2):  # once more if the file was replaced between footer and table
+        stamp = read_stamp(place_id)
+        if (
+            stamp is None
+            or stamp.get("format") != STORE_FORMAT
+            or stamp.get("engine") != engine
+            or stamp.get("place") != place_id
+            or stamp.get("content_hash") != content_hash
+        ):
+            return None
+        try:
+            table = pq.read_table(store_path(place_id))
+        except (OSError, pa.ArrowException):
+            return None
+        if json.loads((table.schema.metadata or {}).get(STAMP_KEY, b"{}")) == stamp:
+            return StoredTable(
+                place_id=place_id,
+                content_hash=content_hash,
+                engine=engine,
+                tasks=stamp["tasks"],
+                table=table.replace_schema_metadata(None),
+            )
+    return None
+
+
+def _current_hash(place_id: str) -> str:
+    return content_hash(place_dir(place_id))
