@@ -272,7 +272,33 @@ def areas_growth(pieces: str) -> dict[str, Any]:
     return measure(int(pieces))
 
 
+def batch_lookup(rows: str, seed: str) -> dict[str, Any]:
+    """Time the batch lookup (``lookup --file``) of ``rows`` seeded directory postcodes."""
+    import pandas as pd
+
+    from insight.data import postcodes as geocode
+    from insight.data.catalogue import load_place
+    from insight.spatial.index import AreaIndex
+
+    place = load_place("demo")
+    index = AreaIndex(place.areas)
+    folder = geocode.build_index()
+    directory = pd.concat(pd.read_parquet(f) for f in sorted(folder.glob("*.parquet")))
+    chosen = directory["postcode"].sample(int(rows), random_state=int(seed)).tolist()
+    geocode.lookup_table(place, chosen[:10], index)  # warm: the lookup arrays are mapped
+    start = time.perf_counter()
+    table = geocode.lookup_table(place, chosen, index)
+    seconds = _seconds(start)
+    return {
+        "rows": len(table),
+        "seconds": seconds,
+        "rows_per_minute": len(table) / seconds * 60,
+        "placed": int((table["problem"] == "").sum()),
+    }
+
+
 PROBES: dict[str, Callable[..., dict[str, Any]]] = {
+    "batch_lookup": batch_lookup,
     "cold_build": cold_build,
     "warm_load": warm_load,
     "sample": sample,
