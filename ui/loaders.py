@@ -159,9 +159,7 @@ def build_report(place: Place) -> str | None:
     return BuildReport.from_dict(place.quality).as_text()
 
 
-@st.cache_data(
-    show_spinner="Looking for postcode lotteries across every boundary…", max_entries=32
-)
+@st.cache_data(show_spinner="Looking for postcode lotteries across every boundary…", max_entries=32)
 def ranked_findings(place_id: str, indicator_id: str, grouping_id: str) -> findings.Findings:
     """Ranked findings (see :func:`insight.analysis.findings.findings`): seconds nationally."""
     return findings.findings(_place(place_id), indicator_id, grouping_id, index=_index(place_id))

@@ -32,15 +32,15 @@ def test_a_saved_place_reads_back_the_same(tmp_path) -> None:
     place = store.read_place(tmp_path / "tiny")
     assert place.indicators == tiny_place().indicators
     assert place.areas["v"].tolist() == [1.0, 2.0]
-    assert json.loads((tmp_path / "tiny" / "place.json").read_text())["format"] == (
-        store.FORMAT_VERSION
-    )
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+    assert json.loads((store.current_dir(tmp_path / "tiny") / "place.json").read_text())[
+        "format"
+    ] == (store.FORMAT_VERSION)
+    assert not [p for p in (tmp_path / "tiny").iterdir() if p.name.startswith(".")]  # no staging
 
 
 def test_another_format_is_refused_with_the_fix(tmp_path) -> None:
     store.save_place(tiny_place(), tmp_path / "tiny")
-    meta_file = tmp_path / "tiny" / "place.json"
+    meta_file = store.current_dir(tmp_path / "tiny") / "place.json"
     meta = json.loads(meta_file.read_text())
     meta["format"] = store.FORMAT_VERSION + 1
     meta_file.write_text(json.dumps(meta))
