@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from insight.data import demo
-from insight.data.store import data_dir, place_dir, read_meta, read_place
+from insight.data.store import data_dir, place_dir, read_meta, read_place, verify
 from insight.errors import DamagedPlaceError, PlaceNotFoundError
 from insight.model import DEMO_ID, Place
 
@@ -27,6 +27,8 @@ def list_places() -> dict[str, str]:
                 continue  # a build in progress, or the folders of earlier versions
             try:
                 meta = read_meta(folder)
+                if meta is not None:
+                    verify(folder, meta, digests=False)  # files there, at their sizes
             except DamagedPlaceError:
                 places[folder.name] = f"{folder.name} (damaged)"
                 continue

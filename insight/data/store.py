@@ -124,7 +124,7 @@ def _is_stale(path: Path, prefix: str, now: float) -> bool:
     if len(parts) == 3 and parts[1].isdigit():
         host, pid = parts[0], int(parts[1])
         if host == _owner_tag().rsplit("-", 1)[0]:
-            return not _pid_alive(pid) or age > STALE_AFTER_S
+            return not _pid_alive(pid)  # this machine: its owner is known to be gone
     return age > STALE_AFTER_S
 
 
@@ -151,11 +151,16 @@ def clean_stale(root: Path | None = None, now: float | None = None) -> list[Path
                 candidates.append((folder, "."))  # the layout of earlier versions
             elif folder.is_dir():
                 candidates += [(f, STAGING_PREFIX) for f in folder.glob(f"{STAGING_PREFIX}*")]
+                candidates += [(f, f".{POINTER}-") for f in folder.glob(f".{POINTER}-*")]
     if (root / "tmp").is_dir():
         candidates += [(f, "job-") for f in (root / "tmp").glob("job-*")]
     for path, prefix in candidates:
         if _is_stale(path, prefix, now):
-            shutil.rmtree(path, ignore_errors=True)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    path.unlink()
             if not path.exists():
                 removed.append(path)
     return removed
@@ -401,10 +406,15 @@ def _fix(folder: Path) -> str:
         return "Rebuild it with `python -m insight build --force`."
     fix = f"Rebuild it with `python -m insight build` from its place.toml (id {folder.name!r})"
     try:
-        pointer = _read_pointer(folder)
-    except DamagedPlaceError:
+        pointer = json.loads((folder / POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         pointer = None
-    if pointer and pointer.get("previous") and (folder / pointer["previous"]).is_dir():
+    if (
+        isinstance(pointer, dict)
+        and isinstance(pointer.get("previous"), str)
+        and pointer["previous"].startswith(VERSION_PREFIX)
+        and (folder / pointer["previous"]).is_dir()
+    ):
         fix += (
             f", or go back to its previous version with `python -m insight restore {folder.name}`"
         )
