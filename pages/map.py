@@ -57,8 +57,8 @@ if scope in ("local", "group"):
     scope_key = (grouping_id, (group_code, *neighbours))
     if neighbours:
         st.caption(
-            f"{escape_markdown(names.get(group_code))} and the {len(neighbours)} "
-            f"{grouping.plural} that share a border with it."
+            f"{escape_markdown(names.get(group_code, group_code))} and the {len(neighbours)} "
+            f"{escape_markdown(grouping.plural)} that share a border with it."
         )
 
 selected = state.get("area", loaders.area_codes(place.id))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
@@ -39,16 +37,21 @@ vertical-align:middle;border:1px solid #3D3D3D}}</style>""",
     )
 
 
+#: Characters written as numeric references inside HTML blocks, so that neither HTML nor
+#: Markdown (should the block ever end early) can read them as markup.
+_HTML_SPECIALS = {c: f"&#{ord(c)};" for c in "&<>\"'[]()!:.@*_~`$|#\\{}"}
+
+
 def html_text(text: object) -> str:
-    """Text for inside an HTML block: escaped for HTML, on one line (a blank line would end
-    the block and let Markdown read the rest).
+    """Text for inside an HTML block: every character HTML or Markdown could read as markup
+    written as a character reference, on one line (a blank line would end the block).
 
     Examples
     --------
     >>> html_text("<b>King's  " + chr(10) * 2 + "[x](http://evil.example)</b>")
-    '&lt;b&gt;King&#x27;s [x](http://evil.example)&lt;/b&gt;'
+    '&#60;b&#62;King&#39;s &#91;x&#93;&#40;http&#58;//evil&#46;example&#41;&#60;/b&#62;'
     """
-    return html.escape(" ".join(str(text).split()))
+    return "".join(_HTML_SPECIALS.get(c, c) for c in " ".join(str(text).split()))
 
 
 def service_key(place: Place, service_types: tuple[str, ...]) -> None:
