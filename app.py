@@ -51,7 +51,8 @@ for i, (page, label, icon) in enumerate(links):
 indicator_id, grouping_id = place.featured_pair()
 st.subheader("The strongest findings")
 st.caption(
-    f"{place.indicator(indicator_id).title}, by {place.grouping(grouping_id).title.lower()}."
+    f"{escape_markdown(place.indicator(indicator_id).title)}, by "
+    f"{escape_markdown(place.grouping(grouping_id).title.lower())}."
 )
 found = loaders.ranked_findings(place.id, indicator_id, grouping_id)
 if found.empty:

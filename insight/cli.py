@@ -7,6 +7,7 @@ bad input exits with status 2 and the message on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -26,10 +27,11 @@ from insight.analysis import benchmark as benchmarks
 from insight.analysis import scan
 from insight.analysis.findings import FINDING_KINDS, Findings, findings
 from insight.analysis.penalty import PENALTY_THRESHOLD, penalty_summary
-from insight.data import demo, findings_store, postcodes
+from insight.data import demo, findings_store, postcodes, store
 from insight.data.catalogue import load_place, place_ref
 from insight.data.sources import build_from_toml
-from insight.errors import DataError, InsightError
+from insight.data.sources.config import PLACE_ID
+from insight.errors import DataError, InsightError, PlaceNotFoundError
 from insight.model import DEMO_ID, Place
 from insight.present.export import FORMATS, SLIDE_FORMATS, export_bytes
 from insight.present.files import to_csv
@@ -134,6 +136,40 @@ def lookup_record(place: Place, postcode: str, index: AreaIndex | None = None) -
         record["lad_code"] = found.lad_code or area["lad_code"]
         record["lad_name"] = place.group_names("lad").get(record["lad_code"], area["lad_name"])
     return record
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Make a place's previous version current again (after a bad replacement)."""
+    _check_place_id(args.place_id)
+    version = store.restore_previous(store.place_dir(args.place_id))
+    print(f"Place {args.place_id!r} is back to its previous version ({version}).")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Remove a place built from officers' files (never the demo)."""
+    _check_place_id(args.place_id)
+    folder = store.place_dir(args.place_id)
+    if store.read_meta(folder) is None and not folder.exists():
+        raise PlaceNotFoundError(f"There is no place called {args.place_id!r} to remove.")
+    store.remove_place(folder)
+    print(f"Removed place {args.place_id!r}.")
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Remove the temporary folders of builds that were killed."""
+    removed = store.clean_stale()
+    print(f"Removed {len(removed)} temporary folder(s) of stopped builds.")
+    return 0
+
+
+def _check_place_id(place_id: str) -> None:
+    if place_id == DEMO_ID or not PLACE_ID.match(place_id):
+        raise DataError(
+            f"{place_id[:80]!r} is not the id of a place built from officers' files "
+            "(the demo is rebuilt with `python -m insight build --force`)."
+        )
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
@@ -588,6 +624,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_place(scanner)
     scanner.set_defaults(handler=cmd_scan)
 
+    restore = commands.add_parser(
+        "restore", help="go back to the previous version of a place (kept as a backup)"
+    )
+    restore.add_argument("place_id")
+    restore.set_defaults(handler=cmd_restore)
+
+    remove = commands.add_parser("remove", help="remove a place built from officers' files")
+    remove.add_argument("place_id")
+    remove.set_defaults(handler=cmd_remove)
+
+    clean = commands.add_parser("clean", help="remove temporary folders of stopped builds")
+    clean.set_defaults(handler=cmd_clean)
+
     lookup = commands.add_parser(
         "lookup", help="the area of a postcode (or of every postcode in a file) and its indicators"
     )
@@ -677,13 +726,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command; return the exit status."""
+    """Run a command; return the exit status (0 done, 2 bad input or a folder not writable).
+
+    Never a traceback: errors raised on purpose print their message; a reader that goes
+    away (``| head``, ``| true``) ends the command quietly; a folder that cannot be written
+    says which and what to do.
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except BrokenPipeError:
+        _detach_stdout()
+        return 0
     except InsightError as error:
-        print(f"Error: {error}", file=sys.stderr)
+        _error(f"Error: {error}")
+        return 2
+    except PermissionError as error:
+        where = error.filename or "a file"
+        _error(
+            f"Error: cannot write {where}: permission denied. Run as a user who may write "
+            "there, or point PLACE_INSIGHT_DATA at a folder you can write to."
+        )
         return 2
     except FileNotFoundError as error:
-        print(f"Error: file not found: {error.filename}", file=sys.stderr)
+        _error(f"Error: file not found: {error.filename}")
         return 2
+    except OSError as error:
+        _error(f"Error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _error(message: str) -> None:
+    with contextlib.suppress(OSError):
+        print(message, file=sys.stderr)
+
+
+def _detach_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so Python's exit flush stays quiet."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -58,5 +58,17 @@ class ConfigError(DataError):
     """A place configuration (``place.toml`` or its dict equivalent) that cannot be used."""
 
 
-class UploadTooLargeError(DataError):
+class LimitError(DataError):
+    """Input over one of the limits of a build: size, rows, columns, files, time or memory."""
+
+
+class UploadTooLargeError(LimitError):
     """An uploaded file larger than the limit the app accepts."""
+
+
+class AccessError(DataError):
+    """Something this visitor may not do here (e.g. add a place on a public dashboard)."""
+
+
+class DamagedPlaceError(DataError):
+    """A place on disk that is incomplete or damaged (a file missing, cut short or changed)."""

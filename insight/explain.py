@@ -6,7 +6,6 @@ from here, so the same value is always written the same way.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 
@@ -255,21 +254,29 @@ def comparison_sentence(
     return f"{amount} {direction} than {other_name}{_in_brackets(other, indicator)}{judgement}."
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@&])")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
 
 def escape_markdown(text: str) -> str:
     """Escape text from data so Markdown (and HTML) shows it literally.
 
     Names from data files are shown in headings and sentences; without escaping, a
-    name like ``<script>`` or ``[link](javascript:...)`` would be interpreted.
+    name like ``<script>`` or ``[link](javascript:...)`` would be interpreted. Every
+    punctuation mark that Markdown (with GitHub's extensions and Streamlit's own ``:red[]``,
+    ``:material/...:`` and ``$maths$``) could read is escaped with a backslash, which
+    Markdown removes again, so the text reads exactly as given, once; URLs and email
+    addresses are not turned into links; line breaks become spaces (the text stays inside
+    its heading or sentence).
 
     Examples
     --------
     >>> print(escape_markdown("St Helen's *Ward* <b>"))
-    St Helen's \\*Ward\\* &lt;b&gt;
+    St Helen's \\*Ward\\* \\<b\\>
+    >>> print(escape_markdown("http://x.example"))
+    http\\://x\\.example
     """
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(text), quote=False))
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
 
 
 # --------------------------------------------------------------------------------------

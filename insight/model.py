@@ -233,6 +233,9 @@ class Place:
         What the whole place is called when it is the benchmark.
     featured : (str, str) or None
         Indicator and grouping whose findings lead the Home page.
+    upload : dict
+        Who added the place and when, and the files it was built from (``by``, ``at``,
+        ``files``: name, bytes, SHA-256); empty for the demo.
     """
 
     id: str
@@ -249,6 +252,7 @@ class Place:
     default_grouping: str = "lad"
     benchmark_name: str = "England and Wales"
     featured: tuple[str, str] | None = None
+    upload: dict = field(default_factory=dict)
 
     def indicator(self, indicator_id: str) -> Indicator:
         """Return the indicator ``indicator_id``.

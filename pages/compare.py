@@ -20,11 +20,14 @@ grouping = place.grouping(grouping_id)
 names = place.group_names(grouping_id)
 codes = list(names.index)
 group_code = state.select_group(
-    place, grouping_id, f"Main {grouping.title.lower()}", loaders.default_group(place, grouping_id)
+    place,
+    grouping_id,
+    f"Main {escape_markdown(grouping.title.lower())}",
+    loaders.default_group(place, grouping_id),
 )
 neighbours = loaders.touching(place.id, grouping_id, group_code)
 chosen = st.multiselect(
-    f"Compared with (default: the {grouping.plural} that share a border)",
+    f"Compared with (default: the {escape_markdown(grouping.plural)} that share a border)",
     codes,
     default=neighbours,
     format_func=lambda c: names.get(c, c),
@@ -40,12 +43,17 @@ spine = loaders.spine(place.id, grouping_id, group_code)
 # Render
 st.markdown(render.benchmark_summary(shown, indicator, result))
 tab_bars, tab_funnel, tab_spine, tab_table = st.tabs(
-    ["Bars", "Funnel plot", f"All indicators for {names.get(group_code)}", "Table"]
+    [
+        "Bars",
+        "Funnel plot",
+        f"All indicators for {escape_markdown(names.get(group_code, group_code))}",
+        "Table",
+    ]
 )
 with tab_bars:
     figure = charts.ci_bars(shown, indicator, result.benchmark, result.benchmark_name)
     st.plotly_chart(figure, width="stretch", key="bars")
-    st.caption(f"How this is worked out: {result.method}")
+    st.caption(f"How this is worked out: {escape_markdown(result.method)}")
 with tab_funnel:
     if not indicator.sampled:
         st.info(no_funnel_reason(indicator))
@@ -58,7 +66,8 @@ with tab_funnel:
             key="funnel",
         )
         st.caption(
-            f"Every {grouping.title.lower()} in {escape_markdown(place.benchmark_name)}, around "
+            f"Every {escape_markdown(grouping.title.lower())} in "
+            f"{escape_markdown(place.benchmark_name)}, around "
             f"{escape_markdown(result.benchmark_name)}'s value: points outside the "
             "dotted lines (99.8% limits) differ from the average by more than chance would explain. "
             "Shape and colour show the same thing: triangles up are high, down are low."

@@ -3,13 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from insight.data import postcodes
+from insight.data import policy, postcodes
 from insight.data.sources import uploads
 from insight.errors import InsightError
 from insight.explain import GLOSSARY, escape_markdown, weights_sentence
 from insight.present import files
-from ui import loaders
+from ui import access, loaders, render
 from ui.frame import frame
+
+LIMITS = policy.UPLOAD_LIMITS
 
 place = frame("Data and methods")
 st.title("Data and methods")
@@ -35,11 +37,15 @@ sources = pd.DataFrame(
 st.dataframe(sources, hide_index=True)
 attributions = sorted({layer.attribution for layer in place.provenance if layer.attribution})
 for attribution in attributions:
-    st.caption(attribution)
+    st.caption(escape_markdown(attribution))
+if place.upload:
+    st.markdown(escape_markdown(render.provenance_sentence(place.upload, access.current())))
+    with st.expander("The files this place was built from"):
+        st.dataframe(render.upload_files(place.upload), hide_index=True)
 
 st.header("Indicators")
 for indicator in place.indicators.values():
-    with st.expander(indicator.title):
+    with st.expander(escape_markdown(indicator.title)):
         st.markdown(
             f"{escape_markdown(indicator.description)}\n\n"
             f"- Unit: {escape_markdown(indicator.unit)}; period: {escape_markdown(indicator.period)}\n"
@@ -129,7 +135,15 @@ st.markdown(
     "indicator, and a *problem* column saying why any postcode could not be placed. Nothing "
     "is kept on the server."
 )
-batch = st.file_uploader("File of postcodes", type=["csv", "xlsx"], key="batch_lookup")
+batch = None
+if access.current().can_write:
+    batch = st.file_uploader("File of postcodes", type=["csv", "xlsx"], key="batch_lookup")
+else:  # a public dashboard takes no files from visitors; the command line does the same
+    st.caption(
+        "On this public dashboard, files are taken from signed-in officers only. The same "
+        "lookup runs on any computer with `python -m insight lookup --file FILE.csv --out "
+        "OUT.csv`."
+    )
 if batch is not None:
     try:
         rows, column = postcodes.postcode_rows(batch.getvalue(), batch.name)
@@ -159,27 +173,49 @@ else:
     )
 
 st.header("Use your own data")
+officer = access.current()
+if not officer.can_write:
+    # Read-only: no upload form at all, and a plain account of how officers add places.
+    st.markdown(
+        "Officers add their own places (their boundaries, lookups, indicators and services) "
+        "to this dashboard. " + escape_markdown(officer.reason)
+    )
+    if officer.sign_in_available and not st.user.get("is_logged_in"):
+        access.sign_in_button()
+    access.sign_out_button()
+    st.stop()
+
+if officer.signed_in:
+    st.caption(f"Signed in as {escape_markdown(officer.who)}.")
+    access.sign_out_button()
 st.markdown(
     "Upload your boundary file (GeoJSON, GeoPackage, zipped Shapefile or GeoParquet), lookups, "
     "indicator files (a Fingertips *download data* CSV, or your own CSV/Excel) and service lists, "
     "with a `place.toml` that says what each file is. The same checks run as for "
     "`python -m insight build`, and the place is saved so it is still here after a restart. "
-    f"Each file can be up to {uploads.MAX_UPLOAD_BYTES // 1_000_000} MB."
+    f"Up to {LIMITS.files} files, each up to {LIMITS.file_bytes // 1024 // 1024} MB and "
+    f"{LIMITS.total_bytes // 1024 // 1024} MB in all; a build may take "
+    f"{LIMITS.seconds:.0f} seconds."
 )
 with st.form("upload"):
     config_text = st.text_area(
         "place.toml",
         value=uploads.EXAMPLE_CONFIG,
         height=260,
+        max_chars=uploads.MAX_CONFIG_CHARS,
         help="Paths are the names of the files you upload.",
     )
     files = st.file_uploader("Files", accept_multiple_files=True)
-    replace = st.checkbox("Replace a place with the same id")
+    replace = st.checkbox(
+        "Replace a place with the same id",
+        help="Needed to update a place. Someone else's place can only be replaced by a "
+        "signed-in officer.",
+    )
     submitted = st.form_submit_button("Check and build", type="primary")
 if submitted:
     try:
-        for file in files or []:
-            uploads.check_upload_size(file.name, file.size)
+        policy.require_write(access.current())  # again: the session may have signed out
+        uploads.check_upload({f.name: f.size for f in files or []}, LIMITS)
         with st.status("Building your place…", expanded=True) as status:
             bar = st.progress(0.0)
             built, build_report = uploads.build_from_uploads(
@@ -187,6 +223,9 @@ if submitted:
                 {f.name: f.getvalue() for f in files or []},
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
                 replace=replace,
+                who=officer.who,
+                signed_in=officer.signed_in,
+                limits=LIMITS,
             )
             status.update(label=f"Looking for postcode lotteries in {built.title}…")
             loaders.scan_into_store(built.id, bar)
@@ -196,4 +235,4 @@ if submitted:
         st.code(build_report.as_text(), language=None)
         st.page_link("pages/map.py", label="Open it on the map", query_params={"place": built.id})
     except InsightError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))

@@ -38,7 +38,9 @@ with st.sidebar:
     service_types = tuple(
         s
         for s in place.service_types
-        if st.sidebar.checkbox(place.service_types[s].title, value=True, key=f"svc_{s}")
+        if st.sidebar.checkbox(
+            escape_markdown(place.service_types[s].title), value=True, key=f"svc_{s}"
+        )
     )
 
 grouping = place.grouping(grouping_id)
@@ -46,30 +48,33 @@ scope_key = None
 if scope in ("local", "group"):
     names = place.group_names(grouping_id)
     group_code = state.select_group(
-        place, grouping_id, grouping.title, loaders.default_group(place, grouping_id)
+        place,
+        grouping_id,
+        escape_markdown(grouping.title),
+        loaders.default_group(place, grouping_id),
     )
     neighbours = loaders.touching(place.id, grouping_id, group_code) if scope == "local" else []
     scope_key = (grouping_id, (group_code, *neighbours))
     if neighbours:
         st.caption(
-            f"{escape_markdown(names.get(group_code))} and the {len(neighbours)} "
-            f"{grouping.plural} that share a border with it."
+            f"{escape_markdown(names.get(group_code, group_code))} and the {len(neighbours)} "
+            f"{escape_markdown(grouping.plural)} that share a border with it."
         )
 
-selected = state.get("area")
+selected = state.get("area", loaders.area_codes(place.id))
 indicator = place.indicator(indicator_id)
 
 # Compute
 area_map = loaders.area_map(place.id, indicator_id, scheme, scope_key, grouping_id, service_types)
 
 # Render
-st.subheader(indicator.title)
+st.subheader(escape_markdown(indicator.title))
 if area_map.classification.note:
     st.info(area_map.classification.note)
 map_col, legend_col = st.columns([4, 1])
 with map_col:
     event = st.pydeck_chart(
-        maps.with_selected(area_map, place, selected),
+        loaders.with_selected(area_map, place, selected),
         on_select="rerun",
         selection_mode="single-object",
         # A new key per selected area: Streamlit dims everything it did not select, which
@@ -86,7 +91,7 @@ clicked = render.picked_area(event)
 if clicked and clicked != selected:
     state.put("area", clicked)
     st.rerun()
-if selected and (place.areas["code"] == selected).any():
+if selected:
     render.area_card(place, selected)
     presentation.add_button(
         {"kind": "area", "indicator": indicator_id, "grouping": grouping_id, "area_code": selected},
@@ -104,6 +109,7 @@ if st.toggle("Show the same data as a table", key="map_table"):
         },
     )
 st.caption(
-    f"{indicator.title}: {indicator.description} Source: {indicator.source}, {indicator.period}. "
-    f"Average over the areas shown: {fmt_value(area_map.table[indicator.title].mean(), indicator)}."
+    f"{escape_markdown(indicator.title)}: {escape_markdown(indicator.description)} Source: "
+    f"{escape_markdown(indicator.source)}, {escape_markdown(indicator.period)}. Average over the "
+    f"areas shown: {escape_markdown(fmt_value(area_map.table[indicator.title].mean(), indicator))}."
 )

@@ -7,13 +7,13 @@ as PowerPoint, PDF or PNG images.
 """
 
 import datetime as dt
-import html
 
 import streamlit as st
 
 from insight.errors import InsightError
+from insight.explain import escape_markdown
 from insight.present import slides
-from ui import loaders, presentation, state
+from ui import loaders, presentation, render, state
 from ui.frame import frame
 
 FINDINGS, OWN = "findings", "own"
@@ -64,16 +64,17 @@ try:
         total = len(own_items)
         deck_key = (OWN,)
 except InsightError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 if total == 0:
     st.title("Present")
     if source == FINDINGS:
         st.info(
-            f"No postcode lotteries were found for {place.indicator(indicator_id).title.lower()} "
-            f"by {place.grouping(grouping_id).plural}. Try another indicator or boundary in the "
-            "sidebar."
+            "No postcode lotteries were found for "
+            f"{escape_markdown(place.indicator(indicator_id).title.lower())} by "
+            f"{escape_markdown(place.grouping(grouping_id).plural)}. Try another indicator or "
+            "boundary in the sidebar."
         )
     else:
         st.info(
@@ -107,7 +108,7 @@ def go(number: int) -> None:
 try:
     slide = build(current - 1)
 except InsightError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 # Render: the slide
@@ -123,18 +124,20 @@ margin:.3rem 0 1rem 0;color:#0B0C0C}
 )
 head, count = st.columns([6, 1])
 head.markdown(
-    f'<h1 class="slide-title">{html.escape(slide.title)}</h1>',
+    f'<h1 class="slide-title">{render.html_text(slide.title)}</h1>',
     unsafe_allow_html=True,
 )
 count.markdown(f'<div class="slide-count">Slide {current} of {total}</div>', unsafe_allow_html=True)
 st.markdown(
-    f'<div class="slide-sentence">{html.escape(slide.sentence)}</div>',
+    f'<div class="slide-sentence">{render.html_text(slide.sentence)}</div>',
     unsafe_allow_html=True,
 )
 st.image(slide.png(), alt=slide.alt, width="stretch")
-st.caption(f"{slide.source} {slide.attribution} Produced {slide.date}.")
+st.caption(
+    f"{escape_markdown(slide.source)} {escape_markdown(slide.attribution)} Produced {slide.date}."
+)
 with st.expander("What the map and chart show (text description)"):
-    st.write(slide.alt)
+    st.markdown(escape_markdown(slide.alt))
 
 # Navigation
 previous, middle, following = st.columns([1, 2, 1])

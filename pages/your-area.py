@@ -4,7 +4,6 @@ import streamlit as st
 
 from insight.errors import PostcodeError
 from insight.explain import escape_markdown
-from insight.present import maps
 from ui import loaders, render, state
 from ui.frame import frame
 
@@ -28,7 +27,7 @@ if not postcode:
 try:
     found = loaders.locate(place.id, postcode)
 except PostcodeError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 grouping = place.grouping(place.default_grouping)
 area = place.areas.iloc[found.area_index]
@@ -82,7 +81,7 @@ area_map = loaders.area_map(
 left, right = st.columns([4, 1])
 with left:
     st.pydeck_chart(
-        maps.with_selected(area_map, place, found.area_code),
+        loaders.with_selected(area_map, place, found.area_code),
         height=460,
         alt=f"Map of {area[grouping.name_column]} and its neighbours with your area outlined in black.",
     )
@@ -90,7 +89,8 @@ with right:
     render.legend(area_map.classification, place.indicators[indicator_id])
     render.service_key(place, tuple(place.service_types))
 st.caption(
-    f"Your area is outlined in black. Colours: {place.indicators[indicator_id].title.lower()}."
+    "Your area is outlined in black. Colours: "
+    f"{escape_markdown(place.indicators[indicator_id].title.lower())}."
 )
 
 with st.expander("How we worked this out"):

@@ -12,6 +12,8 @@ place this process has loaded; only a pair the store does not hold is worked out
 
 from __future__ import annotations
 
+import gc
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -21,12 +23,13 @@ from insight.analysis import benchmark, findings, profile, scan
 from insight.data import demo, findings_store, postcodes
 from insight.data.catalogue import list_places, load_place, place_ref
 from insight.data.sources import BuildReport
-from insight.data.store import content_hash, place_dir
+from insight.data.store import content_hash, place_dir, version_of
 from insight.errors import InsightError
+from insight.explain import escape_markdown
 from insight.model import DEMO_ID, Place
 from insight.present import maps, slides
 from insight.spatial.index import AreaIndex
-from ui import state
+from ui import access, state
 
 APP_ROOT = Path(__file__).resolve().parent.parent
 STATIC_MAPS = APP_ROOT / "static" / "maps"
@@ -34,7 +37,13 @@ STATIC_MAPS = APP_ROOT / "static" / "maps"
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _place(place_id: str) -> Place:
-    return load_place(place_id)
+    loaded = load_place(place_id, rebuild=False)
+    # The place lives as long as the server: move it out of the garbage collector's sight,
+    # so that no collection (each one holding the interpreter for a third of a second on
+    # the demo) walks its hundreds of thousands of objects again.
+    gc.collect()
+    gc.freeze()
+    return loaded
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -49,15 +58,58 @@ def _index(place_id: str) -> AreaIndex:
     return AreaIndex(_place(place_id).areas)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _demo_ready(version: str | None) -> bool:
+    """Whether the demo on disk is current and whole (asked once per version of it)."""
+    return demo.is_current()
+
+
+_VERSIONS: dict[str, str | None] = {}
+_VERSIONS_LOCK = threading.Lock()
+
+
 def current_place_id() -> str:
     """The place chosen in the URL (``?place=``), the demo by default."""
     return state.get("place", list(list_places()), DEMO_ID)
 
 
+def _notice_replacement(place_id: str) -> None:
+    """Forget what was worked out from a place another process has replaced since."""
+    version = version_of(place_dir(place_id))
+    with _VERSIONS_LOCK:
+        known = _VERSIONS.get(place_id)
+        _VERSIONS[place_id] = version
+    if known is not None and known != version:
+        forget_places()
+
+
 def place() -> Place:
-    """The current Place, building the demo first (with a progress bar) when needed."""
+    """The current Place, building the demo first (with a progress bar) when allowed.
+
+    On a public dashboard visitors never cause a build: if the demo has not been built on
+    the server, the page says so (the administrator runs ``python -m insight build``).
+    Problems opening a place (damaged files, folders that cannot be written) are shown as
+    a message, never a traceback.
+    """
     place_id = current_place_id()
-    if place_id == DEMO_ID and not demo.is_current():
+    _notice_replacement(place_id)
+    if place_id == DEMO_ID and not _demo_ready(version_of(place_dir(DEMO_ID))):
+        if access.current().mode == "public":
+            st.info(escape_markdown(demo.NOT_BUILT))
+            st.stop()
+        _build_demo()
+    try:
+        return _place(place_id)
+    except InsightError as error:
+        st.error(escape_markdown(str(error)))
+        st.stop()
+    except OSError as error:
+        st.error(escape_markdown(_os_message(error)))
+        st.stop()
+
+
+def _build_demo() -> None:
+    try:
         with st.status(
             "Building the demo place: a one-off, about half a minute", expanded=True
         ) as status:
@@ -68,12 +120,19 @@ def place() -> Place:
             status.update(label="Looking for postcode lotteries across every boundary…")
             scan_into_store(DEMO_ID, bar)
             status.update(label="Demo place built", state="complete", expanded=False)
-        forget_places()
-    try:
-        return _place(place_id)
-    except InsightError as error:
-        st.error(str(error))
+    except OSError as error:
+        st.error(escape_markdown(_os_message(error)))
         st.stop()
+    forget_places()
+
+
+def _os_message(error: OSError) -> str:
+    where = error.filename or "the data folder"
+    return (
+        f"Place Insight cannot use {where}: {error.strerror or error}. The folder must be "
+        "readable (and writable, to build places) by the user running the app; or point "
+        "PLACE_INSIGHT_DATA at a folder that is."
+    )
 
 
 def scan_into_store(place_id: str, bar) -> scan.ScanResult:
@@ -110,8 +169,49 @@ def forget_places() -> None:
     st.cache_data.clear()
 
 
-@st.cache_resource(show_spinner="Drawing the map…", max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=8)
+def area_codes(place_id: str) -> frozenset[str]:
+    """The codes of a place's areas (to check ``?area=`` against)."""
+    return frozenset(_place(place_id).areas["code"].astype(str))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _outline(place_id: str, code: str) -> dict | None:
+    return maps.selection_outline(_place(place_id), code)
+
+
+def with_selected(area_map: maps.AreaMap, place: Place, code: str | None):
+    """:func:`insight.present.maps.with_selected`, the area's outline worked out once."""
+    outline = _outline(place.id, code) if code else None
+    return maps.with_selected(area_map, place, code, outline=outline)
+
+
+def _served(result: maps.AreaMap) -> maps.AreaMap:
+    """The map with its files in ``static/maps``, or inline if that folder is read-only."""
+    try:
+        maps.save_files(result.files, STATIC_MAPS)
+    except OSError:
+        return maps.inline(result)
+    return result
+
+
 def area_map(
+    place_id: str,
+    indicator_id: str,
+    scheme: str,
+    scope: tuple[str, tuple[str, ...]] | None,
+    outline: str | None,
+    services: tuple[str, ...],
+) -> maps.AreaMap:
+    """A choropleth (see :func:`insight.present.maps.area_map`), its files in ``static/maps``.
+
+    ``scope`` is ``(grouping id, group codes)`` or None for everything.
+    """
+    return _served(_area_map(place_id, indicator_id, scheme, scope, outline, services))
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=32)
+def _area_map(
     place_id: str,
     indicator_id: str,
     scheme: str,
@@ -130,7 +230,7 @@ def area_map(
         column = current.grouping(grouping_id).code_column
         rows = current.areas.index[current.areas[column].isin(codes)].to_numpy()
     ratings = benchmark.area_ratings(current, indicator_id) if scheme == "benchmark" else None
-    result = maps.area_map(
+    return maps.area_map(
         current,
         indicator_id,
         ratings=ratings,
@@ -140,8 +240,6 @@ def area_map(
         index=_index(place_id),
         service_types=services,
     )
-    maps.save_files(result.files, STATIC_MAPS)
-    return result
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -257,10 +355,13 @@ def ranked_findings(place_id: str, indicator_id: str, grouping_id: str) -> findi
 @st.cache_resource(show_spinner="Drawing the finding…", max_entries=64)
 def finding_map(place_id: str, indicator_id: str, grouping_id: str, rank: int) -> maps.AreaMap:
     """Map of one finding (see :func:`insight.present.maps.flag_map`), files in ``static/maps``."""
+    return _served(_finding_map(place_id, indicator_id, grouping_id, rank))
+
+
+@st.cache_resource(show_spinner="Drawing the finding…", max_entries=64)
+def _finding_map(place_id: str, indicator_id: str, grouping_id: str, rank: int) -> maps.AreaMap:
     finding = ranked_findings(place_id, indicator_id, grouping_id).by_rank(rank)
-    result = maps.flag_map(_place(place_id), finding, _index(place_id))
-    maps.save_files(result.files, STATIC_MAPS)
-    return result
+    return maps.flag_map(_place(place_id), finding, _index(place_id))
 
 
 def _with_png(slide: slides.Slide) -> slides.Slide:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
 from insight.analysis.benchmark import GroupComparison
 from insight.analysis.findings import Finding
+from insight.data import policy
 from insight.explain import (
     FUNNEL_WORDS,
     INTERVAL_COLUMNS,
@@ -27,13 +26,13 @@ def legend(
 ) -> None:
     """A legend: swatch, band label and number of areas for each class (text, not colour alone)."""
     heading = (
-        f"<p><strong>{html.escape(indicator.title)}</strong><br/><small>{html.escape(indicator.unit)}</small></p>"
+        f"<p><strong>{html_text(indicator.title)}</strong><br/><small>{html_text(indicator.unit)}</small></p>"
         if unit_line
         else ""
     )
     rows = "".join(
         f'<li><span class="swatch" style="background:{colour}"></span>'
-        f"{html.escape(label)} <small>({count:,} areas)</small></li>"
+        f"{html_text(label)} <small>({count:,} areas)</small></li>"
         for colour, label, count in classification.legend()
     )
     st.markdown(
@@ -46,6 +45,23 @@ vertical-align:middle;border:1px solid #3D3D3D}}</style>""",
     )
 
 
+#: Characters written as numeric references inside HTML blocks, so that neither HTML nor
+#: Markdown (should the block ever end early) can read them as markup.
+_HTML_SPECIALS = {c: f"&#{ord(c)};" for c in "&<>\"'[]()!:.@*_~`$|#\\{}"}
+
+
+def html_text(text: object) -> str:
+    """Text for inside an HTML block: every character HTML or Markdown could read as markup
+    written as a character reference, on one line (a blank line would end the block).
+
+    Examples
+    --------
+    >>> html_text("<b>King's  " + chr(10) * 2 + "[x](http://evil.example)</b>")
+    '&#60;b&#62;King&#39;s &#91;x&#93;&#40;http&#58;//evil&#46;example&#41;&#60;/b&#62;'
+    """
+    return "".join(_HTML_SPECIALS.get(c, c) for c in " ".join(str(text).split()))
+
+
 def service_key(place: Place, service_types: tuple[str, ...]) -> None:
     """Key to the service symbols: letter, colour and name of each type shown."""
     for i, type_id in enumerate(service_types):
@@ -54,7 +70,7 @@ def service_key(place: Place, service_types: tuple[str, ...]) -> None:
         count = int(place.services[type_id].sum())
         st.markdown(
             f'<span style="color:{colour};font-size:1.3em">●</span> '
-            f"**{html.escape(type_id.upper())}** {html.escape(service_type.title)} ({count})",
+            f"**{escape_markdown(type_id.upper())}** {escape_markdown(service_type.title)} ({count})",
             unsafe_allow_html=True,
         )
 
@@ -78,7 +94,7 @@ def area_card(place: Place, code: str) -> None:
         st.markdown(f"#### {escape_markdown(area['name'])} ({escape_markdown(code)})")
         st.caption(
             " · ".join(
-                f"{g.title}: {escape_markdown(area[g.name_column])}"
+                f"{escape_markdown(g.title)}: {escape_markdown(area[g.name_column])}"
                 for g in place.groupings.values()
             )
         )
@@ -203,7 +219,7 @@ def profile_card(indicator: Indicator, row) -> None:
             value = fmt_number(row["value"], indicator.decimals)
         else:
             value = fmt_value(row["value"], indicator)
-        st.metric(indicator.title, value, label_visibility="collapsed")
+        st.metric(escape_markdown(indicator.title), value, label_visibility="collapsed")
         if pd.isna(row["value"]) and not row.get("value_text"):
             st.caption(escape_markdown(indicator.description))
             return
@@ -327,3 +343,37 @@ def findings_table(findings, indicator: Indicator):
             "sentence": "Finding",
         }
     ).round(2)
+
+
+def provenance_sentence(upload: dict, viewer) -> str:
+    """Who added a place and when, in a sentence (plain text).
+
+    The officer's email is shown to officers who may write here; visitors read "an officer".
+    """
+    by = str(upload.get("by") or "")
+    at = str(upload.get("at") or "")
+    when = at[:10] if at else "an unknown date"
+    how = "uploaded" if upload.get("how") == "upload" else "built on the command line"
+    if by == policy.THIS_COMPUTER or not by:
+        who = "on the computer running this dashboard"
+    elif viewer.can_write:
+        who = f"by {by}"
+    else:
+        who = "by an officer"
+    files = upload.get("files") or []
+    return f"This place was {how} {who} on {when}, from {len(files)} files."
+
+
+def upload_files(upload: dict) -> pd.DataFrame:
+    """The files a place was built from: name, size and SHA-256 (to check a copy against)."""
+    return pd.DataFrame(
+        [
+            {
+                "File": str(f.get("name", "")),
+                "Size (bytes)": int(f.get("bytes", 0)),
+                "SHA-256": str(f.get("sha256", "")),
+            }
+            for f in upload.get("files") or []
+        ],
+        columns=["File", "Size (bytes)", "SHA-256"],
+    )

@@ -3,13 +3,15 @@ of a place (:class:`PlaceRef`) so that another process or machine can open that 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from insight.data import demo
-from insight.data.store import content_hash, data_dir, place_dir, read_meta, read_place
-from insight.errors import DataError, PlaceNotFoundError
+from insight.data.store import content_hash, data_dir, place_dir, read_meta, read_place, verify
+from insight.errors import DamagedPlaceError, DataError, PlaceNotFoundError
 from insight.model import DEMO_ID, Place
+
+#: The demo's title in the place picker.
+DEMO_TITLE = "England and Wales stroke services (demo)"
 
 
 def list_places() -> dict[str, str]:
@@ -20,19 +22,25 @@ def list_places() -> dict[str, str]:
     dict of str to str
         Place id to title. The demo is listed even before it has been built.
     """
-    places = {DEMO_ID: "England and Wales stroke services (demo)"}
+    places = {DEMO_ID: DEMO_TITLE}
     root = data_dir() / "places"
     if root.is_dir():
         for folder in sorted(root.iterdir()):
-            if folder.name.startswith("."):
-                continue  # a build in progress or an old copy being replaced
-            meta = folder / "place.json"
-            if meta.is_file():
-                places[folder.name] = json.loads(meta.read_text())["title"]
+            if folder.name.startswith(".") or not folder.is_dir():
+                continue  # a build in progress, or the folders of earlier versions
+            try:
+                meta = read_meta(folder)
+                if meta is not None:
+                    verify(folder, meta, digests=False)  # files there, at their sizes
+            except DamagedPlaceError:
+                places[folder.name] = f"{folder.name} (damaged)"
+                continue
+            if meta is not None:
+                places[folder.name] = str(meta.get("title") or folder.name)
     return places
 
 
-def load_place(place_id: str = DEMO_ID, progress=None) -> Place:
+def load_place(place_id: str = DEMO_ID, progress=None, rebuild: bool = True) -> Place:
     """Open place ``place_id``, building the demo first if it is not cached yet.
 
     Parameters
@@ -41,6 +49,8 @@ def load_place(place_id: str = DEMO_ID, progress=None) -> Place:
         The demo, or the id of a place built with ``python -m insight build place.toml``.
     progress : callable, optional
         ``progress(fraction, message)``, called while the demo is being built.
+    rebuild : bool, default True
+        Build the demo when it is missing, stale or damaged (False: say so instead).
 
     Returns
     -------
@@ -50,6 +60,8 @@ def load_place(place_id: str = DEMO_ID, progress=None) -> Place:
     ------
     PlaceNotFoundError
         If no place with that id has been built; the message lists those that have.
+    DamagedPlaceError
+        The place on disk is incomplete or damaged (the message names the file and the fix).
 
     Examples
     --------
@@ -58,7 +70,7 @@ def load_place(place_id: str = DEMO_ID, progress=None) -> Place:
     34753
     """
     if place_id == DEMO_ID:
-        return demo.load_demo(progress=progress)
+        return demo.load_demo(progress=progress, rebuild=rebuild)
     folder = place_dir(place_id)
     if read_meta(folder) is None:
         known = ", ".join(list_places())

@@ -27,7 +27,15 @@ import qlacref_authorities
 
 from insight import explain
 from insight.data import postcodes as geocode
-from insight.data.store import FORMAT_VERSION, place_dir, read_meta, read_place, save_place
+from insight.data.store import (
+    FORMAT_VERSION,
+    place_dir,
+    read_meta,
+    read_place,
+    save_place,
+    verify,
+)
+from insight.errors import DamagedPlaceError, PlaceNotFoundError
 from insight.model import BNG, DEMO_ID, Grouping, Indicator, Layer, Place, ServiceType
 from insight.spatial import access
 from insight.spatial.contiguity import contiguity
@@ -422,13 +430,26 @@ def _stamp() -> dict:
 
 
 def is_current() -> bool:
-    """Whether the cached demo matches the installed packages and this builder."""
-    meta = read_meta(place_dir(DEMO_ID))
-    return meta is not None and meta.get("stamp") == json.loads(json.dumps(_stamp()))
+    """Whether the cached demo matches the installed packages and this builder, and is whole.
+
+    A damaged or incomplete cache (a file missing or cut short) is not current, so it is
+    rebuilt rather than loaded.
+    """
+    folder = place_dir(DEMO_ID)
+    try:
+        meta = read_meta(folder)
+        if meta is None or meta.get("stamp") != json.loads(json.dumps(_stamp())):
+            return False
+        if "files" not in meta:
+            return False  # written before places carried a manifest: rebuild once
+        verify(folder, meta, digests=False)
+    except DamagedPlaceError:
+        return False
+    return True
 
 
-def load_demo(progress: Progress | None = None, force: bool = False) -> Place:
-    """Load the cached demo place, building it first when it is missing or stale.
+def load_demo(progress: Progress | None = None, force: bool = False, rebuild: bool = True) -> Place:
+    """Load the cached demo place, building it first when it is missing, stale or damaged.
 
     Parameters
     ----------
@@ -436,6 +457,9 @@ def load_demo(progress: Progress | None = None, force: bool = False) -> Place:
         ``progress(fraction, message)`` called during a build.
     force : bool
         Rebuild even when the cache is current.
+    rebuild : bool, default True
+        Build when needed. False (a public dashboard, where visitors write nothing) raises
+        :class:`~insight.errors.PlaceNotFoundError` instead, saying how to build it.
 
     Returns
     -------
@@ -443,8 +467,27 @@ def load_demo(progress: Progress | None = None, force: bool = False) -> Place:
     """
     folder = place_dir(DEMO_ID)
     if force or not is_current():
-        place = build_demo(progress)
-        save_place(place, folder, extra_meta={"stamp": _stamp()})
-        if progress:
-            progress(1.0, "Done")
-    return read_place(folder)
+        if not rebuild:
+            raise PlaceNotFoundError(NOT_BUILT)
+        _build(folder, progress)
+    try:
+        return read_place(folder)
+    except DamagedPlaceError:
+        if not rebuild:
+            raise
+        _build(folder, progress)
+        return read_place(folder)
+
+
+NOT_BUILT = (
+    "The demo place has not been built on this server yet (or it is out of date or damaged). "
+    "The administrator builds it once with `python -m insight build`; this public dashboard "
+    "does not build anything for its visitors."
+)
+
+
+def _build(folder, progress: Progress | None) -> None:
+    place = build_demo(progress)
+    save_place(place, folder, extra_meta={"stamp": _stamp()})
+    if progress:
+        progress(1.0, "Done")

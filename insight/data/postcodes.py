@@ -81,12 +81,12 @@ def normalise_postcode(text: str) -> str:
         raise InvalidPostcodeError(
             f"{text!r} is not a postcode: type a postcode such as NN1 1AA.", str(text)
         )
-    squeezed = re.sub(r"\s+", "", text).upper()
+    squeezed = re.sub(r"\s+", "", text[:100]).upper() if len(text) <= 100 else "?"
     if squeezed in _SPECIAL:
         return _SPECIAL[squeezed]
     match = _POSTCODE.match(squeezed)
     if not match:
-        shown = text.strip() or "(nothing)"
+        shown = text.strip()[:40] + ("..." if len(text.strip()) > 40 else "") or "(nothing)"
         raise InvalidPostcodeError(
             f"{shown!r} is not a UK postcode. A postcode looks like NN1 1AA or SW1A 2AA: "
             "check the letters and numbers and try again.",

@@ -7,6 +7,8 @@ words, and bars carry their values as text.
 
 from __future__ import annotations
 
+import html
+
 import afcharts.pio_template  # noqa: F401  (registers the "afcharts" plotly template)
 import numpy as np
 import pandas as pd
@@ -57,6 +59,12 @@ def sequential(n: int) -> list[str]:
     return [SEQUENTIAL[i] for i in picks]
 
 
+def _t(text: object) -> str:
+    """Text from data for a Plotly label: Plotly reads a subset of HTML (including links),
+    so ``<``, ``>``, ``&`` and quotes are escaped; it shows the text once, as given."""
+    return html.escape(str(text))
+
+
 def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
@@ -91,7 +99,7 @@ def ci_bars(
     colours = [RATING_COLOURS.get(r, FOCUS[1]) for r in data["rating"]]
     # Value and rating go in the axis label, where no bar or whisker can hide or clip them.
     labels = [
-        f"{name}  <b>{fmt_number(v, indicator.decimals)}</b> · {r}"
+        f"{_t(name)}  <b>{fmt_number(v, indicator.decimals)}</b> · {r}"
         for name, v, r in zip(data["name"], data["value"], data["rating"], strict=True)
     ]
     fig = go.Figure(
@@ -110,7 +118,7 @@ def ci_bars(
                 "width": 6,
             },
             hovertemplate="%{y}<extra></extra>",
-            name=indicator.title,
+            name=_t(indicator.title),
         )
     )
     fig.add_vline(x=benchmark, line={"color": "#000000", "dash": "dash", "width": 2})
@@ -120,16 +128,16 @@ def ci_bars(
         yref="paper",
         yanchor="bottom",
         yshift=4,
-        text=f"{benchmark_name}: {fmt_value(benchmark, indicator)}",
+        text=f"{_t(benchmark_name)}: {_t(fmt_value(benchmark, indicator))}",
         showarrow=False,
         font={"size": 13},
     )
     top = float(np.nanmax(np.r_[data["upper"].to_numpy(dtype=float), benchmark]))
-    fig.update_xaxes(title=indicator.unit, range=[0, top * 1.08])
+    fig.update_xaxes(title=_t(indicator.unit), range=[0, top * 1.08])
     fig.update_yaxes(title=None, automargin=True)
     return _base_layout(
         fig,
-        f"{indicator.title} (lines: {INTERVAL_WORDS[indicator.sampled]})",
+        f"{_t(indicator.title)} (lines: {INTERVAL_WORDS[indicator.sampled]})",
         120 + 34 * len(data),
     )
 
@@ -183,17 +191,17 @@ def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> 
                 name=words,
                 marker={"symbol": symbol, "size": 11, "color": colour, "line": {"width": 1.5}},
                 text=[
-                    n if c in highlight else ""
+                    _t(n) if c in highlight else ""
                     for n, c in zip(chosen["name"], chosen["code"], strict=True)
                 ],
                 textposition="top center",
-                customdata=chosen["name"],
+                customdata=[_t(n) for n in chosen["name"]],
                 hovertemplate="%{customdata}: %{y:.1f}<extra>" + words + "</extra>",
             )
         )
-    fig.update_xaxes(title=result.size_title)
-    fig.update_yaxes(title=indicator.unit)
-    return _base_layout(fig, f"Funnel plot: {indicator.title}", 480)
+    fig.update_xaxes(title=_t(result.size_title))
+    fig.update_yaxes(title=_t(indicator.unit))
+    return _base_layout(fig, f"Funnel plot: {_t(indicator.title)}", 480)
 
 
 def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go.Figure:
@@ -204,7 +212,7 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
     """
     data = spine.iloc[::-1]
     fig = go.Figure()
-    y = data["title"]
+    y = [_t(title) for title in data["title"]]
     fig.add_trace(
         go.Bar(
             y=y,
@@ -240,7 +248,7 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
             y=y,
             x=data["pos_value"],
             mode="markers",
-            name=group_name,
+            name=_t(group_name),
             marker={
                 "size": 16,
                 "symbol": [symbols.get(r, "circle") for r in data["rating"]],
@@ -256,7 +264,7 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
     fig.add_vline(x=0.5, line={"color": "#000000", "width": 2})
     fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.15})
     fig.update_xaxes(
-        range=[-0.02, 1.02], tickvals=[0, 0.5, 1], ticktext=["Worst", benchmark_name, "Best"]
+        range=[-0.02, 1.02], tickvals=[0, 0.5, 1], ticktext=["Worst", _t(benchmark_name), "Best"]
     )
     fig.update_yaxes(automargin=True)
-    return _base_layout(fig, f"{group_name} on every indicator", 140 + 60 * len(data))
+    return _base_layout(fig, f"{_t(group_name)} on every indicator", 140 + 60 * len(data))

@@ -88,6 +88,8 @@ TEXT_COLOUR = "#0B0C0C"
 MUTED_TEXT = "#505A5F"
 
 _STYLE_LOCK = threading.RLock()
+#: Longest text laid out on a figure or slide (longer text is cut).
+MAX_TEXT = 2_000
 _PREFERRED_FONTS = ("Arial", "Liberation Sans", "Helvetica", "DejaVu Sans")
 
 
@@ -100,6 +102,8 @@ def _first_installed_font() -> str:
 FONT_FAMILY = _first_installed_font()
 
 _RC = {
+    # Names come from officers' files: "$5 or $10" is text, never mathematics to typeset.
+    "text.parse_math": False,
     "font.family": "sans-serif",
     "font.sans-serif": [FONT_FAMILY, "DejaVu Sans"],
     "font.size": 13,
@@ -231,6 +235,7 @@ def wrap_to_width(text: str, width: float, fontsize: float, *, bold: bool = Fals
     ['one two', 'three four']
     """
     lines: list[str] = []
+    text = text[:MAX_TEXT]  # a name of megabytes must not take minutes to lay out
     for paragraph in text.split("\n"):
         current = ""
         for word in paragraph.split():
@@ -245,6 +250,7 @@ def wrap_to_width(text: str, width: float, fontsize: float, *, bold: bool = Fals
 
 
 def _wrap(text: str, width: int) -> str:
+    text = text[:MAX_TEXT]
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 

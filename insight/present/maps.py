@@ -9,10 +9,12 @@ and the authority outlines are drawn from the data.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import hashlib
-import html
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,18 +206,30 @@ def _json_default(value):
     raise TypeError(f"cannot write {type(value).__name__} to GeoJSON")
 
 
-def with_selected(area_map: AreaMap, place: Place, code: str | None) -> pdk.Deck:
+def selection_outline(place: Place, code: str | None) -> dict | None:
+    """GeoJSON (WGS84) of area ``code``'s shape, for :func:`with_selected` (None: no such area)."""
+    chosen = place.areas[place.areas["code"] == code] if code else place.areas.iloc[:0]
+    if chosen.empty:
+        return None
+    return json.loads(chosen[["geometry"]].to_crs(4326).to_json())
+
+
+def with_selected(
+    area_map: AreaMap, place: Place, code: str | None, outline: dict | None = None
+) -> pdk.Deck:
     """The deck of ``area_map`` with area ``code`` outlined in black (unchanged if None).
 
     Kept apart from :func:`area_map` so that selecting an area costs one small layer,
-    not a rebuild of the whole map.
+    not a rebuild of the whole map. ``outline`` is :func:`selection_outline` of the area
+    when the caller has it already (it is worked out here otherwise).
     """
-    chosen = place.areas[place.areas["code"] == code] if code else place.areas.iloc[:0]
-    if chosen.empty:
+    if outline is None:
+        outline = selection_outline(place, code)
+    if outline is None:
         return area_map.deck
     outline = pdk.Layer(
         "GeoJsonLayer",
-        data=json.loads(chosen[["geometry"]].to_crs(4326).to_json()),
+        data=outline,
         id="selected",
         stroked=True,
         filled=False,
@@ -240,15 +254,76 @@ def write_name(content: bytes) -> str:
     return hashlib.sha1(content).hexdigest()[:16] + ".geojson"
 
 
-def save_files(files: dict[str, bytes], folder: Path) -> None:
-    """Write the static files of an :class:`AreaMap` into ``folder`` (skipping existing ones)."""
+#: Most bytes of map files kept in the static folder; the least recently written go first.
+MAX_STATIC_BYTES = 1024 * 1024 * 1024
+
+
+def save_files(files: dict[str, bytes], folder: Path, max_bytes: int = MAX_STATIC_BYTES) -> None:
+    """Write the static files of an :class:`AreaMap` into ``folder`` (skipping existing ones).
+
+    The folder is a cache shared by every session and server process (names are content
+    hashes). When a write takes it over ``max_bytes``, the oldest other files are removed,
+    so visitors choosing ever more views cannot fill the disk.
+
+    Raises
+    ------
+    OSError
+        The folder cannot be written (the caller sends the geometry inline instead).
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    wrote = False
     for name, content in files.items():
         target = folder / name
         if not target.exists():
-            staging = folder / f".{name}.tmp"
+            staging = folder / f".{name}.{os.getpid()}.tmp"
             staging.write_bytes(content)
             staging.replace(target)
+            wrote = True
+    if wrote:
+        _trim(folder, keep=set(files), max_bytes=max_bytes)
+
+
+def _trim(folder: Path, keep: set[str], max_bytes: int) -> None:
+    entries = []
+    for path in folder.glob("*.geojson"):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= max_bytes:
+            break
+        if path.name in keep:
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            total -= size
+
+
+def inline(area_map: AreaMap) -> AreaMap:
+    """The same map with its geometry inside the deck instead of in static files.
+
+    For a server whose static folder cannot be written: slower (the geometry travels over
+    the websocket on every view), but the map is drawn.
+    """
+    layers = []
+    for layer in area_map.deck.layers:
+        data = getattr(layer, "data", None)
+        name = data.rsplit("/", 1)[-1] if isinstance(data, str) else None
+        if name in area_map.files:
+            layer = copy.copy(layer)
+            layer.data = json.loads(area_map.files[name])
+        layers.append(layer)
+    deck = pdk.Deck(
+        layers=layers,
+        initial_view_state=area_map.deck.initial_view_state,
+        map_provider=area_map.deck.map_provider,
+        map_style=area_map.deck.map_style,
+        tooltip=area_map.deck._tooltip,
+    )
+    return AreaMap(deck, area_map.classification, area_map.table, {})
 
 
 def view_for(
@@ -348,7 +423,7 @@ def area_map(
     properties = pd.DataFrame(
         {
             "code": areas["code"].to_numpy(),
-            "name": [html.escape(str(n)) for n in areas["name"]],
+            "name": [str(n) for n in areas["name"]],  # Streamlit escapes tooltip values
             "value": label,
             # The band is in the legend; nationally it would add a megabyte for nothing.
             **({} if national else {"band": class_label}),
@@ -433,7 +508,7 @@ def group_outlines(
     codes = set(areas[grouping.code_column].dropna())
     shown = index.group_shapes(grouping.code_column, grouping.name_column, codes)
     geometry = _display_geometry(shown.geometry, detail)
-    names = pd.DataFrame({"name": [html.escape(str(n)) for n in shown["name"]]})
+    names = pd.DataFrame({"name": [str(n) for n in shown["name"]]})
     return feature_collection(shapely.boundary(geometry), names)
 
 
@@ -465,7 +540,7 @@ def service_layers(place: Place, service_types: tuple[str, ...], bounds=None) ->
             {
                 "lon": chosen.geometry.x,
                 "lat": chosen.geometry.y,
-                "name": [html.escape(str(n)) for n in chosen["name"]],
+                "name": [str(n) for n in chosen["name"]],
                 "value": service_type.singular if service_type else type_id,
                 "band": "",
                 "letter": type_id.upper()[:3],
@@ -560,9 +635,9 @@ def flag_map(
     properties = pd.DataFrame(
         {
             "code": shown["code"].to_numpy(),
-            "name": [html.escape(str(n)) for n in shown["name"]],
-            "value": [html.escape(labels[r]) for r in role],
-            "band": [html.escape(str(g)) for g in shown[grouping.name_column]],
+            "name": [str(n) for n in shown["name"]],  # Streamlit escapes tooltip values
+            "value": [labels[r] for r in role],
+            "band": [str(g) for g in shown[grouping.name_column]],
             "fill": [_hex_to_rgb(SIDE_COLOURS[r]) for r in role],
         }
     )

@@ -37,13 +37,35 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout_s: float = 60) -> Iterator[str]:
+def streamlit_server(
+    timeout_s: float = 60,
+    *,
+    port: int | None = None,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """A fresh ``streamlit run app.py`` on a free port; yields its base URL (ending in /).
 
     It waits for the port to accept connections without sending any HTTP request, so the
-    first request the server sees is the test's own (as after a real restart).
+    first request the server sees is the test's own (as after a real restart). ``args``
+    are more ``streamlit run`` options (e.g. ``--secrets.files``); ``env`` more environment.
     """
-    port = free_port()
+    with streamlit_process(timeout_s, port=port, args=args, env=env) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def streamlit_process(
+    timeout_s: float = 60,
+    *,
+    port: int | None = None,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As :func:`streamlit_server`, yielding the base URL and the process (to stop it)."""
+    port = port or free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / f"streamlit-{port}.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [
             sys.executable,
@@ -59,17 +81,19 @@ def streamlit_server(timeout_s: float = 60) -> Iterator[str]:
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            *args,
         ],
         cwd=ROOT,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ},
+        env={**os.environ, **(env or {})},
     )
     try:
         deadline = time.time() + timeout_s
         while True:
             if process.poll() is not None:
-                raise RuntimeError("streamlit stopped: " + process.stdout.read().decode()[-2000:])
+                tail = (ARTIFACTS / f"streamlit-{port}.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"streamlit stopped ({process.returncode}): {tail}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
@@ -77,7 +101,7 @@ def streamlit_server(timeout_s: float = 60) -> Iterator[str]:
                 if time.time() > deadline:
                     raise RuntimeError(f"streamlit did not listen on port {port}") from None
                 time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", process
     finally:
         process.terminate()
         try:
@@ -85,6 +109,18 @@ def streamlit_server(timeout_s: float = 60) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
+
+
+def linked_data_dir(folder: Path, demo_folder: Path) -> Path:
+    """A ``PLACE_INSIGHT_DATA`` folder in ``folder`` holding the built demo (linked, never
+    rebuilt) and the postcode index, and no other place."""
+    (folder / "cache").mkdir(parents=True, exist_ok=True)
+    (folder / "cache" / "demo").symlink_to(demo_folder, target_is_directory=True)
+    (folder / "cache" / "postcodes").symlink_to(
+        demo_folder.parent / "postcodes", target_is_directory=True
+    )
+    return folder
 
 
 class Page:
@@ -132,8 +168,14 @@ class Page:
         assert len(self.console_errors) - len(other_errors) <= probe_errors, self.console_errors
         assert not self.external, f"requests left the machine: {self.external}"
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(self, name: str, heading: str | None = None) -> None:
+        """Save a screenshot; with ``heading``, scrolled so that heading is at the top."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        if heading is not None:
+            self.page.get_by_role("heading", name=heading).first.evaluate(
+                "element => element.scrollIntoView({block: 'start'})"
+            )
+            self.page.wait_for_timeout(300)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     def close(self) -> None:

@@ -27,5 +27,6 @@ def test_comparison_says_direction_amount_and_judgement():
 
 def test_markdown_escaping_neutralises_links_and_html():
     text = explain.escape_markdown("[click](javascript:alert(1)) <img src=x>")
-    assert "<img" not in text
-    assert "](" not in text
+    assert "](" not in text  # no link
+    assert "\\<img" in text and "<" not in text.replace("\\<", "")  # no tag: each < escaped
+    assert explain.escape_markdown("a\n\n# b") == "a \\# b"  # stays on its line

@@ -146,7 +146,8 @@ def read_boundaries(
         )
     if raw.crs is not None:
         fmt = f"{fmt}, {_crs_label(raw.crs)}"
-    raw = _with_bng(raw, file, fmt)
+    raw = _finite_shapes(raw, file, report)
+    raw = _finite_shapes(_with_bng(raw, file, fmt), file, report)
     report.files.append(FileRead(file, "areas", fmt, int(len(raw))))
 
     code_column = _code_column(raw, file, code)
@@ -255,7 +256,7 @@ def _read(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
     elif suffix == ".gpkg":
         layer = _gpkg_layer(path, layer)
     try:
-        return gpd.read_file(source, layer=layer, engine="pyogrio"), fmt
+        raw = gpd.read_file(source, layer=layer, engine="pyogrio", on_invalid="ignore")
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,
@@ -266,6 +267,12 @@ def _read(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
             f"{file}: could not read the boundary file as {fmt} ({error}). Check that it is "
             f"a complete {fmt} file (open it in QGIS) and export it again if not."
         ) from None
+    except (MemoryError, OSError, shapely.errors.GEOSException) as error:
+        raise DataError(
+            f"{file}: could not read the boundary file as {fmt} ({type(error).__name__}: "
+            f"{str(error)[:200]}). Check it in QGIS and export it again."
+        ) from None
+    return raw, fmt
 
 
 def _read_parquet(path: Path) -> gpd.GeoDataFrame:
@@ -363,6 +370,23 @@ def _gpkg_layer(path: Path, layer: str | None) -> str | None:
         f"{path.name}: the GeoPackage has {len(names)} layers: "
         f"{', '.join(map(repr, names))}. Choose one with layer = ... in [areas]."
     )
+
+
+def _finite_shapes(raw: gpd.GeoDataFrame, file: str, report: BuildReport) -> gpd.GeoDataFrame:
+    """Blank the shapes with coordinates that are not finite numbers (NaN, infinite, or
+    made infinite by the change of CRS); they are then dropped, and reported, as empty."""
+    geometry = raw.geometry.to_numpy()
+    coordinates, owner = shapely.get_coordinates(geometry, return_index=True)
+    bad_rows = np.unique(owner[~np.isfinite(coordinates).all(axis=1)])
+    if len(bad_rows) == 0:
+        return raw
+    geometry = geometry.copy()
+    geometry[bad_rows] = None
+    report.notes.append(
+        f"{file}: {len(bad_rows):,} shapes have coordinates that are not finite numbers "
+        "(NaN or out of range); those areas are left out."
+    )
+    return raw.set_geometry(gpd.GeoSeries(geometry, index=raw.index, crs=raw.crs))
 
 
 def _with_bng(raw: gpd.GeoDataFrame, file: str, fmt: str) -> gpd.GeoDataFrame:
@@ -510,13 +534,27 @@ def _polygons(table: gpd.GeoDataFrame, file: str, report: BuildReport) -> gpd.Ge
     if invalid.any():
         report.invalid_geometries_repaired.extend(table["code"].to_numpy()[invalid])
         geometry = geometry.copy()
-        geometry[invalid] = shapely.make_valid(geometry[invalid])
+        geometry[invalid] = _make_valid(geometry[invalid])
     geometry = np.array([_polygonal_part(g) for g in geometry], dtype=object)
     lost = shapely.is_empty(geometry)
     if lost.any():
         report.empty_geometries_dropped.extend(table["code"].to_numpy()[lost])
     table = table.set_geometry(gpd.GeoSeries(geometry, index=table.index, crs=BNG))
     return table[~lost]
+
+
+def _make_valid(geometry: np.ndarray) -> np.ndarray:
+    """``shapely.make_valid``, one shape at a time when GEOS gives up on one (it is blanked)."""
+    try:
+        return shapely.make_valid(geometry)
+    except shapely.errors.GEOSException:
+        repaired = np.empty(len(geometry), dtype=object)
+        for i, shape in enumerate(geometry):
+            try:
+                repaired[i] = shapely.make_valid(shape)
+            except shapely.errors.GEOSException:
+                repaired[i] = shapely.Polygon()
+        return repaired
 
 
 def _polygonal_part(geometry):

@@ -7,20 +7,26 @@ time matrix, access to services is measured in straight-line kilometres.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from insight.data import postcodes as geocode
+from insight.data.catalogue import list_places
+from insight.data.policy import COMMAND_LINE_LIMITS, THIS_COMPUTER, Limits, check_new_place
 from insight.data.sources.boundaries import read_boundaries
+from insight.data.sources.budget import check_file
 from insight.data.sources.config import PlaceConfig, Provenance, read_config
 from insight.data.sources.groupings import grouping_columns
 from insight.data.sources.indicators import OGL, IndicatorData, read_indicators
 from insight.data.sources.report import BuildReport
 from insight.data.sources.services import combine_services, read_services
-from insight.data.store import place_dir, read_place, save_place
+from insight.data.store import current_dir, place_dir, read_place, save_place
 from insight.errors import DataError
 from insight.model import BNG, Grouping, Indicator, Layer, Place, ServiceType
 from insight.spatial import access
@@ -30,7 +36,10 @@ NOT_STATED = "not stated"
 
 
 def build_from_toml(
-    path: str | Path, progress: Progress | None = None, save: bool = True
+    path: str | Path,
+    progress: Progress | None = None,
+    save: bool = True,
+    limits: Limits = COMMAND_LINE_LIMITS,
 ) -> tuple[Place, BuildReport]:
     """Build the place a ``place.toml`` describes, and save it.
 
@@ -43,6 +52,8 @@ def build_from_toml(
     save : bool, default True
         Write the place to ``data/places/<id>/`` (atomically: a failed build never
         replaces a good place). False only checks and returns it.
+    limits : Limits, default COMMAND_LINE_LIMITS
+        Sizes, rows and columns a file may have (checked from its headers first).
 
     Returns
     -------
@@ -64,8 +75,11 @@ def build_from_toml(
     """
     config = read_config(path)
     sources = Path(path).resolve().parent
-    keep_sources = sources == place_dir(config.id).resolve() / "sources"
-    return build_place(config, progress, save=save, sources=sources if keep_sources else None)
+    current = current_dir(place_dir(config.id))
+    keep_sources = current is not None and sources == current.resolve() / "sources"
+    return build_place(
+        config, progress, save=save, sources=sources if keep_sources else None, limits=limits
+    )
 
 
 def build_place(
@@ -73,6 +87,9 @@ def build_place(
     progress: Progress | None = None,
     save: bool = True,
     sources: Path | None = None,
+    limits: Limits = COMMAND_LINE_LIMITS,
+    upload: dict | None = None,
+    require_indicators: bool = True,
 ) -> tuple[Place, BuildReport]:
     """Build (and by default save) a place from a checked configuration.
 
@@ -87,6 +104,15 @@ def build_place(
         Write the place to ``place_dir(config.id)``.
     sources : pathlib.Path, optional
         A folder of source files saved with the place as ``sources/``.
+    limits : Limits, default COMMAND_LINE_LIMITS
+        What a file may hold, checked from its headers before it is read; names longer
+        than ``limits.name_chars`` are cut (and reported).
+    upload : dict, optional
+        Who built the place, when, from which files (``Place.upload``); by default the
+        command line on this computer.
+    require_indicators : bool, default True
+        Refuse a place with no indicator holding a value (no page could show it). False
+        only to check boundaries and groupings on their own, without saving.
 
     Returns
     -------
@@ -96,8 +122,11 @@ def build_place(
 
     Raises
     ------
+    insight.errors.LimitError
+        A file is over ``limits``.
     insight.errors.DataError
-        As :func:`build_from_toml`.
+        As :func:`build_from_toml`; also a place with no indicator holding a value, or a
+        title like that of another place (when saving).
 
     Examples
     --------
@@ -109,6 +138,9 @@ def build_place(
     step = progress or (lambda fraction, message: None)
     report = BuildReport(place_id=config.id, title=config.title)
     provenance: list[Layer] = []
+    if save:
+        check_new_place(config.id, config.title, list_places(), limits)
+    _check_budget(config, limits)
 
     step(0.02, f"Reading boundaries ({config.areas.path.name})")
     keep = tuple(
@@ -204,6 +236,11 @@ def build_place(
             )
         )
 
+    if require_indicators or save:
+        _check_usable(indicators, areas, config)
+    _shorten_names(areas, ("name", *_grouping_name_columns(groupings)), limits, "areas", report)
+    if services is not None:
+        _shorten_names(services, ("name",), limits, "services", report)
     place = Place(
         id=config.id,
         title=config.title,
@@ -218,6 +255,7 @@ def build_place(
         quality={},
         default_grouping=config.default_grouping,
         benchmark_name=config.benchmark_name,
+        upload=upload if upload is not None else command_line_upload(config),
     )
     place.quality = report.as_dict()
     if save:
@@ -226,6 +264,71 @@ def build_place(
         place = read_place(place_dir(config.id))  # exactly what the app will open
     step(1.0, "Done")
     return place, report
+
+
+def command_line_upload(config: PlaceConfig) -> dict:
+    """Provenance of a place built on this computer: who, when, from which files."""
+    return {
+        "by": THIS_COMPUTER,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "how": "command line",
+        "files": [file_record(path) for path in config.files() if path.is_file()],
+    }
+
+
+def file_record(path: Path, content: bytes | None = None) -> dict:
+    """Name, size and SHA-256 of a file a place was built from."""
+    data = content if content is not None else path.read_bytes()
+    return {"name": path.name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _check_budget(config: PlaceConfig, limits: Limits) -> None:
+    """Every file against the limits, from its headers, before any is read."""
+    roles = [(config.areas.path, "boundary file")]
+    roles += [(g.path, "lookup") for g in config.groupings if g.path is not None]
+    roles += [(i.path, "indicators file") for i in config.indicators]
+    roles += [(s.path, "services file") for s in config.services]
+    for path, role in roles:
+        check_file(path, limits, role)
+
+
+def _check_usable(indicators: dict[str, Indicator], areas, config: PlaceConfig) -> None:
+    """Refuse a place on which no page could show anything."""
+    usable = [
+        i
+        for i in indicators
+        if i in areas.columns and np.isfinite(pd.to_numeric(areas[i], errors="coerce")).any()
+    ]
+    if not usable:
+        where = (
+            "it has no [[indicators]] or [[services]]"
+            if not config.indicators and not config.services
+            else "no indicator has a value for any of its areas"
+        )
+        raise DataError(
+            f"{config.origin}: place {config.id!r} has no indicator to show: {where}. Add an "
+            "[[indicators]] file with a number per area, e.g.\n[[indicators]]\npath = "
+            '"values.csv"\nformat = "wide"'
+        )
+
+
+def _grouping_name_columns(groupings: dict[str, Grouping]) -> list[str]:
+    return [g.name_column for g in groupings.values()]
+
+
+def _shorten_names(table, columns, limits: Limits, what: str, report: BuildReport) -> None:
+    """Cut names longer than ``limits.name_chars`` (with an ellipsis), and report it."""
+    for column in columns:
+        if column not in table.columns:
+            continue
+        text = table[column].astype(str)
+        long = text.str.len() > limits.name_chars
+        if long.any():
+            table.loc[long, column] = text[long].str.slice(0, limits.name_chars - 1) + "…"
+            report.notes.append(
+                f"{long.sum():,} {what} names in {column!r} were longer than "
+                f"{limits.name_chars} characters and were cut short."
+            )
 
 
 def _grouping_columns(groupings: dict[str, Grouping]) -> set[str]:

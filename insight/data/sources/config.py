@@ -60,16 +60,24 @@ for the Data & methods page.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from insight.data.policy import check_title
 from insight.errors import ConfigError
 from insight.model import DEMO_ID, KINDS, POLARITIES
 
+#: Columns every place's areas (and services) have: no indicator or service may take them.
+RESERVED_COLUMNS = frozenset({"code", "name", "geometry"})
+#: Longest text value of a configuration, and longest path.
+MAX_TEXT = 2_000
+MAX_PATH = 1_000
 PLACE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -420,7 +428,9 @@ def parse_config(
             "lower-case letters, digits, '-' or '_', starting with a letter or digit, "
             f'e.g. id = "{_slug(place_id, "-") or "my-place"}".'
         )
-    title = _text(place, "title", "[place]", origin) or place_id
+    title = check_title(
+        _text(place, "title", "[place]", origin) or place_id, where=f"{origin}: [place] title"
+    )
 
     areas_table = _table(data, "areas", "[areas]", origin, required=True)
     _keys(areas_table, AREAS_KEYS, "[areas]", origin)
@@ -576,7 +586,7 @@ def _indicators(entry: Any, where: str, origin: str, base: Path) -> IndicatorsCo
         ):
             _text(meta, key, spot, origin)
         if "id" in meta:
-            _identifier(meta, spot, origin)
+            _identifier(meta, spot, origin, reserved=RESERVED_COLUMNS)
         kind = meta.get("kind")
         if kind is not None and kind not in KINDS:
             raise ConfigError(
@@ -590,7 +600,21 @@ def _indicators(entry: Any, where: str, origin: str, base: Path) -> IndicatorsCo
             )
         for key, kinds in (("decimals", (int,)), ("multiplier", (int, float))):
             if key in meta and (isinstance(meta[key], bool) or not isinstance(meta[key], kinds)):
-                raise ConfigError(f"{origin}: {spot} {key} must be a number, not {meta[key]!r}.")
+                raise ConfigError(
+                    f"{origin}: {spot} {key} must be a number, not {repr(meta[key])[:40]}."
+                )
+        if "decimals" in meta and not 0 <= meta["decimals"] <= 6:
+            raise ConfigError(
+                f"{origin}: {spot} decimals must be a whole number from 0 to 6, not "
+                f"{repr(meta['decimals'])[:40]}."
+            )
+        if "multiplier" in meta and not (
+            math.isfinite(meta["multiplier"]) and 0 < meta["multiplier"] <= 1e9
+        ):
+            raise ConfigError(
+                f"{origin}: {spot} multiplier must be a number above 0 (e.g. 100 for a "
+                f"percentage, 1000 for per 1,000), not {repr(meta['multiplier'])[:40]}."
+            )
         columns[str(column)] = dict(meta)
     return IndicatorsConfig(
         path=path,
@@ -611,7 +635,8 @@ def _services(
 ) -> ServicesConfig:
     entry = _as_table(entry, where, origin)
     _keys(entry, SERVICE_KEYS, where, origin)
-    service_id = _identifier(entry, where, origin)
+    taken = RESERVED_COLUMNS | {f"{g}_{part}" for g in groupings for part in ("code", "name")}
+    service_id = _identifier(entry, where, origin, reserved=taken)
     where = f"[[services]] {service_id!r}"
     for first, second in (("latitude", "longitude"), ("easting", "northing")):
         if (first in entry) != (second in entry):
@@ -711,28 +736,52 @@ def _text(
         return None
     value = table[key]
     if not isinstance(value, str):
+        shown = repr(value)[:60]
         raise ConfigError(
-            f'{origin}: {where} {key} must be text in quotes, e.g. {key} = "{value}", '
-            f"not {value!r}."
+            f'{origin}: {where} {key} must be text in quotes, e.g. {key} = "...", not {shown}.'
         )
     if not value.strip():
         raise ConfigError(f"{origin}: {where} {key} is empty; give a value or leave the key out.")
+    if len(value) > MAX_TEXT:
+        raise ConfigError(
+            f"{origin}: {where} {key} is {len(value):,} characters long; keep it under "
+            f"{MAX_TEXT:,}."
+        )
+    for char in value:
+        if char not in "\n\t" and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co"):
+            raise ConfigError(
+                f"{origin}: {where} {key} holds an invisible or control character "
+                f"(U+{ord(char):04X}). Type the text again without it."
+            )
     return value.strip()
 
 
-def _identifier(table: Mapping[str, Any], where: str, origin: str) -> str:
+def _identifier(
+    table: Mapping[str, Any], where: str, origin: str, reserved: set[str] | frozenset = frozenset()
+) -> str:
     value = _text(table, "id", where, origin, required=True)
     if not IDENTIFIER.match(value):
         raise ConfigError(
-            f"{origin}: {where} id {value!r} cannot be used as a column name or in a web "
+            f"{origin}: {where} id {value[:80]!r} cannot be used as a column name or in a web "
             "address. Use lower-case letters, digits and '_', starting with a letter, "
             f'e.g. id = "{_slug(value, "_") or "my_id"}".'
+        )
+    if value in reserved:
+        raise ConfigError(
+            f"{origin}: {where} id {value!r} is the name of a column every place already "
+            f"has ({', '.join(sorted(reserved)[:8])}). Choose another, e.g. "
+            f'id = "{value}_value".'
         )
     return value
 
 
 def _path(table: Mapping[str, Any], where: str, origin: str, base: Path) -> Path:
     value = _text(table, "path", where, origin, required=True)
+    if len(value) > MAX_PATH or any(len(part) > 255 for part in Path(value).parts):
+        raise ConfigError(
+            f"{origin}: {where} path {value[:60]!r}... is too long for a file name "
+            f'({len(value):,} characters). Give the file a short name, e.g. path = "wards.geojson".'
+        )
     path = Path(value)
     return path if path.is_absolute() else base / path
 

@@ -8,6 +8,7 @@ the row number a spreadsheet shows (the header is row 1), so a problem can be re
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,6 +43,9 @@ MISSING_MARKERS = frozenset(
         "suppressed",
     }
 )
+#: Largest value an indicator may hold: anything larger (1e309 is read as infinity) is not
+#: a plausible figure for a small area and would overflow sums, so it is refused as a value.
+LARGEST = 1e12
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -254,15 +258,24 @@ def parse_number(text: object) -> float | None:
     --------
     >>> parse_number("1,234.5"), parse_number("12%"), parse_number("c"), parse_number("abc")
     (1234.5, 12.0, nan, None)
+
+    Infinity and numbers beyond :data:`LARGEST` are not values either:
+
+    >>> parse_number("1e309"), parse_number(float("inf")), parse_number("inf")
+    (None, None, None)
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text)
+        number = float(text)
+        if math.isnan(number):
+            return number
+        return number if abs(number) <= LARGEST else None
     value = str(text).strip()
     if value.lower() in MISSING_MARKERS:
         return float("nan")
     cleaned = value.replace(",", "").replace("£", "").rstrip("%").strip()
     if _NUMBER.match(cleaned):
-        return float(cleaned)
+        number = float(cleaned)
+        return number if abs(number) <= LARGEST else None  # 1e309 is infinity: refused
     return None
 
 
@@ -300,7 +313,13 @@ def numbers(
     for i, (row, cell) in enumerate(table[column].items()):
         number = parse_number(cell)
         if number is None:
-            problems.add(Problem(file, int(row), column, str(cell), reason))
+            cleaned = str(cell).replace(",", "").replace("£", "").rstrip("%").strip()
+            why = (
+                "too large to be a value (infinite, or over 10^12)"
+                if (_NUMBER.match(cleaned) or isinstance(cell, float))
+                else reason
+            )
+            problems.add(Problem(file, int(row), column, str(cell)[:200], why))
         else:
             values[i] = number
             text = str(cell).strip()

@@ -2,32 +2,72 @@
 
 The page passes the uploaded files as bytes with a configuration of the same structure as
 ``place.toml`` (a dict, or the text of an uploaded ``place.toml``) whose paths are the file
-names. :func:`build_from_uploads` checks sizes and names, writes the files to a temporary
-folder, runs the same build and validation as the command line, and saves the place with
-its files (and the configuration, as ``place.toml``) under ``sources/`` so that it
-survives a restart and can be rebuilt with ``python -m insight build``.
+names. :func:`build_from_uploads` then, in this order, and before anything is saved:
+
+1. checks the upload against :class:`~insight.data.policy.Limits`: number of files, the size
+   of each and of all together, plain file names, paths that are names of uploaded files
+   (so a configuration cannot reach any other file on the server);
+2. checks the place: a plain title unlike any other place's, the cap on places, and that a
+   place with the same id is replaced only when asked (by a signed-in officer when it is
+   someone else's; :func:`~insight.data.policy.check_replace`);
+3. builds it in a separate process (:mod:`insight.data.sources.worker`) limited in time and
+   memory, from files checked from their headers before they are read
+   (:mod:`insight.data.sources.budget`);
+4. installs the result with one pointer swap (:func:`insight.data.store.install`), with who
+   uploaded it, when, and the name, size and SHA-256 of every file (``Place.upload``).
+
+Temporary files live in ``data/tmp/job-<host>-<pid>-...`` and are removed afterwards, or
+by :func:`insight.data.store.clean_stale` if the server was killed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
+import os
+import queue
 import re
 import shutil
-import tempfile
+import signal
+import subprocess
+import sys
+import threading
+import time
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from insight.data.sources.build import build_place
+from insight import errors
+from insight.data.catalogue import list_places
+from insight.data.policy import THIS_COMPUTER, UPLOAD_LIMITS, Limits, check_new_place, check_replace
+from insight.data.sources.build import build_place, file_record
 from insight.data.sources.config import parse_config
 from insight.data.sources.report import BuildReport
-from insight.data.store import place_dir, read_meta
-from insight.errors import ConfigError, UploadTooLargeError
+from insight.data.store import (
+    clean_stale,
+    install,
+    place_dir,
+    read_meta,
+    read_place,
+    temporary_dir,
+    work_dir,
+    write_version,
+)
+from insight.errors import (
+    ConfigError,
+    DamagedPlaceError,
+    DataError,
+    LimitError,
+    UploadTooLargeError,
+)
 from insight.model import Place
 
 #: Largest file the upload form accepts, in bytes (50 MB).
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_BYTES = UPLOAD_LIMITS.file_bytes
+#: Largest uploaded place.toml text.
+MAX_CONFIG_CHARS = 200_000
 
 #: A starting point for the upload form: a ward place with one lookup and one indicator file.
 EXAMPLE_CONFIG = """[place]
@@ -47,6 +87,7 @@ path = "fingertips_export.csv"
 format = "fingertips"
 """
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,200}$")
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def check_upload_size(name: str, size: int, limit: int = MAX_UPLOAD_BYTES) -> None:
@@ -76,11 +117,44 @@ def check_upload_size(name: str, size: int, limit: int = MAX_UPLOAD_BYTES) -> No
     """
     if size > limit:
         raise UploadTooLargeError(
-            f"{name} is {size / 1024 / 1024:.1f} MB, over the {limit / 1024 / 1024:.0f} MB "
+            f"{name[:200]} is {size / 1024 / 1024:.1f} MB, over the {limit / 1024 / 1024:.0f} MB "
             "upload limit. Use generalised (simplified) boundaries, e.g. ONS 'BGC' rather "
             "than 'BFC', keep only the areas of your place, or zip the file; or build the "
             "place on the command line with `python -m insight build place.toml`, which "
             "has no limit."
+        )
+
+
+def check_upload(files: Mapping[str, int], limits: Limits = UPLOAD_LIMITS) -> None:
+    """Refuse an upload over the limits before reading any of it: names, count, sizes.
+
+    Parameters
+    ----------
+    files : mapping of str to int
+        File name to size in bytes (what the upload form knows before reading).
+    limits : Limits
+
+    Raises
+    ------
+    ConfigError
+        A file name that is not a plain name.
+    UploadTooLargeError
+        Too many files, one too large, or all together too large.
+    """
+    if len(files) > limits.files:
+        raise UploadTooLargeError(
+            f"{len(files)} files were uploaded; one place takes at most {limits.files}. "
+            "Upload only the files your place.toml names (zip a Shapefile's parts together)."
+        )
+    for name, size in files.items():
+        _check_name(name)
+        check_upload_size(name, size, limits.file_bytes)
+    total = sum(files.values())
+    if total > limits.total_bytes:
+        raise UploadTooLargeError(
+            f"The files uploaded come to {total / 1024 / 1024:.1f} MB, over the "
+            f"{limits.total_bytes / 1024 / 1024:.0f} MB limit of one upload. Keep only the "
+            "areas of your place, or build it on the command line."
         )
 
 
@@ -90,6 +164,11 @@ def build_from_uploads(
     progress: Callable[[float, str], None] | None = None,
     save: bool = True,
     replace: bool = False,
+    *,
+    who: str = THIS_COMPUTER,
+    signed_in: bool = False,
+    limits: Limits = UPLOAD_LIMITS,
+    isolate: bool = True,
 ) -> tuple[Place, BuildReport]:
     """Build a place from uploaded files and a configuration; save it with its files.
 
@@ -109,6 +188,15 @@ def build_from_uploads(
     replace : bool, default False
         Replace a place that already has this id. Without it, an existing id is refused
         so an upload never overwrites a place by accident.
+    who : str
+        Who is uploading: a signed-in officer's email, or
+        :data:`~insight.data.policy.THIS_COMPUTER`. Stored with the place.
+    signed_in : bool
+        ``who`` signed in (needed to replace a place someone else added).
+    limits : Limits, default UPLOAD_LIMITS
+    isolate : bool, default True
+        Build in a separate process bounded by ``limits.seconds`` and
+        ``limits.memory_bytes``. False builds in this process (tests).
 
     Returns
     -------
@@ -118,10 +206,14 @@ def build_from_uploads(
     Raises
     ------
     UploadTooLargeError
-        A file is over :data:`MAX_UPLOAD_BYTES`.
+        Too many files, or too large.
     insight.errors.ConfigError
         A file name is unsafe, the configuration names a file that was not uploaded, the
-        place id is taken (and ``replace`` is False), or the configuration breaks the schema.
+        place id is taken (and ``replace`` is False, or the place is someone else's and
+        ``signed_in`` is False), the title is like another place's, or the configuration
+        breaks the schema.
+    insight.errors.LimitError
+        A file expands past the limits, or the build takes too long or too much memory.
     insight.errors.DataError
         As :func:`insight.data.sources.build_from_toml`.
 
@@ -132,38 +224,200 @@ def build_from_uploads(
     ...           "groupings": [{"id": "lad", "from": "postcodes"}]}
     >>> place, report = build_from_uploads(config, {"wards.geojson": data})  # doctest: +SKIP
     """
-    for name, content in files.items():
-        _check_name(name)
-        check_upload_size(name, len(content))
+    check_upload({name: len(content) for name, content in files.items()}, limits)
     data = _as_dict(config)
     _check_paths(data, files)
-    folder = Path(tempfile.mkdtemp(prefix="place-upload-"))
+    clean_stale()
+    job = temporary_dir(work_dir(), "job-")
     try:
+        sources = job / "sources"
+        sources.mkdir()
         for name, content in files.items():
-            (folder / name).write_bytes(content)
-        (folder / "place.toml").write_text(config_to_toml(data), encoding="utf-8")
-        parsed = parse_config(data, folder, origin="the uploaded configuration")
-        existing = read_meta(place_dir(parsed.id))
-        if save and existing is not None and not replace:
-            raise ConfigError(
-                f"A place with id {parsed.id!r} already exists ({existing.get('title', '')!r}). "
-                "Choose another id in [place], or choose to replace it."
-            )
-        return build_place(parsed, progress, save=save, sources=folder)
+            (sources / name).write_bytes(content)
+        (sources / "place.toml").write_text(config_to_toml(data), encoding="utf-8")
+        parsed = parse_config(data, sources, origin="the uploaded place.toml")
+        if save:
+            _check_place(parsed.id, parsed.title, who, replace, signed_in, limits)
+        upload = {
+            "by": who,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "how": "upload",
+            "files": [file_record(Path(name), content) for name, content in files.items()],
+        }
+        if isolate:
+            report = _build_in_worker(job, upload, limits, progress)
+        else:
+            report = build_job(job, upload, limits, progress)
+        if not save:
+            return read_place(job / "built"), report
+        _check_place(parsed.id, parsed.title, who, replace, signed_in, limits)  # again: races
+        install(job / "built", place_dir(parsed.id))
+        return read_place(place_dir(parsed.id)), report
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(job, ignore_errors=True)
+
+
+def _check_place(
+    place_id: str, title: str, who: str, replace: bool, signed_in: bool, limits: Limits
+) -> None:
+    try:
+        existing = read_meta(place_dir(place_id))
+    except DamagedPlaceError:
+        existing = {"title": f"{place_id} (damaged)"}
+    check_replace(place_id, existing, who, replace, signed_in)
+    check_new_place(place_id, title, list_places(), limits)
+
+
+def build_job(
+    job: Path,
+    upload: dict,
+    limits: Limits,
+    progress: Callable[[float, str], None] | None = None,
+) -> BuildReport:
+    """Build the place of an upload job folder (``sources/place.toml``) into ``job/built``.
+
+    This is what :mod:`insight.data.sources.worker` runs in its own process.
+    """
+    sources = job / "sources"
+    text = (sources / "place.toml").read_text(encoding="utf-8")
+    parsed = parse_config(tomllib.loads(text), sources, origin="the uploaded place.toml")
+    place, report = build_place(parsed, progress, save=False, limits=limits, upload=upload)
+    built = job / "built"
+    built.mkdir()
+    write_version(place, built, sources=sources)
+    return report
+
+
+def _build_in_worker(
+    job: Path, upload: dict, limits: Limits, progress: Callable[[float, str], None] | None
+) -> BuildReport:
+    """Run :func:`build_job` in ``python -m insight.data.sources.worker``, within limits."""
+    (job / "job.json").write_text(
+        json.dumps({"upload": upload, "limits": limits.as_dict()}), encoding="utf-8"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "insight.data.sources.worker", str(job)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=None,  # the server's log: details an officer's message leaves out
+        text=True,
+        start_new_session=True,  # its own process group, so a timeout stops all of it
+        preexec_fn=_limit_memory(limits.memory_bytes),  # noqa: PLW1509 - only setrlimit
+    )
+    outcome: dict[str, Any] = {}
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:  # in a thread, so the wait below can time out
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    started = time.monotonic()
+    deadline = None if limits.seconds is None else started + limits.seconds
+    finished = False
+    while not finished:
+        timeout = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            line = ""
+        if line is None:
+            finished = True
+            continue
+        kind, _, rest = line.rstrip("\n").partition(" ")
+        if kind == "progress" and progress is not None:
+            fraction, _, message = rest.partition(" ")
+            with contextlib.suppress(Exception):  # a progress bar must not stop a build
+                progress(float(fraction), message)  # on this thread: the page's own
+        elif kind in ("result", "error"):
+            outcome[kind] = json.loads(rest)
+        if deadline is not None and time.monotonic() > deadline:
+            _kill(process)
+            raise LimitError(
+                f"Building this place took longer than {limits.seconds:.0f} seconds, the "
+                "limit of an upload, so it was stopped and nothing was saved. Upload smaller "
+                "files (fewer areas, simplified boundaries), or build it on the command line."
+            )
+    process.wait()
+    if "result" in outcome:
+        return BuildReport.from_dict(outcome["result"])
+    if "error" in outcome:
+        raise _error(outcome["error"])
+    took = time.monotonic() - started
+    gigabytes = (limits.memory_bytes or 0) / 1024**3
+    raise LimitError(
+        f"The build stopped after {took:.0f} seconds without finishing (exit status "
+        f"{process.returncode}): it probably needed more than the {gigabytes:.1f} GB of "
+        "memory an upload may use. Upload smaller files, or build it on the command line."
+    )
+
+
+def _limit_memory(memory_bytes: int | None):
+    if memory_bytes is None:
+        return None
+
+    def apply() -> None:
+        try:
+            import resource  # noqa: PLC0415 - POSIX only, and only in the child
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        except (ImportError, ValueError, OSError):
+            pass
+
+    return apply
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):
+        process.kill()
+    process.wait()
+
+
+def _error(raised: Mapping[str, str]) -> errors.InsightError:
+    """The error a worker reported, as the same class where it is one of ours."""
+    kind = getattr(errors, str(raised.get("type")), None)
+    message = str(raised.get("message", ""))
+    if isinstance(kind, type) and issubclass(kind, errors.DataError):
+        try:
+            return kind(message)
+        except TypeError:
+            pass
+    if raised.get("type") == "MemoryError":
+        return LimitError(
+            "Building this place needed more memory than an upload may use, so it was "
+            "stopped and nothing was saved. Upload smaller files, or build it on the command "
+            "line."
+        )
+    return DataError(
+        f"The build failed: {message[:300]} Check the files in QGIS or a spreadsheet and "
+        "upload them again; if it goes on failing, build it with `python -m insight build` "
+        "to see the details."
+    )
+
+
+def _shown(name: str) -> str:
+    return repr(name[:80]) + ("..." if len(name) > 80 else "")
 
 
 def _check_name(name: str) -> None:
-    if not _SAFE_NAME.match(name) or ".." in name:
+    if not isinstance(name, str) or not _SAFE_NAME.match(name) or ".." in name:
         raise ConfigError(
-            f"Uploaded file name {name!r} cannot be used: use a plain file name of letters, "
-            "digits, spaces, '.', '_', '-' and brackets (no folders), e.g. wards.geojson."
+            f"Uploaded file name {_shown(str(name))} cannot be used: use a plain file name of "
+            "letters, digits, spaces, '.', '_', '-' and brackets (no folders), e.g. "
+            "wards.geojson."
         )
 
 
 def _as_dict(config: Mapping[str, Any] | str) -> dict[str, Any]:
     if isinstance(config, str):
+        if len(config) > MAX_CONFIG_CHARS:
+            raise ConfigError(
+                f"The uploaded place.toml is {len(config):,} characters long; a place.toml "
+                f"needs far fewer (at most {MAX_CONFIG_CHARS:,})."
+            )
         try:
             return tomllib.loads(config)
         except tomllib.TOMLDecodeError as error:
@@ -193,8 +447,8 @@ def _check_paths(data: Mapping[str, Any], files: Mapping[str, bytes]) -> None:
         if path not in files:
             uploaded = ", ".join(sorted(files)) or "none"
             raise ConfigError(
-                f"{where} path {path!r} is not one of the uploaded files ({uploaded}). Upload "
-                "it, or change path to the name of an uploaded file (no folders)."
+                f"{where} path {_shown(path)} is not one of the uploaded files ({uploaded}). "
+                "Upload it, or change path to the name of an uploaded file (no folders)."
             )
 
 

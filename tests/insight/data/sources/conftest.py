@@ -36,7 +36,9 @@ def config(**sections) -> dict:
 
 def build(data: dict, base: Path = DATA):
     """Build (without saving) the place a configuration dict describes."""
-    return build_place(parse_config(data, base, origin="place.toml"), save=False)
+    return build_place(
+        parse_config(data, base, origin="place.toml"), save=False, require_indicators=False
+    )
 
 
 @pytest.fixture

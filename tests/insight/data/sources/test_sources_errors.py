@@ -663,11 +663,13 @@ def upload_over_an_existing_place(tmp):
     files = {
         "wards.geojson": (DATA / "wards.geojson").read_bytes(),
         "ward_to_lad.csv": (DATA / "ward_to_lad.csv").read_bytes(),
+        "long_indicators.csv": (DATA / "long_indicators.csv").read_bytes(),
     }
     data = {
         **BASE,
         "areas": {"path": "wards.geojson"},
         "groupings": [{"id": "lad", "path": "ward_to_lad.csv"}],
+        "indicators": [{"path": "long_indicators.csv", "format": "long"}],
     }
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PLACE_INSIGHT_DATA", str(tmp / "data"))
