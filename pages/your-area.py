@@ -54,7 +54,7 @@ if not boundary.empty:
         "What if you could only use services inside your own area (council, NHS area or "
         "network) rather than the nearest one anywhere? These show how much further the journey "
         "would be. It is a what-if, not a rule in force: see *boundary penalty* in the "
-        "[glossary](/data#glossary)."
+        "glossary on the Data and methods page."
     )
     columns = st.columns(2)
     for i, (_, row) in enumerate(boundary.iterrows()):

@@ -9,7 +9,7 @@ import pytest
 
 from insight.data.demo import load_demo
 from insight.data.postcodes import index_dir
-from insight.data.store import CONTENT_FILES, place_dir
+from insight.data.store import CONTENT_FILES, current_dir, place_dir
 from insight.model import DEMO_ID, Place
 
 
@@ -23,8 +23,8 @@ def demo_place() -> Place:
 def copy_demo(root: Path) -> Path:
     """Make ``root`` a data folder holding the real demo place (built already): its data
     files and the postcode index linked, ``place.json`` copied (so it has the real demo's
-    content hash until changed). Returns ``root``."""
-    real = place_dir(DEMO_ID)
+    content hash until changed), in the flat layout the store still reads. Returns ``root``."""
+    real = current_dir(place_dir(DEMO_ID)) or place_dir(DEMO_ID)  # the version in use
     postcodes = index_dir()
     folder = root / "cache" / DEMO_ID
     folder.mkdir(parents=True)

@@ -239,7 +239,8 @@ def test_hostile_upload_form(places):
     )
     for name, text in configs.items():
         app.text_area(key=app.text_area[0].key).input(text)
-        app.get("file_uploader")[0].set_value(
+        own_data = [u for u in app.get("file_uploader") if u.label == "Files"][0]
+        own_data.set_value(
             [(TEXT["markdown link"] + ".csv", b"a,b\n1,2\n", "text/csv")]
             if name == "latex"
             else [("wards.geojson", b"{}", "application/geo+json")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -24,7 +25,7 @@ from pptx import Presentation
 from insight import cli
 from insight.analysis import benchmark, scan
 from insight.cli import main
-from insight.data import findings_store, postcodes
+from insight.data import findings_store, postcodes, store
 from insight.data.catalogue import load_place
 from insight.errors import InsightError
 
@@ -217,11 +218,14 @@ SCANNED = (["admissions", "ivt_minutes", "broken"], ["icb"])
 
 
 def add_broken_indicator(root: Path) -> None:
-    """Give the demo in ``root`` an indicator whose column does not exist (its tasks fail)."""
-    meta_file = root / "cache" / "demo" / "place.json"
-    meta = json.loads(meta_file.read_text())
-    meta["indicators"].append(dict(meta["indicators"][0], id="broken", title="Broken"))
-    meta_file.write_text(json.dumps(meta))
+    """Give the demo in ``root`` an indicator whose column does not exist (its tasks fail),
+    saved as a new version of the place (so its manifest is right)."""
+    folder = root / "cache" / "demo"
+    meta = store.read_meta(folder)
+    place = store.read_place(folder)
+    first = next(iter(place.indicators.values()))
+    place.indicators["broken"] = dataclasses.replace(first, id="broken", title="Broken")
+    store.save_place(place, folder, extra_meta={"stamp": meta["stamp"]})
 
 
 def free_port() -> int:
