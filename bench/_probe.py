@@ -75,13 +75,24 @@ def warm_load() -> dict[str, Any]:
     return {"load_s": _seconds(start), "import_s": import_s, "areas": len(place.areas)}
 
 
-def sample(path: str, count: str, seed: str) -> dict[str, Any]:
-    """Write a seeded sample of real postcodes in England and Wales that have coordinates."""
+def sample(path: str, count: str, seed: str, around: str = "") -> dict[str, Any]:
+    """Write a seeded sample of real postcodes in England and Wales that have coordinates.
+
+    With ``around`` (a local authority code), only postcodes of that authority and the
+    authorities that share a border with it: what a council's own dashboard sees.
+    """
     from insight.data import postcodes as geocode
 
     table = geocode.all_postcodes()
     located = table["easting"].notna() & table["northing"].notna()
     england_wales = table["lad_code"].fillna("").str.match(r"^[EW]")
+    if around:
+        from insight.data.catalogue import load_place
+        from insight.spatial.index import AreaIndex
+
+        place = load_place("demo")
+        near = {around, *AreaIndex(place.areas).touching_groups("lad_code", around)}
+        england_wales &= table["lad_code"].isin(near)
     eligible = table[located & england_wales]
     chosen = eligible.sample(n=int(count), random_state=int(seed))["postcode"].tolist()
     Path(path).write_text(json.dumps(chosen))

@@ -105,11 +105,16 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout_s: float) -> No
 
 
 def start_app(
-    port: int, data: Path, secrets: Path | None, log: Path, extra_env: dict | None = None
+    port: int,
+    data: Path,
+    secrets: Path | None,
+    log: Path,
+    extra_env: dict | None = None,
+    extra_flags: tuple[str, ...] = (),
 ) -> subprocess.Popen:
     """One public Streamlit process on ``127.0.0.1:port``."""
     command = [sys.executable, "-m", "streamlit", "run", "app.py", f"--server.port={port}"]
-    command += STREAMLIT_FLAGS
+    command += [*STREAMLIT_FLAGS, *extra_flags]
     if secrets is not None:
         command.append(f"--secrets.files={secrets}")
     env = {
@@ -155,6 +160,7 @@ def start(
     ports: list[int] | None = None,
     timeout_s: float = 90,
     extra_env: dict | None = None,
+    extra_flags: tuple[str, ...] = (),
 ) -> Iterator[Cluster]:
     """Start the app processes and nginx; stop them all when the block ends."""
     run_dir.mkdir(parents=True, exist_ok=True)

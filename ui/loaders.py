@@ -13,6 +13,7 @@ place this process has loaded; only a pair the store does not hold is worked out
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from pathlib import Path
 
@@ -39,10 +40,12 @@ STATIC_MAPS = APP_ROOT / "static" / "maps"
 def _place(place_id: str) -> Place:
     loaded = load_place(place_id, rebuild=False)
     # The place lives as long as the server: move it out of the garbage collector's sight,
-    # so that no collection (each one holding the interpreter for a third of a second on
-    # the demo) walks its hundreds of thousands of objects again.
-    gc.collect()
-    gc.freeze()
+    # so that no collection (each one holding the interpreter, and with it the server's
+    # event loop, for a third of a second on the demo) walks its objects again.
+    # (PLACE_INSIGHT_GC_FREEZE=0 turns this off, for bench/load.py's comparison only.)
+    if os.environ.get("PLACE_INSIGHT_GC_FREEZE", "1") != "0":
+        gc.collect()
+        gc.freeze()
     return loaded
 
 
@@ -210,7 +213,7 @@ def area_map(
     return _served(_area_map(place_id, indicator_id, scheme, scope, outline, services))
 
 
-@st.cache_resource(show_spinner="Drawing the map…", max_entries=32)
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=128)
 def _area_map(
     place_id: str,
     indicator_id: str,
@@ -289,6 +292,12 @@ def default_group(place: Place, grouping_id: str) -> str:
 @st.cache_data(show_spinner=False, max_entries=64)
 def compare_groups(place_id: str, indicator_id: str, grouping_id: str) -> benchmark.GroupComparison:
     """Every group benchmarked (see :func:`insight.analysis.benchmark.compare_groups`)."""
+    return _comparison(place_id, indicator_id, grouping_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _comparison(place_id: str, indicator_id: str, grouping_id: str) -> benchmark.GroupComparison:
+    # Shared, read-only: the area profiles of every visitor read the same comparisons.
     return benchmark.compare_groups(_place(place_id), indicator_id, grouping_id)
 
 
@@ -301,7 +310,13 @@ def spine(place_id: str, grouping_id: str, code: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=256)
 def area_profile(place_id: str, row: int, grouping_id: str) -> pd.DataFrame:
     """One area's profile (see :func:`insight.analysis.profile.area_profile`)."""
-    return profile.area_profile(_place(place_id), _index(place_id), row, grouping_id)
+    return profile.area_profile(
+        _place(place_id),
+        _index(place_id),
+        row,
+        grouping_id,
+        comparisons=lambda i, g: _comparison(place_id, i, g),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

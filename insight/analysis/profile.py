@@ -5,14 +5,16 @@ the nearest areas just across a boundary.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from insight import explain
-from insight.analysis.benchmark import compare_groups, mean_of
+from insight.analysis.benchmark import GroupComparison, compare_groups, mean_of
 from insight.errors import DataError
 from insight.model import Place
 from insight.spatial.index import AreaIndex
@@ -149,7 +151,11 @@ def across_boundary(
 
 
 def area_profile(
-    place: Place, index: AreaIndex, row: int, grouping_id: str | None = None
+    place: Place,
+    index: AreaIndex,
+    row: int,
+    grouping_id: str | None = None,
+    comparisons: Callable[[str, str], GroupComparison] | None = None,
 ) -> pd.DataFrame:
     """Every indicator of area ``row`` compared four ways, with sentences.
 
@@ -163,6 +169,11 @@ def area_profile(
         Row of the area in ``place.areas``.
     grouping_id : str, optional
         The group to compare with (default: the place's default grouping).
+    comparisons : callable, optional
+        ``comparisons(indicator_id, grouping_id)``: every group benchmarked, as
+        :func:`~insight.analysis.benchmark.compare_groups` gives it. The same for every
+        area, so a caller that keeps them (the app's loaders) passes them in; by default
+        they are worked out here (about a second nationally, for all indicators).
 
     Returns
     -------
@@ -184,8 +195,9 @@ def area_profile(
     rows = []
     for indicator in place.indicators.values():
         value = float(area[indicator.id]) if pd.notna(area[indicator.id]) else float("nan")
-        benchmarking = compare_groups(place, indicator.id, grouping_id)
-        chosen = benchmarking.subset([area[grouping.code_column]]).table
+        benchmarking = (comparisons or partial(compare_groups, place))(indicator.id, grouping_id)
+        table = benchmarking.table
+        chosen = table[table["code"].to_numpy() == area[grouping.code_column]]
         group = chosen.iloc[0] if len(chosen) else None
         neighbour_mean = mean_of(place, indicator, neighbours)
         across_mean = mean_of(place, indicator, across.rows) if across is not None else np.nan

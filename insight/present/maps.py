@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gzip
 import hashlib
 import json
 import math
@@ -273,10 +274,14 @@ def save_files(files: dict[str, bytes], folder: Path, max_bytes: int = MAX_STATI
     folder.mkdir(parents=True, exist_ok=True)
     wrote = False
     for name, content in files.items():
-        target = folder / name
-        if not target.exists():
-            staging = folder / f".{name}.{os.getpid()}.tmp"
-            staging.write_bytes(content)
+        # A compressed twin first, for a proxy that serves it as it is (nginx gzip_static):
+        # the national map is ~10 MB, ~1 MB compressed once, not once per visit.
+        for suffix in (".gz", ""):
+            target = folder / f"{name}{suffix}"
+            if target.exists():
+                continue
+            staging = folder / f".{name}{suffix}.{os.getpid()}.tmp"
+            staging.write_bytes(gzip.compress(content, 6, mtime=0) if suffix else content)
             staging.replace(target)
             wrote = True
     if wrote:
@@ -300,6 +305,8 @@ def _trim(folder: Path, keep: set[str], max_bytes: int) -> None:
         with contextlib.suppress(OSError):
             path.unlink()
             total -= size
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + ".gz").unlink()
 
 
 def inline(area_map: AreaMap) -> AreaMap:
