@@ -75,16 +75,18 @@ def test_map_indicator_change_and_area_click_open_a_card(server, desktop, sync_a
     sync_api.expect(heading.first).to_be_visible()
     canvas = desktop.page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
     canvas.wait_for(timeout=30_000)
-    desktop.page.wait_for_timeout(3_000)  # let deck.gl fetch the geometry and draw
+    desktop.page.wait_for_timeout(6_000)  # let deck.gl fetch the geometry and draw
     box = canvas.bounding_box()
     # Headless chromium draws deck.gl in software; under load a click can land before the
-    # picking pass is ready and is dropped, so try a few times (a person would click again).
-    for attempt in range(4):
+    # picking pass is ready and is dropped, so try again around the middle of the authority
+    # (a person would click again).
+    offsets = [(0, 0), (0, 12), (12, 0), (-12, 0), (0, -12), (20, 20), (-20, 20), (20, -20)]
+    for dx, dy in offsets:
         desktop.page.mouse.click(
-            box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 10 * attempt
+            box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
         )
         try:
-            desktop.page.wait_for_function("location.search.includes('area=E0')", timeout=8_000)
+            desktop.page.wait_for_function("location.search.includes('area=E0')", timeout=10_000)
             break
         except sync_api.TimeoutError:
             continue
