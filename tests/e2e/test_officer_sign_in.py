@@ -97,7 +97,8 @@ def test_visitor_refused_account_and_officer_upload(public_app, browser, sync_ap
         config = dict(BASE, place={"id": "ann-wards", "title": "Ann's test wards"})
         toml = page.page.get_by_role("textbox", name="place.toml")
         toml.fill(config_to_toml(config))
-        page.page.locator(f"{UPLOAD} input[type=file]").set_input_files(
+        # the own-data uploader: the last on the page (the batch postcode lookup comes first)
+        page.page.locator(UPLOAD).last.locator("input[type=file]").set_input_files(
             sorted(str(p) for p in files.iterdir())
         )
         for name in base_files():
