@@ -88,7 +88,7 @@ def test_two_processes_behind_nginx(tmp_path, demo_place, browser, sync_api):
                     (folder / name).write_bytes(content)
                 config = dict(BASE, place={"id": "shared-wards", "title": "Shared test wards"})
                 page.page.get_by_role("textbox", name="place.toml").fill(config_to_toml(config))
-                page.page.locator(f"{UPLOAD} input[type=file]").set_input_files(
+                page.page.locator(UPLOAD).last.locator("input[type=file]").set_input_files(
                     sorted(str(p) for p in folder.iterdir())
                 )
                 for name in base_files():
