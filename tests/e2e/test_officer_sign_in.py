@@ -102,7 +102,7 @@ def test_visitor_refused_account_and_officer_upload(public_app, browser, sync_ap
             sorted(str(p) for p in files.iterdir())
         )
         for name in base_files():
-            sync_api.expect(page.page.locator(UPLOAD)).to_contain_text(name, timeout=30_000)
+            sync_api.expect(page.page.locator(UPLOAD).last).to_contain_text(name, timeout=30_000)
         page.page.get_by_role("button", name="Check and build").click()
         sync_api.expect(main).to_contain_text("Built Ann", timeout=120_000)
         page.assert_healthy()

@@ -92,7 +92,7 @@ def test_two_processes_behind_nginx(tmp_path, demo_place, browser, sync_api):
                     sorted(str(p) for p in folder.iterdir())
                 )
                 for name in base_files():
-                    sync_api.expect(page.page.locator(UPLOAD)).to_contain_text(name)
+                    sync_api.expect(page.page.locator(UPLOAD).last).to_contain_text(name)
                 page.page.get_by_role("button", name="Check and build").click()
                 sync_api.expect(main).to_contain_text("Built Shared", timeout=120_000)
                 page.assert_healthy()
