@@ -62,7 +62,9 @@ class Limits:
     seconds : float or None
         Longest a build may run (None: no limit; the command line).
     memory_bytes : int or None
-        Most memory a build may use (None: no limit; the command line).
+        Most resident memory a build may use (None: no limit; the command line). The
+        build's worker is stopped when its resident set passes this; its address space is
+        capped, as a backstop, 4 GB above it.
     name_chars : int
         Longest name of an area, group or service kept (longer ones are cut, and reported).
     title_chars : int

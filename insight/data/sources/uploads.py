@@ -317,7 +317,9 @@ def _build_in_worker(
     deadline = None if limits.seconds is None else started + limits.seconds
     finished = False
     while not finished:
-        timeout = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
+        timeout = _POLL_SECONDS
+        if deadline is not None:
+            timeout = max(0.0, min(timeout, deadline - time.monotonic()))
         try:
             line = lines.get(timeout=timeout)
         except queue.Empty:
@@ -332,6 +334,9 @@ def _build_in_worker(
                 progress(float(fraction), message)  # on this thread: the page's own
         elif kind in ("result", "error"):
             outcome[kind] = json.loads(rest)
+        if limits.memory_bytes is not None and _resident_bytes(process.pid) > limits.memory_bytes:
+            _kill(process)
+            raise LimitError(_memory_message(limits))
         if deadline is not None and time.monotonic() > deadline:
             _kill(process)
             raise LimitError(
@@ -343,25 +348,54 @@ def _build_in_worker(
     if "result" in outcome:
         return BuildReport.from_dict(outcome["result"])
     if "error" in outcome:
-        raise _error(outcome["error"])
-    took = time.monotonic() - started
+        raise _error(outcome["error"], limits)
+    raise LimitError(_memory_message(limits, exit_status=process.returncode))
+
+
+#: How often the worker's memory is read while it builds.
+_POLL_SECONDS = 0.2
+#: Address space a worker may map beyond ``Limits.memory_bytes`` before the kernel refuses
+#: more (the backstop for an allocation faster than the watch): the libraries alone map
+#: ~1.8 GB that is never resident (thread arenas, reserved stacks, shared libraries).
+_ADDRESS_SPACE_ALLOWANCE = 4 * 1024**3
+
+
+def _memory_message(limits: Limits, exit_status: int | None = None) -> str:
     gigabytes = (limits.memory_bytes or 0) / 1024**3
-    raise LimitError(
-        f"The build stopped after {took:.0f} seconds without finishing (exit status "
-        f"{process.returncode}): it probably needed more than the {gigabytes:.1f} GB of "
-        "memory an upload may use. Upload smaller files, or build it on the command line."
+    stopped = "" if exit_status is None else f" (it stopped with exit status {exit_status})"
+    return (
+        f"Building this place needed more than the {gigabytes:.1f} GB of memory an upload may "
+        f"use, so it was stopped{stopped} and nothing was saved. Upload smaller files (fewer "
+        "areas or indicators, simplified boundaries), or build it on the command line."
     )
 
 
+def _resident_bytes(pid: int) -> int:
+    """Memory the process ``pid`` holds (its resident set), or 0 where it cannot be read.
+
+    The limit is on resident memory, not address space: a worker maps ~1.8 GB of libraries
+    and reserved arenas before it reads a byte, so an address-space limit alone would stop
+    honest builds and, set low, leaves the interpreter failing inside its own imports.
+    """
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
 def _limit_memory(memory_bytes: int | None):
+    """A backstop in the worker: the kernel refuses address space far beyond the limit."""
     if memory_bytes is None:
         return None
+    ceiling = memory_bytes + _ADDRESS_SPACE_ALLOWANCE
 
     def apply() -> None:
         try:
             import resource  # noqa: PLC0415 - POSIX only, and only in the child
 
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+            resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
         except (ImportError, ValueError, OSError):
             pass
 
@@ -376,7 +410,7 @@ def _kill(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _error(raised: Mapping[str, str]) -> errors.InsightError:
+def _error(raised: Mapping[str, str], limits: Limits) -> errors.InsightError:
     """The error a worker reported, as the same class where it is one of ours."""
     kind = getattr(errors, str(raised.get("type")), None)
     message = str(raised.get("message", ""))
@@ -386,11 +420,7 @@ def _error(raised: Mapping[str, str]) -> errors.InsightError:
         except TypeError:
             pass
     if raised.get("type") == "MemoryError":
-        return LimitError(
-            "Building this place needed more memory than an upload may use, so it was "
-            "stopped and nothing was saved. Upload smaller files, or build it on the command "
-            "line."
-        )
+        return LimitError(_memory_message(limits))
     return DataError(
         f"The build failed: {message[:300]} Check the files in QGIS or a spreadsheet and "
         "upload them again; if it goes on failing, build it with `python -m insight build` "

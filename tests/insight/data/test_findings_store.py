@@ -86,12 +86,15 @@ def test_a_stale_store_is_never_read(data: Path) -> None:
     # The place changes (rebuilt with another value): its old store is stale, then gone.
     old = place_ref("tiny").content_hash
     write(content=old)
-    meta = store.place_dir("tiny") / "place.json"
+    meta = store.current_dir(store.place_dir("tiny")) / "place.json"  # the version in use
     meta.write_text(meta.read_text().replace('"Tiny"', '"Tiny, renamed"'))
     assert place_ref("tiny").content_hash != old
     assert findings_store.read_findings("tiny", engine=ENGINE) is None
+    # Rebuilt: a new version behind CURRENT. The old store stays on disk until the next scan
+    # rewrites it, but its stamp names the old content, so it is never read.
     store.save_place(tiny_place(3.0), store.place_dir("tiny"))
-    assert findings_store.read_stamp("tiny") is None  # a rebuilt place has no store
+    assert findings_store.read_stamp("tiny")["content_hash"] == old
+    assert findings_store.read_findings("tiny", engine=ENGINE) is None
 
 
 def test_another_store_format_or_a_broken_file_is_not_read(data: Path, monkeypatch) -> None:
@@ -125,7 +128,7 @@ def test_no_store_without_the_place(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_content_hash_is_the_bytes_wherever_they_are(data: Path, tmp_path: Path) -> None:
-    folder = store.place_dir("tiny")
+    folder = store.current_dir(store.place_dir("tiny"))  # the version CURRENT points at
     copy = tmp_path / "elsewhere"
     copy.mkdir()
     for name in store.CONTENT_FILES:
@@ -142,7 +145,7 @@ def test_a_place_ref_opens_only_its_own_version(data: Path) -> None:
     ref = place_ref("tiny")
     assert ref.key == f"tiny@{ref.content_hash}"
     assert ref.load().areas["v"].tolist() == [1.0, 2.0]
-    meta = store.place_dir("tiny") / "place.json"
+    meta = store.current_dir(store.place_dir("tiny")) / "place.json"  # the version in use
     meta.write_text(json.dumps({**json.loads(meta.read_text()), "title": "Changed"}))
     with pytest.raises(DataError, match="not the version being scanned"):
         ref.load()
