@@ -61,7 +61,7 @@ with tab_funnel:
         st.info("Not enough data for a funnel plot of this indicator.")
     else:
         st.plotly_chart(
-            charts.funnel_plot(result, highlight=shown_codes),
+            charts.funnel_plot(result, highlight=[group_code]),
             width="stretch",
             key="funnel",
         )
@@ -70,7 +70,8 @@ with tab_funnel:
             f"{escape_markdown(place.benchmark_name)}, around "
             f"{escape_markdown(result.benchmark_name)}'s value: points outside the "
             "dotted lines (99.8% limits) differ from the average by more than chance would explain. "
-            "Shape and colour show the same thing: triangles up are high, down are low."
+            "Shape and colour show the same thing: triangles up are high, down are low. "
+            "Only those and the main one are named; hover over a point for its name."
         )
 with tab_spine:
     if spine.empty:

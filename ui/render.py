@@ -158,15 +158,16 @@ def benchmark_table(result: GroupComparison, shown: pd.DataFrame) -> pd.DataFram
 def spine_table(spine):
     """The spine chart's numbers as a table (its text alternative)."""
     return (
-        spine[["title", "value", "benchmark", "rating", "worst", "best"]]
+        spine[["title", "value", "benchmark_name", "benchmark", "rating", "worst", "best"]]
         .rename(
             columns={
                 "title": "Indicator",
                 "value": "Value",
+                "benchmark_name": "Benchmark of",
                 "benchmark": "Benchmark",
                 "rating": "Compared with benchmark",
-                "worst": "Worst group",
-                "best": "Best group",
+                "worst": "Worst (or lowest) group",
+                "best": "Best (or highest) group",
             }
         )
         .round(2)
