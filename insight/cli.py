@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import sys
+import types
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -437,6 +438,7 @@ def dask_client(
         yield None
         return
     with (
+        _bare_main_module(),
         LocalCluster(
             n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
             host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
@@ -444,6 +446,28 @@ def dask_client(
         Client(cluster) as client,
     ):  # fmt: skip
         yield client
+
+
+@contextmanager
+def _bare_main_module() -> Iterator[None]:
+    """While local Dask workers run, give them a ``__main__`` with nothing to run.
+
+    Local workers are started with multiprocessing's *spawn*, which runs the parent's
+    ``__main__`` again in each worker when it is a script file. ``python -m insight`` is
+    safe (a module, guarded), but a host whose ``__main__`` is a script without a guard is
+    not: after Streamlit has run ``app.py`` in this process (AppTest does), each worker
+    would run the whole app, building and scanning the demo, before taking a task.
+    """
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if main is None or getattr(main, "__file__", None) is None or spec is not None:
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 class ScanOutcome:

@@ -417,3 +417,18 @@ def test_a_folder_that_cannot_be_written_says_which(demo_place, tmp_path, monkey
     assert status == 2 and "Traceback" not in err
     assert f"cannot write {tmp_path / 'out.csv'}: permission denied" in err
     assert "PLACE_INSIGHT_DATA" in err
+
+
+def test_local_workers_never_run_a_script_that_is_the_main_module(tmp_path, monkeypatch):
+    # After AppTest has run app.py in this process, __main__ is that script: spawned Dask
+    # workers would run it again (building the demo in each) unless given a bare one.
+    marker = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    page = type(sys)("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    with cli.dask_client(workers=1) as client:
+        assert client.submit(int, "7").result(timeout=120) == 7
+    assert not marker.exists()
+    assert sys.modules["__main__"] is page
