@@ -12,7 +12,7 @@ and county rows beside the wards, ``Time period Sortable``); the values are synt
   rise steadily, wards 4 and 5 fall, ward 6 has its latest value suppressed, the others vary
   around 21%;
 * 92302, emergency admissions for intentional self-harm per 100,000 (a rate, Byar 95%
-  limits): ward 7 rises, ward 8 falls, the others vary around 190 per 100,000.
+  limits): ward 7 rises, ward 8 falls (both larger wards), the others vary around 190 per 100,000.
 """
 
 from __future__ import annotations
@@ -133,9 +133,9 @@ def rows() -> list[dict]:
             population = float(rng.integers(6000, 11000))
             rate = 190 + rng.normal(0, 8)
             if n == 6:
-                rate = 120 + 45 * step
+                population, rate = 18_000.0, 100 + 60 * step
             elif n == 7:
-                rate = 330 - 40 * step
+                population, rate = 18_000.0, 420 - 60 * step
             admissions = int(rng.poisson(rate * population / 1e5))
             lower, upper = byar(admissions, population)
             add(SELF_HARM, ward.WD23CD, ward.WD23NM, "Ward", parent, period,
