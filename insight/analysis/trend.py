@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from insight import stats
+from insight.analysis.benchmark import benchmark_coverage
 from insight.errors import DataError
 from insight.model import Indicator, Place
 
@@ -79,7 +80,8 @@ class TrendResult:
         The benchmark per period: ``period``, ``period_order``, ``value``, ``lower``,
         ``upper`` (a 95% interval where one applies), ``numerator``, ``denominator``.
     benchmark_name : str
-        What the benchmark is called (the place's benchmark name).
+        What the benchmark is called: the Compare page's name of it (e.g. "England" when
+        only the English areas have figures).
     benchmark_trend : insight.stats.RecentTrend or None
         The benchmark's own recent trend (None when the indicator has no sampling
         variation).
@@ -321,7 +323,7 @@ def area_trends(place: Place, indicator_id: str, codes: list[str] | None = None)
         periods=periods,
         series=series.reset_index(drop=True),
         benchmark=benchmark,
-        benchmark_name=place.benchmark_name,
+        benchmark_name=benchmark_coverage(place, indicator)[0],
         benchmark_trend=_trend(indicator, method, whole, benchmark_rows),
         trends=trends,
     )

@@ -107,6 +107,11 @@ def test_no_trend_for_values_without_sampling_variation(demo_place) -> None:
     assert not result.has_series
     assert trend_method(demo_place.indicator("mt_minutes")) is None
     assert trend_method(demo_place.indicator("admissions")) == "not tested"
+    for indicator in ("mt_minutes", "admissions"):
+        result = area_trends(demo_place, indicator, ["E01000001"])
+        compared = compare_groups(demo_place, indicator, "lad")
+        assert result.benchmark["value"].iloc[-1] == pytest.approx(compared.benchmark)
+        assert result.benchmark_name == compared.benchmark_name
 
 
 def test_unknown_area_and_indicator_name_the_value_and_the_choices(trend_place) -> None:
