@@ -25,7 +25,7 @@ averages a year apart) or are not yearly (months, quarters): Fingertips' criteri
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,8 @@ __all__ = [
     "TREND_FIELDS",
     "TrendResult",
     "area_trends",
+    "at_period",
+    "group_trend",
     "period_years",
     "series_check",
     "trend_method",
@@ -327,6 +329,136 @@ def area_trends(place: Place, indicator_id: str, codes: list[str] | None = None)
         benchmark_trend=_trend(indicator, method, whole, benchmark_rows),
         trends=trends,
     )
+
+
+def group_trend(place: Place, indicator_id: str, grouping_id: str, code: str) -> TrendResult:
+    """One group's series (its areas pooled period by period, as the Compare page pools
+    today's) against the whole place, and its recent trend.
+
+    Parameters
+    ----------
+    place : Place
+        The place.
+    indicator_id, grouping_id : str
+        The indicator, and the grouping the group belongs to.
+    code : str
+        The group's code.
+
+    Returns
+    -------
+    TrendResult
+        With one "area": the group (``series`` and ``trends`` have its code and name).
+
+    Raises
+    ------
+    DataError
+        An unknown indicator, grouping or group (the message names the groups there are).
+
+    Examples
+    --------
+    >>> result = group_trend(place, "fingertips_90323", "lad", "E06000062")  # doctest: +SKIP
+    >>> result.trend_of("E06000062").marker  # doctest: +SKIP
+    'no significant change'
+    """
+    indicator = place.indicator(indicator_id)
+    grouping = place.grouping(grouping_id)
+    names = place.group_names(grouping_id)
+    if code not in names.index:
+        raise DataError(
+            f"Place {place.id!r} has no {grouping.title.lower()} {code!r}; choose one of: "
+            f"{_some(names.index)}."
+        )
+    long = _long_series(place, indicator)
+    periods = tuple(long.drop_duplicates("period").sort_values("period_order")["period"])
+    members = set(place.areas.loc[place.areas[grouping.code_column] == code, "code"].astype(str))
+    series = _benchmark_series(place, indicator, long[long["code"].isin(members)], periods)
+    series.insert(0, "name", str(names[code]))
+    series.insert(0, "code", code)
+    benchmark = _benchmark_series(place, indicator, long, periods)
+    method = trend_method(indicator)
+    whole = series_check(periods) if len(periods) >= stats.TREND_POINTS else None
+    trend = _trend(indicator, method, whole, series)
+    trends = pd.DataFrame(
+        [
+            {
+                "code": code,
+                "name": str(names[code]),
+                "marker": None if trend is None else trend.marker,
+                "reason": None if trend is None else trend.reason,
+                "method": None if trend is None else trend.method,
+                "chi_squared": np.nan if trend is None else trend.chi_squared,
+                "gradient": np.nan if trend is None else trend.gradient,
+                "points": 0 if trend is None else trend.points,
+            }
+        ],
+        columns=list(TREND_FIELDS),
+    )
+    return TrendResult(
+        indicator=indicator,
+        periods=periods,
+        series=series[list(SERIES_FIELDS)],
+        benchmark=benchmark,
+        benchmark_name=benchmark_coverage(place, indicator)[0],
+        benchmark_trend=_trend(indicator, method, whole, benchmark),
+        trends=trends,
+    )
+
+
+def at_period(place: Place, indicator_id: str, period: str | None) -> Place:
+    """The place as it was in ``period`` for one indicator: its columns on the areas
+    (value, limits, numerator, denominator) hold that period's values, so every engine
+    (Compare's comparisons, maps, findings) works on that period unchanged.
+
+    Parameters
+    ----------
+    place : Place
+        The place (not changed).
+    indicator_id : str
+        The indicator.
+    period : str or None
+        One of the indicator's periods; None or the latest gives ``place`` itself.
+
+    Returns
+    -------
+    Place
+        A copy sharing everything but the areas table and that indicator's metadata
+        (whose ``period`` is ``period``).
+
+    Raises
+    ------
+    DataError
+        An unknown indicator or period (the message names the periods there are).
+
+    Examples
+    --------
+    >>> earlier = at_period(place, "fingertips_90323", "2017/18")  # doctest: +SKIP
+    >>> earlier.indicator("fingertips_90323").period  # doctest: +SKIP
+    '2017/18'
+    """
+    indicator = place.indicator(indicator_id)
+    if period is None or period == indicator.period:
+        return place
+    if period not in indicator.periods:
+        choices = ", ".join(indicator.periods) or indicator.period or "(none)"
+        raise DataError(
+            f"Indicator {indicator.id!r} has no period {period!r}; choose one of: {choices}."
+        )
+    rows = place.series_of(indicator.id)
+    rows = rows[rows["period"] == period].drop_duplicates("area_code").set_index("area_code")
+    areas = place.areas.copy()
+    codes = areas["code"].astype(str)
+    for part, column in (
+        ("value", indicator.id),
+        ("lower", indicator.lower),
+        ("upper", indicator.upper),
+        ("numerator", indicator.numerator),
+        ("denominator", indicator.denominator),
+    ):
+        if column:
+            areas[column] = rows[part].reindex(codes).to_numpy(dtype=float)
+    indicators = dict(place.indicators)
+    indicators[indicator.id] = replace(indicator, period=period)
+    return replace(place, areas=areas, indicators=indicators)
 
 
 # --------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from insight.analysis.trend import (
     SERIES_FIELDS,
     TREND_FIELDS,
     area_trends,
+    at_period,
+    group_trend,
     period_years,
     series_check,
     trend_method,
@@ -142,3 +144,36 @@ def test_kinds_and_methods() -> None:
     assert trend_method(Indicator("r", "R", "per 1,000", "rate")) == "other"
     assert trend_method(Indicator("s", "SAR", "ratio", "ratio")) == "other"
     assert trend_method(Indicator("d", "Km", "km", "distance")) is None
+
+
+def test_a_group_series_is_its_areas_pooled_and_its_latest_is_compare(trend_place) -> None:
+    result = group_trend(trend_place, OBESITY, "lad", "E06000062")
+    assert result.periods == PERIODS and list(result.series["code"].unique()) == ["E06000062"]
+    compared = compare_groups(trend_place, OBESITY, "lad").table.set_index("code")
+    latest = result.area_series("E06000062").iloc[-1]
+    assert latest["value"] == pytest.approx(compared.loc["E06000062", "value"])
+    assert latest["lower"] == pytest.approx(compared.loc["E06000062", "lower"])
+    assert latest["benchmark"] == pytest.approx(result.benchmark["value"].iloc[-1])
+    assert result.trend_of("E06000062").method == "proportion"
+    with pytest.raises(DataError, match=r"no local authority 'E0600'; choose one of: E06000061"):
+        group_trend(trend_place, OBESITY, "lad", "E0600")
+
+
+def test_at_period_puts_that_period_on_the_areas(trend_place) -> None:
+    earlier = at_period(trend_place, OBESITY, "2017/18")
+    assert earlier.indicator(OBESITY).period == "2017/18"
+    assert trend_place.indicator(OBESITY).period == "2022/23"  # the place is not changed
+    rows = trend_place.series_of(OBESITY)
+    rows = rows[rows["period"] == "2017/18"].set_index("area_code")
+    areas = earlier.areas.set_index("code")
+    np.testing.assert_allclose(areas[OBESITY], rows["value"].reindex(areas.index))
+    np.testing.assert_allclose(
+        areas[f"{OBESITY}_numerator"], rows["numerator"].reindex(areas.index)
+    )
+    # Every engine then works on that period: Compare's benchmark is that period's.
+    then = compare_groups(earlier, OBESITY, "lad").benchmark
+    assert then == pytest.approx(area_trends(trend_place, OBESITY).benchmark["value"].iloc[0])
+    assert at_period(trend_place, OBESITY, None) is trend_place
+    assert at_period(trend_place, OBESITY, "2022/23") is trend_place
+    with pytest.raises(DataError, match=r"no period '1999'; choose one of: 2017/18, 2018/19"):
+        at_period(trend_place, OBESITY, "1999")
