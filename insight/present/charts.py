@@ -270,6 +270,12 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
     return _base_layout(fig, f"{_t(group_name)} on every indicator", 140 + 60 * len(data))
 
 
+def _plain(text: object) -> str:
+    """:func:`_t`, and an ``=`` written as its character reference, so that no text from a
+    file (a ward or period named with HTML) even looks like an attribute in the figure."""
+    return _t(text).replace("=", "&#61;")
+
+
 def series_chart(
     rows: pd.DataFrame, indicator: Indicator, where: str, benchmark_name: str
 ) -> go.Figure:
@@ -304,7 +310,7 @@ def series_chart(
     >>> [trace.name for trace in fig.data]
     ['Ward 1', 'All average']
     """
-    periods = [_t(p) for p in rows["period"]]
+    periods = [_plain(p) for p in rows["period"]]
     whiskers = None
     if indicator.sampled and rows["upper"].notna().any():
         whiskers = {
@@ -322,11 +328,11 @@ def series_chart(
             x=periods,
             y=rows["value"],
             mode="lines+markers",
-            name=_t(where),
+            name=_plain(where),
             line={"color": CATEGORICAL[0], "width": 3},
             marker={"symbol": "circle", "size": 10},
             error_y=whiskers,
-            hovertemplate=f"%{{x}}: %{{y:.{indicator.decimals}f}}<extra>{_t(where)}</extra>",
+            hovertemplate=f"%{{x}}: %{{y:.{indicator.decimals}f}}<extra>{_plain(where)}</extra>",
         )
     )
     fig.add_trace(
@@ -334,7 +340,7 @@ def series_chart(
             x=periods,
             y=rows["benchmark"],
             mode="lines+markers",
-            name=_t(f"{benchmark_name} average"),
+            name=_plain(f"{benchmark_name} average"),
             line={"color": CATEGORICAL[1], "width": 2, "dash": "dash"},
             marker={"symbol": "square", "size": 8},
             hovertemplate=f"%{{x}}: %{{y:.{indicator.decimals}f}}<extra>average</extra>",
