@@ -103,3 +103,13 @@ def select_group(place, grouping_id: str, label: str, default: str, container=st
         format_func=lambda c: names.get(c, c),
         container=container,
     )
+
+
+def select_period(indicator, container=st.sidebar) -> str | None:
+    """The period select box (URL parameter ``period``), shown only for an indicator with
+    several periods. Returns the period chosen, or None for the latest (the default)."""
+    if not indicator.has_series:
+        return None
+    periods = list(indicator.periods)
+    value = select("Period", "period", periods, periods[-1], container=container)
+    return None if value == periods[-1] else value
