@@ -41,7 +41,7 @@ def legend(
         for colour, label, count in classification.legend()
     )
     st.markdown(
-        f"""<div class="legend" role="list" aria-label="Map legend">
+        f"""<div class="legend" role="group" aria-label="Map legend">
 {heading}
 <ul style="list-style:none;padding-left:0">{rows}</ul></div>
 <style>.legend .swatch{{display:inline-block;width:1.1em;height:1.1em;margin-right:.4em;
