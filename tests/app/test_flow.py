@@ -232,3 +232,18 @@ def test_counties_are_offered_wherever_a_grouping_is():
     app = open_page("pages/compare.py", grouping="county", group=LEICESTERSHIRE)
     text = " ".join(str(d.value.to_dict()) for d in app.dataframe)
     assert "Leicestershire" in text and "Leicester" in text.replace("Leicestershire", "")
+
+
+def test_your_area_compares_with_the_county_when_asked():
+    app = open_page("pages/your-area.py", postcode="LE11 3TU")
+    assert_clean(app)
+    box = app.sidebar.selectbox(key="w_boundary")
+    assert box.value == "lad"  # a resident starts from the local authority
+    assert "Charnwood" in app.subheader[0].value
+    box.select("county").run()
+    assert_clean(app)
+    assert "Leicestershire" in app.subheader[0].value
+    assert query(app, "boundary") == "county"
+    # Other pages' boundaries do not change what a resident sees first.
+    other = open_page("pages/your-area.py", postcode="LE11 3TU", grouping="isdn")
+    assert other.sidebar.selectbox(key="w_boundary").value == "lad"

@@ -28,7 +28,7 @@ from hostile import EXAMPLE, TEXT  # noqa: E402
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 180
 PARAMS = ("place", "indicator", "grouping", "group", "scope", "scheme", "area", "postcode",
-          "finding", "slide", "deck", "items", "with", "limit", "evil")  # fmt: skip
+          "finding", "slide", "deck", "items", "with", "boundary", "limit", "evil")  # fmt: skip
 pytestmark = pytest.mark.slow
 _SHARED: dict = {}
 
@@ -147,7 +147,7 @@ def places(tmp_path_factory, demo_place):
 PAGE_SCRIPTS = [page.script for page in PAGES]
 VALUES = list(TEXT.items())
 #: Runs per page: in each, every parameter holds a different hostile value, so every value
-#: reaches every page (4 runs x 15 parameters > 32 values) and each parameter sees 4.
+#: reaches every page (4 runs x 16 parameters > 32 values) and each parameter sees 4.
 RUNS = 4
 
 
@@ -181,6 +181,7 @@ def test_hostile_values_in_one_parameter_each_keep_the_others_working(places):
 #: The page that reads a parameter, where it is not the Map.
 OWN_PAGE = {
     "postcode": "pages/your-area.py",
+    "boundary": "pages/your-area.py",
     "items": "pages/present.py",
     "deck": "pages/present.py",
     "slide": "pages/present.py",
