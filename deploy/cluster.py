@@ -16,8 +16,8 @@ What it does, in order (stop everything with Ctrl-C or SIGTERM):
 
 Officer sign-in (optional) is set up in the secrets file given with ``--secrets``
 (the same file, with the same ``cookie_secret``, for every process). For a permanent
-installation use the systemd units in ``deploy/systemd/`` instead; the README's "Deploy a
-public dashboard" explains both. ``start()`` is what the proxy test uses.
+installation run this under a service manager (it stops all it started on SIGTERM); the
+README's "Deploy a public dashboard" explains it. ``start()`` is what the proxy test uses.
 """
 
 from __future__ import annotations

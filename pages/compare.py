@@ -15,6 +15,7 @@ with st.sidebar:
     st.header("Compare settings")
     indicator_id = state.select_indicator(place)
     grouping_id = state.select_grouping(place, "Compare", plural=True)
+    period = state.select_period(place.indicator(indicator_id))
 indicator = place.indicator(indicator_id)
 grouping = place.grouping(grouping_id)
 names = place.group_names(grouping_id)
@@ -37,17 +38,21 @@ chosen = state.select_many(
 shown_codes = [group_code, *[c for c in chosen if c != group_code]]
 
 # Compute
-result = loaders.compare_groups(place.id, indicator_id, grouping_id)
+result = loaders.compare_groups(place.id, indicator_id, grouping_id, period)
 shown = result.subset(shown_codes).table
+over_time = loaders.group_trend(place.id, indicator_id, grouping_id, group_code)
 spine = loaders.spine(place.id, grouping_id, group_code)
 
 # Render
+if period is not None:
+    st.info(f"Figures for {escape_markdown(period)}, an earlier period of this indicator.")
 st.markdown(render.benchmark_summary(shown, indicator, result))
-tab_bars, tab_funnel, tab_spine, tab_table = st.tabs(
+tab_bars, tab_funnel, tab_spine, tab_time, tab_table = st.tabs(
     [
         "Bars",
         "Funnel plot",
         f"All indicators for {escape_markdown(names.get(group_code, group_code))}",
+        "Over time",
         "Table",
     ]
 )
@@ -62,7 +67,7 @@ with tab_funnel:
         st.info("Not enough data for a funnel plot of this indicator.")
     else:
         st.plotly_chart(
-            charts.funnel_plot(result, highlight=shown_codes),
+            charts.funnel_plot(result, highlight=[group_code]),
             width="stretch",
             key="funnel",
         )
@@ -71,7 +76,8 @@ with tab_funnel:
             f"{escape_markdown(place.benchmark_name)}, around "
             f"{escape_markdown(result.benchmark_name)}'s value: points outside the "
             "dotted lines (99.8% limits) differ from the average by more than chance would explain. "
-            "Shape and colour show the same thing: triangles up are high, down are low."
+            "Shape and colour show the same thing: triangles up are high, down are low. "
+            "Only those and the main one are named; hover over a point for its name."
         )
 with tab_spine:
     if spine.empty:
@@ -83,10 +89,12 @@ with tab_spine:
             key="spine",
         )
         st.dataframe(render.spine_table(spine), hide_index=True)
+with tab_time:
+    render.trend_block(over_time, group_code, str(names.get(group_code, group_code)), "trend")
 with tab_table:
     st.dataframe(render.benchmark_table(result, shown), hide_index=True)
 render.downloads(
     render.benchmark_table(result, shown),
-    f"compare-{indicator_id}-{grouping_id}-{group_code}",
+    f"compare-{indicator_id}-{grouping_id}-{group_code}" + (f"-{period}" if period else ""),
     place,
 )

@@ -14,6 +14,7 @@ st.title("Map")
 with st.sidebar:
     st.header("Map settings")
     indicator_id = state.select_indicator(place)
+    period = state.select_period(place.indicator(indicator_id))
     scope = state.select(
         "Show",
         "scope",
@@ -66,10 +67,14 @@ if scope in ("local", "group"):
 indicator = place.indicator(indicator_id)
 
 # Compute
-area_map = loaders.area_map(place.id, indicator_id, scheme, scope_key, grouping_id, service_types)
+area_map = loaders.area_map(
+    place.id, indicator_id, scheme, scope_key, grouping_id, service_types, period
+)
 
 # Render
 st.subheader(escape_markdown(indicator.title))
+if period is not None:
+    st.info(f"Figures for {escape_markdown(period)}, an earlier period of this indicator.")
 if area_map.classification.note:
     st.info(area_map.classification.note)
 map_col, legend_col = st.columns([4, 1])
@@ -93,15 +98,19 @@ if clicked and clicked != selected:
     state.put("area", clicked)
     st.rerun()
 if selected:
-    render.area_card(place, selected)
-    presentation.add_button(
-        {"kind": "area", "indicator": indicator_id, "grouping": grouping_id, "area_code": selected},
-        key="present_area",
-    )
+    render.area_card(loaders.place_at(place.id, indicator_id, period), selected)
+    if period is None:  # slides show the latest period
+        presentation.add_button(
+            {"kind": "area", "indicator": indicator_id, "grouping": grouping_id,
+             "area_code": selected},
+            key="present_area",
+        )  # fmt: skip
 
 # The table is sent to the browser only when asked for: nationally it is 35,000 rows.
 if st.toggle("Show the same data as a table", key="map_table"):
-    render.downloads(area_map.table, f"map-{indicator_id}-{scope}", place)
+    render.downloads(
+        area_map.table, f"map-{indicator_id}-{scope}" + (f"-{period}" if period else ""), place
+    )
     st.dataframe(
         area_map.table,
         hide_index=True,
@@ -111,6 +120,7 @@ if st.toggle("Show the same data as a table", key="map_table"):
     )
 st.caption(
     f"{escape_markdown(indicator.title)}: {escape_markdown(indicator.description)} Source: "
-    f"{escape_markdown(indicator.source)}, {escape_markdown(indicator.period)}. Average over the "
+    f"{escape_markdown(indicator.source)}, {escape_markdown(period or indicator.period)}. "
+    "Average over the "
     f"areas shown: {escape_markdown(fmt_value(area_map.table[indicator.title].mean(), indicator))}."
 )

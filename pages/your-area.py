@@ -3,7 +3,7 @@
 import streamlit as st
 
 from insight.errors import PostcodeError
-from insight.explain import escape_markdown, lower_first
+from insight.explain import escape_markdown, lower_first, one_period_sentence
 from ui import loaders, render, state
 from ui.frame import frame
 
@@ -70,6 +70,25 @@ if not boundary.empty:
     for i, (_, row) in enumerate(boundary.iterrows()):
         with columns[i % 2]:
             render.profile_card(place.indicators[row["indicator"]], row)
+
+st.subheader("Over time")
+with_series = [i.id for i in place.indicators.values() if i.has_series]
+if with_series:
+    trend_id = st.selectbox(
+        "Indicator",
+        with_series,
+        format_func=lambda i: place.indicators[i].title,
+        key="trend_indicator",
+    )
+    render.trend_block(
+        loaders.area_trend(place.id, trend_id, found.area_code),
+        found.area_code,
+        str(area["name"]),
+        key="area_trend",
+    )
+else:
+    sampled = [i for i in place.indicators.values() if i.sampled]
+    st.markdown(escape_markdown(one_period_sentence((sampled or [*place.indicators.values()])[0])))
 
 services = loaders.nearest_services(place.id, found.area_index)
 if not services.empty:

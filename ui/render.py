@@ -7,18 +7,23 @@ import streamlit as st
 
 from insight.analysis.benchmark import GroupComparison
 from insight.analysis.findings import Finding
+from insight.analysis.trend import TrendResult
 from insight.data import policy
 from insight.explain import (
     FUNNEL_WORDS,
     INTERVAL_COLUMNS,
+    average_label,
     benchmark_sentence,
     escape_markdown,
     fmt_number,
     fmt_value,
+    one_period_sentence,
+    trend_method_sentence,
+    trend_sentence,
     weights_sentence,
 )
 from insight.model import Indicator, Place
-from insight.present import charts, files, maps
+from insight.present import charts, files, maps, tables
 
 
 def legend(
@@ -36,7 +41,7 @@ def legend(
         for colour, label, count in classification.legend()
     )
     st.markdown(
-        f"""<div class="legend" role="list" aria-label="Map legend">
+        f"""<div class="legend" role="group" aria-label="Map legend">
 {heading}
 <ul style="list-style:none;padding-left:0">{rows}</ul></div>
 <style>.legend .swatch{{display:inline-block;width:1.1em;height:1.1em;margin-right:.4em;
@@ -158,15 +163,16 @@ def benchmark_table(result: GroupComparison, shown: pd.DataFrame) -> pd.DataFram
 def spine_table(spine):
     """The spine chart's numbers as a table (its text alternative)."""
     return (
-        spine[["title", "value", "benchmark", "rating", "worst", "best"]]
+        spine[["title", "value", "benchmark_name", "benchmark", "rating", "worst", "best"]]
         .rename(
             columns={
                 "title": "Indicator",
                 "value": "Value",
+                "benchmark_name": "Benchmark of",
                 "benchmark": "Benchmark",
                 "rating": "Compared with benchmark",
-                "worst": "Worst group",
-                "best": "Best group",
+                "worst": "Worst (or lowest) group",
+                "best": "Best (or highest) group",
             }
         )
         .round(2)
@@ -377,3 +383,34 @@ def upload_files(upload: dict) -> pd.DataFrame:
         ],
         columns=["File", "Size (bytes)", "SHA-256"],
     )
+
+
+def trend_block(result: TrendResult, code: str, where: str, key: str) -> None:
+    """One area's (or group's) series against its benchmark: the chart, its recent trend in
+    a sentence, and the same figures as a table; one sentence when there is one period."""
+    indicator = result.indicator
+    if not result.has_series:
+        st.markdown(escape_markdown(one_period_sentence(indicator)))
+        return
+    rows = result.area_series(code)
+    st.plotly_chart(
+        charts.series_chart(rows, indicator, where, result.benchmark_name),
+        width="stretch",
+        key=key,
+    )
+    area_trend = result.trend_of(code)
+    st.markdown(escape_markdown(trend_sentence(area_trend, indicator, where, result.periods)))
+    if result.benchmark_trend is not None:
+        average = average_label(result.benchmark_name)
+        st.caption(
+            escape_markdown(
+                trend_sentence(result.benchmark_trend, indicator, average, result.periods)
+            )
+        )
+    with st.expander("The same figures as a table"):
+        st.dataframe(
+            tables.series_table(rows, indicator, where, result.benchmark_name), hide_index=True
+        )
+    method = trend_method_sentence(indicator, None if area_trend is None else area_trend.method)
+    if method:
+        st.caption(escape_markdown(method))

@@ -303,3 +303,13 @@ def shared_items() -> tuple[list[dict] | None, str | None]:
 def put_items(items) -> None:
     """Write the presentation's items to the URL (remove them when ``items`` is empty)."""
     put(ITEMS, presentation.encode_items(items) if items else None)
+
+
+def select_period(indicator, container=st.sidebar) -> str | None:
+    """The period select box (URL parameter ``period``), shown only for an indicator with
+    several periods. Returns the period chosen, or None for the latest (the default)."""
+    if not indicator.has_series:
+        return None
+    periods = list(indicator.periods)
+    value = select("Period", "period", periods, periods[-1], container=container)
+    return None if value == periods[-1] else value

@@ -486,7 +486,9 @@ def spine(place: Place, grouping_id: str, code: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per indicator: ``indicator``, ``title``, ``value``, ``benchmark``,
-        ``rating``, ``worst``, ``q25``, ``q75``, ``best`` (of all groups' values) and the
+        ``benchmark_name`` (each indicator's own: England alone where only England has
+        data), ``rating``, ``worst``, ``q25``, ``q75``, ``best`` (of all groups' values; for
+        an indicator neither better high nor low, worst is the lowest) and the
         same positions scaled to 0 (worst) .. 1 (best) with the benchmark at 0.5:
         ``pos_value``, ``pos_worst``, ``pos_q25``, ``pos_q75``, ``pos_best``.
     """
@@ -514,6 +516,7 @@ def spine(place: Place, grouping_id: str, code: str) -> pd.DataFrame:
                 "title": indicator.title,
                 "value": value,
                 "benchmark": result.benchmark,
+                "benchmark_name": result.benchmark_name,
                 "rating": table.loc[code, "rating"],
                 "worst": worst,
                 "q25": q_worst,

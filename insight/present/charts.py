@@ -157,7 +157,20 @@ def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> 
     Drawn from :func:`insight.analysis.benchmark.compare_groups` as it is: the points
     outside the 99.8% limits are exactly the groups whose ``funnel`` status is high or low
     (the limits are widened for over-dispersion when the analysis did so). Status is shown
-    by marker shape and colour, and named in the legend.
+    by marker shape and colour, and named in words in the legend. Only the outliers and the
+    ``highlight`` groups (the one being looked at) are named on the chart; every group is
+    named on hover.
+
+    Parameters
+    ----------
+    result : GroupComparison
+        Every group's value, size and funnel status, and the limits.
+    highlight : list of str, optional
+        Codes of groups to name on the chart whatever their status, drawn larger.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
     """
     indicator = result.indicator
     fig = go.Figure()
@@ -189,9 +202,14 @@ def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> 
                 y=chosen["value"],
                 mode="markers+text",
                 name=words,
-                marker={"symbol": symbol, "size": 11, "color": colour, "line": {"width": 1.5}},
+                marker={
+                    "symbol": symbol,
+                    "size": [16 if c in highlight else 11 for c in chosen["code"]],
+                    "color": colour,
+                    "line": {"width": 1.5},
+                },
                 text=[
-                    _t(n) if c in highlight else ""
+                    _t(n) if c in highlight or status in ("high", "low") else ""
                     for n, c in zip(chosen["name"], chosen["code"], strict=True)
                 ],
                 textposition="top center",
@@ -204,15 +222,60 @@ def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> 
     return _base_layout(fig, f"Funnel plot: {_t(indicator.title)}", 480)
 
 
+#: Marker of each benchmark rating on the spine chart (shape as well as colour).
+SPINE_SYMBOLS = {
+    "Better": "circle",
+    "Worse": "diamond",
+    "Similar": "square",
+    "About the same": "square",
+    "Higher": "triangle-up",
+    "Longer": "triangle-up",
+    "Lower": "triangle-down",
+    "Shorter": "triangle-down",
+    "Not compared": "x",
+}
+
+
+def _wrap(text: str, width: int = 28) -> str:
+    """Plotly label text broken into lines of about ``width`` characters (escaped once)."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(_t(line) for line in lines)
+
+
 def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go.Figure:
     """Fingertips-style spine chart: the group on each indicator against all groups.
 
-    The bar spans worst to best of all groups (darker between the quartiles), the centre
-    line is the benchmark, and the marker (shape and colour by rating) is the group.
+    Each row is one indicator, its title in full (wrapped) with the group's value and
+    rating beneath. The bar spans the worst to the best of all groups (the lowest to the
+    highest for an indicator that is neither better high nor low), darker between the
+    quartiles; the centre line is each indicator's benchmark; the marker is the group, its
+    shape and colour by rating, and the legend shows each rating's own marker.
+
+    Parameters
+    ----------
+    spine : pandas.DataFrame
+        From :func:`insight.analysis.benchmark.spine`.
+    group_name : str
+        The group shown.
+    benchmark_name : str
+        What the centre line is, when every indicator has the same benchmark; per
+        indicator it is in the ``benchmark_name`` column when present.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
     """
     data = spine.iloc[::-1]
     fig = go.Figure()
-    y = [_t(title) for title in data["title"]]
+    y = [
+        f"{_wrap(title)}<br><sub>{_t(fmt_number(value, 1))} · {_t(rating)}</sub>"
+        for title, value, rating in zip(data["title"], data["value"], data["rating"], strict=True)
+    ]
     fig.add_trace(
         go.Bar(
             y=y,
@@ -222,6 +285,7 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
             marker={"color": "#D6D6D6"},
             name="Range of all groups",
             hoverinfo="skip",
+            width=0.55,
         )
     )
     fig.add_trace(
@@ -233,38 +297,155 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
             marker={"color": SEQUENTIAL[1]},
             name="Middle half of groups",
             hoverinfo="skip",
+            width=0.55,
         )
     )
-    symbols = {
-        "Better": "circle",
-        "Worse": "diamond",
-        "Similar": "square",
-        "Higher": "triangle-up",
-        "Lower": "triangle-down",
-        "Not compared": "x",
-    }
+    benchmarks = (
+        data["benchmark_name"]
+        if "benchmark_name" in data
+        else pd.Series(benchmark_name, data.index)
+    )
     fig.add_trace(
         go.Scatter(
             y=y,
             x=data["pos_value"],
             mode="markers",
-            name=_t(group_name),
+            showlegend=False,
             marker={
                 "size": 16,
-                "symbol": [symbols.get(r, "circle") for r in data["rating"]],
+                "symbol": [SPINE_SYMBOLS.get(r, "circle") for r in data["rating"]],
                 "color": [RATING_COLOURS.get(r, "#3D3D3D") for r in data["rating"]],
                 "line": {"color": "#000", "width": 1.5},
             },
             customdata=np.stack(
-                [data["rating"], data["value"].round(1), data["benchmark"].round(1)], axis=1
+                [
+                    [_t(r) for r in data["rating"]],
+                    [fmt_number(v, 1) for v in data["value"]],
+                    [fmt_number(v, 1) for v in data["benchmark"]],
+                    [_t(b) for b in benchmarks],
+                ],
+                axis=1,
             ),
-            hovertemplate="%{y}<br>%{customdata[1]} (benchmark %{customdata[2]}): %{customdata[0]}<extra></extra>",
+            hovertemplate=(
+                f"{_t(group_name)}: %{{customdata[1]}} (%{{customdata[3]}} "
+                "%{customdata[2]}): %{customdata[0]}<extra></extra>"
+            ),
         )
     )
+    # One legend entry per rating shown, drawn with that rating's own marker.
+    for rating in [r for r in SPINE_SYMBOLS if r in set(data["rating"])]:
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=f"{_t(group_name)}: {rating.lower()}",
+                marker={
+                    "size": 14,
+                    "symbol": SPINE_SYMBOLS[rating],
+                    "color": RATING_COLOURS.get(rating, "#3D3D3D"),
+                    "line": {"color": "#000", "width": 1.5},
+                },
+            )
+        )
     fig.add_vline(x=0.5, line={"color": "#000000", "width": 2})
-    fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.15})
-    fig.update_xaxes(
-        range=[-0.02, 1.02], tickvals=[0, 0.5, 1], ticktext=["Worst", _t(benchmark_name), "Best"]
+    names = sorted(set(benchmarks))
+    centre = _t(names[0]) if len(names) == 1 else "Benchmark"
+    fig.update_layout(
+        barmode="overlay",
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
     )
-    fig.update_yaxes(automargin=True)
-    return _base_layout(fig, f"{_t(group_name)} on every indicator", 140 + 60 * len(data))
+    fig.update_xaxes(
+        range=[-0.02, 1.02],
+        tickvals=[0, 0.5, 1],
+        ticktext=["Worst or lowest", centre, "Best or highest"],
+        fixedrange=True,
+    )
+    fig.update_yaxes(automargin=True, fixedrange=True)
+    figure = _base_layout(
+        fig, f"{_t(group_name)} on every indicator", max(360, 200 + 90 * len(data))
+    )
+    figure.update_layout(margin={"t": 130})
+    return figure
+
+
+def _plain(text: object) -> str:
+    """:func:`_t`, and an ``=`` written as its character reference, so that no text from a
+    file (a ward or period named with HTML) even looks like an attribute in the figure."""
+    return _t(text).replace("=", "&#61;")
+
+
+def series_chart(
+    rows: pd.DataFrame, indicator: Indicator, where: str, benchmark_name: str
+) -> go.Figure:
+    """An area's (or group's) series against its benchmark, period by period.
+
+    The area is a solid line with round markers and its 95% intervals as whiskers (where
+    the indicator has sampling variation); the benchmark a dashed line with square
+    markers: lines, shapes and the legend's words tell them apart, not colour alone.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        ``period``, ``value``, ``lower``, ``upper``, ``benchmark`` (from
+        :meth:`insight.analysis.trend.TrendResult.area_series`), oldest first.
+    indicator : Indicator
+        For titles, units and decimals.
+    where : str
+        The area's (or group's) name.
+    benchmark_name : str
+        What the benchmark is called.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> rows = pd.DataFrame({"period": ["2021", "2022"], "value": [10.0, 12.0],
+    ...     "lower": [9.0, 11.0], "upper": [11.0, 13.0], "benchmark": [11.0, 11.5]})
+    >>> fig = series_chart(rows, Indicator("o", "Obesity", "%", "proportion"), "Ward 1", "All")
+    >>> [trace.name for trace in fig.data]
+    ['Ward 1', 'All average']
+    """
+    periods = [_plain(p) for p in rows["period"]]
+    whiskers = None
+    if indicator.sampled and rows["upper"].notna().any():
+        whiskers = {
+            "type": "data",
+            "symmetric": False,
+            "array": (rows["upper"] - rows["value"]).to_numpy(dtype=float),
+            "arrayminus": (rows["value"] - rows["lower"]).to_numpy(dtype=float),
+            "color": CATEGORICAL[0],
+            "thickness": 1.5,
+            "width": 5,
+        }
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=rows["value"],
+            mode="lines+markers",
+            name=_plain(where),
+            line={"color": CATEGORICAL[0], "width": 3},
+            marker={"symbol": "circle", "size": 10},
+            error_y=whiskers,
+            hovertemplate=f"%{{x}}: %{{y:.{indicator.decimals}f}}<extra>{_plain(where)}</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=rows["benchmark"],
+            mode="lines+markers",
+            name=_plain(f"{benchmark_name} average"),
+            line={"color": CATEGORICAL[1], "width": 2, "dash": "dash"},
+            marker={"symbol": "square", "size": 8},
+            hovertemplate=f"%{{x}}: %{{y:.{indicator.decimals}f}}<extra>average</extra>",
+        )
+    )
+    fig.update_xaxes(title=None, type="category")
+    fig.update_yaxes(title=_t(indicator.unit or indicator.title), rangemode="tozero")
+    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    return _base_layout(fig, f"{_t(indicator.title)} over time", 380)

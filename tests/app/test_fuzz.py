@@ -10,10 +10,10 @@ no traceback text, and no link or image the app did not make (``fuzzing.problems
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fuzzing import problems
 from streamlit.testing.v1 import AppTest
@@ -28,7 +28,8 @@ from hostile import EXAMPLE, TEXT  # noqa: E402
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 180
 PARAMS = ("place", "indicator", "grouping", "group", "scope", "scheme", "area", "postcode",
-          "finding", "slide", "deck", "items", "with", "boundary", "limit", "evil")  # fmt: skip
+          "finding", "slide", "deck", "items", "with", "boundary", "limit", "period",
+          "evil")  # fmt: skip
 pytestmark = pytest.mark.slow
 _SHARED: dict = {}
 
@@ -70,7 +71,10 @@ def _hostile_files(folder: Path) -> Path:
         code, ward, lad, lad_name = line.split(",")
         rows.append(f'{code},{ward},{lad},"{names.get(lad_name, TEXT["latex"])}"')
     (folder / "ward_to_lad.csv").write_text("\n".join(rows) + "\n")
-    shutil.copy(EXAMPLE / "long_indicators.csv", folder)
+    # Two periods of one indicator, the earlier named with a hostile label (a series).
+    long = pd.read_csv(EXAMPLE / "long_indicators.csv", dtype=str)
+    earlier = long[long["indicator"].str.startswith("Adults")].assign(period=TEXT["html link"])
+    pd.concat([long, earlier]).to_csv(folder / "long_indicators.csv", index=False)
     centres = (EXAMPLE / "leisure_centres.csv").read_text().splitlines()
     hostile = [centres[0]] + [
         f'"{values[i % len(values)].replace(chr(34), "")}",{",".join(row.split(",")[-2:])}'
@@ -147,7 +151,7 @@ def places(tmp_path_factory, demo_place):
 PAGE_SCRIPTS = [page.script for page in PAGES]
 VALUES = list(TEXT.items())
 #: Runs per page: in each, every parameter holds a different hostile value, so every value
-#: reaches every page (4 runs x 16 parameters > 32 values) and each parameter sees 4.
+#: reaches every page (4 runs x 17 parameters > 32 values) and each parameter sees 4.
 RUNS = 4
 
 

@@ -398,3 +398,52 @@ def test_scan_errors_are_clear(tmp_path, monkeypatch, capsys) -> None:
         cli.dask_client(scheduler=f"tcp://127.0.0.1:{free_port()}", timeout=2),
     ):
         pass
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(demo_place) -> None:
+    # `python -m insight lookup "NN1 1AA" --json | true`: the pipe closes before the answer.
+    reader_gone = subprocess.run(
+        f"{sys.executable} -m insight lookup 'NN1 1AA' --json | true",
+        shell=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2],
+        timeout=300, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in reader_gone.stderr and "Error" not in reader_gone.stderr
+    # And a findings table piped into `head -1`.
+    head = subprocess.run(
+        f"{sys.executable} -m insight findings --indicator mt_minutes --grouping isdn "
+        "--format csv | head -1",
+        shell=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2],
+        timeout=300, check=False,
+    )  # fmt: skip
+    assert head.stdout.startswith("rank,") or "," in head.stdout
+    assert "Traceback" not in head.stderr
+
+
+def test_a_folder_that_cannot_be_written_says_which(demo_place, tmp_path, monkeypatch, capsys):
+    # As root (CI) chmod stops nothing, so the refusal is the one the operating system gives.
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "out.csv"))
+
+    parser = cli.build_parser()
+    parser._subparsers._group_actions[0].choices["export"].set_defaults(handler=refuse)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    status = cli.main(["export", "--indicator", "mt_minutes", "--out", str(tmp_path / "out.csv")])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert f"cannot write {tmp_path / 'out.csv'}: permission denied" in err
+    assert "PLACE_INSIGHT_DATA" in err
+
+
+def test_local_workers_never_run_a_script_that_is_the_main_module(tmp_path, monkeypatch):
+    # After AppTest has run app.py in this process, __main__ is that script: spawned Dask
+    # workers would run it again (building the demo in each) unless given a bare one.
+    marker = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    page = type(sys)("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    with cli.dask_client(workers=1) as client:
+        assert client.submit(int, "7").result(timeout=120) == 7
+    assert not marker.exists()
+    assert sys.modules["__main__"] is page
