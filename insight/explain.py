@@ -1164,6 +1164,82 @@ def weights_sentence(place) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# Presentations shared by link
+# --------------------------------------------------------------------------------------
+
+#: Why the presentation in a link could not be read (completes :func:`deck_link_problem`).
+DECK_LINK_PROBLEMS: dict[str, str] = {
+    "long": "it is longer than any link the app writes",
+    "many": "it has more slides than a presentation can hold ({limit})",
+    "form": "it is not in the form the app writes (slide {slide})",
+    "item": "slide {slide} does not say what to show",
+}
+
+
+def deck_link_problem(problem: str, **details) -> str:
+    """What a page says when the presentation in a link cannot be read.
+
+    Parameters
+    ----------
+    problem : str
+        A key of :data:`DECK_LINK_PROBLEMS`.
+    **details
+        The numbers its text names (``slide``, ``limit``).
+
+    Examples
+    --------
+    >>> deck_link_problem("form", slide=2)  # doctest: +ELLIPSIS
+    'The presentation in this link could not be opened: it is not in the form ... (slide 2). ...'
+    """
+    reason = DECK_LINK_PROBLEMS.get(problem, DECK_LINK_PROBLEMS["form"]).format(
+        slide=details.get("slide", "?"), limit=details.get("limit", "?")
+    )
+    return (
+        f"The presentation in this link could not be opened: {reason}. Ask for the link "
+        "again, or build a presentation with “Add to presentation” on the other pages."
+    )
+
+
+def deck_link_left_out(count: int, place_title: str) -> str:
+    """What Present says when some slides of a shared link are not about the current place.
+
+    Examples
+    --------
+    >>> deck_link_left_out(2, "My wards")
+    '2 slides of this link are not about My wards (or no longer are): they are left out.'
+    """
+    slides = plural(count, "slide")
+    verb = "is" if count == 1 else "are"
+    it = "it is" if count == 1 else "they are"
+    return (
+        f"{slides} of this link {verb} not about {place_title} (or no longer {verb}): {it} "
+        "left out."
+    )
+
+
+def deck_opened_from_link(count: int) -> str:
+    """What Present says when it shows a presentation opened from a link.
+
+    Examples
+    --------
+    >>> deck_opened_from_link(3)
+    'This presentation came with the link (3 slides). Add or remove slides to make it yours.'
+    """
+    return (
+        f"This presentation came with the link ({plural(count, 'slide')}). Add or remove "
+        "slides to make it yours."
+    )
+
+
+#: Present, when the user's own presentation has no slides.
+DECK_EMPTY = (
+    "Your presentation is empty. Use “Add to presentation” on a finding (or on an area in "
+    "other pages), or show the top findings instead. A link to a presentation carries its "
+    "slides: ask for it again if you expected slides here."
+)
+
+
+# --------------------------------------------------------------------------------------
 # Time series and recent trends (Fingertips' words)
 # --------------------------------------------------------------------------------------
 

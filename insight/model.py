@@ -371,6 +371,65 @@ class Place:
         codes = self.group_names(grouping_id).index
         return EXAMPLE_GROUP if EXAMPLE_GROUP in codes else str(codes[0])
 
+    def group_at(
+        self,
+        grouping_id: str,
+        *,
+        area_code: str | None = None,
+        from_grouping: str | None = None,
+        from_group: str | None = None,
+    ) -> str | None:
+        """The group of ``grouping_id`` where a view was, when its boundaries change.
+
+        The group holding ``area_code`` when that is one of the areas; else the group most
+        of the areas of group ``from_group`` (of grouping ``from_grouping``) lie in (ties go
+        to the first code in sort order). So West Northamptonshire, viewed by integrated
+        care board, becomes NHS Northamptonshire, and Leicestershire by local authority the
+        district holding most of its areas.
+
+        Parameters
+        ----------
+        grouping_id : str
+            The new grouping.
+        area_code : str, optional
+            The selected area, if any.
+        from_grouping, from_group : str, optional
+            The grouping and group shown before.
+
+        Returns
+        -------
+        str or None
+            A group code of ``grouping_id``, or None when nothing says where the view was.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> areas = gpd.GeoDataFrame({"code": ["a", "b", "c"],
+        ...     "lad_code": ["L1", "L2", "L2"], "lad_name": ["One", "Two", "Two"],
+        ...     "cty_code": ["C", "C", "C"], "cty_name": ["County"] * 3})
+        >>> place = Place("p", "P", "area", areas, {},
+        ...     {"lad": Grouping("lad", "LA"), "cty": Grouping("cty", "County")})
+        >>> place.group_at("lad", area_code="a")
+        'L1'
+        >>> place.group_at("lad", from_grouping="cty", from_group="C")
+        'L2'
+        >>> place.group_at("lad", area_code="nowhere") is None
+        True
+        """
+        column = self.grouping(grouping_id).code_column
+        areas = self.areas
+        if area_code is not None:
+            found = areas.loc[areas["code"].astype(str) == str(area_code), column].dropna()
+            if len(found):
+                return str(found.iloc[0])
+        if from_grouping in self.groupings and from_group is not None:
+            inside = areas[self.groupings[from_grouping].code_column].astype(str) == str(from_group)
+            counts = areas.loc[inside, column].dropna().astype(str).value_counts()
+            if len(counts):
+                top = counts[counts == counts.max()]
+                return str(sorted(top.index)[0])
+        return None
+
     def group_names(self, grouping_id: str) -> pd.Series:
         """Names of the groups of ``grouping_id``, indexed by group code, sorted by name."""
         grouping = self.grouping(grouping_id)

@@ -27,12 +27,13 @@ group_code = state.select_group(
     loaders.default_group(place, grouping_id),
 )
 neighbours = loaders.touching(place.id, grouping_id, group_code)
-chosen = st.multiselect(
+chosen = state.select_many(
     f"Compared with (default: the {escape_markdown(grouping.plural)} that share a border)",
+    "with",
     codes,
-    default=neighbours,
+    neighbours,
+    of=f"{grouping_id}:{group_code}",
     format_func=lambda c: names.get(c, c),
-    key=f"cmp_{grouping_id}_{group_code}",
 )
 shown_codes = [group_code, *[c for c in chosen if c != group_code]]
 

@@ -45,6 +45,7 @@ with st.sidebar:
     )
 
 grouping = place.grouping(grouping_id)
+selected = state.get("area", loaders.area_codes(place.id))
 scope_key = None
 if scope in ("local", "group"):
     names = place.group_names(grouping_id)
@@ -53,6 +54,7 @@ if scope in ("local", "group"):
         grouping_id,
         escape_markdown(grouping.title),
         loaders.default_group(place, grouping_id),
+        area=selected,  # new boundaries: the view stays on the group holding it
     )
     neighbours = loaders.touching(place.id, grouping_id, group_code) if scope == "local" else []
     scope_key = (grouping_id, (group_code, *neighbours))
@@ -62,7 +64,6 @@ if scope in ("local", "group"):
             f"{escape_markdown(grouping.plural)} that share a border with it."
         )
 
-selected = state.get("area", loaders.area_codes(place.id))
 indicator = place.indicator(indicator_id)
 
 # Compute

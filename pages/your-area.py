@@ -3,7 +3,7 @@
 import streamlit as st
 
 from insight.errors import PostcodeError
-from insight.explain import escape_markdown, one_period_sentence
+from insight.explain import escape_markdown, lower_first, one_period_sentence
 from ui import loaders, render, state
 from ui.frame import frame
 
@@ -11,6 +11,16 @@ place = frame("Your area")
 st.title("Your area")
 
 # Settings
+# Its own URL parameter: a resident starts from the local authority, whatever boundary
+# other pages were showing.
+grouping_id = state.select(
+    "Compare your area with its",
+    "boundary",
+    list(place.groupings),
+    place.default_grouping,
+    format_func=lambda g: lower_first(place.groupings[g].title),
+    container=st.sidebar,
+)
 if "postcode_box" not in st.session_state:
     st.session_state["postcode_box"] = state.get("postcode") or ""
 with st.form("postcode"):
@@ -29,7 +39,7 @@ try:
 except PostcodeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
-grouping = place.grouping(place.default_grouping)
+grouping = place.grouping(grouping_id)
 area = place.areas.iloc[found.area_index]
 profile = loaders.area_profile(place.id, found.area_index, grouping.id)
 state.put("area", found.area_code)

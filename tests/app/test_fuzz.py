@@ -28,7 +28,8 @@ from hostile import EXAMPLE, TEXT  # noqa: E402
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 180
 PARAMS = ("place", "indicator", "grouping", "group", "scope", "scheme", "area", "postcode",
-          "finding", "slide", "deck", "limit", "period", "evil")  # fmt: skip
+          "finding", "slide", "deck", "items", "with", "boundary", "limit", "period",
+          "evil")  # fmt: skip
 pytestmark = pytest.mark.slow
 _SHARED: dict = {}
 
@@ -150,7 +151,7 @@ def places(tmp_path_factory, demo_place):
 PAGE_SCRIPTS = [page.script for page in PAGES]
 VALUES = list(TEXT.items())
 #: Runs per page: in each, every parameter holds a different hostile value, so every value
-#: reaches every page (4 runs x 13 parameters > 32 values) and each parameter sees 4.
+#: reaches every page (4 runs x 17 parameters > 32 values) and each parameter sees 4.
 RUNS = 4
 
 
@@ -175,8 +176,46 @@ def test_hostile_values_in_one_parameter_each_keep_the_others_working(places):
     for parameter in PARAMS:
         for name in ("markdown link", "path traversal", "huge", "html image"):
             query = {"place": "demo", "postcode": "NN1 1AA", parameter: TEXT[name]}
-            app = run("pages/your-area.py" if parameter == "postcode" else "pages/map.py", query)
+            page = OWN_PAGE.get(parameter, "pages/map.py")
+            app = run(page, query)
             failures += check(app, f"{parameter} = {name}")
+    assert not failures, "\n".join(failures[:20])
+
+
+#: The page that reads a parameter, where it is not the Map.
+OWN_PAGE = {
+    "postcode": "pages/your-area.py",
+    "boundary": "pages/your-area.py",
+    "items": "pages/present.py",
+    "deck": "pages/present.py",
+    "slide": "pages/present.py",
+    "with": "pages/compare.py",
+}
+
+
+def test_hostile_presentations_in_the_url_give_a_message(places):
+    """Items in the form Present writes, each field a hostile value: left out with a
+    message (they name nothing of the place), on the demo and on the hostile place."""
+    from ui.presentation import encode_items
+
+    failures = []
+    for place in ("demo", "hostile"):
+        for name, value in TEXT.items():
+            if not value:
+                continue
+            items = [
+                {"kind": "area", "indicator": value, "grouping": "lad", "area_code": value},
+                {"kind": "finding", "indicator": "mt_minutes", "grouping": value,
+                 "finding_kind": value, "group_code": value, "other_code": value},
+            ]  # fmt: skip
+            try:
+                text = encode_items(items)
+            except ValueError:
+                continue
+            app = run("pages/present.py", {"place": place, "deck": "own", "items": text})
+            failures += check(app, f"{place} items {name}")
+            if not app.warning and not app.info:
+                failures.append(f"{place} items {name}: no message")
     assert not failures, "\n".join(failures[:20])
 
 

@@ -177,6 +177,21 @@ def test_lookup_json_has_the_postcodes_own_authority_and_warnings(demo_place, ca
     assert "CA6 5AA is in Scotland" in capsys.readouterr().err
 
 
+def test_lookup_names_the_county_or_the_unitary(demo_place, capsys) -> None:
+    # Loughborough is in Charnwood, a district of Leicestershire; Leicester is a unitary.
+    for postcode, lad, county in [
+        ("LE11 3TU", "Charnwood", {"code": "E10000018", "name": "Leicestershire"}),
+        ("LE1 7RH", "Leicester", {"code": "E06000016", "name": "Leicester"}),
+        ("TN1 1YB", "Tunbridge Wells", {"code": "E10000016", "name": "Kent"}),
+    ]:
+        assert main(["lookup", postcode, "--json"]) == 0
+        record = json.loads(capsys.readouterr().out)
+        assert record["lad_name"] == lad
+        assert {k: record["groupings"]["county"][k] for k in ("code", "name")} == county
+    assert main(["lookup", "LE11 3TU"]) == 0
+    assert "County or unitary authority: Leicestershire (E10000018)" in capsys.readouterr().out
+
+
 def test_batch_lookup_keeps_every_row_and_names_each_problem(demo_place, tmp_path, capsys):
     source = tmp_path / "clients.csv"
     source.write_text(
