@@ -257,10 +257,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         f"{indicator.title} by {explain.lower_first(place.grouping(args.grouping).title)}; "
         f"{benchmark['label']}: {explain.fmt_value(benchmark['value'], indicator)}"
     )
+    label = explain.interval_label(indicator)
     for row in record["groups"]:
         print(
             f"  {row['name']} ({row['code']}): {explain.fmt_value(row['value'], indicator)} "
-            f"{explain.fmt_interval(row['lower'], row['upper'], indicator.decimals)}"
+            f"{explain.fmt_interval(row['lower'], row['upper'], indicator.decimals, label)}"
             f"  funnel: {row['funnel']}"
         )
     return 0

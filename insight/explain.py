@@ -116,15 +116,34 @@ def fmt_value(value: float | None, indicator: Indicator, with_unit: bool = True)
     return f"{text} {indicator.unit}"
 
 
-def fmt_interval(lower: float | None, upper: float | None, decimals: int = 1) -> str:
-    """Format a 95% confidence interval, e.g. ``"95% CI 17.0 to 29.0"``.
+def fmt_interval(
+    lower: float | None, upper: float | None, decimals: int = 1, label: str = "95% CI"
+) -> str:
+    """Format an interval with what it is, e.g. ``"95% CI 17.0 to 29.0"``.
+
+    ``label`` says what the limits are: :func:`interval_label` of the indicator for a
+    group's value, a finding's own ``interval`` for its effect.
 
     Examples
     --------
     >>> fmt_interval(17, 29, 0)
     '95% CI 17 to 29'
+    >>> fmt_interval(30.1, 44.7, 1, "middle 80% of its areas")
+    'middle 80% of its areas 30.1 to 44.7'
     """
-    return f"95% CI {fmt_number(lower, decimals)} to {fmt_number(upper, decimals)}"
+    return f"{label} {fmt_number(lower, decimals)} to {fmt_number(upper, decimals)}"
+
+
+def interval_label(indicator: Indicator) -> str:
+    """What a group's limits are: a 95% CI where values vary by chance, else the spread of
+    its areas (a travel time from a fixed matrix has no sampling error).
+
+    Examples
+    --------
+    >>> interval_label(Indicator("t", "Minutes", "minutes", "time", "low_is_good"))
+    'middle 80% of its areas'
+    """
+    return "95% CI" if indicator.sampled else INTERVAL_WORDS[False]
 
 
 def rating_phrase(rating: str) -> str:
@@ -526,12 +545,8 @@ def benchmark_sentence(
     """
     if value is None or math.isnan(value):
         return f"{name}: no data."
-    if indicator.sampled:
-        interval = fmt_interval(lower, upper, indicator.decimals)
-    else:  # no sampling: the spread of its areas, and the size of the gap, no chance
-        interval = f"middle 80% of its areas {fmt_number(lower, indicator.decimals)} to " + (
-            fmt_number(upper, indicator.decimals)
-        )
+    # Without sampling, the spread of its areas (and the size of the gap, no chance).
+    interval = fmt_interval(lower, upper, indicator.decimals, interval_label(indicator))
     if rating == "Not compared" and not indicator.rated and indicator.sampled:
         return f"{name}: {fmt_value(value, indicator)} ({interval})."
     return (

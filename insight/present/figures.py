@@ -1110,7 +1110,8 @@ def _chart_alt(finding: Finding, indicator: Indicator) -> str:
             f"{fmt_value(reference, indicator)} ({label})."
         )
     parts = [
-        f"{b.label} {fmt_value(b.value, indicator)} {fmt_interval(b.lower, b.upper, indicator.decimals)}"
+        f"{b.label} {fmt_value(b.value, indicator)} "
+        f"{fmt_interval(b.lower, b.upper, indicator.decimals, finding.interval)}"
         if b.role == "difference"
         else f"{b.label} {fmt_value(b.value, indicator)}"
         for b in chart.bars

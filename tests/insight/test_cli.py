@@ -58,6 +58,16 @@ def test_compare_group_is_the_group_and_those_touching_it(demo_place, capsys) ->
     assert "funnel:" in capsys.readouterr().out
 
 
+def test_compare_text_names_what_its_limits_are(demo_place, capsys) -> None:
+    # A travel time from a fixed matrix has no sampling error: its limits are the spread of
+    # a group's areas, never a "95% CI" (the Compare page's own words).
+    assert main(["compare", "--indicator", "mt_minutes", "--grouping", "county"]) == 0
+    times = capsys.readouterr().out
+    assert "95% CI" not in times and "middle 80% of its areas" in times
+    assert main(["compare", "--indicator", "admissions", "--grouping", "county"]) == 0
+    assert "95% CI" in capsys.readouterr().out
+
+
 @pytest.mark.slow
 def test_cli_penalty_json(demo_place, capsys) -> None:
     assert main(["penalty", "--service", "mt", "--grouping", "isdn", "--json"]) == 0
