@@ -971,9 +971,9 @@ def service_key_line(letter: str, title: str, count: int, size: str = "") -> str
 SERVICE_HOVER_HINT = "Point at (or tap) a marker to see the service's name."
 
 
-def finding_services_title(title: str) -> str:
-    """Heading of the table of the services a finding is about."""
-    return f"{title} on this map"
+def services_on_map_title(count: int) -> str:
+    """Heading of the table of the services drawn on a map: "Services on this map (12)"."""
+    return f"Services on this map ({count:,})"
 
 
 def minute_bands(minutes, threshold: float, bands: int = 4) -> list[tuple[str, int]]:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from insight.explain import escape_markdown, fmt_value
+from insight.explain import escape_markdown, fmt_value, services_on_map_title
 from insight.present import maps
 from ui import loaders, presentation, render, state
 from ui.frame import frame
@@ -85,7 +85,8 @@ with map_col:
     )
 with legend_col:
     render.legend(area_map.classification, indicator)
-    render.service_key(place, service_types)
+    render.service_key(place, service_types, area_map.services, national=scope_key is None)
+    render.place_names_note()
 
 clicked = render.picked_area(event)
 if clicked and clicked != selected:
@@ -108,6 +109,9 @@ if st.toggle("Show the same data as a table", key="map_table"):
             indicator.title: st.column_config.NumberColumn(format=f"%.{indicator.decimals}f"),
         },
     )
+if not area_map.services.empty:
+    with st.expander(escape_markdown(services_on_map_title(len(area_map.services)))):
+        st.dataframe(area_map.services, hide_index=True)
 st.caption(
     f"{escape_markdown(indicator.title)}: {escape_markdown(indicator.description)} Source: "
     f"{escape_markdown(indicator.source)}, {escape_markdown(indicator.period)}. Average over the "

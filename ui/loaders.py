@@ -183,10 +183,12 @@ def _outline(place_id: str, code: str) -> dict | None:
     return maps.selection_outline(_place(place_id), code)
 
 
-def with_selected(area_map: maps.AreaMap, place: Place, code: str | None):
+def with_selected(
+    area_map: maps.AreaMap, place: Place, code: str | None, pin: maps.Pin | None = None
+):
     """:func:`insight.present.maps.with_selected`, the area's outline worked out once."""
     outline = _outline(place.id, code) if code else None
-    return maps.with_selected(area_map, place, code, outline=outline)
+    return maps.with_selected(area_map, place, code, outline=outline, pin=pin)
 
 
 def _served(result: maps.AreaMap) -> maps.AreaMap:
