@@ -63,6 +63,7 @@ if scope in ("local", "group"):
 
 selected = state.get("area", loaders.area_codes(place.id))
 indicator = place.indicator(indicator_id)
+pinned = loaders.postcode_pin(place)
 
 # Compute
 area_map = loaders.area_map(place.id, indicator_id, scheme, scope_key, grouping_id, service_types)
@@ -74,7 +75,7 @@ if area_map.classification.note:
 map_col, legend_col = st.columns([4, 1])
 with map_col:
     event = st.pydeck_chart(
-        loaders.with_selected(area_map, place, selected),
+        loaders.with_selected(area_map, place, selected, pin=pinned[0] if pinned else None),
         on_select="rerun",
         selection_mode="single-object",
         # A new key per selected area: Streamlit dims everything it did not select, which
@@ -87,6 +88,8 @@ with legend_col:
     render.legend(area_map.classification, indicator)
     render.service_key(place, service_types, area_map.services, national=scope_key is None)
     render.place_names_note()
+    if pinned:
+        st.caption(escape_markdown(pinned[1]))
 
 clicked = render.picked_area(event)
 if clicked and clicked != selected:

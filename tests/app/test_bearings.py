@@ -63,10 +63,14 @@ def test_your_area_pins_the_postcode_and_says_where_the_pin_is():
     assert outside_addresses(spec) == []
 
 
-def test_map_lists_the_services_it_draws_with_names():
-    app = run_page("pages/map.py", scope="local", group="E06000062", indicator="mt_minutes")
+def test_map_lists_the_services_it_draws_with_names_and_pins_a_postcode():
+    app = run_page(
+        "pages/map.py", scope="local", group="E06000062", indicator="mt_minutes", postcode="NN1 1AA"
+    )
     assert_clean(app)
     found = layers(deck(app))
+    assert found["pin-label"]["data"][0]["name"] == "Your postcode NN1 1AA"
+    assert "marks your postcode NN1 1AA" in " ".join(c.value for c in app.caption).replace("\\", "")
     names = [row["name"] for row in found["services-mt"]["data"]]
     assert any(n.endswith(" — thrombectomy centre") for n in names)
     services = next(frame.value for frame in app.dataframe if "Service" in frame.value.columns)
