@@ -52,11 +52,17 @@ DETAIL = {"national": (800.0, 3), "local": (25.0, 5)}
 NO_DATA_COLOUR = "#FFFFFF"
 OUTLINE_COLOUR = [61, 61, 61]
 BLANK_STYLE_URL = "app/static/blank.json"
-#: Place names: dark grey letters with a white halo, in the browser's own sans-serif font
-#: (deck.gl draws its letters from the fonts on the machine: nothing is fetched).
-TOWN_TEXT_COLOUR = [40, 40, 40, 255]
-HALO_COLOUR = [255, 255, 255, 230]
-FONT_FAMILY = "Arial, Helvetica, sans-serif"
+#: Place names: dark letters on a white, slightly see-through background. deck.gl draws its
+#: letters from a font on the machine (nothing is fetched); its default font is kept: in
+#: Streamlit's deck.gl, naming another font family, or a halo drawn as an outline, gave
+#: unreadable specks in headless Chromium.
+TOWN_TEXT_COLOUR = [30, 30, 30, 255]
+TOWN_TEXT_PIXELS = 13
+PIN_TEXT_PIXELS = 15
+#: Where the pin's label sits above its point, and the radius of its ring (pixels).
+PIN_LABEL_OFFSET = 26
+PIN_RADIUS = 11
+HALO_COLOUR = [255, 255, 255, 215]
 #: The pin: a white disc with a thick black ring and a black dot (not a colour: a shape).
 PIN_RING = [0, 0, 0, 255]
 PIN_FILL = [255, 255, 255, 255]
@@ -266,13 +272,16 @@ def with_selected(
                 line_width_min_pixels=3,
             )
         )
-    if pin is not None:
-        extra.extend(pin_layers(place, pin))
-    if not extra:
-        return area_map.deck
     deck = area_map.deck
+    below = list(deck.layers)
+    if pin is not None:
+        pinned = pin_layers(place, pin)
+        below = _names_clear_of_pin(below, pinned, deck.initial_view_state.zoom)
+        extra.extend(pinned)
+    if not extra:
+        return deck
     return pdk.Deck(
-        layers=[*deck.layers, *extra],
+        layers=[*below, *extra],
         initial_view_state=deck.initial_view_state,
         map_provider=deck.map_provider,
         map_style=deck.map_style,
@@ -460,8 +469,11 @@ def pin_layers(place: Place, pin: Pin) -> list[pdk.Layer]:
             get_line_color=PIN_RING,
             stroked=True,
             line_width_min_pixels=4,
-            radius_units="pixels",
-            get_radius=11,
+            # Fixed pixel sizes through the min/max clamps (radius_units="pixels" blanked
+            # the whole map in Streamlit's deck.gl).
+            get_radius=10,
+            radius_min_pixels=PIN_RADIUS,
+            radius_max_pixels=PIN_RADIUS,
             pickable=True,
         ),
         pdk.Layer(
@@ -469,18 +481,18 @@ def pin_layers(place: Place, pin: Pin) -> list[pdk.Layer]:
             id="pin-dot",
             **common,
             get_fill_color=PIN_RING,
-            radius_units="pixels",
-            get_radius=4,
+            get_radius=10,
+            radius_min_pixels=4,
+            radius_max_pixels=4,
         ),
         pdk.Layer(
             "TextLayer",
             id="pin-label",
             **common,
             get_text="name",
-            get_size=15,
+            get_size=PIN_TEXT_PIXELS,
             get_color=[0, 0, 0, 255],
-            get_pixel_offset=[0, -26],
-            font_family=FONT_FAMILY,
+            get_pixel_offset=[0, -PIN_LABEL_OFFSET],
             font_weight=700,
             background=True,
             get_background_color=[255, 255, 255, 240],
@@ -492,7 +504,7 @@ def pin_layers(place: Place, pin: Pin) -> list[pdk.Layer]:
 
 
 def town_layer(towns: pd.DataFrame) -> list[pdk.Layer]:
-    """Place names (:func:`insight.spatial.bearings.town_labels`) as text with a white halo."""
+    """Place names (:func:`insight.spatial.bearings.town_labels`): bold text on white."""
     if towns.empty:
         return []
     data = pd.DataFrame(
@@ -502,6 +514,7 @@ def town_layer(towns: pd.DataFrame) -> list[pdk.Layer]:
             "text": [str(n) for n in towns["name"]],
             # The larger town wins where two labels would overlap once zoomed out.
             "priority": np.clip(towns["areas"].to_numpy(dtype=int), 0, 1000),
+            "offset": [[0, 0]] * len(towns),
         }
     )
     return [
@@ -511,13 +524,13 @@ def town_layer(towns: pd.DataFrame) -> list[pdk.Layer]:
             id="place-names",
             get_position=["lon", "lat"],
             get_text="text",
-            get_size=13,
+            get_size=TOWN_TEXT_PIXELS,
+            get_pixel_offset="offset",
             get_color=TOWN_TEXT_COLOUR,
-            font_family=FONT_FAMILY,
-            font_weight=600,
-            font_settings={"sdf": True},
-            outline_width=4,
-            outline_color=HALO_COLOUR,
+            font_weight=700,
+            background=True,
+            get_background_color=HALO_COLOUR,
+            background_padding=[3, 1, 3, 1],
             pickable=False,
             # Spaced for the first view by the engine; when zoomed out, the browser hides
             # the smaller of two overlapping names (deck.gl's collision filter).
@@ -525,6 +538,41 @@ def town_layer(towns: pd.DataFrame) -> list[pdk.Layer]:
             get_collision_priority="priority",
         )
     ]
+
+
+def _names_clear_of_pin(
+    layers: list[pdk.Layer], pin_layer: list[pdk.Layer], zoom: float
+) -> list[pdk.Layer]:
+    """The layers with any place name under the pin moved off it at the first zoom: below
+    the pin if it sits on the ring, above the pin's label if it sits under that label."""
+    names = next((layer for layer in layers if layer.id == "place-names"), None)
+    if names is None or not pin_layer:
+        return layers
+    point = pin_layer[0].data[0]  # pydeck keeps records
+    label = str(point["name"])
+    pixels_per_degree = 512 * 2**zoom / 360
+    stretch = 1 / math.cos(math.radians(point["lat"]))  # Web Mercator, near the pin
+    char = 0.62  # width of a letter of deck.gl's default (monospace) font, per pixel of size
+    moved = []
+    for row in names.data:
+        dx = (row["lon"] - point["lon"]) * pixels_per_degree
+        dy = -(row["lat"] - point["lat"]) * pixels_per_degree * stretch  # screen y is down
+        half = len(str(row["text"])) * char * TOWN_TEXT_PIXELS / 2 + 4
+        on_ring = abs(dx) < half + PIN_RADIUS and abs(dy) < TOWN_TEXT_PIXELS / 2 + PIN_RADIUS
+        label_half = len(label) * char * PIN_TEXT_PIXELS / 2 + 6
+        on_label = (
+            abs(dx) < half + label_half
+            and abs(dy + PIN_LABEL_OFFSET) < (TOWN_TEXT_PIXELS + PIN_TEXT_PIXELS) / 2 + 4
+        )
+        offset = [0, 0]
+        if on_ring:
+            offset = [0, PIN_RADIUS + TOWN_TEXT_PIXELS]
+        elif on_label:
+            offset = [0, -PIN_LABEL_OFFSET - PIN_TEXT_PIXELS - 6 - dy]
+        moved.append({**row, "offset": offset})
+    names = copy.copy(names)
+    names.data = moved
+    return [names if layer.id == "place-names" else layer for layer in layers]
 
 
 def area_map(
@@ -637,15 +685,17 @@ def area_map(
             )
         )
     service_bounds = areas.total_bounds if not national else None
-    if place_names:
-        layers.extend(town_layer(bearings.town_labels(place, None if national else rows)))
     layers.extend(service_layers(place, service_types, service_bounds, outline_grouping))
-    if pin is not None:
-        layers.extend(pin_layers(place, pin))
+    if place_names:  # over the service markers, which would hide their letters
+        layers.extend(town_layer(bearings.town_labels(place, None if national else rows)))
     bounds = gpd.GeoSeries(areas.geometry, crs=place.areas.crs).to_crs(4326).total_bounds
+    view = view_for(tuple(bounds))
+    if pin is not None:
+        pinned = pin_layers(place, pin)
+        layers = _names_clear_of_pin(layers, pinned, view.zoom) + pinned
     deck = pdk.Deck(
         layers=layers,
-        initial_view_state=view_for(tuple(bounds)),
+        initial_view_state=view,
         map_provider="carto",
         map_style=BLANK_STYLE_URL,
         tooltip={
@@ -829,7 +879,6 @@ def service_layers(
                 get_size=12,
                 get_color=[0, 0, 0],
                 get_pixel_offset=[0, -16 - 3 * i],
-                font_family=FONT_FAMILY,
                 font_weight=700,
                 background=True,
                 get_background_color=[255, 255, 255, 220],
@@ -995,7 +1044,6 @@ def flag_map(
     towns = bearings.town_labels(
         place, np.concatenate([shown_rows, around_rows]), bounds=shown_bounds
     )
-    layers += town_layer(towns)
     indicator = place.indicators.get(finding.indicator)
     service_type = place.service_type_of(indicator) if indicator is not None else None
     all_types = tuple(place.service_types)
@@ -1003,6 +1051,7 @@ def flag_map(
     if service_type is not None:
         layers += service_layers(place, all_types, view, grouping_id, only=service_type)
         services = service_table(place, all_types, view, grouping_id, only=service_type)
+    layers += town_layer(towns)  # over the service markers, which would hide their letters
     bounds = shown.to_crs(4326).total_bounds
     deck = pdk.Deck(
         layers=layers,

@@ -152,14 +152,16 @@ def test_pin_is_drawn_at_the_postcode_with_its_words_and_named_in_the_table(demo
 
 
 @pytest.mark.slow
-def test_local_map_names_its_towns_with_a_halo(local_map):
+def test_local_map_names_its_towns_on_a_white_background(local_map):
     result, _, _ = local_map
     names = layer(result.deck, "place-names")
     assert names.type == "TextLayer"
     texts = layer_data(result.deck, "place-names")["text"]
     assert {"Northampton", "Daventry"} <= set(texts)
     assert len(texts) <= 12
-    assert names.outline_width > 0 and names.font_settings == {"sdf": True}
+    assert names.background and names.get_background_color[:3] == [255, 255, 255]
+    # no font family of our own (the default font draws; naming one gave specks)
+    assert all(getattr(item, "font_family", None) is None for item in result.deck.layers)
     assert no_outside_address(result.deck)
 
 
@@ -228,3 +230,21 @@ def test_finding_map_without_a_service_draws_no_markers(demo_place):
     assert not any(i.startswith("services-") for i in layer_ids(result.deck))
     assert result.services.empty
     assert "around" in layer_ids(result.deck)
+
+
+@pytest.mark.slow
+def test_a_place_name_under_the_pin_moves_off_it(demo_place, local_map):
+    result, _, _ = local_map
+    names = layer_data(result.deck, "place-names")
+    town = names.iloc[0]
+    point = gpd.GeoSeries(gpd.points_from_xy([town["lon"]], [town["lat"]]), crs=4326)
+    grid = point.to_crs(27700).iloc[0]
+    pin = maps.Pin(grid.x, grid.y, pin_label("NN1 1AA"))  # right on the first town's name
+    deck = maps.with_selected(result, demo_place, None, pin=pin)
+    moved = layer_data(deck, "place-names")
+    assert moved["offset"].iloc[0] == [0, maps.PIN_RADIUS + maps.TOWN_TEXT_PIXELS]
+    far = moved["offset"].iloc[1:]
+    assert (far.map(tuple) == (0, 0)).sum() >= len(far) - 2  # the others stay where they are
+    # the services' letters are under the names, the pin over everything
+    ids = layer_ids(deck)
+    assert ids.index("services-mt") < ids.index("place-names") < ids.index("pin")
