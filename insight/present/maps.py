@@ -514,7 +514,6 @@ def town_layer(towns: pd.DataFrame) -> list[pdk.Layer]:
             "text": [str(n) for n in towns["name"]],
             # The larger town wins where two labels would overlap once zoomed out.
             "priority": np.clip(towns["areas"].to_numpy(dtype=int), 0, 1000),
-            "offset": [[0, 0]] * len(towns),
         }
     )
     return [
@@ -525,7 +524,6 @@ def town_layer(towns: pd.DataFrame) -> list[pdk.Layer]:
             get_position=["lon", "lat"],
             get_text="text",
             get_size=TOWN_TEXT_PIXELS,
-            get_pixel_offset="offset",
             get_color=TOWN_TEXT_COLOUR,
             font_weight=700,
             background=True,
@@ -544,7 +542,11 @@ def _names_clear_of_pin(
     layers: list[pdk.Layer], pin_layer: list[pdk.Layer], zoom: float
 ) -> list[pdk.Layer]:
     """The layers with any place name under the pin moved off it at the first zoom: below
-    the pin if it sits on the ring, above the pin's label if it sits under that label."""
+    the pin if it sits on the ring, above the pin's label if it sits under that label.
+
+    The name's point moves (by as many metres as those pixels are at the first zoom), not
+    its pixel offset: deck.gl's collision filter drops a name drawn with an offset.
+    """
     names = next((layer for layer in layers if layer.id == "place-names"), None)
     if names is None or not pin_layer:
         return layers
@@ -564,12 +566,13 @@ def _names_clear_of_pin(
             abs(dx) < half + label_half
             and abs(dy + PIN_LABEL_OFFSET) < (TOWN_TEXT_PIXELS + PIN_TEXT_PIXELS) / 2 + 4
         )
-        offset = [0, 0]
+        target = dy
         if on_ring:
-            offset = [0, PIN_RADIUS + TOWN_TEXT_PIXELS]
+            target = PIN_RADIUS + TOWN_TEXT_PIXELS
         elif on_label:
-            offset = [0, -PIN_LABEL_OFFSET - PIN_TEXT_PIXELS - 6 - dy]
-        moved.append({**row, "offset": offset})
+            target = -PIN_LABEL_OFFSET - PIN_TEXT_PIXELS - 6
+        lat = point["lat"] - target / (pixels_per_degree * stretch)
+        moved.append({**row, "lat": lat} if target != dy else row)
     names = copy.copy(names)
     names.data = moved
     return [names if layer.id == "place-names" else layer for layer in layers]
