@@ -36,7 +36,7 @@ import shapely
 from insight import cli
 from insight.analysis.findings import findings
 from insight.data.catalogue import load_place
-from insight.data.store import CONTENT_FILES, data_dir, place_dir, save_place
+from insight.data.store import CONTENT_FILES, current_dir, data_dir, place_dir, save_place
 from insight.model import Indicator, Place
 from insight.spatial.index import AreaIndex
 
@@ -52,7 +52,9 @@ def peak_mb() -> float:
 
 
 def _link_demo(real: Path) -> None:
-    """Put the real demo into this process's (temporary) data folder: files linked."""
+    """Put the real demo into this process's (temporary) data folder: files linked, from
+    the version its ``CURRENT`` points at, in the flat layout the store still reads."""
+    real = current_dir(real) or real
     folder = place_dir("demo")
     folder.mkdir(parents=True, exist_ok=True)
     for name in CONTENT_FILES:
@@ -203,7 +205,8 @@ def _split(areas: gpd.GeoDataFrame, pieces: int) -> tuple[np.ndarray, np.ndarray
     for x0, y0, x1, y1 in boxes:
         cut = shapely.intersection(geometry, shapely.box(x0, y0, x1, y1))
         cut = shapely.get_parts(cut, return_index=True)
-        keep = shapely.get_type_id(cut[0]) == 3  # polygons only (no slivers of lines)
+        # Polygons only (no slivers of lines), and none empty (an area outside the box).
+        keep = (shapely.get_type_id(cut[0]) == 3) & ~shapely.is_empty(cut[0])
         parts.append(cut[0][keep])
         parents.append(cut[1][keep])
     return np.concatenate(parents), np.concatenate(parts)

@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import sys
+import types
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ from insight.analysis import benchmark as benchmarks
 from insight.analysis import scan
 from insight.analysis.findings import FINDING_KINDS, Findings, findings
 from insight.analysis.penalty import PENALTY_THRESHOLD, penalty_summary
+from insight.analysis.trend import area_trends
 from insight.data import demo, findings_store, postcodes, store
 from insight.data.catalogue import load_place, place_ref
 from insight.data.sources import build_from_toml
@@ -309,6 +311,95 @@ def cmd_penalty(args: argparse.Namespace) -> int:
     return 0
 
 
+def trend_record(place: Place, indicator_id: str, area: str | None = None) -> dict:
+    """Every area's series and recent trend as a dict (see ``python -m insight trend``).
+
+    Parameters
+    ----------
+    place : Place
+        The place.
+    indicator_id : str
+        The indicator.
+    area : str, optional
+        Only this area (default: every area).
+
+    Returns
+    -------
+    dict
+        ``indicator``, ``periods``, ``areas`` (each: ``area_code``, ``area_name``,
+        ``series`` of ``period``, ``value``, ``lower``, ``upper``, and ``recent_trend`` in
+        Fingertips' words, null for values with no sampling variation) and ``benchmark``
+        (its ``label``, ``series`` and ``recent_trend``).
+
+    Raises
+    ------
+    DataError
+        An unknown indicator or area (the message names it and those there are).
+    """
+    result = area_trends(place, indicator_id, None if area is None else [area])
+    indicator = result.indicator
+
+    def points(rows) -> list[dict]:
+        return [
+            {"period": r.period, "value": r.value, "lower": r.lower, "upper": r.upper}
+            for r in rows.itertuples()
+        ]
+
+    words = {
+        row.code: explain.trend_words(result.trend_of(row.code), indicator)
+        for row in result.trends.itertuples()
+    }
+    return {
+        "indicator": indicator.id,
+        "periods": list(result.periods),
+        "areas": [
+            {
+                "area_code": code,
+                "area_name": rows["name"].iloc[0],
+                "series": points(rows),
+                "recent_trend": words[code],
+            }
+            for code, rows in result.series.groupby("code", sort=False)
+        ],
+        "benchmark": {
+            "label": result.benchmark_name,
+            "series": points(result.benchmark),
+            "recent_trend": explain.trend_words(result.benchmark_trend, indicator),
+        },
+    }
+
+
+def cmd_trend(args: argparse.Namespace) -> int:
+    """Print every area's series and Fingertips' recent trend (a table, or JSON)."""
+    place = open_place(args.place)
+    record = trend_record(place, args.indicator, args.area)
+    if args.json:
+        _print_json(record)
+        return 0
+    indicator = place.indicator(args.indicator)
+    periods = record["periods"]
+    print(f"{indicator.title} ({explain.unit_label(indicator)})")
+    if len(periods) < 2:
+        print(explain.one_period_sentence(indicator))
+    rows = [(f"{a['area_name']} ({a['area_code']})", a) for a in record["areas"]]
+    rows.append((explain.average_label(record["benchmark"]["label"]), record["benchmark"]))
+    width = min(max(len(name) for name, _ in rows), 48)
+    columns = [max(len(p), 8) for p in periods]
+    print(
+        f"{'':<{width}}  "
+        + "  ".join(f"{p:>{w}}" for p, w in zip(periods, columns, strict=True))
+        + ("  recent trend" if indicator.sampled else "")
+    )
+    for name, row in rows:
+        values = "  ".join(
+            f"{explain.fmt_value(point['value'], indicator, with_unit=False):>{w}}"
+            for point, w in zip(row["series"], columns, strict=True)
+        )
+        trend = f"  {row['recent_trend']}" if row["recent_trend"] else ""
+        print(f"{name[:width]:<{width}}  {values}{trend}")
+    return 0
+
+
 # --------------------------------------------------------------------------------------
 # export
 # --------------------------------------------------------------------------------------
@@ -437,6 +528,7 @@ def dask_client(
         yield None
         return
     with (
+        _bare_main_module(),
         LocalCluster(
             n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
             host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
@@ -444,6 +536,28 @@ def dask_client(
         Client(cluster) as client,
     ):  # fmt: skip
         yield client
+
+
+@contextmanager
+def _bare_main_module() -> Iterator[None]:
+    """While local Dask workers run, give them a ``__main__`` with nothing to run.
+
+    Local workers are started with multiprocessing's *spawn*, which runs the parent's
+    ``__main__`` again in each worker when it is a script file. ``python -m insight`` is
+    safe (a module, guarded), but a host whose ``__main__`` is a script without a guard is
+    not: after Streamlit has run ``app.py`` in this process (AppTest does), each worker
+    would run the whole app, building and scanning the demo, before taking a task.
+    """
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if main is None or getattr(main, "__file__", None) is None or spec is not None:
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 class ScanOutcome:
@@ -682,6 +796,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_place(found)
     found.set_defaults(handler=cmd_findings)
+
+    trend = commands.add_parser(
+        "trend", help="every area's series and Fingertips' recent trend of one indicator"
+    )
+    trend.add_argument("--indicator", required=True, help="indicator id, e.g. fingertips_90323")
+    trend.add_argument("--area", help="only this area (its code)")
+    trend.add_argument("--json", action="store_true", help="print JSON")
+    _add_place(trend)
+    trend.set_defaults(handler=cmd_trend)
 
     penalty = commands.add_parser(
         "penalty", help="extra journey if limited to services in one's own group"

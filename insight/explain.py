@@ -1230,3 +1230,248 @@ def weights_sentence(place) -> str:
         f"Averages of {titles}{more} count each area by its {weight} where those are known, "
         "and each area once where they are not."
     )
+
+
+# --------------------------------------------------------------------------------------
+# Presentations shared by link
+# --------------------------------------------------------------------------------------
+
+#: Why the presentation in a link could not be read (completes :func:`deck_link_problem`).
+DECK_LINK_PROBLEMS: dict[str, str] = {
+    "long": "it is longer than any link the app writes",
+    "many": "it has more slides than a presentation can hold ({limit})",
+    "form": "it is not in the form the app writes (slide {slide})",
+    "item": "slide {slide} does not say what to show",
+}
+
+
+def deck_link_problem(problem: str, **details) -> str:
+    """What a page says when the presentation in a link cannot be read.
+
+    Parameters
+    ----------
+    problem : str
+        A key of :data:`DECK_LINK_PROBLEMS`.
+    **details
+        The numbers its text names (``slide``, ``limit``).
+
+    Examples
+    --------
+    >>> deck_link_problem("form", slide=2)  # doctest: +ELLIPSIS
+    'The presentation in this link could not be opened: it is not in the form ... (slide 2). ...'
+    """
+    reason = DECK_LINK_PROBLEMS.get(problem, DECK_LINK_PROBLEMS["form"]).format(
+        slide=details.get("slide", "?"), limit=details.get("limit", "?")
+    )
+    return (
+        f"The presentation in this link could not be opened: {reason}. Ask for the link "
+        "again, or build a presentation with “Add to presentation” on the other pages."
+    )
+
+
+def deck_link_left_out(count: int, place_title: str) -> str:
+    """What Present says when some slides of a shared link are not about the current place.
+
+    Examples
+    --------
+    >>> deck_link_left_out(2, "My wards")
+    '2 slides of this link are not about My wards (or no longer are): they are left out.'
+    """
+    slides = plural(count, "slide")
+    verb = "is" if count == 1 else "are"
+    it = "it is" if count == 1 else "they are"
+    return (
+        f"{slides} of this link {verb} not about {place_title} (or no longer {verb}): {it} "
+        "left out."
+    )
+
+
+def deck_opened_from_link(count: int) -> str:
+    """What Present says when it shows a presentation opened from a link.
+
+    Examples
+    --------
+    >>> deck_opened_from_link(3)
+    'This presentation came with the link (3 slides). Add or remove slides to make it yours.'
+    """
+    return (
+        f"This presentation came with the link ({plural(count, 'slide')}). Add or remove "
+        "slides to make it yours."
+    )
+
+
+#: Present, when the user's own presentation has no slides.
+DECK_EMPTY = (
+    "Your presentation is empty. Use “Add to presentation” on a finding (or on an area in "
+    "other pages), or show the top findings instead. A link to a presentation carries its "
+    "slides: ask for it again if you expected slides here."
+)
+
+
+# --------------------------------------------------------------------------------------
+# Time series and recent trends (Fingertips' words)
+# --------------------------------------------------------------------------------------
+
+#: Why a recent trend is what it is (:data:`insight.stats.TREND_REASONS`), in words.
+TREND_REASON_WORDS: dict[str, str] = {
+    "significant": "a significant trend over the latest five periods",
+    "not significant": "no trend beyond what chance would give over the latest five periods",
+    "outlier": "leaving out one of the latest five periods reverses the direction",
+    "too few points": "a trend needs at least five periods",
+    "missing values": "a value is missing in the latest five periods",
+    "missing intervals": "a confidence interval is missing in the latest five periods",
+    "duplicate periods": "a period appears twice",
+    "all or none": "a share of 0% or 100% in the latest five periods",
+    "overlapping periods": "the periods overlap (rolling averages), so they are not independent",
+    "not yearly": "the periods are not years",
+    "not tested": "Fingertips tests no trend in counts without a population",
+}
+
+
+def trend_words(trend, indicator: Indicator) -> str | None:
+    """A recent trend in Fingertips' words, e.g. "increasing and getting worse".
+
+    Parameters
+    ----------
+    trend : insight.stats.RecentTrend or None
+        The trend (None: the indicator has no sampling variation).
+    indicator : Indicator
+        Its polarity decides "getting better" or "getting worse"; a neutral one says only
+        "increasing" or "decreasing".
+
+    Returns
+    -------
+    str or None
+        None when ``trend`` is None (times, distances: no trend words at all).
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> from insight.stats import RecentTrend
+    >>> obesity = Indicator("o", "Obesity", "%", "proportion", "low_is_good")
+    >>> trend_words(RecentTrend("increasing", "significant"), obesity)
+    'increasing and getting worse'
+    >>> trend_words(RecentTrend("no significant change", "not significant"), obesity)
+    'no significant change'
+    """
+    if trend is None:
+        return None
+    if not trend.significant or indicator.polarity == "neutral":
+        return trend.marker
+    up = trend.marker == "increasing"
+    better = up == (indicator.polarity == "high_is_good")
+    return f"{trend.marker} and getting {'better' if better else 'worse'}"
+
+
+def short_period(period: str) -> str:
+    """A period label as sentences write it: "2017-2019 (yearly mean)" is "2017–19".
+
+    Examples
+    --------
+    >>> short_period("2017-2019 (yearly mean)"), short_period("2022/23")
+    ('2017–19', '2022/23')
+    """
+    text = re.sub(r"\s*\(.*\)\s*$", "", str(period)).strip()
+    found = re.fullmatch(r"(\d{4})\s*[-–]\s*(\d{4})", text)
+    if found and found.group(1)[:2] == found.group(2)[:2]:
+        return f"{found.group(1)}–{found.group(2)[2:]}"
+    return text
+
+
+def one_period_sentence(indicator: Indicator) -> str:
+    """What Your area and Compare say instead of a trend when there is one period.
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> one_period_sentence(Indicator("a", "Admissions", "a year", "count",
+    ...     period="2017-2019 (yearly mean)"))
+    'These figures are for one period (2017–19), so there is no trend to show.'
+    >>> one_period_sentence(Indicator("t", "Minutes", "minutes", "time", period="2022"))
+    'These figures are for one period (2022).'
+    """
+    when = f" ({short_period(indicator.period)})" if indicator.period else ""
+    if not indicator.sampled:
+        return f"These figures are for one period{when}."
+    return f"These figures are for one period{when}, so there is no trend to show."
+
+
+def trend_sentence(trend, indicator: Indicator, where: str, periods) -> str:
+    """One sentence on a series' recent trend, e.g. "Year 6 obesity in Abington has been
+    increasing and getting worse over the latest five periods (2018/19 to 2022/23)."
+
+    Parameters
+    ----------
+    trend : insight.stats.RecentTrend or None
+        The trend; None (no sampling variation) gives a sentence without trend words.
+    indicator : Indicator
+        The indicator.
+    where : str
+        The area (or benchmark) the series is of.
+    periods : sequence of str
+        Every period of the series, oldest first.
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> from insight.stats import RecentTrend
+    >>> ind = Indicator("o", "Year 6 obesity", "%", "proportion", "low_is_good")
+    >>> years = ["2018/19", "2019/20", "2020/21", "2021/22", "2022/23"]
+    >>> trend_sentence(RecentTrend("decreasing", "significant"), ind, "Abington", years)
+    'Year 6 obesity in Abington: decreasing and getting better over the latest five periods (2018/19 to 2022/23).'
+    >>> trend_sentence(RecentTrend("could not be calculated", "too few points"), ind,
+    ...     "Abington", years[:2])
+    'Year 6 obesity in Abington: the recent trend could not be calculated (a trend needs at least five periods).'
+    """
+    periods = list(periods)
+    span = f"{periods[0]} to {periods[-1]}" if periods else ""
+    if trend is None:
+        return f"{indicator.title} in {where}: {plural(len(periods), 'period')} ({span})."
+    if not trend.calculated:
+        why = TREND_REASON_WORDS.get(trend.reason, trend.reason)
+        return f"{indicator.title} in {where}: the recent trend could not be calculated ({why})."
+    recent = periods[-trend.points :] if trend.points else periods
+    window = f" ({recent[0]} to {recent[-1]})" if recent else ""
+    words = trend_words(trend, indicator)
+    if trend.reason == "outlier":
+        return (
+            f"{indicator.title} in {where}: no significant change over the latest five "
+            f"periods{window}; one period alone would reverse the direction."
+        )
+    return f"{indicator.title} in {where}: {words} over the latest five periods{window}."
+
+
+def trend_method_sentence(indicator: Indicator, method: str | None) -> str:
+    """How the recent trend was tested, in a sentence ("" when it was not)."""
+    if method == "proportion":
+        return (
+            "Recent trend as Fingertips works it out: a chi-squared test for trend on the "
+            "latest five periods' counts, at the 99.8% level, and no trend when leaving out "
+            "one period reverses it."
+        )
+    if method == "other":
+        return (
+            "Recent trend as Fingertips works it out: a regression on the latest five "
+            "periods weighted by their confidence intervals, at the 99.8% level, and no "
+            "trend when leaving out one period reverses it."
+        )
+    return ""
+
+
+def series_chart_title(indicator: Indicator, where: str, benchmark_name: str) -> str:
+    """Title of the chart of an area's series against its benchmark."""
+    return f"{indicator.title}: {where} and the {average_label(benchmark_name)}, by period"
+
+
+def series_alt_text(indicator: Indicator, where: str, rows) -> str:
+    """A text alternative of an area's series chart: every period's value and benchmark.
+
+    Parameters
+    ----------
+    rows : iterable of (period, value, benchmark)
+    """
+    parts = [
+        f"{period}: {fmt_value(value, indicator)} (average {fmt_value(bench, indicator)})"
+        for period, value, bench in rows
+    ]
+    return f"{indicator.title} in {where} by period. " + "; ".join(parts) + "."

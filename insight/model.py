@@ -22,6 +22,11 @@ KINDS: tuple[str, ...] = ("count", "rate", "proportion", "time", "ratio", "dista
 #: Kinds whose values vary by chance: intervals, funnels and significance apply to them only.
 SAMPLED_KINDS: tuple[str, ...] = ("count", "rate", "proportion", "ratio")
 POLARITIES: tuple[str, ...] = ("high_is_good", "low_is_good", "neutral")
+#: Columns of a place's series (:attr:`Place.series`): one row per indicator, area and period.
+SERIES_COLUMNS: tuple[str, ...] = (
+    "indicator", "area_code", "period", "period_order",
+    "value", "lower", "upper", "numerator", "denominator",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,10 @@ class Indicator:
     within : str or None
         For a boundary penalty: the grouping whose services alone may be used (a what-if:
         the extra journey if people could only use services in their own group).
+    periods : tuple of str
+        Every period the place keeps values of (in :attr:`Place.series`), oldest first;
+        empty when only one period is known (``period``, the one on the areas). The last
+        is ``period``.
     """
 
     id: str
@@ -78,6 +87,12 @@ class Indicator:
     weight: str | None = None
     service: str | None = None
     within: str | None = None
+    periods: tuple[str, ...] = ()
+
+    @property
+    def has_series(self) -> bool:
+        """Whether the place keeps several periods of this indicator (a time series)."""
+        return len(self.periods) > 1
 
     @property
     def sampled(self) -> bool:
@@ -100,6 +115,8 @@ class Indicator:
         return self.unit.strip() == "%"
 
     def __post_init__(self) -> None:
+        # place.json stores the periods as a list; keep them a tuple (hashable).
+        object.__setattr__(self, "periods", tuple(str(p) for p in self.periods))
         if self.kind not in KINDS:
             raise DataError(
                 f"Indicator {self.id!r}: kind {self.kind!r} is not one of {', '.join(KINDS)}."
@@ -236,6 +253,12 @@ class Place:
     upload : dict
         Who added the place and when, and the files it was built from (``by``, ``at``,
         ``files``: name, bytes, SHA-256); empty for the demo.
+    series : pandas.DataFrame or None
+        Every period of the indicators that have several (:attr:`Indicator.periods`): one
+        row per indicator, area and period, columns :data:`SERIES_COLUMNS` (``period_order``
+        sorts the periods; ``lower``, ``upper`` a published 95% interval; NaN where the
+        source has none). None when no indicator has more than one period. The latest
+        period's values are also the indicator's columns on the areas.
     """
 
     id: str
@@ -253,6 +276,25 @@ class Place:
     benchmark_name: str = "England and Wales"
     featured: tuple[str, str] | None = None
     upload: dict = field(default_factory=dict)
+    series: pd.DataFrame | None = None
+
+    def series_of(self, indicator_id: str) -> pd.DataFrame:
+        """The rows of :attr:`series` of one indicator (no rows when it has one period).
+
+        Raises
+        ------
+        DataError
+            If the place has no such indicator.
+
+        Examples
+        --------
+        >>> place.series_of("fingertips_93105").columns.tolist()[:4]  # doctest: +SKIP
+        ['indicator', 'area_code', 'period', 'period_order']
+        """
+        indicator = self.indicator(indicator_id)
+        if self.series is None or not indicator.has_series:
+            return pd.DataFrame(columns=list(SERIES_COLUMNS))
+        return self.series[self.series["indicator"] == indicator.id]
 
     def indicator(self, indicator_id: str) -> Indicator:
         """Return the indicator ``indicator_id``.
@@ -328,6 +370,65 @@ class Place:
         (our running example) where the grouping has it, else the first group by name."""
         codes = self.group_names(grouping_id).index
         return EXAMPLE_GROUP if EXAMPLE_GROUP in codes else str(codes[0])
+
+    def group_at(
+        self,
+        grouping_id: str,
+        *,
+        area_code: str | None = None,
+        from_grouping: str | None = None,
+        from_group: str | None = None,
+    ) -> str | None:
+        """The group of ``grouping_id`` where a view was, when its boundaries change.
+
+        The group holding ``area_code`` when that is one of the areas; else the group most
+        of the areas of group ``from_group`` (of grouping ``from_grouping``) lie in (ties go
+        to the first code in sort order). So West Northamptonshire, viewed by integrated
+        care board, becomes NHS Northamptonshire, and Leicestershire by local authority the
+        district holding most of its areas.
+
+        Parameters
+        ----------
+        grouping_id : str
+            The new grouping.
+        area_code : str, optional
+            The selected area, if any.
+        from_grouping, from_group : str, optional
+            The grouping and group shown before.
+
+        Returns
+        -------
+        str or None
+            A group code of ``grouping_id``, or None when nothing says where the view was.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> areas = gpd.GeoDataFrame({"code": ["a", "b", "c"],
+        ...     "lad_code": ["L1", "L2", "L2"], "lad_name": ["One", "Two", "Two"],
+        ...     "cty_code": ["C", "C", "C"], "cty_name": ["County"] * 3})
+        >>> place = Place("p", "P", "area", areas, {},
+        ...     {"lad": Grouping("lad", "LA"), "cty": Grouping("cty", "County")})
+        >>> place.group_at("lad", area_code="a")
+        'L1'
+        >>> place.group_at("lad", from_grouping="cty", from_group="C")
+        'L2'
+        >>> place.group_at("lad", area_code="nowhere") is None
+        True
+        """
+        column = self.grouping(grouping_id).code_column
+        areas = self.areas
+        if area_code is not None:
+            found = areas.loc[areas["code"].astype(str) == str(area_code), column].dropna()
+            if len(found):
+                return str(found.iloc[0])
+        if from_grouping in self.groupings and from_group is not None:
+            inside = areas[self.groupings[from_grouping].code_column].astype(str) == str(from_group)
+            counts = areas.loc[inside, column].dropna().astype(str).value_counts()
+            if len(counts):
+                top = counts[counts == counts.max()]
+                return str(sorted(top.index)[0])
+        return None
 
     def group_names(self, grouping_id: str) -> pd.Series:
         """Names of the groups of ``grouping_id``, indexed by group code, sorted by name."""

@@ -14,7 +14,9 @@ number shown by Place Insight can be checked against the official method:
   :func:`funnel_significance`, :func:`funnel_points`) and Spiegelhalter's
   over-dispersion adjustment (:func:`overdispersion`);
 * disclosure control (:func:`suppress_small`, :func:`suppress_frame`) and
-  false discovery rate control (:func:`benjamini_hochberg`).
+  false discovery rate control (:func:`benjamini_hochberg`);
+* Fingertips' recent trend of a series (:func:`recent_trend`: the chi-squared test for
+  trend for proportions, a weighted regression for other values, 99.8% level).
 
 Conventions shared by every function
 ------------------------------------
@@ -77,6 +79,11 @@ __all__ = [
     "ESP2013",
     "ESP2013_AGE_BANDS",
     "FUNNEL_LABELS",
+    "TREND_CHI2",
+    "TREND_MARKERS",
+    "TREND_POINTS",
+    "TREND_REASONS",
+    "RecentTrend",
     "overdispersion_normal",
     "Overdispersion",
     "benjamini_hochberg",
@@ -88,12 +95,17 @@ __all__ = [
     "funnel_points",
     "funnel_significance",
     "indirect_standardised_ratio",
+    "logit_gradient",
     "overdispersion",
     "proportion_ci",
     "rate_ci",
+    "recent_trend",
     "standardised_ratio_ci",
     "suppress_frame",
     "suppress_small",
+    "trend_chi_squared",
+    "trend_not_calculated",
+    "weighted_trend",
     "wilson_ci",
 ]
 
@@ -1958,3 +1970,336 @@ def benjamini_hochberg(p_values: Any) -> FloatResult:
         q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
     shape = _Shape(index=p.index, scalar=p.scalar)
     return _wrap(q.reshape(p.array.shape), shape, "q_value")
+
+
+# --------------------------------------------------------------------------------------
+# Recent trend (Fingertips trend markers)
+# --------------------------------------------------------------------------------------
+
+#: How many of the most recent points a recent trend is worked out from (Fingertips: 5).
+TREND_POINTS = 5
+#: Critical chi-squared value (1 degree of freedom) of a recent trend: a two-sided test
+#: at the 99.8% level, ``chi2.ppf(0.998, 1)`` = 9.5495... (Fingertips' ``ChiSquareConfidence``).
+TREND_CHI2 = float(sps.chi2.ppf(0.998, 1))
+#: What a recent trend can be, in Fingertips' words (lower case).
+TREND_MARKERS: tuple[str, ...] = (
+    "increasing",
+    "decreasing",
+    "no significant change",
+    "could not be calculated",
+)
+#: Why a recent trend is what it is (codes; :mod:`insight.explain` words them).
+TREND_REASONS: tuple[str, ...] = (
+    "significant",  # a significant trend and no single point reverses it
+    "not significant",  # the chi-squared statistic is at or below TREND_CHI2
+    "outlier",  # significant, but leaving out one point reverses the direction
+    "too few points",  # fewer than TREND_POINTS periods
+    "missing values",  # a value (or numerator, denominator) missing in the last points
+    "missing intervals",  # a confidence limit missing, or an interval of no width
+    "duplicate periods",  # two values for one period
+    "all or none",  # a proportion of 0 or 1 in the last points: its log odds are infinite
+    "overlapping periods",  # rolling periods (e.g. 3-year averages a year apart)
+    "not yearly",  # monthly or quarterly periods
+    "not tested",  # a kind of value Fingertips does not test (counts, travel times)
+)
+TrendMethod: TypeAlias = Literal["proportion", "other"]
+
+
+@dataclass(frozen=True)
+class RecentTrend:
+    """The recent trend of one series, as Fingertips' trend markers work it out.
+
+    Attributes
+    ----------
+    marker : str
+        One of :data:`TREND_MARKERS`: ``"increasing"``, ``"decreasing"``,
+        ``"no significant change"`` or ``"could not be calculated"``.
+    reason : str
+        One of :data:`TREND_REASONS`, e.g. ``"outlier"`` or ``"too few points"``.
+    method : str or None
+        ``"proportion"`` (chi-squared test for trend on the counts) or ``"other"``
+        (weighted regression on the values); None when nothing was tested.
+    chi_squared : float
+        The test statistic (1 degree of freedom); NaN when nothing was tested.
+    gradient : float
+        The slope of the trend per unit of time: on the log-odds scale for proportions,
+        in the indicator's own units otherwise; NaN when nothing was tested.
+    points : int
+        How many points were used (at most :data:`TREND_POINTS`).
+
+    Examples
+    --------
+    >>> RecentTrend("could not be calculated", "too few points").significant
+    False
+    """
+
+    marker: str
+    reason: str
+    method: str | None = None
+    chi_squared: float = float("nan")
+    gradient: float = float("nan")
+    points: int = 0
+
+    def __post_init__(self) -> None:
+        _check_choice(self.marker, "marker", TREND_MARKERS)
+        _check_choice(self.reason, "reason", TREND_REASONS)
+
+    @property
+    def significant(self) -> bool:
+        """Whether the series is ``"increasing"`` or ``"decreasing"``."""
+        return self.marker in ("increasing", "decreasing")
+
+    @property
+    def calculated(self) -> bool:
+        """Whether a test was made (the marker is not ``"could not be calculated"``)."""
+        return self.marker != "could not be calculated"
+
+
+def trend_not_calculated(reason: str) -> RecentTrend:
+    """A :class:`RecentTrend` that could not be calculated, for ``reason``.
+
+    Examples
+    --------
+    >>> trend_not_calculated("overlapping periods").marker
+    'could not be calculated'
+    """
+    return RecentTrend("could not be calculated", reason)
+
+
+def trend_chi_squared(numerator: Any, denominator: Any, time: Any) -> float:
+    """Chi-squared test for linear trend in proportions (Armitage; 1 degree of freedom).
+
+    ``N (N ΣcT − C ΣdT)² / (C (N − C) (N ΣdT² − (ΣdT)²))`` with ``c`` the numerators,
+    ``d`` the denominators, ``T`` the times, ``C = Σc`` and ``N = Σd``: the statistic of
+    Fingertips' ``IsSignificantForProportions`` and PHEindicatormethods'
+    ``calculate_trend_logistic_regression(trend_calculation = "significance")``, and the
+    same as R's ``prop.trend.test(numerator, denominator, score = time)``.
+
+    Parameters
+    ----------
+    numerator, denominator : array-like
+        Events and trials at each time.
+    time : array-like
+        The time (score) of each point, e.g. the year.
+
+    Returns
+    -------
+    float
+        The statistic; NaN when an input is missing or the table has no variation.
+
+    Examples
+    --------
+    R's example of ``prop.trend.test`` (smokers among patients in four groups):
+
+    >>> round(trend_chi_squared([83, 90, 129, 70], [86, 93, 136, 82], [1, 2, 3, 4]), 4)
+    8.2249
+    """
+    c, d, t = (np.asarray(v, dtype=float) for v in (numerator, denominator, time))
+    if np.isnan(c).any() or np.isnan(d).any() or np.isnan(t).any():
+        return float("nan")
+    n, total = d.sum(), c.sum()
+    spread = n * (d * t**2).sum() - (d * t).sum() ** 2
+    below = total * (n - total) * spread
+    if below <= 0:
+        return float("nan")
+    return float(n * (n * (c * t).sum() - total * (d * t).sum()) ** 2 / below)
+
+
+def logit_gradient(numerator: Any, denominator: Any, time: Any) -> float:
+    """Least-squares slope of the log odds ``log(p / (1 − p))`` on time (unweighted).
+
+    The direction of a proportion's trend in Fingertips (``NoOutliersCheckForProportion``)
+    and PHEindicatormethods (``calculate_trend_logistic_regression(trend_calculation =
+    "trend_direction")``).
+
+    Examples
+    --------
+    >>> round(logit_gradient([10, 20], [100, 100], [0, 1]), 4)
+    0.8109
+    """
+    c, d, t = (np.asarray(v, dtype=float) for v in (numerator, denominator, time))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logit = np.log(c / (d - c))
+    n = len(t)
+    below = n * (t**2).sum() - t.sum() ** 2
+    if below <= 0 or not np.isfinite(logit).all():
+        return float("nan")
+    return float((n * (logit * t).sum() - logit.sum() * t.sum()) / below)
+
+
+def weighted_trend(
+    value: Any, lower: Any, upper: Any, time: Any, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Slope and chi-squared statistic of a regression of values on time, weighted by
+    the inverse variance each value's confidence interval implies.
+
+    ``σ = (upper − lower) / (2 z)``; with weights ``w = 1/σ²``, the slope is
+    ``(Σw ΣwyT − ΣwT Σwy) / (Σw ΣwT² − (ΣwT)²)`` and its variance
+    ``Σw / (Σw ΣwT² − (ΣwT)²)``; the statistic is slope² / variance. This is Fingertips'
+    method for every value type other than proportions (``IsSignificant``) and
+    PHEindicatormethods' ``calculate_trend_weighted_regression``.
+
+    Parameters
+    ----------
+    value, lower, upper : array-like
+        Values and their confidence limits.
+    time : array-like
+        The time of each value, e.g. the year.
+    confidence : float, default 0.95
+        The level of the given limits.
+
+    Returns
+    -------
+    (float, float)
+        Slope (units of ``value`` per unit of time) and the chi-squared statistic;
+        NaN when an input is missing or an interval has no width.
+
+    Examples
+    --------
+    PHEindicatormethods' test data ("testdata_other_trends"):
+
+    >>> slope, chi2 = weighted_trend([30.6, 30.2, 28.0, 24.6, 24.67],
+    ...     [28.98, 28.63, 26.44, 23.15, 23.16], [32.25, 31.9, 29.64, 26.19, 26.25],
+    ...     [1, 2, 3, 4, 5])
+    >>> round(slope, 4), round(chi2, 4)
+    (-1.7516, 46.7636)
+    """
+    confidence = _check_confidence(confidence)
+    y, lo, hi, t = (np.asarray(v, dtype=float) for v in (value, lower, upper, time))
+    sigma = (hi - lo) / (2 * _z(confidence))
+    if not (np.isfinite(sigma).all() and (sigma > 0).all() and np.isfinite(y).all()):
+        return float("nan"), float("nan")
+    w = 1 / sigma**2
+    below = w.sum() * (w * t**2).sum() - (w * t).sum() ** 2
+    if below <= 0:
+        return float("nan"), float("nan")
+    slope = (w.sum() * (w * y * t).sum() - (w * t).sum() * (w * y).sum()) / below
+    variance = w.sum() / below
+    return float(slope), float(slope**2 / variance)
+
+
+def recent_trend(
+    time: Any,
+    method: TrendMethod,
+    *,
+    value: Any = None,
+    lower: Any = None,
+    upper: Any = None,
+    numerator: Any = None,
+    denominator: Any = None,
+    confidence: float = 0.95,
+) -> RecentTrend:
+    """Fingertips' recent trend of a series: increasing, decreasing, no significant
+    change, or could not be calculated.
+
+    The method of the Fingertips trend markers (OHID, *Fingertips public health technical
+    guidance: Fingertips trend markers*,
+    https://fingertips.phe.org.uk/static-reports/public-health-technical-guidance/Presentation/Trend_markers.html),
+    as coded in Fingertips (``TrendMarkerCalculator``, ukhsa-collaboration/fingertips-open)
+    and in PHEindicatormethods (``assign_trend_markers``):
+
+    1. the most recent :data:`TREND_POINTS` (5) points are used; with fewer, or with a
+       missing value among them, the trend could not be calculated;
+    2. proportions (``method="proportion"``, numerators and denominators needed): the
+       chi-squared test for linear trend (:func:`trend_chi_squared`), its direction the
+       slope of the log odds (:func:`logit_gradient`); every other value type
+       (``"other"``: rates, ratios, means...; confidence limits needed): a regression
+       weighted by the inverse variance from the limits (:func:`weighted_trend`);
+    3. significant when the statistic exceeds :data:`TREND_CHI2` (99.8%, two-sided);
+    4. an outlier check: the slope is worked out again leaving out each point in turn,
+       and if any of those five slopes points the other way the trend is "no significant
+       change".
+
+    Parameters
+    ----------
+    time : array-like
+        The time of each point (e.g. the year the period starts), in any order; must be
+        unique. It orders the points and picks the latest five; the test itself counts
+        them 1 to 5, as Fingertips' code does (a gap between years is not allowed for:
+        PHEindicatormethods' known answer for the years 2012, 2013, 2014, 2016, 2017 is
+        that of five consecutive points).
+    method : {"proportion", "other"}
+        Which test (see above).
+    value, lower, upper : array-like, optional
+        Values and their confidence limits (needed for ``"other"``).
+    numerator, denominator : array-like, optional
+        Events and trials (needed for ``"proportion"``).
+    confidence : float, default 0.95
+        The level of ``lower`` and ``upper``.
+
+    Returns
+    -------
+    RecentTrend
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of the two, or the inputs it needs are not given.
+
+    Examples
+    --------
+    PHEindicatormethods' test data ("testdata_prop_trends"):
+
+    >>> trend = recent_trend([2019, 2020, 2021, 2022, 2023], "proportion",
+    ...     numerator=[318, 314, 318, 291, 292],
+    ...     denominator=[468.335788, 472.891566, 500.787402, 480.198020, 499.145299])
+    >>> trend.marker, round(trend.chi_squared, 4), round(trend.gradient, 4)
+    ('decreasing', 12.5688, -0.1062)
+    """
+    _check_choice(method, "method", ("proportion", "other"))
+    needed = ("numerator", "denominator") if method == "proportion" else ("value", "lower", "upper")
+    given = {"value": value, "lower": lower, "upper": upper}
+    given |= {"numerator": numerator, "denominator": denominator}
+    for name in needed:
+        if given[name] is None:
+            raise ValueError(f"recent_trend with method {method!r} needs {name}")
+    t = np.asarray(time, dtype=float).ravel()
+    columns = {
+        name: np.broadcast_to(np.asarray(given[name], dtype=float).ravel(), t.shape)
+        for name in needed
+    }
+    if len(np.unique(t)) < len(t):
+        return trend_not_calculated("duplicate periods")
+    if len(t) < TREND_POINTS:
+        return trend_not_calculated("too few points")
+    if np.isnan(t).any():
+        return trend_not_calculated("missing values")
+    recent = np.argsort(t, kind="stable")[-TREND_POINTS:]
+    columns = {name: values[recent] for name, values in columns.items()}
+    t = np.arange(1.0, TREND_POINTS + 1)  # positions, as Fingertips' code counts them
+    if method == "proportion":
+        c, d = columns["numerator"], columns["denominator"]
+        if np.isnan(c).any() or np.isnan(d).any():
+            return trend_not_calculated("missing values")
+        if ((c <= 0) | (c >= d)).any():
+            return trend_not_calculated("all or none")
+
+        def slope(keep: np.ndarray) -> float:
+            return logit_gradient(c[keep], d[keep], t[keep])
+
+        chi2 = trend_chi_squared(c, d, t)
+    else:
+        y, lo, hi = columns["value"], columns["lower"], columns["upper"]
+        if np.isnan(y).any():
+            return trend_not_calculated("missing values")
+        if np.isnan(lo).any() or np.isnan(hi).any() or not (hi > lo).all():
+            return trend_not_calculated("missing intervals")
+
+        def slope(keep: np.ndarray) -> float:
+            return weighted_trend(y[keep], lo[keep], hi[keep], t[keep], confidence)[0]
+
+        chi2 = weighted_trend(y, lo, hi, t, confidence)[1]
+    every = np.ones(len(t), dtype=bool)
+    gradient = slope(every)
+    found = {"method": method, "chi_squared": chi2, "gradient": gradient, "points": len(t)}
+    if not np.isfinite(chi2) or not np.isfinite(gradient):
+        return RecentTrend("no significant change", "not significant", **found)
+    if chi2 <= TREND_CHI2:
+        return RecentTrend("no significant change", "not significant", **found)
+    for left_out in range(len(t)):
+        keep = every.copy()
+        keep[left_out] = False
+        if np.sign(slope(keep)) != np.sign(gradient):
+            return RecentTrend("no significant change", "outlier", **found)
+    marker = "increasing" if gradient > 0 else "decreasing"
+    return RecentTrend(marker, "significant", **found)

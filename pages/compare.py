@@ -15,6 +15,7 @@ with st.sidebar:
     st.header("Compare settings")
     indicator_id = state.select_indicator(place)
     grouping_id = state.select_grouping(place, "Compare", plural=True)
+    period = state.select_period(place.indicator(indicator_id))
 indicator = place.indicator(indicator_id)
 grouping = place.grouping(grouping_id)
 names = place.group_names(grouping_id)
@@ -26,27 +27,32 @@ group_code = state.select_group(
     loaders.default_group(place, grouping_id),
 )
 neighbours = loaders.touching(place.id, grouping_id, group_code)
-chosen = st.multiselect(
+chosen = state.select_many(
     f"Compared with (default: the {escape_markdown(grouping.plural)} that share a border)",
+    "with",
     codes,
-    default=neighbours,
+    neighbours,
+    of=f"{grouping_id}:{group_code}",
     format_func=lambda c: names.get(c, c),
-    key=f"cmp_{grouping_id}_{group_code}",
 )
 shown_codes = [group_code, *[c for c in chosen if c != group_code]]
 
 # Compute
-result = loaders.compare_groups(place.id, indicator_id, grouping_id)
+result = loaders.compare_groups(place.id, indicator_id, grouping_id, period)
 shown = result.subset(shown_codes).table
+over_time = loaders.group_trend(place.id, indicator_id, grouping_id, group_code)
 spine = loaders.spine(place.id, grouping_id, group_code)
 
 # Render
+if period is not None:
+    st.info(f"Figures for {escape_markdown(period)}, an earlier period of this indicator.")
 st.markdown(render.benchmark_summary(shown, indicator, result))
-tab_bars, tab_funnel, tab_spine, tab_table = st.tabs(
+tab_bars, tab_funnel, tab_spine, tab_time, tab_table = st.tabs(
     [
         "Bars",
         "Funnel plot",
         f"All indicators for {escape_markdown(names.get(group_code, group_code))}",
+        "Over time",
         "Table",
     ]
 )
@@ -83,10 +89,12 @@ with tab_spine:
             key="spine",
         )
         st.dataframe(render.spine_table(spine), hide_index=True)
+with tab_time:
+    render.trend_block(over_time, group_code, str(names.get(group_code, group_code)), "trend")
 with tab_table:
     st.dataframe(render.benchmark_table(result, shown), hide_index=True)
 render.downloads(
     render.benchmark_table(result, shown),
-    f"compare-{indicator_id}-{grouping_id}-{group_code}",
+    f"compare-{indicator_id}-{grouping_id}-{group_code}" + (f"-{period}" if period else ""),
     place,
 )

@@ -20,10 +20,13 @@ with st.sidebar:
     st.header("Lottery settings")
     indicator_id = state.select_indicator(place, featured_indicator)
     grouping_id = state.select_grouping(place, "Boundary", featured_grouping)
+    period = state.select_period(place.indicator(indicator_id))
 
 # Compute
-found = loaders.ranked_findings(place.id, indicator_id, grouping_id)
+found = loaders.ranked_findings(place.id, indicator_id, grouping_id, period)
 findings = found.table
+if period is not None:
+    st.info(f"Findings for {escape_markdown(period)}, an earlier period of this indicator.")
 if findings.empty:
     st.info(
         "No postcode lottery found for this indicator and boundary: no difference at a boundary "
@@ -57,7 +60,7 @@ state.put("finding", str(rank))
 finding = found.by_rank(rank)
 with st.container(border=True):
     render.finding_card(finding, place.indicator(indicator_id))
-    finding_map = loaders.finding_map(place.id, indicator_id, grouping_id, rank)
+    finding_map = loaders.finding_map(place.id, indicator_id, grouping_id, rank, period)
     left, right = st.columns([3, 1])
     with left:
         st.pydeck_chart(
@@ -76,17 +79,20 @@ with st.container(border=True):
     if not finding_map.services.empty:
         with st.expander(escape_markdown(services_on_map_title(len(finding_map.services)))):
             st.dataframe(finding_map.services, hide_index=True)
-    presentation.add_button(
-        {
-            "kind": "finding",
-            "indicator": indicator_id,
-            "grouping": grouping_id,
-            "finding_kind": finding.kind,
-            "group_code": finding.group_code,
-            "other_code": finding.other_code or None,
-        },
-        key=f"present_{rank}",
-    )
+    if period is not None:
+        st.caption("Slides show the latest period: choose it to add this finding to them.")
+    else:
+        presentation.add_button(
+            {
+                "kind": "finding",
+                "indicator": indicator_id,
+                "grouping": grouping_id,
+                "finding_kind": finding.kind,
+                "group_code": finding.group_code,
+                "other_code": finding.other_code or None,
+            },
+            key=f"present_{rank}",
+        )
 
 st.subheader("All findings")
 for _, row in shown.head(20).iterrows():

@@ -14,6 +14,7 @@ st.title("Map")
 with st.sidebar:
     st.header("Map settings")
     indicator_id = state.select_indicator(place)
+    period = state.select_period(place.indicator(indicator_id))
     scope = state.select(
         "Show",
         "scope",
@@ -44,6 +45,7 @@ with st.sidebar:
     )
 
 grouping = place.grouping(grouping_id)
+selected = state.get("area", loaders.area_codes(place.id))
 scope_key = None
 if scope in ("local", "group"):
     names = place.group_names(grouping_id)
@@ -52,6 +54,7 @@ if scope in ("local", "group"):
         grouping_id,
         escape_markdown(grouping.title),
         loaders.default_group(place, grouping_id),
+        area=selected,  # new boundaries: the view stays on the group holding it
     )
     neighbours = loaders.touching(place.id, grouping_id, group_code) if scope == "local" else []
     scope_key = (grouping_id, (group_code, *neighbours))
@@ -61,15 +64,18 @@ if scope in ("local", "group"):
             f"{escape_markdown(grouping.plural)} that share a border with it."
         )
 
-selected = state.get("area", loaders.area_codes(place.id))
 indicator = place.indicator(indicator_id)
 pinned = loaders.postcode_pin(place)
 
 # Compute
-area_map = loaders.area_map(place.id, indicator_id, scheme, scope_key, grouping_id, service_types)
+area_map = loaders.area_map(
+    place.id, indicator_id, scheme, scope_key, grouping_id, service_types, period
+)
 
 # Render
 st.subheader(escape_markdown(indicator.title))
+if period is not None:
+    st.info(f"Figures for {escape_markdown(period)}, an earlier period of this indicator.")
 if area_map.classification.note:
     st.info(area_map.classification.note)
 map_col, legend_col = st.columns([4, 1])
@@ -96,15 +102,19 @@ if clicked and clicked != selected:
     state.put("area", clicked)
     st.rerun()
 if selected:
-    render.area_card(place, selected)
-    presentation.add_button(
-        {"kind": "area", "indicator": indicator_id, "grouping": grouping_id, "area_code": selected},
-        key="present_area",
-    )
+    render.area_card(loaders.place_at(place.id, indicator_id, period), selected)
+    if period is None:  # slides show the latest period
+        presentation.add_button(
+            {"kind": "area", "indicator": indicator_id, "grouping": grouping_id,
+             "area_code": selected},
+            key="present_area",
+        )  # fmt: skip
 
 # The table is sent to the browser only when asked for: nationally it is 35,000 rows.
 if st.toggle("Show the same data as a table", key="map_table"):
-    render.downloads(area_map.table, f"map-{indicator_id}-{scope}", place)
+    render.downloads(
+        area_map.table, f"map-{indicator_id}-{scope}" + (f"-{period}" if period else ""), place
+    )
     st.dataframe(
         area_map.table,
         hide_index=True,
@@ -117,6 +127,7 @@ if not area_map.services.empty:
         st.dataframe(area_map.services, hide_index=True)
 st.caption(
     f"{escape_markdown(indicator.title)}: {escape_markdown(indicator.description)} Source: "
-    f"{escape_markdown(indicator.source)}, {escape_markdown(indicator.period)}. Average over the "
+    f"{escape_markdown(indicator.source)}, {escape_markdown(period or indicator.period)}. "
+    "Average over the "
     f"areas shown: {escape_markdown(fmt_value(area_map.table[indicator.title].mean(), indicator))}."
 )

@@ -1,15 +1,17 @@
 """Present: meeting mode. One finding per slide in large type, ready for a committee.
 
 The slides are the ranked postcode-lottery findings of one indicator and grouping, or the
-items added to "your presentation" from other pages. Previous / next with the buttons or
-the arrow keys; the slide number is in the URL (``?slide=3``); the whole deck downloads
-as PowerPoint, PDF or PNG images.
+items added to "your presentation" from other pages (opened on the slide added last, and
+in the URL, ``?deck=own&items=...``, so that its link shares it). Previous / next with the
+buttons or the arrow keys; the slide number is in the URL (``?slide=3``); the whole deck
+downloads as PowerPoint, PDF or PNG images.
 """
 
 import datetime as dt
 
 import streamlit as st
 
+from insight import explain
 from insight.errors import InsightError
 from insight.explain import escape_markdown
 from insight.present import slides
@@ -22,7 +24,22 @@ LIMITS = ["3", "5", "10"]
 
 place = frame("Present")
 today = f"{dt.date.today().day} {dt.date.today():%B %Y}"
+shared, problem = state.shared_items()  # a presentation shared by its link
+if problem:
+    st.warning(escape_markdown(problem))
+if shared is not None:
+    fitting = [item for item in shared if presentation.fits(place, item)]
+    presentation.replace_presentation(fitting)
+    if len(fitting) < len(shared):
+        st.info(
+            escape_markdown(explain.deck_link_left_out(len(shared) - len(fitting), place.title))
+        )
+    elif fitting:
+        st.caption(escape_markdown(explain.deck_opened_from_link(len(fitting))))
 own_items = presentation.presentation_items()
+added_elsewhere = presentation.wants_own_deck()  # just added on another page: show it
+if added_elsewhere:
+    state.put("deck", OWN)
 
 # Settings
 with st.sidebar:
@@ -31,7 +48,8 @@ with st.sidebar:
         "Show",
         "deck",
         [FINDINGS, OWN],
-        FINDINGS,
+        OWN if shared is not None else FINDINGS,
+        move=added_elsewhere,
         format_func={
             FINDINGS: "Top postcode-lottery findings",
             OWN: f"Your presentation ({len(own_items)})",
@@ -53,6 +71,7 @@ with st.sidebar:
             )
         )
     st.caption("Keys: → next slide, ← previous slide.")
+state.put_items(own_items if source == OWN else None)  # the link shares the presentation
 
 # Compute: how many slides, and the one shown
 try:
@@ -77,14 +96,16 @@ if total == 0:
             "boundary in the sidebar."
         )
     else:
-        st.info(
-            "Your presentation is empty. Use “Add to presentation” on a finding (or on an area "
-            "in other pages), or show the top findings instead."
-        )
+        st.info(explain.DECK_EMPTY)
     st.stop()
 
-# A new deck starts at its first slide; otherwise the slide comes from the URL.
-if st.session_state.get("present_deck") != deck_key:
+# Your presentation opens on the slide just added; another new deck starts at its first
+# slide; otherwise the slide comes from the URL.
+just_added = presentation.take_just_added() if source == OWN else None
+if just_added is not None:
+    st.session_state["present_deck"] = deck_key
+    state.put("slide", str(just_added + 1))
+elif st.session_state.get("present_deck") != deck_key:
     st.session_state["present_deck"] = deck_key
     if st.session_state.get("present_seen"):
         state.put("slide", "1")
@@ -174,7 +195,7 @@ with middle:
             "group_code": finding.group_code,
             "other_code": finding.other_code or None,
         }
-        presentation.add_button(item, key=f"add_{current}")
+        presentation.add_button(item, key=f"add_{current}", open_deck=False)
     elif st.button("Remove this slide", icon=":material/delete:", key=f"remove_{current}"):
         presentation.remove_from_presentation(current - 1)
         state.put("slide", str(max(1, current - 1)))

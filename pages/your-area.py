@@ -3,7 +3,13 @@
 import streamlit as st
 
 from insight.errors import PostcodeError
-from insight.explain import escape_markdown, pin_label, pin_sentence
+from insight.explain import (
+    escape_markdown,
+    lower_first,
+    one_period_sentence,
+    pin_label,
+    pin_sentence,
+)
 from insight.present import maps
 from ui import loaders, render, state
 from ui.frame import frame
@@ -12,6 +18,16 @@ place = frame("Your area")
 st.title("Your area")
 
 # Settings
+# Its own URL parameter: a resident starts from the local authority, whatever boundary
+# other pages were showing.
+grouping_id = state.select(
+    "Compare your area with its",
+    "boundary",
+    list(place.groupings),
+    place.default_grouping,
+    format_func=lambda g: lower_first(place.groupings[g].title),
+    container=st.sidebar,
+)
 if "postcode_box" not in st.session_state:
     st.session_state["postcode_box"] = state.get("postcode") or ""
 with st.form("postcode"):
@@ -30,7 +46,7 @@ try:
 except PostcodeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
-grouping = place.grouping(place.default_grouping)
+grouping = place.grouping(grouping_id)
 area = place.areas.iloc[found.area_index]
 profile = loaders.area_profile(place.id, found.area_index, grouping.id)
 state.put("area", found.area_code)
@@ -61,6 +77,25 @@ if not boundary.empty:
     for i, (_, row) in enumerate(boundary.iterrows()):
         with columns[i % 2]:
             render.profile_card(place.indicators[row["indicator"]], row)
+
+st.subheader("Over time")
+with_series = [i.id for i in place.indicators.values() if i.has_series]
+if with_series:
+    trend_id = st.selectbox(
+        "Indicator",
+        with_series,
+        format_func=lambda i: place.indicators[i].title,
+        key="trend_indicator",
+    )
+    render.trend_block(
+        loaders.area_trend(place.id, trend_id, found.area_code),
+        found.area_code,
+        str(area["name"]),
+        key="area_trend",
+    )
+else:
+    sampled = [i for i in place.indicators.values() if i.sampled]
+    st.markdown(escape_markdown(one_period_sentence((sampled or [*place.indicators.values()])[0])))
 
 services = loaders.nearest_services(place.id, found.area_index)
 if not services.empty:

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 INDICATORS = ["admissions", "ivt_minutes", "mt_minutes", "ivt_penalty_icb", "ivt_penalty_isdn",
               "mt_penalty_icb", "mt_penalty_isdn"]  # fmt: skip
-GROUPINGS = ["lad", "lad11", "subicb", "icb", "isdn", "ambulance"]
+GROUPINGS = ["lad", "county", "lad11", "subicb", "icb", "isdn", "ambulance"]
 EVERY = [(i, g) for i in INDICATORS for g in GROUPINGS]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from insight.analysis import benchmark, findings, profile, scan
+from insight.analysis import benchmark, findings, profile, scan, trend
 from insight.data import demo, findings_store, postcodes
 from insight.data.catalogue import list_places, load_place, place_ref
 from insight.data.sources import BuildReport
@@ -47,6 +47,19 @@ def _place(place_id: str) -> Place:
         gc.collect()
         gc.freeze()
     return loaded
+
+
+def place_at(place_id: str, indicator_id: str, period: str | None) -> Place:
+    """The place with ``period``'s values of one indicator on its areas (shared: read only);
+    the place itself for the latest period (None)."""
+    return _place_at(place_id, indicator_id, period)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _place_at(place_id: str, indicator_id: str, period: str | None) -> Place:
+    """The place as it was in ``period`` of one indicator (see
+    :func:`insight.analysis.trend.at_period`); the place itself for the latest (None)."""
+    return trend.at_period(_place(place_id), indicator_id, period)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -207,12 +220,14 @@ def area_map(
     scope: tuple[str, tuple[str, ...]] | None,
     outline: str | None,
     services: tuple[str, ...],
+    period: str | None = None,
 ) -> maps.AreaMap:
     """A choropleth (see :func:`insight.present.maps.area_map`), its files in ``static/maps``.
 
-    ``scope`` is ``(grouping id, group codes)`` or None for everything.
+    ``scope`` is ``(grouping id, group codes)`` or None for everything; ``period`` one of
+    the indicator's earlier periods (None: the latest).
     """
-    return _served(_area_map(place_id, indicator_id, scheme, scope, outline, services))
+    return _served(_area_map(place_id, indicator_id, scheme, scope, outline, services, period))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=128)
@@ -223,12 +238,13 @@ def _area_map(
     scope: tuple[str, tuple[str, ...]] | None,
     outline: str | None,
     services: tuple[str, ...],
+    period: str | None = None,
 ) -> maps.AreaMap:
     """A choropleth (see :func:`insight.present.maps.area_map`), its files in ``static/maps``.
 
     ``scope`` is ``(grouping id, group codes)`` or None for everything.
     """
-    current = _place(place_id)
+    current = _place_at(place_id, indicator_id, period)
     rows = None
     if scope is not None:
         grouping_id, codes = scope
@@ -306,9 +322,28 @@ def default_group(place: Place, grouping_id: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def compare_groups(place_id: str, indicator_id: str, grouping_id: str) -> benchmark.GroupComparison:
-    """Every group benchmarked (see :func:`insight.analysis.benchmark.compare_groups`)."""
+def compare_groups(
+    place_id: str, indicator_id: str, grouping_id: str, period: str | None = None
+) -> benchmark.GroupComparison:
+    """Every group benchmarked (see :func:`insight.analysis.benchmark.compare_groups`), in
+    ``period`` of the indicator (None: the latest)."""
+    if period is not None:
+        return benchmark.compare_groups(
+            _place_at(place_id, indicator_id, period), indicator_id, grouping_id
+        )
     return _comparison(place_id, indicator_id, grouping_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def area_trend(place_id: str, indicator_id: str, code: str) -> trend.TrendResult:
+    """One area's series and recent trend (see :func:`insight.analysis.trend.area_trends`)."""
+    return trend.area_trends(_place(place_id), indicator_id, [code])
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def group_trend(place_id: str, indicator_id: str, grouping_id: str, code: str) -> trend.TrendResult:
+    """One group's series and recent trend (see :func:`insight.analysis.trend.group_trend`)."""
+    return trend.group_trend(_place(place_id), indicator_id, grouping_id, code)
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
@@ -373,9 +408,24 @@ def _computed_findings(place_id: str, indicator_id: str, grouping_id: str) -> fi
     return findings.findings(_place(place_id), indicator_id, grouping_id, index=_index(place_id))
 
 
-def ranked_findings(place_id: str, indicator_id: str, grouping_id: str) -> findings.Findings:
+@st.cache_data(show_spinner="Looking for postcode lotteries across every boundary…", max_entries=16)
+def _findings_at(
+    place_id: str, indicator_id: str, grouping_id: str, period: str
+) -> findings.Findings:
+    return findings.findings(
+        _place_at(place_id, indicator_id, period), indicator_id, grouping_id, index=_index(place_id)
+    )
+
+
+def ranked_findings(
+    place_id: str, indicator_id: str, grouping_id: str, period: str | None = None
+) -> findings.Findings:
     """Ranked findings (see :func:`insight.analysis.findings.findings`): from the findings
-    store at once, else worked out here (seconds nationally). Shared: do not change them."""
+    store at once, else worked out here (seconds nationally); for an earlier ``period`` of
+    the indicator always worked out here (the store holds the latest). Shared: do not
+    change them."""
+    if period is not None:
+        return _findings_at(place_id, indicator_id, grouping_id, period)
     stored = stored_findings(place_id)
     found = stored.findings(indicator_id, grouping_id) if stored is not None else None
     if found is not None:
@@ -384,15 +434,19 @@ def ranked_findings(place_id: str, indicator_id: str, grouping_id: str) -> findi
 
 
 @st.cache_resource(show_spinner="Drawing the finding…", max_entries=64)
-def finding_map(place_id: str, indicator_id: str, grouping_id: str, rank: int) -> maps.AreaMap:
+def finding_map(
+    place_id: str, indicator_id: str, grouping_id: str, rank: int, period: str | None = None
+) -> maps.AreaMap:
     """Map of one finding (see :func:`insight.present.maps.flag_map`), files in ``static/maps``."""
-    return _served(_finding_map(place_id, indicator_id, grouping_id, rank))
+    return _served(_finding_map(place_id, indicator_id, grouping_id, rank, period))
 
 
 @st.cache_resource(show_spinner="Drawing the finding…", max_entries=64)
-def _finding_map(place_id: str, indicator_id: str, grouping_id: str, rank: int) -> maps.AreaMap:
-    finding = ranked_findings(place_id, indicator_id, grouping_id).by_rank(rank)
-    return maps.flag_map(_place(place_id), finding, _index(place_id))
+def _finding_map(
+    place_id: str, indicator_id: str, grouping_id: str, rank: int, period: str | None = None
+) -> maps.AreaMap:
+    finding = ranked_findings(place_id, indicator_id, grouping_id, period).by_rank(rank)
+    return maps.flag_map(_place_at(place_id, indicator_id, period), finding, _index(place_id))
 
 
 def _with_png(slide: slides.Slide) -> slides.Slide:

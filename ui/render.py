@@ -7,21 +7,26 @@ import streamlit as st
 
 from insight.analysis.benchmark import GroupComparison
 from insight.analysis.findings import Finding
+from insight.analysis.trend import TrendResult
 from insight.data import policy
 from insight.explain import (
     FUNNEL_WORDS,
     INTERVAL_COLUMNS,
     PLACE_NAMES_NOTE,
     SERVICE_HOVER_HINT,
+    average_label,
     benchmark_sentence,
     escape_markdown,
     fmt_number,
     fmt_value,
+    one_period_sentence,
     service_key_line,
+    trend_method_sentence,
+    trend_sentence,
     weights_sentence,
 )
 from insight.model import Indicator, Place
-from insight.present import files, maps
+from insight.present import charts, files, maps, tables
 
 
 def legend(
@@ -39,7 +44,7 @@ def legend(
         for colour, label, count in classification.legend()
     )
     st.markdown(
-        f"""<div class="legend" role="list" aria-label="Map legend">
+        f"""<div class="legend" role="group" aria-label="Map legend">
 {heading}
 <ul style="list-style:none;padding-left:0">{rows}</ul></div>
 <style>.legend .swatch{{display:inline-block;width:1.1em;height:1.1em;margin-right:.4em;
@@ -406,3 +411,34 @@ def upload_files(upload: dict) -> pd.DataFrame:
         ],
         columns=["File", "Size (bytes)", "SHA-256"],
     )
+
+
+def trend_block(result: TrendResult, code: str, where: str, key: str) -> None:
+    """One area's (or group's) series against its benchmark: the chart, its recent trend in
+    a sentence, and the same figures as a table; one sentence when there is one period."""
+    indicator = result.indicator
+    if not result.has_series:
+        st.markdown(escape_markdown(one_period_sentence(indicator)))
+        return
+    rows = result.area_series(code)
+    st.plotly_chart(
+        charts.series_chart(rows, indicator, where, result.benchmark_name),
+        width="stretch",
+        key=key,
+    )
+    area_trend = result.trend_of(code)
+    st.markdown(escape_markdown(trend_sentence(area_trend, indicator, where, result.periods)))
+    if result.benchmark_trend is not None:
+        average = average_label(result.benchmark_name)
+        st.caption(
+            escape_markdown(
+                trend_sentence(result.benchmark_trend, indicator, average, result.periods)
+            )
+        )
+    with st.expander("The same figures as a table"):
+        st.dataframe(
+            tables.series_table(rows, indicator, where, result.benchmark_name), hide_index=True
+        )
+    method = trend_method_sentence(indicator, None if area_trend is None else area_trend.method)
+    if method:
+        st.caption(escape_markdown(method))

@@ -2,6 +2,11 @@
 
 A value is read from the URL first, then from this session's memory (the URL loses its
 parameters when the user changes page), then a default; writing sets both.
+
+A select box keeps its own value between runs, so the URL only wins over it when the
+address changed from outside the box: a link that carries a value (the page link after an
+upload names the new place), or a shared address opened in this session. The memory holds
+what this session last wrote, so a URL value different from it is such a change.
 """
 
 from __future__ import annotations
@@ -10,7 +15,11 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from ui import presentation
+
 _MEMORY = "url_state"
+_OF = "@of"  # memory key suffix: what a remembered value belongs to
+_GROUP_OF = f"group{_OF}"
 
 
 def get(name: str, options: Sequence[str] | None = None, default: str | None = None) -> str | None:
@@ -35,6 +44,14 @@ def put(name: str, value: str | None) -> None:
         st.query_params[name] = value
 
 
+def _changed_outside(name: str, options: Sequence[str]) -> str | None:
+    """The value of URL parameter ``name`` when it is one of ``options`` and differs from
+    what this session last wrote there (a link or a shared address), else None."""
+    value = st.query_params.get(name)
+    memory = st.session_state.setdefault(_MEMORY, {})
+    return value if value in options and value != memory.get(name) else None
+
+
 def select(
     label: str,
     name: str,
@@ -44,16 +61,49 @@ def select(
     format_func=str,
     container=st,
     help: str | None = None,
+    move: bool = False,
 ) -> str:
-    """A select box whose value lives in URL parameter ``name``."""
+    """A select box whose value lives in URL parameter ``name``.
+
+    Parameters
+    ----------
+    label : str
+        The box's label.
+    name : str
+        The URL parameter; the widget's key is ``w_<name>``.
+    options : sequence of str
+        The values to choose from.
+    default : str
+        The value when neither the URL nor the session says one (the first option when
+        it is not one of them).
+    format_func : callable
+        Text shown for each option.
+    container : module or container
+        Where to draw the box (``st.sidebar``...).
+    help : str, optional
+        Tooltip.
+    move : bool
+        The caller has just put a new value in the URL: move the box to it.
+
+    Returns
+    -------
+    str
+        The value chosen, written to the URL and the session's memory.
+    """
     options = list(options)
+    key = f"w_{name}"
     current = get(name, options, default if default in options else options[0])
+    moved = key in st.session_state and (move or _changed_outside(name, options) is not None)
+    if moved:
+        st.session_state[key] = current  # a link or a shared address moves the box
     value = container.selectbox(
         label,
         options,
-        index=options.index(current),
+        # The box keeps its own value between runs (or the one just set): the index is
+        # only its first value (0 when set, so Streamlit sees no two values to choose from).
+        index=0 if moved else options.index(current),
         format_func=format_func,
-        key=f"w_{name}",
+        key=key,
         help=help,
     )
     put(name, value)
@@ -92,14 +142,174 @@ def select_grouping(
     )
 
 
-def select_group(place, grouping_id: str, label: str, default: str, container=st) -> str:
-    """A select box of the groups of ``grouping_id`` by name (URL parameter ``group``)."""
+def select_group(
+    place, grouping_id: str, label: str, default: str, container=st, *, area: str | None = None
+) -> str:
+    """A select box of the groups of ``grouping_id`` by name (URL parameter ``group``).
+
+    When the boundaries change under a view (the grouping is not the one the group was
+    chosen in), the view stays where it was: the new group is the one holding the
+    selected ``area`` when that area was in the group shown, else the one most of the
+    group's areas lie in (:meth:`insight.model.Place.group_at`). A shared address that
+    names its group keeps it.
+
+    Parameters
+    ----------
+    place : Place
+        The current place.
+    grouping_id : str
+        The grouping whose groups are offered.
+    label : str
+        The box's label (Markdown escaped by the caller).
+    default : str
+        The group when nothing else says one.
+    container : module or container
+        Where to draw the box.
+    area : str, optional
+        The selected area, if any.
+
+    Returns
+    -------
+    str
+        The group code chosen.
+    """
     names = place.group_names(grouping_id)
-    return select(
+    codes = list(names.index)
+    memory = st.session_state.setdefault(_MEMORY, {})
+    was, shown = memory.get(_GROUP_OF), memory.get("group")
+    move = False
+    if (
+        was in place.groupings
+        and was != grouping_id
+        and shown is not None
+        and _changed_outside("group", codes) is None
+    ):
+        inside = area is not None and place.group_at(was, area_code=area) == shown
+        kept = place.group_at(
+            grouping_id,
+            area_code=area if inside else None,
+            from_grouping=was,
+            from_group=shown,
+        )
+        if kept in codes:
+            put("group", kept)
+            move = True
+    value = select(
         label,
         "group",
-        list(names.index),
+        codes,
         default,
         format_func=lambda c: names.get(c, c),
         container=container,
+        move=move,
     )
+    memory[_GROUP_OF] = grouping_id
+    return value
+
+
+def select_many(
+    label: str,
+    name: str,
+    options: Sequence[str],
+    default: Sequence[str],
+    *,
+    of: str,
+    format_func=str,
+    container=st,
+) -> list[str]:
+    """A multiselect whose values live in URL parameter ``name`` (repeated, one per value).
+
+    The values belong to something (``of``: Compare's comparators belong to one main
+    group): when that changes, the box starts again from ``default``. A link or shared
+    address carrying the parameter sets the box; values that are not options are dropped.
+    Choosing nothing is written as one empty value, so a shared address keeps it.
+
+    Parameters
+    ----------
+    label : str
+        The box's label.
+    name : str
+        The URL parameter.
+    options : sequence of str
+        The values to choose from.
+    default : sequence of str
+        The values when nothing else says which.
+    of : str
+        What the values belong to (e.g. ``"lad:E06000062"``).
+    format_func : callable
+        Text shown for each option.
+    container : module or container
+        Where to draw the box.
+
+    Returns
+    -------
+    list of str
+        The values chosen, written to the URL and the session's memory.
+    """
+    options = list(options)
+    allowed = set(options)
+    memory = st.session_state.setdefault(_MEMORY, {})
+    owner = f"{name}{_OF}"
+    url = st.query_params.get_all(name)
+    key = f"w_{name}_{of}"
+    if url and url != memory.get(name):  # a link or a shared address: it wins
+        chosen = url
+        if key in st.session_state:
+            st.session_state[key] = [c for c in dict.fromkeys(chosen) if c in allowed]
+    elif memory.get(owner) == of and memory.get(name) is not None:
+        chosen = memory[name]
+    else:
+        chosen = list(default)
+    chosen = [c for c in dict.fromkeys(chosen) if c in allowed]
+    values = container.multiselect(
+        label,
+        options,
+        default=None if key in st.session_state else chosen,
+        format_func=format_func,
+        key=key,
+    )
+    written = list(values) or [""]
+    memory[name], memory[owner] = written, of
+    if st.query_params.get_all(name) != written:
+        st.query_params[name] = written
+    return list(values)
+
+
+#: URL parameter holding the items of the user's presentation (Present writes it).
+ITEMS = "items"
+
+
+def shared_items() -> tuple[list[dict] | None, str | None]:
+    """The presentation a link carries (URL parameter ``items``), read and checked.
+
+    Only a value this session did not write itself counts (a link opened, a shared
+    address): the session's own presentation is already in its memory.
+
+    Returns
+    -------
+    (list of dict or None, str or None)
+        The items, or None when the URL brings none; and a sentence for the page when the
+        parameter cannot be read (then the items are None).
+    """
+    text = st.query_params.get(ITEMS)
+    if text is None or text == st.session_state.setdefault(_MEMORY, {}).get(ITEMS):
+        return None, None
+    try:
+        return presentation.decode_items(text), None
+    except ValueError as error:
+        return None, str(error)
+
+
+def put_items(items) -> None:
+    """Write the presentation's items to the URL (remove them when ``items`` is empty)."""
+    put(ITEMS, presentation.encode_items(items) if items else None)
+
+
+def select_period(indicator, container=st.sidebar) -> str | None:
+    """The period select box (URL parameter ``period``), shown only for an indicator with
+    several periods. Returns the period chosen, or None for the latest (the default)."""
+    if not indicator.has_series:
+        return None
+    periods = list(indicator.periods)
+    value = select("Period", "period", periods, periods[-1], container=container)
+    return None if value == periods[-1] else value

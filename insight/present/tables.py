@@ -477,3 +477,42 @@ def export_metadata(
     notes["Date exported"] = _today(date)
     notes["Produced by"] = "Place Insight"
     return notes
+
+
+def series_table(
+    rows: pd.DataFrame, indicator: Indicator, where: str, benchmark_name: str
+) -> pd.DataFrame:
+    """An area's (or group's) series beside its benchmark, as a table people read (the text
+    alternative of :func:`insight.present.charts.series_chart`).
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        ``period``, ``value``, ``lower``, ``upper``, ``benchmark`` (from
+        :meth:`insight.analysis.trend.TrendResult.area_series`).
+    indicator : Indicator
+        Its decimals and whether it has intervals.
+    where, benchmark_name : str
+        Column titles.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Period``, the area's value, (its 95% limits where it has sampling variation) and
+        the average, rounded to the indicator's decimals.
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> rows = pd.DataFrame({"period": ["2021"], "value": [10.04], "lower": [9.0],
+    ...     "upper": [11.0], "benchmark": [11.0]})
+    >>> series_table(rows, Indicator("o", "Obesity", "%", "proportion"), "Ward 1", "All")
+      Period  Ward 1  Lower 95% limit  Upper 95% limit  All average
+    0   2021    10.0              9.0             11.0         11.0
+    """
+    table = {"Period": rows["period"].astype(str).to_numpy(), where: rows["value"].to_numpy()}
+    if indicator.sampled:
+        table["Lower 95% limit"] = rows["lower"].to_numpy()
+        table["Upper 95% limit"] = rows["upper"].to_numpy()
+    table[f"{benchmark_name} average"] = rows["benchmark"].to_numpy()
+    return pd.DataFrame(table).round(indicator.decimals)

@@ -10,10 +10,10 @@ no traceback text, and no link or image the app did not make (``fuzzing.problems
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fuzzing import problems
 from streamlit.testing.v1 import AppTest
@@ -28,7 +28,8 @@ from hostile import EXAMPLE, TEXT  # noqa: E402
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 180
 PARAMS = ("place", "indicator", "grouping", "group", "scope", "scheme", "area", "postcode",
-          "finding", "slide", "deck", "limit", "evil")  # fmt: skip
+          "finding", "slide", "deck", "items", "with", "boundary", "limit", "period",
+          "evil")  # fmt: skip
 pytestmark = pytest.mark.slow
 _SHARED: dict = {}
 
@@ -70,7 +71,10 @@ def _hostile_files(folder: Path) -> Path:
         code, ward, lad, lad_name = line.split(",")
         rows.append(f'{code},{ward},{lad},"{names.get(lad_name, TEXT["latex"])}"')
     (folder / "ward_to_lad.csv").write_text("\n".join(rows) + "\n")
-    shutil.copy(EXAMPLE / "long_indicators.csv", folder)
+    # Two periods of one indicator, the earlier named with a hostile label (a series).
+    long = pd.read_csv(EXAMPLE / "long_indicators.csv", dtype=str)
+    earlier = long[long["indicator"].str.startswith("Adults")].assign(period=TEXT["html link"])
+    pd.concat([long, earlier]).to_csv(folder / "long_indicators.csv", index=False)
     centres = (EXAMPLE / "leisure_centres.csv").read_text().splitlines()
     hostile = [centres[0]] + [
         f'"{values[i % len(values)].replace(chr(34), "")}",{",".join(row.split(",")[-2:])}'
@@ -147,7 +151,7 @@ def places(tmp_path_factory, demo_place):
 PAGE_SCRIPTS = [page.script for page in PAGES]
 VALUES = list(TEXT.items())
 #: Runs per page: in each, every parameter holds a different hostile value, so every value
-#: reaches every page (4 runs x 13 parameters > 32 values) and each parameter sees 4.
+#: reaches every page (4 runs x 17 parameters > 32 values) and each parameter sees 4.
 RUNS = 4
 
 
@@ -172,8 +176,46 @@ def test_hostile_values_in_one_parameter_each_keep_the_others_working(places):
     for parameter in PARAMS:
         for name in ("markdown link", "path traversal", "huge", "html image"):
             query = {"place": "demo", "postcode": "NN1 1AA", parameter: TEXT[name]}
-            app = run("pages/your-area.py" if parameter == "postcode" else "pages/map.py", query)
+            page = OWN_PAGE.get(parameter, "pages/map.py")
+            app = run(page, query)
             failures += check(app, f"{parameter} = {name}")
+    assert not failures, "\n".join(failures[:20])
+
+
+#: The page that reads a parameter, where it is not the Map.
+OWN_PAGE = {
+    "postcode": "pages/your-area.py",
+    "boundary": "pages/your-area.py",
+    "items": "pages/present.py",
+    "deck": "pages/present.py",
+    "slide": "pages/present.py",
+    "with": "pages/compare.py",
+}
+
+
+def test_hostile_presentations_in_the_url_give_a_message(places):
+    """Items in the form Present writes, each field a hostile value: left out with a
+    message (they name nothing of the place), on the demo and on the hostile place."""
+    from ui.presentation import encode_items
+
+    failures = []
+    for place in ("demo", "hostile"):
+        for name, value in TEXT.items():
+            if not value:
+                continue
+            items = [
+                {"kind": "area", "indicator": value, "grouping": "lad", "area_code": value},
+                {"kind": "finding", "indicator": "mt_minutes", "grouping": value,
+                 "finding_kind": value, "group_code": value, "other_code": value},
+            ]  # fmt: skip
+            try:
+                text = encode_items(items)
+            except ValueError:
+                continue
+            app = run("pages/present.py", {"place": place, "deck": "own", "items": text})
+            failures += check(app, f"{place} items {name}")
+            if not app.warning and not app.info:
+                failures.append(f"{place} items {name}: no message")
     assert not failures, "\n".join(failures[:20])
 
 

@@ -111,3 +111,137 @@ def test_an_area_item_in_your_presentation(demo_place):
     assert_clean(app)
     assert app.session_state["presentation"] == []
     assert any("presentation is empty" in i.value for i in app.info)
+
+
+def follow(app: AppTest, page: str, **query) -> AppTest:
+    """Follow a sidebar link to ``page`` (its URL carries only the place), same session."""
+    app.query_params.clear()
+    app.query_params["place"] = "demo"
+    for key, value in query.items():
+        app.query_params[key] = value
+    app.switch_page(page)
+    return app.run()
+
+
+def area_item(code: str, indicator: str = "mt_minutes") -> dict:
+    return {"kind": "area", "indicator": indicator, "grouping": "lad", "area_code": code}
+
+
+def west_northants(demo_place, n: int) -> list[str]:
+    areas = demo_place.areas
+    return list(areas.loc[areas["lad_code"] == "E06000062", "code"].iloc[:n])
+
+
+def test_present_opens_on_the_slide_just_added_on_another_page(demo_place):
+    first, second, third = west_northants(demo_place, 3)
+    app = open_present(
+        session={"presentation": [area_item(first), area_item(second)]}, deck="findings"
+    )
+    assert_clean(app)
+    follow(app, "pages/map.py", area=third)
+    assert_clean(app)
+    app.button(key="present_area").click().run()
+    assert_clean(app)
+    assert len(app.session_state["presentation"]) == 3
+    follow(app, PAGE)  # the sidebar link: its URL names only the place
+    assert_clean(app)
+    assert query(app, "deck") == "own"  # the presentation, not the findings
+    assert any("Slide 3 of 3" in m.value for m in app.markdown)
+    assert query(app, "slide") == "3"
+    # Once shown, the slide is the user's to move: back stays back.
+    app.button(key="slide_previous").click().run()
+    assert_clean(app)
+    assert any("Slide 2 of 3" in m.value for m in app.markdown)
+
+
+def test_adding_from_the_findings_stays_on_them_then_opens_the_added_slide():
+    app = open_present(indicator="mt_minutes", grouping="isdn", slide="3")
+    assert_clean(app)
+    third = sentence(app)
+    app.button(key="add_3").click().run()
+    assert_clean(app)
+    assert app.query_params.get("deck") in (None, "findings", ["findings"])  # still them
+    assert any("Slide 3 of 5" in m.value for m in app.markdown)
+    app.button(key="slide_next").click().run()
+    app.button(key="add_4").click().run()
+    assert_clean(app)
+    fourth = sentence(app)
+    app.sidebar.selectbox(key="w_deck").select("own").run()
+    assert_clean(app)
+    assert any("Slide 2 of 2" in m.value for m in app.markdown)  # the one added last
+    assert sentence(app) == fourth
+    app.button(key="slide_previous").click().run()
+    assert sentence(app) == third
+
+
+def test_a_presentation_is_shared_by_its_link(demo_place):
+    codes = west_northants(demo_place, 2)
+    items = [area_item(codes[0]), area_item(codes[1], "ivt_minutes")]
+    app = open_present(session={"presentation": items}, deck="own")
+    assert_clean(app)
+    link = {name: query(app, name) for name in ("place", "deck", "items", "slide")}
+    assert link["items"] == f"a.mt_minutes.lad.{codes[0]}~a.ivt_minutes.lad.{codes[1]}"
+    app.button(key="slide_next").click().run()
+    link["slide"] = query(app, "slide")
+    shown = sentence(app)
+
+    other = open_present(**link)  # a new session: nothing in its memory
+    assert_clean(other)
+    assert other.session_state["presentation"] == items
+    assert any("Slide 2 of 2" in m.value for m in other.markdown)
+    assert sentence(other) == shown
+    assert any("came with the link" in c.value for c in other.caption)
+    # Removing a slide changes the link.
+    other.button(key="remove_2").click().run()
+    assert_clean(other)
+    assert query(other, "items") == f"a.mt_minutes.lad.{codes[0]}"
+    # Showing the findings takes the items out of the link (the session keeps them).
+    other.sidebar.selectbox(key="w_deck").select("findings").run()
+    assert_clean(other)
+    assert "items" not in other.query_params
+    assert len(other.session_state["presentation"]) == 1
+
+
+def test_a_link_with_items_alone_opens_the_presentation(demo_place):
+    (code,) = west_northants(demo_place, 1)
+    app = open_present(items=f"a.mt_minutes.lad.{code}")
+    assert_clean(app)
+    assert query(app, "deck") == "own"
+    assert "West Northamptonshire" in sentence(app)
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ("nonsense", "not in the form the app writes (slide 1)"),
+        ("a.mt_minutes.lad.E01000001~z.1", "not in the form the app writes (slide 2)"),
+        ("a.mt_minutes.lad", "not in the form"),
+        ("a.mt_minutes.lad.%FF", "not in the form"),
+        ("a." + "x" * 9000 + ".lad.E01000001", "longer than any link"),
+        ("~".join(["a.mt_minutes.lad.E01000001"] * 61), "more slides than"),
+        ("a...", "slide 1 does not say what to show"),
+    ],
+)
+def test_a_bad_presentation_link_says_so_and_never_fails(items, message):
+    app = open_present(deck="own", items=items)
+    assert not app.exception, [e.message for e in app.exception]
+    warnings = " ".join(w.value for w in app.warning).replace("\\", "")
+    assert message in warnings
+    assert any("presentation is empty" in i.value for i in app.info)
+    assert "items" not in app.query_params  # the bad value does not stay in the address
+
+
+def test_slides_of_a_link_not_about_this_place_are_left_out(demo_place):
+    (code,) = west_northants(demo_place, 1)
+    items = f"a.mt_minutes.lad.{code}~a.no_such.lad.{code}~f.mt_minutes.isdn.border.nowhere."
+    app = open_present(deck="own", items=items)
+    assert_clean(app)
+    infos = " ".join(i.value for i in app.info).replace("\\", "")
+    assert "2 slides of this link are not about" in infos
+    assert any("Slide 1 of 1" in m.value for m in app.markdown)
+
+
+def test_an_old_own_deck_link_without_items_says_how_to_get_one():
+    app = open_present(deck="own")
+    assert_clean(app)
+    assert any("A link to a presentation carries its slides" in i.value for i in app.info)

@@ -1,4 +1,5 @@
-"""Every page on a ward place built from the officers' own files, as on the demo."""
+"""Every page on a ward place built from the officers' own files, as on the demo
+(``ward_place``: ``tests/app/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from insight.data.sources import build_from_toml
-from insight.data.store import place_dir
-
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-FIXTURE = Path(__file__).resolve().parents[2] / "data" / "example" / "place.toml"
 PAGES = ["app.py", "pages/your-area.py", "pages/map.py", "pages/compare.py", "pages/data.py"]
-
-
-@pytest.fixture(scope="module")
-def ward_place(tmp_path_factory, demo_place):
-    data = tmp_path_factory.mktemp("data")
-    # The demo, already built by demo_place, is linked in so switching to it builds nothing.
-    (data / "cache").mkdir()
-    (data / "cache" / "demo").symlink_to(place_dir(demo_place.id), target_is_directory=True)
-    with pytest.MonkeyPatch.context() as patch:  # held open for the whole module
-        patch.setenv("PLACE_INSIGHT_DATA", str(data))
-        place, _ = build_from_toml(FIXTURE)
-        yield place
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -12,6 +12,7 @@ Skips, saying why, only when no chromium is installed (``scripts/test`` installs
 from __future__ import annotations
 
 import pytest
+from accessibility import audit, describe
 from harness import VIEWPORTS, Page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -29,15 +30,62 @@ PAGES = {
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("name", list(PAGES))
-def test_every_page_opens_cleanly_and_is_saved_as_a_screenshot(server, browser, name, viewport):
+def test_every_page_opens_cleanly_passes_axe_and_is_saved_as_a_screenshot(
+    server, browser, name, viewport
+):
     page = Page(browser, VIEWPORTS[viewport])
     try:
         page.open(server + PAGES[name])
         page.assert_healthy()
         assert page.page.locator("h1").count() >= 1
         page.screenshot(f"{name}-{viewport}")
+        # WCAG 2.2 AA: no serious or critical axe-core violation (the others are reported
+        # in tests/artifacts/axe-<page>-<viewport>.json).
+        failing = audit(page.page, f"{name}-{viewport}")
+        assert not failing, describe(failing)
     finally:
         page.close()
+
+
+def test_keyboard_only_postcode_to_your_area(server, desktop, sync_api):
+    """Tab to the postcode box, type, Enter: Your area opens, without a mouse."""
+    desktop.open(server)
+    page = desktop.page
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement?.getAttribute('aria-label')") == "Your postcode":
+            break
+    else:
+        pytest.fail("the postcode box cannot be reached with the Tab key")
+    page.keyboard.type("NN1 1AA")
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.pathname.endsWith('/your-area')", timeout=30_000)
+    desktop.settle()
+    sync_api.expect(page.locator("[data-testid='stMain']")).to_contain_text("West Northamptonshire")
+    desktop.assert_healthy()
+
+
+def test_keyboard_only_page_navigation_and_present(server, desktop, sync_api):
+    """The page links are reachable with Tab and open with Enter; Present's slide controls
+    are buttons a keyboard can press."""
+    desktop.open(server)
+    page = desktop.page
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement?.innerText || ''")
+        if focused.strip().endswith("Present"):
+            break
+    else:
+        pytest.fail("the link to Present cannot be reached with the Tab key")
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.pathname.endsWith('/present')", timeout=30_000)
+    desktop.settle()
+    buttons = page.locator("[data-testid='stMain'] button")
+    assert buttons.count() >= 1
+    first = buttons.first
+    first.focus()
+    assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+    desktop.assert_healthy()
 
 
 def test_resident_enters_nn1_1aa_and_sees_west_northamptonshire(server, desktop, sync_api):

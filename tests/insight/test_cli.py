@@ -177,6 +177,21 @@ def test_lookup_json_has_the_postcodes_own_authority_and_warnings(demo_place, ca
     assert "CA6 5AA is in Scotland" in capsys.readouterr().err
 
 
+def test_lookup_names_the_county_or_the_unitary(demo_place, capsys) -> None:
+    # Loughborough is in Charnwood, a district of Leicestershire; Leicester is a unitary.
+    for postcode, lad, county in [
+        ("LE11 3TU", "Charnwood", {"code": "E10000018", "name": "Leicestershire"}),
+        ("LE1 7RH", "Leicester", {"code": "E06000016", "name": "Leicester"}),
+        ("TN1 1YB", "Tunbridge Wells", {"code": "E10000016", "name": "Kent"}),
+    ]:
+        assert main(["lookup", postcode, "--json"]) == 0
+        record = json.loads(capsys.readouterr().out)
+        assert record["lad_name"] == lad
+        assert {k: record["groupings"]["county"][k] for k in ("code", "name")} == county
+    assert main(["lookup", "LE11 3TU"]) == 0
+    assert "County or unitary authority: Leicestershire (E10000018)" in capsys.readouterr().out
+
+
 def test_batch_lookup_keeps_every_row_and_names_each_problem(demo_place, tmp_path, capsys):
     source = tmp_path / "clients.csv"
     source.write_text(
@@ -417,3 +432,18 @@ def test_a_folder_that_cannot_be_written_says_which(demo_place, tmp_path, monkey
     assert status == 2 and "Traceback" not in err
     assert f"cannot write {tmp_path / 'out.csv'}: permission denied" in err
     assert "PLACE_INSIGHT_DATA" in err
+
+
+def test_local_workers_never_run_a_script_that_is_the_main_module(tmp_path, monkeypatch):
+    # After AppTest has run app.py in this process, __main__ is that script: spawned Dask
+    # workers would run it again (building the demo in each) unless given a bare one.
+    marker = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    page = type(sys)("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    with cli.dask_client(workers=1) as client:
+        assert client.submit(int, "7").result(timeout=120) == 7
+    assert not marker.exists()
+    assert sys.modules["__main__"] is page

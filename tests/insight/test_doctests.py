@@ -7,11 +7,11 @@ import doctest
 import pytest
 
 from insight import explain, model, stats
-from insight.data import postcodes
+from insight.data import demo, postcodes
 from insight.spatial import bearings, index
 
 
-@pytest.mark.parametrize("module", [explain, stats, index, bearings, postcodes, model])
+@pytest.mark.parametrize("module", [explain, stats, index, bearings, postcodes, model, demo])
 def test_docstring_examples_hold(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 
-from insight import explain
+import pytest
+
+from insight import explain, stats
 from insight.model import Indicator
+from insight.stats import RecentTrend
 
 MINUTES = Indicator("t", "Minutes to the nearest unit", "minutes", "time", "low_is_good")
 
@@ -30,3 +33,44 @@ def test_markdown_escaping_neutralises_links_and_html():
     assert "](" not in text  # no link
     assert "\\<img" in text and "<" not in text.replace("\\<", "")  # no tag: each < escaped
     assert explain.escape_markdown("a\n\n# b") == "a \\# b"  # stays on its line
+
+
+# --- recent trends ------------------------------------------------------------------------
+
+
+def test_every_trend_reason_has_words() -> None:
+    assert set(explain.TREND_REASON_WORDS) == set(stats.TREND_REASONS)
+
+
+@pytest.mark.parametrize(
+    ("marker", "polarity", "words"),
+    [
+        ("increasing", "low_is_good", "increasing and getting worse"),
+        ("increasing", "high_is_good", "increasing and getting better"),
+        ("decreasing", "low_is_good", "decreasing and getting better"),
+        ("decreasing", "high_is_good", "decreasing and getting worse"),
+        ("increasing", "neutral", "increasing"),
+        ("decreasing", "neutral", "decreasing"),
+        ("no significant change", "low_is_good", "no significant change"),
+        ("could not be calculated", "high_is_good", "could not be calculated"),
+    ],
+)
+def test_trend_words_are_fingertips_words(marker, polarity, words) -> None:
+    reason = "significant" if marker in ("increasing", "decreasing") else "not significant"
+    trend = RecentTrend(marker, reason)
+    assert explain.trend_words(trend, Indicator("x", "X", "%", "proportion", polarity)) == words
+
+
+def test_no_trend_words_without_sampling_variation() -> None:
+    minutes = Indicator("t", "Minutes to a unit", "minutes", "time", "low_is_good", "2022")
+    assert explain.trend_words(None, minutes) is None
+    for text in (
+        explain.one_period_sentence(minutes),
+        explain.trend_sentence(None, minutes, "Abington", ["2021", "2022"]),
+    ):
+        for word in ("trend", "increasing", "decreasing", "significant", "better", "worse"):
+            assert word not in text.lower()
+    admissions = Indicator("a", "Admissions", "a year", "count", period="2017-2019 (yearly mean)")
+    assert explain.one_period_sentence(admissions) == (
+        "These figures are for one period (2017–19), so there is no trend to show."
+    )

@@ -149,3 +149,78 @@ def test_the_add_button_refuses_a_bad_item(app):
     # keeps an exception's text out of the page, so it is not on the page to read here.
     assert app.exception and not app.button
     assert "error" in app.exception[0].message
+
+
+# --- in the URL ---------------------------------------------------------------------------
+
+
+def test_items_go_into_a_url_and_come_back_the_same():
+    from ui.presentation import decode_items, encode_items
+
+    odd = {**FINDING, "group_code": "a.b~c%d e/f", "other_code": "ü"}
+    for deck in ([AREA], [AREA, FINDING, OUTLIER], [odd], []):
+        text = encode_items(deck)
+        assert decode_items(text) == deck
+        assert text.count("~") == max(len(deck) - 1, 0)  # "~" only between items
+    assert encode_items([AREA, OUTLIER]) == (
+        "a.mt_minutes.lad.E01027210~f.mt_minutes.isdn.funnel.E54000001."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("x.mt_minutes.lad.E01", "not in the form the app writes (slide 1)"),
+        ("a.mt_minutes.lad.E01~a.mt_minutes.lad", "not in the form the app writes (slide 2)"),
+        ("a.mt_minutes.lad.E01.extra", "not in the form"),
+        ("a.%C3%28.lad.E01", "not in the form"),  # not UTF-8
+        ("a.%0A.lad.E01", "not in the form"),  # a control character
+        ("a." + "x" * 201 + ".lad.E01", "not in the form"),
+        ("a..lad.E01", "slide 1 does not say what to show"),
+        ("f.mt_minutes.isdn.border..", "slide 1 does not say what to show"),
+        ("a.i.g.c~" * 60 + "a.i.g.c", "more slides than a presentation can hold (60)"),
+        ("a.i.g." + "c" * 8000, "longer than any link the app writes"),
+    ],
+)
+def test_a_url_not_written_by_the_app_is_refused_with_a_reason(text, problem):
+    from ui.presentation import decode_items
+
+    with pytest.raises(ValueError, match="could not be opened") as error:
+        decode_items(text)
+    assert problem in str(error.value)
+
+
+def test_the_item_added_last_is_taken_once(app):
+    call(app, ("add_to_presentation", AREA), ("add_to_presentation", FINDING))
+    assert call(app, ("wants_own_deck",), ("take_just_added",), ("take_just_added",)) == [
+        True,
+        1,
+        None,
+    ]
+    assert call(app, ("wants_own_deck",)) == [False]
+
+
+def test_an_item_added_then_removed_is_not_opened(app):
+    call(app, ("add_to_presentation", AREA), ("remove_from_presentation", 0))
+    assert call(app, ("wants_own_deck",), ("take_just_added",)) == [False, None]
+
+
+def test_replacing_the_presentation_checks_the_items_and_forgets_the_last_added(app):
+    call(app, ("add_to_presentation", AREA), ("replace_presentation", [FINDING, OUTLIER]))
+    assert items(app) == [FINDING, OUTLIER]
+    assert call(app, ("take_just_added",)) == [None]
+    (result,) = call(app, ("replace_presentation", [{"kind": "area"}]))
+    assert result.startswith("ValueError: ")
+
+
+def test_fits_checks_the_items_names_against_the_place(demo_place):
+    from ui.presentation import fits
+
+    code = demo_place.areas["code"].iloc[0]
+    assert fits(demo_place, {**AREA, "area_code": code})
+    assert not fits(demo_place, {**AREA, "area_code": "nowhere"})
+    assert not fits(demo_place, {**AREA, "area_code": code, "indicator": "nope"})
+    isdn = list(demo_place.group_names("isdn").index)
+    assert fits(demo_place, {**FINDING, "group_code": isdn[0], "other_code": isdn[1]})
+    assert fits(demo_place, {**OUTLIER, "group_code": isdn[0]})
+    assert not fits(demo_place, {**FINDING, "group_code": isdn[0], "other_code": "nope"})

@@ -142,3 +142,113 @@ def test_choosing_in_the_select_box_updates_the_url_and_the_memory():
     assert call(app) == ["mt_minutes"]
     assert url(app, "indicator") == "mt_minutes"
     assert app.session_state["url_state"]["indicator"] == "mt_minutes"
+
+
+# --- a link or shared address moves the select box -----------------------------------------
+
+
+def test_a_link_naming_another_value_moves_the_select_box():
+    app = new_app()
+    app.session_state["select"] = ("Indicator", "indicator", INDICATORS, "admissions")
+    call(app)
+    app.query_params["indicator"] = "mt_minutes"  # a link followed in this session
+    assert call(app) == ["mt_minutes"]
+    assert app.selectbox(key="w_indicator").value == "mt_minutes"
+    app.selectbox(key="w_indicator").select("ivt_minutes")  # and the box still works
+    assert call(app) == ["ivt_minutes"]
+    assert url(app, "indicator") == "ivt_minutes"
+
+
+def test_a_link_with_a_value_that_is_not_an_option_leaves_the_box_alone():
+    app = new_app()
+    app.session_state["select"] = ("Indicator", "indicator", INDICATORS, "admissions")
+    call(app)
+    app.selectbox(key="w_indicator").select("ivt_minutes")
+    call(app)
+    app.query_params["indicator"] = "nonsense"
+    assert call(app) == ["ivt_minutes"]
+
+
+# --- several values: Compare's comparators ----------------------------------------------------
+
+
+def many_app(**query) -> AppTest:
+    def script() -> None:
+        import streamlit as st
+
+        from ui import state
+
+        label, name, options, default, of = st.session_state["many"]
+        st.session_state["results"] = state.select_many(label, name, options, default, of=of)
+
+    app = AppTest.from_function(script, default_timeout=30)
+    for key, value in query.items():
+        app.query_params[key] = value
+    return app
+
+
+def run_many(app: AppTest, default: list[str], of: str = "lad:A") -> list[str]:
+    app.session_state["many"] = ("Compared with", "with", ["A", "B", "C", "D"], default, of)
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app.session_state["results"]
+
+
+def all_values(app: AppTest, name: str) -> list[str]:
+    value = app.query_params.get(name)
+    return value if isinstance(value, list) else [value]
+
+
+def test_select_many_starts_from_the_default_and_writes_each_value():
+    app = many_app()
+    assert run_many(app, ["B", "C"]) == ["B", "C"]
+    assert all_values(app, "with") == ["B", "C"]
+
+
+def test_select_many_opens_at_the_url_values_that_are_options():
+    app = many_app(**{"with": ["D", "nope", "B", "D"]})
+    assert run_many(app, ["B", "C"]) == ["D", "B"]
+    assert all_values(app, "with") == ["D", "B"]
+
+
+def test_select_many_keeps_nothing_chosen_and_starts_again_for_another_owner():
+    app = many_app()
+    run_many(app, ["B", "C"])
+    app.multiselect[0].set_value([])
+    assert run_many(app, ["B", "C"]) == []
+    assert all_values(app, "with") == [""]
+    app.query_params.clear()  # another page, then back: the memory keeps the choice
+    assert run_many(app, ["B", "C"]) == []
+    assert run_many(app, ["C"], of="lad:B") == ["C"]  # a new main group: its own default
+
+
+# --- the presentation in the URL ----------------------------------------------------------------
+
+
+def test_shared_items_reads_only_what_this_session_did_not_write():
+    app = new_app(items="a.mt_minutes.lad.E01027210")
+    results = call(app, ("shared_items",))
+    assert results == [
+        (
+            [
+                {
+                    "kind": "area",
+                    "indicator": "mt_minutes",
+                    "grouping": "lad",
+                    "area_code": "E01027210",
+                }
+            ],
+            None,
+        )
+    ]
+    item = results[0][0][0]
+    call(app, ("put_items", [item]))
+    assert call(app, ("shared_items",)) == [(None, None)]  # its own
+    call(app, ("put_items", []))
+    assert "items" not in app.query_params
+
+
+def test_shared_items_says_what_is_wrong_with_a_bad_value():
+    app = new_app(items="<script>")
+    ((items, problem),) = call(app, ("shared_items",))
+    assert items is None and "could not be opened" in problem

@@ -186,6 +186,7 @@ def build_place(
     )
 
     indicators: dict[str, Indicator] = {}
+    series: list[pd.DataFrame] = []
     origins: dict[str, str] = {column: "the areas" for column in areas.columns}
     for n, entry in enumerate(config.indicators):
         step(
@@ -197,6 +198,8 @@ def build_place(
             _check_columns(item, origins)
             indicators[item.indicator.id] = item.indicator
             areas = _join(areas, item.values)
+            if item.series is not None:
+                series.append(item.series)
         titles = ", ".join(i.indicator.title for i in found)
         licence = OGL if entry.format == "fingertips" or _is_fingertips(found) else ""
         provenance.append(
@@ -251,6 +254,7 @@ def build_place(
         services=services,
         service_types=service_types,
         costs=None,
+        series=pd.concat(series, ignore_index=True) if series else None,
         provenance=provenance,
         quality={},
         default_grouping=config.default_grouping,

@@ -15,14 +15,16 @@ Three layouts, detected from the header when ``format`` is not given:
 
 Every indicator becomes one column of the areas named by its id, with ``<id>_lower``,
 ``<id>_upper``, ``<id>_numerator`` and ``<id>_denominator`` beside it where the file
-gives them.
+gives them: the values of its latest period. When a Fingertips export or a long table
+has several periods of an indicator, every period is kept as well, as its series
+(:attr:`IndicatorData.series`, stored with the place as :attr:`insight.model.Place.series`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -40,7 +42,7 @@ from insight.data.sources.tables import (
     share_numeric,
 )
 from insight.errors import DataError
-from insight.model import Indicator
+from insight.model import SERIES_COLUMNS, Indicator
 
 FINGERTIPS_REQUIRED = ("Indicator ID", "Indicator Name", "Area Code", "Time period", "Value")
 FINGERTIPS_SOURCE = "OHID Fingertips (fingertips.phe.org.uk)"
@@ -73,11 +75,15 @@ class IndicatorData:
         ``<id>_upper``, ``<id>_numerator``, ``<id>_denominator``.
     file : str
         The file it came from.
+    series : pandas.DataFrame or None
+        Every period of the indicator for the areas of the place, columns
+        :data:`~insight.model.SERIES_COLUMNS`; None when the file has one period.
     """
 
     indicator: Indicator
     values: pd.DataFrame
     file: str
+    series: pd.DataFrame | None = None
 
 
 @dataclass
@@ -205,7 +211,7 @@ def _fingertips(
                 f"(area types in the file: {types}); left out."
             )
             continue
-        rows, choice = _fingertips_rows(rows, col)
+        rows, history, order, choice = _fingertips_rows(rows, col)
         if choice:
             report.notes.append(f"{file}: indicator {indicator_id} ({name}): {choice}.")
         period = rows[col["Time period"]].iloc[0]
@@ -238,7 +244,18 @@ def _fingertips(
         if england == 100 and "ratio" in name.lower():
             defaults["unit"] = "(England = 100)"
         match = _matching_fingertips(table, ids == indicator_id, rows, col, area_codes)
-        results.append(_finish(file, {**defaults, **meta}, parsed, areas, report, match))
+        found = _finish(file, {**defaults, **meta}, parsed, areas, report, match)
+        parts = {
+            "value": col["Value"],
+            "lower": parsed.columns.get("lower"),
+            "upper": parsed.columns.get("upper"),
+            "numerator": parsed.columns.get("numerator"),
+            "denominator": parsed.columns.get("denominator"),
+        }
+        earlier = history[history[col["Time period"]] != period]
+        results.append(
+            _with_series(found, earlier, col["Time period"], order, parts, col["Area Code"], report)
+        )
     if not results:
         types = _area_types(table, col["Area Type"])
         raise DataError(
@@ -273,8 +290,12 @@ def _fingertips_wanted(
     return wanted
 
 
-def _fingertips_rows(rows: pd.DataFrame, col: dict[str, str | None]) -> tuple[pd.DataFrame, str]:
-    """The rows of one indicator to use: no category, persons, all ages, latest period."""
+def _fingertips_rows(
+    rows: pd.DataFrame, col: dict[str, str | None]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, str]:
+    """The rows of one indicator to use: no category, persons, all ages; those of the
+    latest period, those of every period, the order of each row's period, and what was
+    chosen (a note)."""
     said = []
     if col["Category Type"]:
         plain = rows[rows[col["Category Type"]].str.strip() == ""]
@@ -297,13 +318,26 @@ def _fingertips_rows(rows: pd.DataFrame, col: dict[str, str | None]) -> tuple[pd
     if col["Time period Sortable"] and share_numeric(rows[col["Time period Sortable"]]) == 1:
         order = pd.to_numeric(rows[col["Time period Sortable"]], errors="coerce")
     else:
-        order = rows[col["Time period"]]
+        order = _label_order(rows[col["Time period"]])
     periods = rows.loc[order == order.max(), col["Time period"]]
     latest = periods.iloc[0]
     others = pd.unique(rows.loc[rows[col["Time period"]] != latest, col["Time period"]])
     if len(others):
-        said.append(f"latest period {latest!r} used ({len(others)} earlier left out)")
-    return rows[rows[col["Time period"]] == latest], "; ".join(said)
+        said.append(
+            f"latest period {latest!r} on the map and in comparisons; all "
+            f"{len(others) + 1} periods kept as its series"
+        )
+    return rows[rows[col["Time period"]] == latest], rows, order, "; ".join(said)
+
+
+def _label_order(labels: pd.Series) -> pd.Series:
+    """Sort keys of period labels: the numbers when every label is one ("2021"), else
+    their rank in text order ("2019/20" < "2020/21")."""
+    as_numbers = pd.to_numeric(labels, errors="coerce")
+    if as_numbers.notna().all():
+        return as_numbers.astype(float)
+    ranks = {label: n for n, label in enumerate(sorted(pd.unique(labels)), start=1)}
+    return labels.map(ranks).astype(float)
 
 
 def _area_types(rows: pd.DataFrame, column: str | None) -> str:
@@ -488,14 +522,17 @@ def _long(
         rows = table[labels == label]
         meta = config.columns.get(label, {})
         period = config.period or ""
+        history, order = rows.iloc[:0], None
         if optional["period"]:
-            periods = sorted(pd.unique(rows[optional["period"]]))
-            period = periods[-1]
+            order = _label_order(rows[optional["period"]])
+            periods = pd.unique(rows[optional["period"]])
+            period = rows.loc[order == order.max(), optional["period"]].iloc[0]
             if len(periods) > 1:
+                history = rows[rows[optional["period"]] != period]
                 rows = rows[rows[optional["period"]] == period]
                 report.notes.append(
-                    f"{file}: indicator {label!r}: latest period {period!r} "
-                    f"used ({len(periods) - 1} earlier left out)."
+                    f"{file}: indicator {label!r}: latest period {period!r} on the map and "
+                    f"in comparisons; all {len(periods)} periods kept as its series."
                 )
         parsed = _Rows(
             code=codes(rows[area_column]),
@@ -512,7 +549,13 @@ def _long(
             "period": period,
             "source": config.provenance.source or file,
         }
-        results.append(_finish(file, {**defaults, **meta}, parsed, areas, report))
+        found = _finish(file, {**defaults, **meta}, parsed, areas, report)
+        if len(history):
+            parts = {"value": value_column} | {p: optional[p] for p in PARTS}
+            found = _with_series(
+                found, history, optional["period"], order, parts, area_column, report
+            )
+        results.append(found)
     return results
 
 
@@ -621,6 +664,81 @@ def _finish(
         multiplier=float(multiplier),
     )
     return IndicatorData(indicator, frame[frame.index.isin(list(area_codes))], file)
+
+
+def _with_series(
+    found: IndicatorData,
+    earlier: pd.DataFrame,
+    period_column: str,
+    order: pd.Series,
+    parts: dict[str, str | None],
+    area_column: str,
+    report: BuildReport,
+) -> IndicatorData:
+    """``found`` with its series: the rows of the ``earlier`` periods and the latest
+    period's values (exactly those on the areas), for the areas of the place.
+
+    Parameters
+    ----------
+    found : IndicatorData
+        The indicator with its latest period's values.
+    earlier : pandas.DataFrame
+        The file's rows of the indicator's other periods (same choice of sex, age...).
+    period_column, area_column : str
+        The columns of the period label and the area code.
+    order : pandas.Series
+        Sort key of each row's period (indexed like the file's rows).
+    parts : dict
+        The file's column of ``value``, ``lower``, ``upper``, ``numerator`` and
+        ``denominator`` (None where it has none).
+    report : BuildReport
+        Where cells that are not numbers are counted.
+
+    Returns
+    -------
+    IndicatorData
+        With ``series`` and ``indicator.periods`` set when there are several periods.
+    """
+    indicator = found.indicator
+    file = earlier.attrs.get("file", found.file)
+    old = pd.DataFrame(
+        {
+            "area_code": codes(earlier[area_column]).to_numpy(),
+            "period": earlier[period_column].astype(str).to_numpy(),
+            "period_order": order.reindex(earlier.index).to_numpy(dtype=float),
+        }
+    )
+    for part, column in parts.items():
+        if column is None:
+            old[part] = np.nan
+            continue
+        values = numbers(earlier, column, report.not_numbers)
+        if part in ("numerator", "denominator") or (part == "value" and indicator.kind == "count"):
+            values = _negative_values(file, values, column, report.negative_counts)
+        old[part] = values.to_numpy()
+    old = old[old["area_code"].isin(set(found.values.index))]
+    old = old.drop_duplicates(["area_code", "period"])
+    latest_order = float(order.max())
+    latest = pd.DataFrame(
+        {
+            "area_code": found.values.index.to_numpy(),
+            "period": indicator.period,
+            "period_order": latest_order,
+            "value": found.values[indicator.id].to_numpy(dtype=float),
+        }
+    )
+    for part in PARTS:
+        column = getattr(indicator, part)
+        latest[part] = found.values[column].to_numpy(dtype=float) if column else np.nan
+    series = pd.concat([old, latest], ignore_index=True)
+    series.insert(0, "indicator", indicator.id)
+    series = series.sort_values(["period_order", "area_code"], kind="stable")
+    periods = series.drop_duplicates("period")["period"].tolist()
+    if len(periods) < 2:
+        return found
+    indicator = replace(indicator, periods=tuple(periods))
+    series = series[list(SERIES_COLUMNS)].reset_index(drop=True)
+    return IndicatorData(indicator, found.values, found.file, series)
 
 
 def _negative(file: str, rows: _Rows, part: str, problems: ProblemList) -> None:

@@ -362,11 +362,19 @@ _ADDRESS_SPACE_ALLOWANCE = 4 * 1024**3
 
 def _memory_message(limits: Limits, exit_status: int | None = None) -> str:
     gigabytes = (limits.memory_bytes or 0) / 1024**3
-    stopped = "" if exit_status is None else f" (it stopped with exit status {exit_status})"
+    if exit_status is None:  # seen passing the limit, or a MemoryError in the worker
+        what = (
+            f"needed more than the {gigabytes:.1f} GB of memory an upload may use, so it was "
+            "stopped"
+        )
+    else:  # it ended without a word: the kernel's refusal of memory is the likely cause
+        what = (
+            f"stopped without finishing (exit status {exit_status}): it probably needed more "
+            f"than the {gigabytes:.1f} GB of memory an upload may use"
+        )
     return (
-        f"Building this place needed more than the {gigabytes:.1f} GB of memory an upload may "
-        f"use, so it was stopped{stopped} and nothing was saved. Upload smaller files (fewer "
-        "areas or indicators, simplified boundaries), or build it on the command line."
+        f"Building this place {what}, and nothing was saved. Upload smaller files (fewer areas "
+        "or indicators, simplified boundaries), or build it on the command line."
     )
 
 

@@ -221,3 +221,17 @@ def test_stored_findings_equal_fresh_ones_field_by_field(demo_place, demo_copy) 
         charts |= {f.chart.kind for f in fresh}
     assert charts == {"sides", "bands", "groups", "cluster"}
     assert read_back.findings("mt_minutes", "lad") is None  # not scanned: not in the store
+
+
+@pytest.mark.slow
+def test_the_demo_is_scanned_by_county_too(demo_place) -> None:
+    """Counties and unitaries are a grouping like the others: one more task per indicator,
+    and their findings are worked out like any grouping's."""
+    tasks = scan.scan_tasks(demo_place)
+    assert len(demo_place.groupings) == 7
+    assert len(tasks) == len(demo_place.indicators) * 7 == 49
+    assert [t.indicator for t in tasks if t.grouping == "county"] == list(demo_place.indicators)
+    result = scan.scan(InMemory(demo_place), [scan.Task("admissions", "county")])
+    assert not result.failures
+    found = result.findings("admissions", "county")
+    assert found.items and {f.kind for f in found.items} == {"funnel"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from insight.data import demo
@@ -50,6 +51,51 @@ def test_groupings_are_complete(demo_place):
     assert areas.loc[areas["code"].str.startswith("W"), "isdn_name"].eq("Wales").all()
 
 
+def test_every_lsoa_has_an_upper_tier_authority(demo_place):
+    areas = demo_place.areas
+    assert areas["county_code"].str.match(r"^(E06|E08|E09|E10|W06)\d{6}$").all()
+    assert demo_place.groupings["county"].title == "County or unitary authority"
+    # 21 county councils since April 2023, and no district left without its county.
+    counties = areas.loc[areas["county_code"].str.startswith("E10"), "county_name"]
+    assert counties.nunique() == 21
+    assert demo_place.quality["districts_without_county"] == 0
+    # Every current authority lies in exactly one upper tier.
+    assert areas.groupby("lad_code")["county_code"].nunique().eq(1).all()
+
+
+def test_districts_are_in_their_county_and_unitaries_stand_for_themselves(demo_place):
+    areas = demo_place.areas
+    charnwood = areas[areas["lad_name"] == "Charnwood"]
+    assert len(charnwood) > 50
+    assert charnwood["county_name"].eq("Leicestershire").all()
+    leicestershire = areas[areas["county_name"] == "Leicestershire"]
+    assert set(charnwood["code"]) < set(leicestershire["code"])
+    assert leicestershire["county_code"].eq("E10000018").all()
+    assert "Leicester" not in set(leicestershire["lad_name"])
+    for code, name in [
+        ("E06000016", "Leicester"),  # unitary
+        ("E08000025", "Birmingham"),  # metropolitan district
+        ("E09000033", "Westminster"),  # London borough
+        ("W06000015", "Cardiff"),  # Welsh principal area
+        ("E06000065", "North Yorkshire"),  # 2023 unitaries, after the package's list
+        ("E06000063", "Cumberland"),
+        ("E06000064", "Westmorland and Furness"),
+        ("E06000066", "Somerset"),
+    ]:
+        own = areas[areas["lad_code"] == code]
+        assert len(own) > 0, name
+        assert own["county_code"].eq(code).all() and own["county_name"].eq(name).all(), name
+
+
+def test_upper_tier_of_authorities_outside_the_list_is_themselves():
+    codes, names = demo.upper_tier(
+        pd.Series(["E07000130", "E08000038", "E06000064"]),
+        pd.Series(["Charnwood", "Barnsley", "Westmorland and Furness"]),
+    )
+    assert list(codes) == ["E10000018", "E08000038", "E06000064"]
+    assert list(names) == ["Leicestershire", "Barnsley", "Westmorland and Furness"]
+
+
 def test_indicator_ranges_are_sane(demo_place):
     areas = demo_place.areas
     assert set(demo_place.indicators) == {
@@ -93,6 +139,7 @@ def test_services_have_capabilities_and_groupings(demo_place):
     assert len(services) >= 100
     assert services["ivt"].sum() > services["mt"].sum() >= 20
     assert services["isdn_code"].notna().all()
+    assert services["county_code"].notna().all()
     assert services.crs.to_string() == BNG
 
 
