@@ -922,6 +922,75 @@ def groups_chart_title(indicator: Indicator, groups: int, grouping_plural: str) 
     return f"{indicator.title}{per_area}: average of each of the {groups} {grouping_plural}"
 
 
+# --- Bearings on maps: the pin, place names, services and the areas around a finding ---
+
+#: How the map legend describes the place names written on maps.
+PLACE_NAMES_NOTE = (
+    "Place names: the towns and districts the area names start with, written at the "
+    "middle of their areas (the largest only, so that they do not overlap)."
+)
+#: What the faint areas around a finding are, in its legend, tooltip and table.
+AROUND_FINDING_LABEL = "Around this finding (not part of it)"
+
+
+def pin_label(postcode: str) -> str:
+    """The words beside the pin at a postcode: "Your postcode NN1 1AA"."""
+    return f"Your postcode {postcode}"
+
+
+def pin_sentence(postcode: str, area_name: str) -> str:
+    """Where the pin is, for the map's caption and table.
+
+    Examples
+    --------
+    >>> pin_sentence("NN1 1AA", "Northampton 012A")
+    'The pin (a black ring with a dot) marks your postcode NN1 1AA, in Northampton 012A.'
+    """
+    return f"The pin (a black ring with a dot) marks your postcode {postcode}, in {area_name}."
+
+
+def service_hover(name: str, singular: str) -> str:
+    """A service's name and type, as its marker's tooltip says them.
+
+    Examples
+    --------
+    >>> service_hover("Royal Stoke University Hospital", "thrombectomy centre")
+    'Royal Stoke University Hospital — thrombectomy centre'
+    """
+    return f"{name} — {singular}"
+
+
+def service_group_line(grouping_title: str, group_name: str) -> str:
+    """The group a service is in, as its tooltip's second line: "Stroke network: Midlands"."""
+    return f"{grouping_title}: {group_name}"
+
+
+def service_key_line(letter: str, title: str, count: int, size: str = "") -> str:
+    """One line of a map's key to the service markers, in words (not colour alone).
+
+    ``letter`` is the label beside the markers on a local map; ``size`` is said instead
+    on the national map, whose markers have no letters ("small", "larger").
+
+    Examples
+    --------
+    >>> service_key_line("MT", "Thrombectomy centres", 24)
+    'MT = thrombectomy centres (24)'
+    >>> service_key_line("", "Thrombectomy centres", 24, size="larger")
+    'Larger dots = thrombectomy centres (24)'
+    """
+    what = f"{size.capitalize()} dots" if size else letter
+    return f"{what} = {lower_first(title)} ({count:,})"
+
+
+#: How to find a service's name on a map.
+SERVICE_HOVER_HINT = "Point at (or tap) a marker to see the service's name."
+
+
+def services_on_map_title(count: int) -> str:
+    """Heading of the table of the services drawn on a map: "Services on this map (12)"."""
+    return f"Services on this map ({count:,})"
+
+
 def minute_bands(minutes, threshold: float, bands: int = 4) -> list[tuple[str, int]]:
     """Extra minutes counted in bands of ``threshold`` minutes, labelled in words.
 

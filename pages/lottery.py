@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from insight.explain import FINDING_KINDS, escape_markdown
+from insight.explain import FINDING_KINDS, escape_markdown, services_on_map_title
 from ui import loaders, presentation, render, state
 from ui.frame import frame
 
@@ -67,12 +67,18 @@ with st.container(border=True):
             finding_map.deck,
             height=420,
             key="finding_map",
-            alt=f"Map of the areas in finding {rank}; the list of areas is below.",
+            alt=f"Map of the areas in finding {rank} and the areas around them; "
+            "the lists of areas and services are below.",
         )
     with right:
         render.legend(finding_map.classification, place.indicator(indicator_id), unit_line=False)
+        render.service_key(place, tuple(place.service_types), finding_map.services)
+        render.place_names_note()
     with st.expander("The areas in this finding"):
         st.dataframe(finding_map.table, hide_index=True)
+    if not finding_map.services.empty:
+        with st.expander(escape_markdown(services_on_map_title(len(finding_map.services)))):
+            st.dataframe(finding_map.services, hide_index=True)
     if period is not None:
         st.caption("Slides show the latest period: choose it to add this finding to them.")
     else:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from insight.explain import escape_markdown, fmt_value
+from insight.explain import escape_markdown, fmt_value, services_on_map_title
 from insight.present import maps
 from ui import loaders, presentation, render, state
 from ui.frame import frame
@@ -65,6 +65,7 @@ if scope in ("local", "group"):
         )
 
 indicator = place.indicator(indicator_id)
+pinned = loaders.postcode_pin(place)
 
 # Compute
 area_map = loaders.area_map(
@@ -80,7 +81,7 @@ if area_map.classification.note:
 map_col, legend_col = st.columns([4, 1])
 with map_col:
     event = st.pydeck_chart(
-        loaders.with_selected(area_map, place, selected),
+        loaders.with_selected(area_map, place, selected, pin=pinned[0] if pinned else None),
         on_select="rerun",
         selection_mode="single-object",
         # A new key per selected area: Streamlit dims everything it did not select, which
@@ -91,7 +92,10 @@ with map_col:
     )
 with legend_col:
     render.legend(area_map.classification, indicator)
-    render.service_key(place, service_types)
+    render.service_key(place, service_types, area_map.services, national=scope_key is None)
+    render.place_names_note()
+    if pinned:
+        st.caption(escape_markdown(pinned[1]))
 
 clicked = render.picked_area(event)
 if clicked and clicked != selected:
@@ -118,6 +122,9 @@ if st.toggle("Show the same data as a table", key="map_table"):
             indicator.title: st.column_config.NumberColumn(format=f"%.{indicator.decimals}f"),
         },
     )
+if not area_map.services.empty:
+    with st.expander(escape_markdown(services_on_map_title(len(area_map.services)))):
+        st.dataframe(area_map.services, hide_index=True)
 st.caption(
     f"{escape_markdown(indicator.title)}: {escape_markdown(indicator.description)} Source: "
     f"{escape_markdown(indicator.source)}, {escape_markdown(period or indicator.period)}. "

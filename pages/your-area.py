@@ -3,7 +3,14 @@
 import streamlit as st
 
 from insight.errors import PostcodeError
-from insight.explain import escape_markdown, lower_first, one_period_sentence
+from insight.explain import (
+    escape_markdown,
+    lower_first,
+    one_period_sentence,
+    pin_label,
+    pin_sentence,
+)
+from insight.present import maps
 from ui import loaders, render, state
 from ui.frame import frame
 
@@ -107,19 +114,24 @@ area_map = loaders.area_map(
     grouping.id,
     tuple(place.service_types),
 )
+pin = maps.Pin(found.easting, found.northing, pin_label(found.postcode), found.area_code)
 left, right = st.columns([4, 1])
 with left:
     st.pydeck_chart(
-        loaders.with_selected(area_map, place, found.area_code),
+        loaders.with_selected(area_map, place, found.area_code, pin=pin),
         height=460,
-        alt=f"Map of {area[grouping.name_column]} and its neighbours with your area outlined in black.",
+        alt=(
+            f"Map of {area[grouping.name_column]} and its neighbours with your area outlined "
+            f"in black. {pin_sentence(found.postcode, str(area['name']))}"
+        ),
     )
 with right:
     render.legend(area_map.classification, place.indicators[indicator_id])
-    render.service_key(place, tuple(place.service_types))
+    render.service_key(place, tuple(place.service_types), area_map.services)
+    render.place_names_note()
 st.caption(
-    "Your area is outlined in black. Colours: "
-    f"{escape_markdown(place.indicators[indicator_id].title.lower())}."
+    f"{escape_markdown(pin_sentence(found.postcode, str(area['name'])))} Your area is outlined "
+    f"in black. Colours: {escape_markdown(place.indicators[indicator_id].title.lower())}."
 )
 
 with st.expander("How we worked this out"):

@@ -26,7 +26,7 @@ from insight.data.catalogue import list_places, load_place, place_ref
 from insight.data.sources import BuildReport
 from insight.data.store import content_hash, place_dir, version_of
 from insight.errors import InsightError
-from insight.explain import escape_markdown
+from insight.explain import escape_markdown, pin_label, pin_sentence
 from insight.model import DEMO_ID, Place
 from insight.present import maps, slides
 from insight.spatial.index import AreaIndex
@@ -196,10 +196,12 @@ def _outline(place_id: str, code: str) -> dict | None:
     return maps.selection_outline(_place(place_id), code)
 
 
-def with_selected(area_map: maps.AreaMap, place: Place, code: str | None):
+def with_selected(
+    area_map: maps.AreaMap, place: Place, code: str | None, pin: maps.Pin | None = None
+):
     """:func:`insight.present.maps.with_selected`, the area's outline worked out once."""
     outline = _outline(place.id, code) if code else None
-    return maps.with_selected(area_map, place, code, outline=outline)
+    return maps.with_selected(area_map, place, code, outline=outline, pin=pin)
 
 
 def _served(result: maps.AreaMap) -> maps.AreaMap:
@@ -289,6 +291,20 @@ def benchmark_notes(place_id: str) -> str:
         for indicator in current.indicators.values()
     }
     return " ".join(sorted(n for n in notes if n))
+
+
+def postcode_pin(place: Place) -> tuple[maps.Pin, str] | None:
+    """The pin at the postcode in the URL (``?postcode=``) and the sentence saying where it
+    is, or None when there is none or it cannot be placed (Your area reports why)."""
+    postcode = state.get("postcode")
+    if not postcode:
+        return None
+    try:
+        found = locate(place.id, postcode)
+    except InsightError:
+        return None
+    pin = maps.Pin(found.easting, found.northing, pin_label(found.postcode), found.area_code)
+    return pin, pin_sentence(found.postcode, found.area_name)
 
 
 def default_group(place: Place, grouping_id: str) -> str:

@@ -12,12 +12,15 @@ from insight.data import policy
 from insight.explain import (
     FUNNEL_WORDS,
     INTERVAL_COLUMNS,
+    PLACE_NAMES_NOTE,
+    SERVICE_HOVER_HINT,
     average_label,
     benchmark_sentence,
     escape_markdown,
     fmt_number,
     fmt_value,
     one_period_sentence,
+    service_key_line,
     trend_method_sentence,
     trend_sentence,
     weights_sentence,
@@ -67,17 +70,42 @@ def html_text(text: object) -> str:
     return "".join(_HTML_SPECIALS.get(c, c) for c in " ".join(str(text).split()))
 
 
-def service_key(place: Place, service_types: tuple[str, ...]) -> None:
-    """Key to the service symbols: letter, colour and name of each type shown."""
+def service_key(
+    place: Place,
+    service_types: tuple[str, ...],
+    drawn: pd.DataFrame | None = None,
+    national: bool = False,
+) -> None:
+    """Key to the service markers: colour, letters (or size, nationally) and type in words.
+
+    ``service_types`` are the types in the order the map was given them (their colours);
+    ``drawn`` is the map's table of services (:attr:`insight.present.maps.AreaMap.services`):
+    only the types on the map are listed, with how many are drawn.
+    """
+    lines = []
     for i, type_id in enumerate(service_types):
         service_type = place.service_types[type_id]
-        colour = charts.CATEGORICAL[(i + 1) % len(charts.CATEGORICAL)]
-        count = int(place.services[type_id].sum())
-        st.markdown(
-            f'<span style="color:{colour};font-size:1.3em">●</span> '
-            f"**{escape_markdown(type_id.upper())}** {escape_markdown(service_type.title)} ({count})",
-            unsafe_allow_html=True,
+        if drawn is None or drawn.empty or "Type" not in drawn:
+            count = int(place.services[type_id].sum()) if drawn is None else 0
+        else:
+            count = int((drawn["Type"] == service_type.singular).sum())
+        if count == 0:
+            continue
+        size = ("small", "larger", "largest")[min(i, 2)] if national else ""
+        text = service_key_line(maps.service_letter(type_id), service_type.title, count, size)
+        lines.append(
+            f'<span style="color:{maps.service_colour(i)};font-size:1.3em" aria-hidden="true">'
+            f"●</span> {html_text(text)}"
         )
+    if not lines:
+        return
+    st.markdown("<br/>".join(lines), unsafe_allow_html=True)
+    st.caption(escape_markdown(SERVICE_HOVER_HINT))
+
+
+def place_names_note() -> None:
+    """What the place names written on a map are (:data:`insight.explain.PLACE_NAMES_NOTE`)."""
+    st.caption(escape_markdown(PLACE_NAMES_NOTE))
 
 
 def picked_area(event) -> str | None:

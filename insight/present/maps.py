@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,9 +28,16 @@ import shapely
 
 from insight.analysis.findings import Finding
 from insight.errors import DataError
-from insight.explain import fmt_number, fmt_value
+from insight.explain import (
+    AROUND_FINDING_LABEL,
+    fmt_number,
+    fmt_value,
+    service_group_line,
+    service_hover,
+)
 from insight.model import Place
 from insight.present import charts
+from insight.spatial import bearings
 from insight.spatial.index import AreaIndex
 
 SCHEMES = {
@@ -45,6 +52,23 @@ DETAIL = {"national": (800.0, 3), "local": (25.0, 5)}
 NO_DATA_COLOUR = "#FFFFFF"
 OUTLINE_COLOUR = [61, 61, 61]
 BLANK_STYLE_URL = "app/static/blank.json"
+#: Place names: dark letters on a white, slightly see-through background. deck.gl draws its
+#: letters from a font on the machine (nothing is fetched); its default font is kept: in
+#: Streamlit's deck.gl, naming another font family, or a halo drawn as an outline, gave
+#: unreadable specks in headless Chromium.
+TOWN_TEXT_COLOUR = [30, 30, 30, 255]
+TOWN_TEXT_PIXELS = 13
+PIN_TEXT_PIXELS = 15
+#: Where the pin's label sits above its point, and the radius of its ring (pixels).
+PIN_LABEL_OFFSET = 26
+PIN_RADIUS = 11
+HALO_COLOUR = [255, 255, 255, 215]
+#: The pin: a white disc with a thick black ring and a black dot (not a colour: a shape).
+PIN_RING = [0, 0, 0, 255]
+PIN_FILL = [255, 255, 255, 255]
+#: The areas around a finding: very light grey with thin grey outlines.
+AROUND_FILL = [242, 242, 242, 255]  # SIDE_COLOURS["around"]
+AROUND_LINE = [190, 190, 190, 255]
 
 
 @dataclass(frozen=True)
@@ -179,8 +203,11 @@ def _hex_to_rgb(colour: str) -> list[int]:
     return [int(colour[i : i + 2], 16) for i in (0, 2, 4)]
 
 
-def _display_geometry(geometry: gpd.GeoSeries, detail: str) -> np.ndarray:
-    tolerance, decimals = DETAIL[detail]
+def _display_geometry(
+    geometry: gpd.GeoSeries, detail: str, tolerance: float | None = None
+) -> np.ndarray:
+    default, decimals = DETAIL[detail]
+    tolerance = default if tolerance is None else tolerance
     simple = shapely.coverage_simplify(geometry.to_numpy(), tolerance)
     wgs84 = gpd.GeoSeries(simple, crs=geometry.crs).to_crs(4326).to_numpy()
     return shapely.transform(wgs84, lambda xy: np.round(xy, decimals))
@@ -216,30 +243,45 @@ def selection_outline(place: Place, code: str | None) -> dict | None:
 
 
 def with_selected(
-    area_map: AreaMap, place: Place, code: str | None, outline: dict | None = None
+    area_map: AreaMap,
+    place: Place,
+    code: str | None,
+    outline: dict | None = None,
+    pin: Pin | None = None,
 ) -> pdk.Deck:
-    """The deck of ``area_map`` with area ``code`` outlined in black (unchanged if None).
+    """The deck of ``area_map`` with area ``code`` outlined in black, and a pin if given
+    (unchanged if neither).
 
-    Kept apart from :func:`area_map` so that selecting an area costs one small layer,
-    not a rebuild of the whole map. ``outline`` is :func:`selection_outline` of the area
-    when the caller has it already (it is worked out here otherwise).
+    Kept apart from :func:`area_map` so that selecting an area, or pinning a postcode,
+    costs a few small layers, not a rebuild of the whole map. ``outline`` is
+    :func:`selection_outline` of the area when the caller has it already (it is worked
+    out here otherwise).
     """
-    if outline is None:
+    if outline is None and code:
         outline = selection_outline(place, code)
-    if outline is None:
-        return area_map.deck
-    outline = pdk.Layer(
-        "GeoJsonLayer",
-        data=outline,
-        id="selected",
-        stroked=True,
-        filled=False,
-        get_line_color=[0, 0, 0],
-        line_width_min_pixels=3,
-    )
+    extra = []
+    if outline is not None:
+        extra.append(
+            pdk.Layer(
+                "GeoJsonLayer",
+                data=outline,
+                id="selected",
+                stroked=True,
+                filled=False,
+                get_line_color=[0, 0, 0],
+                line_width_min_pixels=3,
+            )
+        )
     deck = area_map.deck
+    below = list(deck.layers)
+    if pin is not None:
+        pinned = pin_layers(place, pin)
+        below = _names_clear_of_pin(below, pinned, deck.initial_view_state.zoom)
+        extra.extend(pinned)
+    if not extra:
+        return deck
     return pdk.Deck(
-        layers=[*deck.layers, outline],
+        layers=[*below, *extra],
         initial_view_state=deck.initial_view_state,
         map_provider=deck.map_provider,
         map_style=deck.map_style,
@@ -330,7 +372,7 @@ def inline(area_map: AreaMap) -> AreaMap:
         map_style=area_map.deck.map_style,
         tooltip=area_map.deck._tooltip,
     )
-    return AreaMap(deck, area_map.classification, area_map.table, {})
+    return AreaMap(deck, area_map.classification, area_map.table, {}, area_map.services)
 
 
 def view_for(
@@ -367,12 +409,173 @@ class AreaMap:
         The mapped values as a table (the map's text alternative).
     files : dict of str to bytes
         Static files the deck refers to, by file name; the caller serves them.
+    services : pandas.DataFrame
+        The services drawn, by name (``Service``, ``Type`` and the group each is in):
+        the text alternative of the markers. Empty when none is drawn.
     """
 
     deck: pdk.Deck
     classification: Classification
     table: pd.DataFrame
     files: dict[str, bytes]
+    services: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A point to pin on a map, such as the postcode looked up.
+
+    Attributes
+    ----------
+    easting, northing : float
+        Where, in the place's grid (the CRS of ``place.areas``).
+    label : str
+        The words beside the pin, e.g. ``"Your postcode NN1 1AA"``
+        (:func:`insight.explain.pin_label`).
+    area_code : str
+        The area the point is in (its row of the map's table says so), if known.
+    """
+
+    easting: float
+    northing: float
+    label: str
+    area_code: str = ""
+
+
+def pin_layers(place: Place, pin: Pin) -> list[pdk.Layer]:
+    """The pin: a white disc with a thick black ring, a black dot, and its label above.
+
+    A shape and words, not a colour, so it reads on every band of the choropleth.
+    """
+    point = gpd.GeoSeries(
+        gpd.points_from_xy([pin.easting], [pin.northing]), crs=place.areas.crs
+    ).to_crs(4326)
+    data = pd.DataFrame(
+        {
+            "lon": point.x.to_numpy(),
+            "lat": point.y.to_numpy(),
+            "name": [pin.label],
+            "value": [""],
+            "band": [""],
+        }
+    )
+    common = {"data": data, "get_position": ["lon", "lat"]}
+    return [
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="pin",
+            **common,
+            get_fill_color=PIN_FILL,
+            get_line_color=PIN_RING,
+            stroked=True,
+            line_width_min_pixels=4,
+            # Fixed pixel sizes through the min/max clamps (radius_units="pixels" blanked
+            # the whole map in Streamlit's deck.gl).
+            get_radius=10,
+            radius_min_pixels=PIN_RADIUS,
+            radius_max_pixels=PIN_RADIUS,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="pin-dot",
+            **common,
+            get_fill_color=PIN_RING,
+            get_radius=10,
+            radius_min_pixels=4,
+            radius_max_pixels=4,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            id="pin-label",
+            **common,
+            get_text="name",
+            get_size=PIN_TEXT_PIXELS,
+            get_color=[0, 0, 0, 255],
+            get_pixel_offset=[0, -PIN_LABEL_OFFSET],
+            font_weight=700,
+            background=True,
+            get_background_color=[255, 255, 255, 240],
+            get_border_color=[0, 0, 0, 255],
+            get_border_width=1,
+            background_padding=[4, 2, 4, 2],
+        ),
+    ]
+
+
+def town_layer(towns: pd.DataFrame) -> list[pdk.Layer]:
+    """Place names (:func:`insight.spatial.bearings.town_labels`): bold text on white."""
+    if towns.empty:
+        return []
+    data = pd.DataFrame(
+        {
+            "lon": towns["lon"],
+            "lat": towns["lat"],
+            "text": [str(n) for n in towns["name"]],
+            # The larger town wins where two labels would overlap once zoomed out.
+            "priority": np.clip(towns["areas"].to_numpy(dtype=int), 0, 1000),
+        }
+    )
+    return [
+        pdk.Layer(
+            "TextLayer",
+            data=data,
+            id="place-names",
+            get_position=["lon", "lat"],
+            get_text="text",
+            get_size=TOWN_TEXT_PIXELS,
+            get_color=TOWN_TEXT_COLOUR,
+            font_weight=700,
+            background=True,
+            get_background_color=HALO_COLOUR,
+            background_padding=[3, 1, 3, 1],
+            pickable=False,
+            # Spaced for the first view by the engine; when zoomed out, the browser hides
+            # the smaller of two overlapping names (deck.gl's collision filter).
+            extensions=[{"@@type": "CollisionFilterExtension"}],
+            get_collision_priority="priority",
+        )
+    ]
+
+
+def _names_clear_of_pin(
+    layers: list[pdk.Layer], pin_layer: list[pdk.Layer], zoom: float
+) -> list[pdk.Layer]:
+    """The layers with any place name under the pin moved off it at the first zoom: below
+    the pin if it sits on the ring, above the pin's label if it sits under that label.
+
+    The name's point moves (by as many metres as those pixels are at the first zoom), not
+    its pixel offset: deck.gl's collision filter drops a name drawn with an offset.
+    """
+    names = next((layer for layer in layers if layer.id == "place-names"), None)
+    if names is None or not pin_layer:
+        return layers
+    point = pin_layer[0].data[0]  # pydeck keeps records
+    label = str(point["name"])
+    pixels_per_degree = 512 * 2**zoom / 360
+    stretch = 1 / math.cos(math.radians(point["lat"]))  # Web Mercator, near the pin
+    char = 0.62  # width of a letter of deck.gl's default (monospace) font, per pixel of size
+    moved = []
+    for row in names.data:
+        dx = (row["lon"] - point["lon"]) * pixels_per_degree
+        dy = -(row["lat"] - point["lat"]) * pixels_per_degree * stretch  # screen y is down
+        half = len(str(row["text"])) * char * TOWN_TEXT_PIXELS / 2 + 4
+        on_ring = abs(dx) < half + PIN_RADIUS and abs(dy) < TOWN_TEXT_PIXELS / 2 + PIN_RADIUS
+        label_half = len(label) * char * PIN_TEXT_PIXELS / 2 + 6
+        on_label = (
+            abs(dx) < half + label_half
+            and abs(dy + PIN_LABEL_OFFSET) < (TOWN_TEXT_PIXELS + PIN_TEXT_PIXELS) / 2 + 4
+        )
+        target = dy
+        if on_ring:
+            target = PIN_RADIUS + TOWN_TEXT_PIXELS
+        elif on_label:
+            target = -PIN_LABEL_OFFSET - PIN_TEXT_PIXELS - 6
+        lat = point["lat"] - target / (pixels_per_degree * stretch)
+        moved.append({**row, "lat": lat} if target != dy else row)
+    names = copy.copy(names)
+    names.data = moved
+    return [names if layer.id == "place-names" else layer for layer in layers]
 
 
 def area_map(
@@ -386,6 +589,8 @@ def area_map(
     service_types: tuple[str, ...] = (),
     ratings: pd.Series | None = None,
     static_url: str = "app/static/maps",
+    pin: Pin | None = None,
+    place_names: bool = True,
 ) -> AreaMap:
     """Build a classified choropleth of one indicator.
 
@@ -409,6 +614,12 @@ def area_map(
         Benchmark rating per area, for ``scheme="benchmark"``.
     static_url : str
         URL prefix under which the caller serves ``AreaMap.files``.
+    pin : Pin, optional
+        A point to pin (the postcode looked up); the table's ``Pin`` column names its
+        area. (:func:`with_selected` adds a pin to a map already drawn, more cheaply.)
+    place_names : bool
+        Write the names of the largest towns of the areas drawn
+        (:func:`insight.spatial.bearings.town_labels`).
 
     Returns
     -------
@@ -476,13 +687,18 @@ def area_map(
                 pickable=False,
             )
         )
-    layers.extend(
-        service_layers(place, service_types, areas.total_bounds if not national else None)
-    )
+    service_bounds = areas.total_bounds if not national else None
+    layers.extend(service_layers(place, service_types, service_bounds, outline_grouping))
+    if place_names:  # over the service markers, which would hide their letters
+        layers.extend(town_layer(bearings.town_labels(place, None if national else rows)))
     bounds = gpd.GeoSeries(areas.geometry, crs=place.areas.crs).to_crs(4326).total_bounds
+    view = view_for(tuple(bounds))
+    if pin is not None:
+        pinned = pin_layers(place, pin)
+        layers = _names_clear_of_pin(layers, pinned, view.zoom) + pinned
     deck = pdk.Deck(
         layers=layers,
-        initial_view_state=view_for(tuple(bounds)),
+        initial_view_state=view,
         map_provider="carto",
         map_style=BLANK_STYLE_URL,
         tooltip={
@@ -498,7 +714,10 @@ def area_map(
             "Map band": class_label,
         }
     )
-    return AreaMap(deck, classification, table, files)
+    if pin is not None:
+        table["Pin"] = np.where(table["Code"] == pin.area_code, pin.label, "")
+    services = service_table(place, service_types, service_bounds, outline_grouping)
+    return AreaMap(deck, classification, table, files, services)
 
 
 def group_shapes(place: Place, index: AreaIndex, grouping_id: str) -> gpd.GeoDataFrame:
@@ -519,41 +738,122 @@ def group_outlines(
     return feature_collection(shapely.boundary(geometry), names)
 
 
-def service_layers(place: Place, service_types: tuple[str, ...], bounds=None) -> list[pdk.Layer]:
-    """Point and label layers for services of the given types.
+def _drawn_services(
+    place: Place, service_types: tuple[str, ...], bounds=None, only: str | None = None
+) -> list[tuple[int, str, gpd.GeoDataFrame]]:
+    """``(position, type, services)`` for each type drawn, each service once.
 
-    Each type gets its own colour *and* a letter label (never colour alone).
+    Later types are the more specialised (a thrombectomy centre also gives clot-busting
+    drugs): each service is drawn once, as its most specialised type. With ``bounds``
+    (grid metres), only services within 30 km of them; with ``only``, only services of
+    that type (still marked as their most specialised type, so a marker looks the same
+    on every map).
     """
     if place.services is None or not service_types:
         return []
     services = place.services
+    if only is not None:
+        if only not in services.columns:
+            return []
+        services = services[services[only].fillna(False).astype(bool).to_numpy()]
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
         pad = 30_000
         services = services.cx[minx - pad : maxx + pad, miny - pad : maxy + pad]
-    layers = []
-    wgs84 = services.to_crs(4326)
-    drawn = np.zeros(len(wgs84), dtype=bool)
-    # Later types are the more specialised (a thrombectomy centre also gives clot-busting
-    # drugs): draw each service once, as its most specialised type.
+    drawn = np.zeros(len(services), dtype=bool)
+    chosen = []
     for i, type_id in reversed(list(enumerate(service_types))):
-        has_type = wgs84[type_id].astype(bool).to_numpy() & ~drawn
-        drawn |= has_type
-        chosen = wgs84[has_type]
-        if chosen.empty:
+        if type_id not in services.columns:
             continue
-        service_type = place.service_types.get(type_id)
-        data = pd.DataFrame(
+        has_type = services[type_id].fillna(False).astype(bool).to_numpy() & ~drawn
+        drawn |= has_type
+        if has_type.any():
+            chosen.append((i, type_id, services[has_type]))
+    return chosen[::-1]
+
+
+def _singular(place: Place, type_id: str) -> str:
+    service_type = place.service_types.get(type_id)
+    return service_type.singular if service_type else type_id
+
+
+def service_table(
+    place: Place,
+    service_types: tuple[str, ...],
+    bounds=None,
+    grouping_id: str | None = None,
+    only: str | None = None,
+) -> pd.DataFrame:
+    """The services :func:`service_layers` draws, as a table: the markers' text alternative.
+
+    Columns ``Service``, ``Type``, ``Marker`` (its letter on the map) and, with
+    ``grouping_id``, the grouping's title (the group each service is in), sorted by type
+    then name.
+    """
+    rows = []
+    grouping = place.groupings.get(grouping_id) if grouping_id else None
+    for _, type_id, chosen in _drawn_services(place, service_types, bounds, only):
+        table = pd.DataFrame(
             {
-                "lon": chosen.geometry.x,
-                "lat": chosen.geometry.y,
-                "name": [str(n) for n in chosen["name"]],
-                "value": service_type.singular if service_type else type_id,
-                "band": "",
-                "letter": type_id.upper()[:3],
+                "Service": [str(n) for n in chosen["name"]],
+                "Type": _singular(place, type_id),
+                "Marker": service_letter(type_id),
             }
         )
-        colour = _hex_to_rgb(charts.CATEGORICAL[(i + 1) % len(charts.CATEGORICAL)])
+        if grouping is not None:
+            table[grouping.title] = _group_names(chosen, grouping)
+        rows.append(table.sort_values("Service"))
+    if not rows:
+        return pd.DataFrame()
+    return pd.concat(rows, ignore_index=True)
+
+
+def _group_names(services: gpd.GeoDataFrame, grouping) -> list[str]:
+    if grouping is None or grouping.name_column not in services.columns:
+        return [""] * len(services)
+    return ["" if pd.isna(n) else str(n) for n in services[grouping.name_column]]
+
+
+def service_letter(type_id: str) -> str:
+    """The letters beside a service type's markers on a local map ("MT", "IVT")."""
+    return type_id.upper()[:3]
+
+
+def service_colour(position: int) -> str:
+    """Colour of the markers of the service type at ``position`` of the place's types."""
+    return charts.CATEGORICAL[(position + 1) % len(charts.CATEGORICAL)]
+
+
+def service_layers(
+    place: Place,
+    service_types: tuple[str, ...],
+    bounds=None,
+    grouping_id: str | None = None,
+    only: str | None = None,
+) -> list[pdk.Layer]:
+    """Point and label layers for services of the given types.
+
+    Each type gets its own colour *and* a letter label (never colour alone); pointing at
+    a marker shows the service's full name and type (and, with ``grouping_id``, the group
+    it is in). ``only`` draws only services of that type (see :func:`service_table`).
+    """
+    layers = []
+    grouping = place.groupings.get(grouping_id) if grouping_id else None
+    for i, type_id, chosen in _drawn_services(place, service_types, bounds, only):
+        wgs84 = chosen.to_crs(4326)
+        groups = _group_names(chosen, grouping)
+        data = pd.DataFrame(
+            {
+                "lon": wgs84.geometry.x,
+                "lat": wgs84.geometry.y,
+                # Streamlit escapes tooltip values.
+                "name": [service_hover(str(n), _singular(place, type_id)) for n in chosen["name"]],
+                "value": [service_group_line(grouping.title, g) if g else "" for g in groups],
+                "band": "",
+                "letter": service_letter(type_id),
+            }
+        )
+        colour = _hex_to_rgb(service_colour(i))
         layers.append(
             pdk.Layer(
                 "ScatterplotLayer",
@@ -590,22 +890,61 @@ def service_layers(place: Place, service_types: tuple[str, ...], bounds=None) ->
     return layers
 
 
+#: Most areas drawn one by one around a finding; beyond this (a finding about two large
+#: groups) the groups of the place's default grouping are drawn instead (a few hundred
+#: kilobytes, not several megabytes).
+MAX_AROUND_AREAS = 2000
+
+
+def _around_file(place: Place, index: AreaIndex, around: gpd.GeoDataFrame, grouping, view) -> bytes:
+    """GeoJSON of the areas around a finding (or of their groups, when there are many),
+    simplified to a pixel of the first view, named for the tooltip."""
+    tolerance = max(DETAIL["local"][0], bearings.metres_per_pixel(view))
+    if len(around) > MAX_AROUND_AREAS:
+        default = place.groupings.get(place.default_grouping)
+        if default is not None:
+            codes = set(around[default.code_column].dropna())
+            groups = index.group_shapes(default.code_column, default.name_column, codes)
+            properties = pd.DataFrame(
+                {
+                    "name": [str(n) for n in groups["name"]],
+                    "value": AROUND_FINDING_LABEL,
+                    "band": default.title,
+                }
+            )
+            geometry = _display_geometry(groups.geometry, "local", tolerance)
+            return feature_collection(geometry, properties)
+    properties = pd.DataFrame(
+        {
+            "name": [str(n) for n in around["name"]],
+            "value": AROUND_FINDING_LABEL,
+            "band": ["" if pd.isna(g) else str(g) for g in around[grouping.name_column]],
+        }
+    )
+    geometry = _display_geometry(around.geometry, "local", tolerance)
+    return feature_collection(geometry, properties)
+
+
 #: Colours of the two sides of a finding (and of the areas around them).
 SIDE_COLOURS = {
     "flagged": charts.CATEGORICAL[3],
     "other": charts.CATEGORICAL[0],
     "context": "#D6D6D6",
+    "around": "#F2F2F2",
 }
 
 
 def flag_map(
     place: Place, finding: Finding, index: AreaIndex, static_url: str = "app/static/maps"
 ) -> AreaMap:
-    """A map of one postcode-lottery finding: its areas, those across the border, the groups.
+    """A map of one postcode-lottery finding: its areas, those across the border, the groups,
+    and their surroundings.
 
     The areas of the finding are orange, the areas it is compared with (across the border)
-    dark blue, the rest of both groups light grey; the legend and tooltips say which is which,
-    so colour is not the only cue.
+    dark blue, the rest of both groups grey; the areas around them, within the view, very
+    light grey with thin outlines; the largest towns named; and, for a finding about
+    journeys to a kind of service, those services marked and named. The legend and
+    tooltips say which is which, so colour is not the only cue.
 
     Parameters
     ----------
@@ -614,9 +953,14 @@ def flag_map(
     finding : Finding
         The finding (:func:`insight.analysis.findings.findings`).
     index : AreaIndex
-        The place's spatial index (for the group outlines).
+        The place's spatial index (for the group outlines and the areas around).
     static_url : str
         Where the browser fetches the map files from.
+
+    Returns
+    -------
+    AreaMap
+        Its ``table`` lists the areas of the two groups; ``services`` the services drawn.
     """
     grouping_id = finding.grouping
     grouping = place.grouping(grouping_id)
@@ -624,7 +968,11 @@ def flag_map(
     groups = [finding.group_code]
     if finding.other_code in set(areas[grouping.code_column]):
         groups.append(finding.other_code)
-    shown = areas[areas[grouping.code_column].isin(groups)]
+    in_groups = areas[grouping.code_column].isin(groups).to_numpy()
+    shown_rows = np.flatnonzero(in_groups)
+    shown = areas.iloc[shown_rows]
+    around_rows, view = bearings.areas_around(index, shown_rows)
+    around = areas.iloc[around_rows]
     flagged = set(finding.area_codes) or set(
         shown.loc[shown[grouping.code_column] == groups[0], "code"]
     )
@@ -638,6 +986,7 @@ def flag_map(
         "flagged": f"Areas of {finding.group_name} in this finding",
         "other": f"Areas just across, in {finding.other_name}",
         "context": "Other areas of these groups",
+        "around": AROUND_FINDING_LABEL,
     }
     properties = pd.DataFrame(
         {
@@ -648,11 +997,31 @@ def flag_map(
             "fill": [_hex_to_rgb(SIDE_COLOURS[r]) for r in role],
         }
     )
-    content = feature_collection(_display_geometry(shown.geometry, "local"), properties)
+    # Simplified to half a pixel of the first view: two large groups are thousands of areas.
+    tolerance = max(DETAIL["local"][0], bearings.metres_per_pixel(view) / 2)
+    geometry = _display_geometry(shown.geometry, "local", tolerance)
+    content = feature_collection(geometry, properties)
     files = {write_name(content): content}
     outline = group_outlines(place, index, grouping_id, shown, "local")
     files[write_name(outline)] = outline
-    layers = [
+    layers = []
+    if len(around):
+        around_content = _around_file(place, index, around, grouping, view)
+        files[write_name(around_content)] = around_content
+        layers.append(
+            pdk.Layer(
+                "GeoJsonLayer",
+                data=f"{static_url}/{write_name(around_content)}",
+                id="around",
+                pickable=True,
+                stroked=True,
+                filled=True,
+                get_fill_color=AROUND_FILL,
+                get_line_color=AROUND_LINE,
+                line_width_min_pixels=0.5,
+            )
+        )
+    layers += [
         pdk.Layer(
             "GeoJsonLayer",
             data=f"{static_url}/{write_name(content)}",
@@ -674,6 +1043,18 @@ def flag_map(
             line_width_min_pixels=2,
         ),
     ]
+    shown_bounds = tuple(shapely.total_bounds(shown.geometry.to_numpy()))
+    towns = bearings.town_labels(
+        place, np.concatenate([shown_rows, around_rows]), bounds=shown_bounds
+    )
+    indicator = place.indicators.get(finding.indicator)
+    service_type = place.service_type_of(indicator) if indicator is not None else None
+    all_types = tuple(place.service_types)
+    services = pd.DataFrame()
+    if service_type is not None:
+        layers += service_layers(place, all_types, view, grouping_id, only=service_type)
+        services = service_table(place, all_types, view, grouping_id, only=service_type)
+    layers += town_layer(towns)  # over the service markers, which would hide their letters
     bounds = shown.to_crs(4326).total_bounds
     deck = pdk.Deck(
         layers=layers,
@@ -683,9 +1064,13 @@ def flag_map(
         tooltip={"html": "<b>{name}</b><br/>{band}<br/>{value}", "style": {"fontSize": "14px"}},
     )
     present = [r for r in ("flagged", "other", "context") if (role == r).any()]
+    classes = [present.index(r) for r in role]
+    if len(around):
+        present.append("around")
+        classes += [len(present) - 1] * len(around)
     classification = Classification(
         "finding",
-        np.array([present.index(r) for r in role]),
+        np.array(classes),
         [labels[r] for r in present],
         [SIDE_COLOURS[r] for r in present],
     )
@@ -697,4 +1082,4 @@ def flag_map(
             "In the map as": [labels[r] for r in role],
         }
     )
-    return AreaMap(deck, classification, table, files)
+    return AreaMap(deck, classification, table, files, services)

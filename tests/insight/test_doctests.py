@@ -8,10 +8,10 @@ import pytest
 
 from insight import explain, model, stats
 from insight.data import demo, postcodes
-from insight.spatial import index
+from insight.spatial import bearings, index
 
 
-@pytest.mark.parametrize("module", [explain, stats, index, postcodes, model, demo])
+@pytest.mark.parametrize("module", [explain, stats, index, bearings, postcodes, model, demo])
 def test_docstring_examples_hold(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
