@@ -34,12 +34,15 @@ if findings.empty:
     )
     st.stop()
 kinds = FINDING_KINDS
-chosen_kinds = st.multiselect(
+# Pills, not a multiselect: each is a button big enough to tap (WCAG 2.2 target size; the
+# multiselect's own text box shrank to a few pixels on a phone).
+chosen_kinds = st.pills(
     "Kinds of finding",
     [k for k in kinds if k in set(findings["kind"])],
+    selection_mode="multi",
     default=[k for k in kinds if k in set(findings["kind"])],
     format_func=kinds.get,
-)
+) or []
 search = st.text_input("Only findings mentioning", placeholder="an authority, NHS area or network")
 shown = render.filter_findings(findings, chosen_kinds, search)
 st.caption(f"{len(shown):,} of {len(findings):,} findings shown, strongest first.")
