@@ -2112,6 +2112,18 @@ def logit_gradient(numerator: Any, denominator: Any, time: Any) -> float:
     and PHEindicatormethods (``calculate_trend_logistic_regression(trend_calculation =
     "trend_direction")``).
 
+    Parameters
+    ----------
+    numerator, denominator : array-like
+        Events and trials at each point (the proportion is ``numerator / denominator``).
+    time : array-like
+        The time of each point (Fingertips counts the points 1 to 5).
+
+    Returns
+    -------
+    float
+        The slope, NaN where a proportion is 0 or 1 or the times do not vary.
+
     Examples
     --------
     >>> round(logit_gradient([10, 20], [100, 100], [0, 1]), 4)
