@@ -2058,6 +2058,20 @@ class RecentTrend:
 def trend_not_calculated(reason: str) -> RecentTrend:
     """A :class:`RecentTrend` that could not be calculated, for ``reason``.
 
+    Parameters
+    ----------
+    reason : str
+        Why: one of :data:`TREND_REASONS`, or words of the caller.
+
+    Returns
+    -------
+    RecentTrend
+        Marker ``"could not be calculated"`` with the reason.
+
+    Raises
+    ------
+    Nothing: any text is a reason.
+
     Examples
     --------
     >>> trend_not_calculated("overlapping periods").marker
@@ -2086,6 +2100,11 @@ def trend_chi_squared(numerator: Any, denominator: Any, time: Any) -> float:
     -------
     float
         The statistic; NaN when an input is missing or the table has no variation.
+
+    Raises
+    ------
+    ValueError
+        If the inputs are not all the same length (numpy cannot line them up).
 
     Examples
     --------
@@ -2123,6 +2142,11 @@ def logit_gradient(numerator: Any, denominator: Any, time: Any) -> float:
     -------
     float
         The slope, NaN where a proportion is 0 or 1 or the times do not vary.
+
+    Raises
+    ------
+    ValueError
+        If the inputs are not all the same length (numpy cannot line them up).
 
     Examples
     --------
@@ -2165,6 +2189,11 @@ def weighted_trend(
     (float, float)
         Slope (units of ``value`` per unit of time) and the chi-squared statistic;
         NaN when an input is missing or an interval has no width.
+
+    Raises
+    ------
+    ValueError
+        If ``confidence`` is not between 0 and 1, or the inputs are not all the same length.
 
     Examples
     --------
