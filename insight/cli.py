@@ -224,7 +224,7 @@ def compare_record(place: Place, indicator_id: str, grouping_id: str, group: str
     table = result.table
     if group is not None:
         column = place.grouping(grouping_id).code_column
-        touching = AreaIndex(place.areas).touching_groups(column, group)
+        touching = AreaIndex(place.areas, place.outlines).touching_groups(column, group)
         table = result.subset([group, *touching]).table  # the Compare page's default
     return {
         "indicator": indicator_id,
@@ -452,7 +452,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     place = open_place(args.place)
     indicator_id = args.indicator or next(iter(place.indicators))
     grouping_id = args.grouping or place.default_grouping
-    index = AreaIndex(place.areas)
+    index = AreaIndex(place.areas, place.outlines)
     found = (
         ranked_findings(place, indicator_id, grouping_id, index=index)
         if fmt in SLIDE_FORMATS

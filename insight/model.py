@@ -28,6 +28,9 @@ SERIES_COLUMNS: tuple[str, ...] = (
     "value", "lower", "upper", "numerator", "denominator",
 )  # fmt: skip
 
+#: Columns of :attr:`Place.outlines`: one row per group of every grouping.
+OUTLINE_COLUMNS: tuple[str, ...] = ("code_column", "name_column", "code", "name", "geometry")
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -259,6 +262,11 @@ class Place:
         sorts the periods; ``lower``, ``upper`` a published 95% interval; NaN where the
         source has none). None when no indicator has more than one period. The latest
         period's values are also the indicator's columns on the areas.
+    outlines : geopandas.GeoDataFrame or None
+        The shape of every group of every grouping, dissolved from its areas once, when the
+        place is saved (columns :data:`OUTLINE_COLUMNS`: the grouping's code and name
+        columns, the group's code and name, its geometry), so no map waits for a dissolve.
+        None for places saved before outlines were kept (they are then dissolved on use).
     """
 
     id: str
@@ -277,6 +285,7 @@ class Place:
     featured: tuple[str, str] | None = None
     upload: dict = field(default_factory=dict)
     series: pd.DataFrame | None = None
+    outlines: gpd.GeoDataFrame | None = None
 
     def series_of(self, indicator_id: str) -> pd.DataFrame:
         """The rows of :attr:`series` of one indicator (no rows when it has one period).

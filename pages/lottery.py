@@ -36,13 +36,16 @@ if findings.empty:
 kinds = FINDING_KINDS
 # Pills, not a multiselect: each is a button big enough to tap (WCAG 2.2 target size; the
 # multiselect's own text box shrank to a few pixels on a phone).
-chosen_kinds = st.pills(
-    "Kinds of finding",
-    [k for k in kinds if k in set(findings["kind"])],
-    selection_mode="multi",
-    default=[k for k in kinds if k in set(findings["kind"])],
-    format_func=kinds.get,
-) or []
+chosen_kinds = (
+    st.pills(
+        "Kinds of finding",
+        [k for k in kinds if k in set(findings["kind"])],
+        selection_mode="multi",
+        default=[k for k in kinds if k in set(findings["kind"])],
+        format_func=kinds.get,
+    )
+    or []
+)
 search = st.text_input("Only findings mentioning", placeholder="an authority, NHS area or network")
 shown = render.filter_findings(findings, chosen_kinds, search)
 st.caption(f"{len(shown):,} of {len(findings):,} findings shown, strongest first.")
@@ -51,12 +54,13 @@ if shown.empty:
 
 # Render
 ranks = shown["rank"].tolist()
+labels = render.finding_labels(shown)
 rank = int(state.get("finding", [str(r) for r in ranks], str(ranks[0])))
 rank = st.selectbox(
     "Finding to show on the map",
     ranks,
     index=ranks.index(rank),
-    format_func=lambda r: render.finding_label(shown, r),
+    format_func=labels.get,
     key="finding_box",
 )
 state.put("finding", str(rank))

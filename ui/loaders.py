@@ -41,10 +41,10 @@ def _place(place_id: str) -> Place:
     loaded = load_place(place_id, rebuild=False)
     # The place lives as long as the server: move it out of the garbage collector's sight,
     # so that no collection (each one holding the interpreter, and with it the server's
-    # event loop, for a third of a second on the demo) walks its objects again.
-    # (PLACE_INSIGHT_GC_FREEZE=0 turns this off, for bench/load.py's comparison only.)
+    # event loop, for a third of a second on the demo) walks its objects again. No
+    # collection first: that alone would cost the first visitor 0.2 s, to free a little
+    # start-up garbage. (PLACE_INSIGHT_GC_FREEZE=0 turns this off, for bench/load.py.)
     if os.environ.get("PLACE_INSIGHT_GC_FREEZE", "1") != "0":
-        gc.collect()
         gc.freeze()
     return loaded
 
@@ -71,7 +71,7 @@ def _content(place_id: str) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _index(place_id: str) -> AreaIndex:
-    return AreaIndex(_place(place_id).areas)
+    return AreaIndex(_place(place_id).areas, _place(place_id).outlines)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

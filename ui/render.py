@@ -319,11 +319,18 @@ def filter_findings(findings, kinds: list[str], search: str):
     return shown
 
 
-def finding_label(findings, rank: int) -> str:
-    """Short label of a finding for a picker: rank, kind and the groups involved."""
-    row = findings[findings["rank"] == rank].iloc[0]
-    other = f" / {row['other_name']}" if row["other_name"] else ""
-    return f"{rank}. {row['label']}: {row['group_name']}{other}"
+def finding_labels(findings) -> dict[int, str]:
+    """Short label of each finding for a picker, by rank: rank, kind and the groups involved."""
+    return {
+        int(rank): f"{int(rank)}. {label}: {group}" + (f" / {other}" if other else "")
+        for rank, label, group, other in zip(
+            findings["rank"],
+            findings["label"],
+            findings["group_name"],
+            findings["other_name"],
+            strict=True,
+        )
+    }
 
 
 def finding_card(finding: Finding, indicator: Indicator) -> None:

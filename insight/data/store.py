@@ -11,6 +11,7 @@ demo) holding complete *versions* and a pointer to the current one::
             services.parquet            service points (optional)
             costs.parquet               travel minutes, areas by services (optional)
             series.parquet              every period of indicators with several (optional)
+            outlines.parquet            every group of every grouping, dissolved once
             sources/                    the files it was built from, with place.toml
         v-20260420T090000-.../          the previous version, kept as a backup
         .tmp-<host>-<pid>-<random>/     a version being written
@@ -50,6 +51,7 @@ import pandas as pd
 
 from insight.errors import DamagedPlaceError, DataError, PlaceNotFoundError
 from insight.model import DEMO_ID, Grouping, Indicator, Layer, Place, ServiceType
+from insight.spatial.index import AreaIndex
 
 #: Version of ``place.json``; a place written with another is rebuilt (the demo) or
 #: refused with a message (officers' places).
@@ -58,12 +60,15 @@ FORMAT_VERSION = 1
 #: The files a place is made of, in the order they are hashed (those present).
 CONTENT_FILES: tuple[str, ...] = (
     "place.json", "areas.parquet", "services.parquet", "costs.parquet", "series.parquet",
+    "outlines.parquet",
 )  # fmt: skip
 POINTER = "CURRENT"
 VERSION_PREFIX = "v-"
 STAGING_PREFIX = ".tmp-"
 #: Data files of a place (``place.json`` lists those present in its manifest).
-DATA_FILES = ("areas.parquet", "services.parquet", "costs.parquet", "series.parquet")
+DATA_FILES = (
+    "areas.parquet", "services.parquet", "costs.parquet", "series.parquet", "outlines.parquet",
+)  # fmt: skip
 #: Temporary folders older than this are removed even when their owner cannot be checked
 #: (another machine sharing the folder, or the layout of earlier versions).
 STALE_AFTER_S = 24 * 3600
@@ -354,6 +359,7 @@ def write_version(
         place.costs.to_parquet(target / "costs.parquet", index=False)
     if place.series is not None and len(place.series):
         place.series.to_parquet(target / "series.parquet", index=False)
+    outlines(place).to_parquet(target / "outlines.parquet", index=False)
     files = {
         name: {"bytes": (target / name).stat().st_size, "sha256": _digest(target / name)}
         for name in DATA_FILES
@@ -385,6 +391,15 @@ def write_version(
     for name in files:
         with open(target / name, "rb") as handle:
             os.fsync(handle.fileno())
+
+
+def outlines(place: Place) -> gpd.GeoDataFrame:
+    """The place's :attr:`~insight.model.Place.outlines`, dissolved from its areas when it
+    has none yet (seconds nationally: once, when it is saved, not on every map)."""
+    if place.outlines is not None:
+        return place.outlines
+    columns = [(g.code_column, g.name_column) for g in place.groupings.values()]
+    return AreaIndex(place.areas).outline_table(columns)
 
 
 def _indicator_meta(indicator: Indicator) -> dict:
@@ -566,6 +581,9 @@ def _read_current(folder: Path) -> Place:
         series = None  # places written before series were kept have none
         if (current / "series.parquet").is_file():
             series = pd.read_parquet(current / "series.parquet")
+        shapes = None  # nor outlines: maps then dissolve the groups they draw
+        if (current / "outlines.parquet").is_file():
+            shapes = gpd.read_parquet(current / "outlines.parquet")
         return Place(
             id=meta["id"],
             title=meta["title"],
@@ -583,6 +601,7 @@ def _read_current(folder: Path) -> Place:
             featured=tuple(meta["featured"]) if meta.get("featured") else None,
             upload=meta.get("upload") or {},
             series=series,
+            outlines=shapes,
         )
     except FileNotFoundError:
         raise

@@ -511,7 +511,7 @@ def town_layer(towns: pd.DataFrame) -> list[pdk.Layer]:
         {
             "lon": towns["lon"],
             "lat": towns["lat"],
-            "text": [str(n) for n in towns["name"]],
+            "text": [str(n) for n in towns["name"].tolist()],
             # The larger town wins where two labels would overlap once zoomed out.
             "priority": np.clip(towns["areas"].to_numpy(dtype=int), 0, 1000),
         }
@@ -641,7 +641,7 @@ def area_map(
     properties = pd.DataFrame(
         {
             "code": areas["code"].to_numpy(),
-            "name": [str(n) for n in areas["name"]],  # Streamlit escapes tooltip values
+            "name": [str(n) for n in areas["name"].tolist()],  # Streamlit escapes tooltip values
             "value": label,
             # The band is in the legend; nationally it would add a megabyte for nothing.
             **({} if national else {"band": class_label}),
@@ -671,7 +671,7 @@ def area_map(
     ]
     if outline_grouping:
         outline = group_outlines(
-            place, index or AreaIndex(place.areas), outline_grouping, areas, detail
+            place, index or AreaIndex(place.areas, place.outlines), outline_grouping, areas, detail
         )
         name = write_name(outline)
         files[name] = outline
@@ -734,7 +734,7 @@ def group_outlines(
     codes = set(areas[grouping.code_column].dropna())
     shown = index.group_shapes(grouping.code_column, grouping.name_column, codes)
     geometry = _display_geometry(shown.geometry, detail)
-    names = pd.DataFrame({"name": [str(n) for n in shown["name"]]})
+    names = pd.DataFrame({"name": [str(n) for n in shown["name"].tolist()]})
     return feature_collection(shapely.boundary(geometry), names)
 
 
@@ -795,7 +795,7 @@ def service_table(
     for _, type_id, chosen in _drawn_services(place, service_types, bounds, only):
         table = pd.DataFrame(
             {
-                "Service": [str(n) for n in chosen["name"]],
+                "Service": [str(n) for n in chosen["name"].tolist()],
                 "Type": _singular(place, type_id),
                 "Marker": service_letter(type_id),
             }
@@ -811,7 +811,7 @@ def service_table(
 def _group_names(services: gpd.GeoDataFrame, grouping) -> list[str]:
     if grouping is None or grouping.name_column not in services.columns:
         return [""] * len(services)
-    return ["" if pd.isna(n) else str(n) for n in services[grouping.name_column]]
+    return ["" if pd.isna(n) else str(n) for n in services[grouping.name_column].tolist()]
 
 
 def service_letter(type_id: str) -> str:
@@ -847,7 +847,10 @@ def service_layers(
                 "lon": wgs84.geometry.x,
                 "lat": wgs84.geometry.y,
                 # Streamlit escapes tooltip values.
-                "name": [service_hover(str(n), _singular(place, type_id)) for n in chosen["name"]],
+                "name": [
+                    service_hover(str(n), _singular(place, type_id))
+                    for n in chosen["name"].tolist()
+                ],
                 "value": [service_group_line(grouping.title, g) if g else "" for g in groups],
                 "band": "",
                 "letter": service_letter(type_id),
@@ -907,7 +910,7 @@ def _around_file(place: Place, index: AreaIndex, around: gpd.GeoDataFrame, group
             groups = index.group_shapes(default.code_column, default.name_column, codes)
             properties = pd.DataFrame(
                 {
-                    "name": [str(n) for n in groups["name"]],
+                    "name": [str(n) for n in groups["name"].tolist()],
                     "value": AROUND_FINDING_LABEL,
                     "band": default.title,
                 }
@@ -916,9 +919,9 @@ def _around_file(place: Place, index: AreaIndex, around: gpd.GeoDataFrame, group
             return feature_collection(geometry, properties)
     properties = pd.DataFrame(
         {
-            "name": [str(n) for n in around["name"]],
+            "name": [str(n) for n in around["name"].tolist()],
             "value": AROUND_FINDING_LABEL,
-            "band": ["" if pd.isna(g) else str(g) for g in around[grouping.name_column]],
+            "band": ["" if pd.isna(g) else str(g) for g in around[grouping.name_column].tolist()],
         }
     )
     geometry = _display_geometry(around.geometry, "local", tolerance)
@@ -966,7 +969,7 @@ def flag_map(
     grouping = place.grouping(grouping_id)
     areas = place.areas
     groups = [finding.group_code]
-    if finding.other_code in set(areas[grouping.code_column]):
+    if finding.other_code and finding.other_code in index.rows_by_group(grouping.code_column):
         groups.append(finding.other_code)
     in_groups = areas[grouping.code_column].isin(groups).to_numpy()
     shown_rows = np.flatnonzero(in_groups)
@@ -991,9 +994,9 @@ def flag_map(
     properties = pd.DataFrame(
         {
             "code": shown["code"].to_numpy(),
-            "name": [str(n) for n in shown["name"]],  # Streamlit escapes tooltip values
+            "name": [str(n) for n in shown["name"].tolist()],  # Streamlit escapes tooltip values
             "value": [labels[r] for r in role],
-            "band": [str(g) for g in shown[grouping.name_column]],
+            "band": [str(g) for g in shown[grouping.name_column].tolist()],
             "fill": [_hex_to_rgb(SIDE_COLOURS[r]) for r in role],
         }
     )

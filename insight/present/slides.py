@@ -119,7 +119,7 @@ def finding_slide(
     >>> slide = finding_slide(place, found.items[0])  # doctest: +SKIP
     """
     indicator = place.indicator(finding.indicator)
-    index = index or AreaIndex(place.areas)
+    index = index or AreaIndex(place.areas, place.outlines)
     figure = figures.finding_figure(place, finding, index)
     alt = figures.finding_alt(place, finding, index)
     return Slide(
@@ -178,7 +178,7 @@ def findings_to_slides(
     chosen = sorted(found, key=lambda f: f.rank)
     if limit is not None:
         chosen = chosen[: int(limit)]
-    index = index or AreaIndex(place.areas)
+    index = index or AreaIndex(place.areas, place.outlines)
     day = _today(date)
     return [finding_slide(place, finding, index, date=day) for finding in chosen]
 
@@ -231,7 +231,7 @@ def area_slide(
     sentence = f"{indicator_sentence(indicator, value, summary.name)} " + comparison_sentence(
         indicator, value, summary.group_value, f"the average for {summary.group_name}"
     )
-    index = index or AreaIndex(place.areas)
+    index = index or AreaIndex(place.areas, place.outlines)
     figure = figures.area_figure(place, summary, indicator_id, grouping_id, index)
     alt = figures.area_alt(summary, indicator)
     return Slide(

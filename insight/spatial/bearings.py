@@ -58,7 +58,7 @@ def town_names(names: pd.Series) -> pd.Series | None:
     # Plain Python over the last word: pandas' regular expressions over Arrow strings
     # take seconds for the 35,000 areas of England and Wales.
     towns = []
-    for name in names:
+    for name in names.tolist():  # a list: iterating Arrow strings one by one is slow
         parts = str(name).rsplit(None, 1)
         coded = len(parts) == 2 and AREA_CODE.fullmatch(parts[1]) is not None
         towns.append(parts[0] if coded else None)

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from insight.errors import DataError
+from insight.model import OUTLINE_COLUMNS
 from insight.spatial.contiguity import Contiguity, contiguity
 
 
@@ -26,6 +27,9 @@ class AreaIndex:
     ----------
     areas : geopandas.GeoDataFrame
         The areas (a place's ``areas``), in a projected CRS.
+    outlines : geopandas.GeoDataFrame, optional
+        Group shapes already dissolved (a place's ``outlines``, made by
+        :meth:`outline_table`): :meth:`group_shapes` serves those groupings at once.
 
     Attributes
     ----------
@@ -47,9 +51,15 @@ class AreaIndex:
     ['Y']
     """
 
-    def __init__(self, areas: gpd.GeoDataFrame) -> None:
+    def __init__(self, areas: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | None = None) -> None:
         self.areas = areas
         self._shapes: dict[tuple[str, str], gpd.GeoDataFrame] = {}
+        if outlines is not None:
+            for key, shapes in outlines.groupby(["code_column", "name_column"], sort=False):
+                table = shapes[["code", "name", "geometry"]].sort_values("code")
+                self._shapes[key] = gpd.GeoDataFrame(
+                    table.reset_index(drop=True), geometry="geometry", crs=areas.crs
+                )
         self._rows: dict[str, dict[str, np.ndarray]] = {}
         self._trees: dict[tuple[str, str], shapely.STRtree] = {}
         self._codes: dict[str, np.ndarray] = {}
@@ -144,6 +154,48 @@ class AreaIndex:
         ]
         return gpd.GeoDataFrame(
             pd.DataFrame(parts, columns=["code", "name", "geometry"]), crs=self.areas.crs
+        )
+
+    def outline_table(self, columns: Iterable[tuple[str, str]]) -> gpd.GeoDataFrame:
+        """Every group of each ``(code_column, name_column)`` dissolved, as one table.
+
+        What a place keeps as :attr:`~insight.model.Place.outlines` (columns
+        :data:`~insight.model.OUTLINE_COLUMNS`), so that maps never wait for a dissolve.
+
+        Parameters
+        ----------
+        columns : iterable of (str, str)
+            The code and name columns of each grouping.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per group, in the areas' CRS.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import box
+        >>> areas = gpd.GeoDataFrame(
+        ...     {"code": ["a", "b"], "g_code": ["X", "X"], "g_name": ["x", "x"]},
+        ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=27700)
+        >>> AreaIndex(areas).outline_table([("g_code", "g_name")])["geometry"].iloc[0].area
+        2.0
+        """
+        tables = []
+        for code_column, name_column in columns:
+            shapes = self.group_shapes(code_column, name_column)
+            tables.append(
+                shapes.assign(code_column=code_column, name_column=name_column)[
+                    list(OUTLINE_COLUMNS)
+                ]
+            )
+        if not tables:
+            return gpd.GeoDataFrame(
+                pd.DataFrame(columns=list(OUTLINE_COLUMNS)), geometry="geometry", crs=self.areas.crs
+            )
+        return gpd.GeoDataFrame(
+            pd.concat(tables, ignore_index=True), geometry="geometry", crs=self.areas.crs
         )
 
     def _dissolved(self, key: tuple[str, str], code: str, group: gpd.GeoDataFrame):

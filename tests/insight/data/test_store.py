@@ -22,6 +22,7 @@ from insight.data import store
 from insight.data.catalogue import list_places, load_place
 from insight.errors import DamagedPlaceError, DataError, PlaceNotFoundError
 from insight.model import Grouping, Indicator, Place
+from insight.spatial.index import AreaIndex
 
 
 def tiny_place() -> Place:
@@ -46,6 +47,33 @@ def test_a_saved_place_reads_back_the_same(tmp_path) -> None:
         "format"
     ] == (store.FORMAT_VERSION)
     assert not [p for p in (tmp_path / "tiny").iterdir() if p.name.startswith(".")]  # no staging
+
+
+def test_a_saved_place_keeps_its_group_outlines_dissolved_once(tmp_path) -> None:
+    """Saving dissolves every group; reading gives them back, and the index serves them."""
+    store.save_place(tiny_place(), tmp_path / "tiny")
+    place = store.read_place(tmp_path / "tiny")
+    assert "outlines.parquet" in json.loads(
+        (store.current_dir(tmp_path / "tiny") / "place.json").read_text()
+    )["files"]
+    outlines = place.outlines.set_index("code")
+    assert outlines["name"].to_dict() == {"X": "Ex", "Y": "Why"}
+    assert outlines.loc["X", "geometry"].equals(box(0, 0, 1, 1))
+    index = AreaIndex(place.areas, place.outlines)
+    assert index.group_shapes("g_code", "g_name")["code"].tolist() == ["X", "Y"]
+    assert not index._groups  # nothing was dissolved on use
+
+
+def test_the_demos_outlines_are_its_groups_dissolved(demo_place) -> None:
+    """Every group of every grouping is stored, and is the union of its areas."""
+    outlines = demo_place.outlines
+    for grouping in demo_place.groupings.values():
+        mine = outlines[outlines["code_column"] == grouping.code_column]
+        assert set(mine["code"]) == set(demo_place.areas[grouping.code_column].dropna())
+    fresh = AreaIndex(demo_place.areas).group_shapes("icb_code", "icb_name").set_index("code")
+    stored = outlines[outlines["code_column"] == "icb_code"].set_index("code")
+    for code in fresh.index[:5]:
+        assert stored.loc[code, "geometry"].equals_exact(fresh.loc[code, "geometry"], 0)
 
 
 def test_another_format_is_refused_with_the_fix(tmp_path) -> None:
@@ -118,6 +146,7 @@ import geopandas as gpd
 from shapely.geometry import box
 from insight.data import store
 from insight.model import Grouping, Indicator, Place
+from insight.spatial.index import AreaIndex
 
 def place(values):
     areas = gpd.GeoDataFrame(
