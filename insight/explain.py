@@ -1456,6 +1456,63 @@ def trend_sentence(trend, indicator: Indicator, where: str, periods) -> str:
     return f"{indicator.title} in {where}: {words} over the latest five periods{window}."
 
 
+#: How a border gap changed since an earlier period (see
+#: :func:`insight.analysis.findings.gap_change`), in words for tables.
+GAP_CHANGE_WORDS = {
+    "opened": "Opened",
+    "widened": "Wider",
+    "narrowed": "Narrower",
+    "reversed": "Reversed",
+    "no clear change": "No clear change",
+}
+
+
+def gap_change_sentence(
+    indicator: Indicator, change: str, then_period: str, then_effect: float, effect: float
+) -> str:
+    """What a border finding adds about the same border in an earlier period.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The indicator (unit and decimals).
+    change : str
+        One of :data:`GAP_CHANGE_WORDS`; "" (not compared) gives "".
+    then_period : str
+        The earlier period.
+    then_effect, effect : float
+        The gap then and now, both as the finding's side minus the other.
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> ind = Indicator("o", "Year 6 obesity", "%", "proportion", "low_is_good")
+    >>> gap_change_sentence(ind, "widened", "2018/19", 1.52, 3.04)
+    'The gap has widened since 2018/19, when it was 1.5 percentage points.'
+    >>> gap_change_sentence(ind, "opened", "2018/19", 0.21, 3.04)
+    'The gap has opened since 2018/19, when the two sides were about the same (0.2 percentage points apart).'
+    >>> gap_change_sentence(ind, "no clear change", "2018/19", 2.8, 3.04)
+    'The gap is about as wide as in 2018/19 (2.8 percentage points then): no clear change.'
+    >>> gap_change_sentence(ind, "", "", float("nan"), 3.04)
+    ''
+    """
+    if not change:
+        return ""
+    then = fmt_amount(then_effect, indicator)
+    if change == "opened":
+        return (
+            f"The gap has opened since {then_period}, when the two sides were about the same "
+            f"({then} apart)."
+        )
+    if change == "widened":
+        return f"The gap has widened since {then_period}, when it was {then}."
+    if change == "narrowed":
+        return f"The gap has narrowed since {then_period}, when it was {then}, but not closed."
+    if change == "reversed":
+        return f"The gap has reversed since {then_period}, when it was {then} the other way round."
+    return f"The gap is about as wide as in {then_period} ({then} then): no clear change."
+
+
 def trend_method_sentence(indicator: Indicator, method: str | None) -> str:
     """How the recent trend was tested, in a sentence ("" when it was not)."""
     if method == "proportion":

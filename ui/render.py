@@ -11,6 +11,7 @@ from insight.analysis.trend import TrendResult
 from insight.data import policy
 from insight.explain import (
     FUNNEL_WORDS,
+    GAP_CHANGE_WORDS,
     INTERVAL_COLUMNS,
     PLACE_NAMES_NOTE,
     SERVICE_HOVER_HINT,
@@ -363,11 +364,21 @@ def findings_table(findings, indicator: Indicator):
             "areas",
             "affected",
             "q_value",
+            "then_period",
+            "then_effect",
+            "change",
             "sentence",
         ]
     ].copy()
+    if (table["change"] == "").all():  # no earlier period compared: no empty columns
+        table = table.drop(columns=["then_period", "then_effect", "change"])
+    else:
+        table["change"] = table["change"].map(GAP_CHANGE_WORDS).fillna("")
     return table.rename(
         columns={
+            "then_period": "Compared with period",
+            "then_effect": f"Difference then ({indicator.unit})",
+            "change": "Change since then",
             "rank": "Rank",
             "label": "Kind",
             "group_code": "Code",

@@ -38,6 +38,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from insight import explain
+from insight.analysis import trend
 from insight.analysis.benchmark import MIN_AREAS, compare_groups, mean_of
 from insight.analysis.borders import _codes_of, border_discontinuities
 from insight.analysis.penalty import PENALTY_THRESHOLD, boundary_penalties
@@ -50,11 +51,13 @@ from insight.spatial.outliers import local_outliers
 __all__ = [
     "FINDING_COLUMNS",
     "FINDING_KINDS",
+    "GAP_CHANGES",
     "Bar",
     "Finding",
     "FindingChart",
     "Findings",
     "findings",
+    "gap_change",
     "local_outliers_of",
 ]
 
@@ -65,9 +68,13 @@ FINDING_KINDS: tuple[str, ...] = ("border", "penalty", "funnel", "spatial")
 FINDING_COLUMNS: tuple[str, ...] = (
     "rank", "kind", "label", "group_code", "group_name", "other_code", "other_name",
     "effect", "lower", "upper", "interval", "value", "benchmark", "benchmark_label",
-    "areas", "affected", "affected_label", "score", "p_value", "q_value", "sentence",
+    "areas", "affected", "affected_label", "score", "p_value", "q_value",
+    "then_period", "then_effect", "then_lower", "then_upper", "change", "sentence",
     "area_codes", "other_area_codes",
 )  # fmt: skip
+
+#: How a border's gap changed since an earlier period (:func:`gap_change`).
+GAP_CHANGES: tuple[str, ...] = ("opened", "widened", "narrowed", "reversed", "no clear change")
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,15 @@ class Finding:
         Areas affected and those compared with, to draw it on a map.
     chart : FindingChart
         The numbers of its chart.
+    then_period : str
+        A border finding of an indicator with several periods: the earlier period its gap
+        is compared with (:func:`insight.analysis.trend.comparison_period`); "" otherwise.
+    then_effect, then_lower, then_upper : float
+        The same border's gap in ``then_period`` (the same areas, the same side minus the
+        other) and its interval; NaN when not compared.
+    change : str
+        How the gap changed since then, one of :data:`GAP_CHANGES` (:func:`gap_change`);
+        "" when not compared.
     """
 
     rank: int
@@ -203,6 +219,11 @@ class Finding:
     area_codes: tuple[str, ...]
     other_area_codes: tuple[str, ...]
     chart: FindingChart = field(repr=False, compare=False)
+    then_period: str = ""
+    then_effect: float = math.nan
+    then_lower: float = math.nan
+    then_upper: float = math.nan
+    change: str = ""
 
     def record(self) -> dict[str, Any]:
         """The finding as a flat dict of :data:`FINDING_COLUMNS` (lists for the codes)."""
@@ -352,7 +373,9 @@ def findings(
             min_areas=min_areas, materiality=materiality, alpha=alpha, graph=graph,
             names=context.names, indicator=ind, weight_label=context.weight_label,
         )  # fmt: skip
-        records += _border_findings(context, border_table)
+        border_records = _border_findings(context, border_table)
+        _compare_with_earlier(place, context, border_records, graph, min_areas, alpha)
+        records += border_records
     if "penalty" in kinds:
         records += _penalty_findings(place, context, penalty_threshold)
     if "funnel" in kinds:
@@ -462,7 +485,8 @@ def _record(**fields: Any) -> dict[str, Any]:
     base = {
         "other_code": "", "other_name": "", "interval": "95% CI", "benchmark": None,
         "benchmark_label": "", "p_value": float("nan"), "q_value": float("nan"),
-        "area_codes": (), "other_area_codes": (),
+        "area_codes": (), "other_area_codes": (), "then_period": "",
+        "then_effect": math.nan, "then_lower": math.nan, "then_upper": math.nan, "change": "",
     }  # fmt: skip
     base.update(fields)
     base["area_codes"] = tuple(str(c) for c in base["area_codes"])
@@ -527,6 +551,105 @@ def _border_findings(context: _Context, borders: pd.DataFrame) -> list[dict[str,
             )  # fmt: skip
         )
     return records
+
+
+def gap_change(
+    effect: float,
+    lower: float,
+    upper: float,
+    then_effect: float,
+    then_lower: float,
+    then_upper: float,
+) -> str:
+    """How a border's gap changed between an earlier period and now.
+
+    The change ``effect - then_effect`` is tested against the two intervals taken as
+    independent 95% intervals (standard error = half-width / 1.96): estimates of the same
+    areas in two periods are positively correlated, so this errs towards "no clear change".
+
+    Parameters
+    ----------
+    effect, lower, upper : float
+        The gap now (the finding's side minus the other) and its interval.
+    then_effect, then_lower, then_upper : float
+        The same gap in the earlier period.
+
+    Returns
+    -------
+    str
+        ``"no clear change"`` when the change is within what chance (or, for a value
+        without sampling variation, the variation between neighbouring areas) explains;
+        else ``"opened"`` (no clear gap then), ``"reversed"`` (a clear gap the other way
+        then), ``"widened"`` or ``"narrowed"``; "" when either gap is missing.
+
+    Examples
+    --------
+    >>> gap_change(3.0, 2.0, 4.0, 0.2, -0.8, 1.2)
+    'opened'
+    >>> gap_change(3.0, 2.0, 4.0, 1.2, 0.7, 1.7)
+    'widened'
+    >>> gap_change(3.0, 2.0, 4.0, 2.6, 1.6, 3.6)
+    'no clear change'
+    """
+    values = (effect, lower, upper, then_effect, then_lower, then_upper)
+    if not all(math.isfinite(float(v)) for v in values):
+        return ""
+    spread = ((upper - lower) / 2 / 1.96) ** 2 + ((then_upper - then_lower) / 2 / 1.96) ** 2
+    if spread <= 0 or abs(effect - then_effect) < 1.96 * math.sqrt(spread):
+        return "no clear change"
+    if then_lower <= 0 <= then_upper:
+        return "opened"
+    if (then_effect > 0) != (effect > 0):
+        return "reversed"
+    return "widened" if abs(effect) > abs(then_effect) else "narrowed"
+
+
+def _compare_with_earlier(
+    place: Place,
+    context: _Context,
+    records: list[dict[str, Any]],
+    graph: Contiguity | None,
+    min_areas: int,
+    alpha: float,
+) -> None:
+    """Add to each border finding how its gap changed since the comparison period (the
+    same border engine on that period's values), and a sentence saying so."""
+    ind = context.indicator
+    then = trend.comparison_period(ind)
+    if then is None or not records:
+        return
+    earlier = trend.at_period(place, ind.id, then)
+    table = border_discontinuities(
+        earlier.areas, ind.id, context.grouping.code_column,
+        weight=ind.weight if ind.weight in place.areas.columns else None,
+        min_areas=min_areas, alpha=alpha, graph=graph, names=context.names,
+        indicator=earlier.indicator(ind.id), weight_label=context.weight_label,
+    )  # fmt: skip
+    rows = {(str(r.group_a), str(r.group_b)): r for r in table.itertuples() if r.tested}
+    for record in records:
+        group, other = record["group_code"], record["other_code"]
+        if (other, group) in rows:  # the group is side b: b minus a, as the finding's effect
+            row = rows[(other, group)]
+            then_effect, then_lower, then_upper = row.difference, row.lower, row.upper
+        elif (group, other) in rows:
+            row = rows[(group, other)]
+            then_effect, then_lower, then_upper = -row.difference, -row.upper, -row.lower
+        else:
+            continue
+        change = gap_change(
+            record["effect"], record["lower"], record["upper"], then_effect, then_lower, then_upper
+        )
+        if not change:
+            continue
+        record.update(
+            then_period=then,
+            then_effect=float(then_effect),
+            then_lower=float(then_lower),
+            then_upper=float(then_upper),
+            change=change,
+        )
+        sentence = explain.gap_change_sentence(ind, change, then, then_effect, record["effect"])
+        record["sentence"] += f" {sentence}"
 
 
 # --------------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ __all__ = [
 
 #: Bump when the findings engine changes what it finds or how it words it: every store
 #: written by another revision is stale (and rescanned), never read.
-ENGINE_REVISION = 2
+ENGINE_REVISION = 3
 #: The engine version a store is stamped with: the revision and the defaults it ran with.
 ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
 
@@ -86,7 +86,8 @@ _TYPES: dict[str, pa.DataType] = {
     "rank": pa.int64(), "effect": pa.float64(), "lower": pa.float64(), "upper": pa.float64(),
     "value": pa.float64(), "benchmark": pa.float64(), "areas": pa.int64(),
     "affected": pa.float64(), "score": pa.float64(), "p_value": pa.float64(),
-    "q_value": pa.float64(), "area_codes": pa.list_(pa.string()),
+    "q_value": pa.float64(), "then_effect": pa.float64(), "then_lower": pa.float64(),
+    "then_upper": pa.float64(), "area_codes": pa.list_(pa.string()),
     "other_area_codes": pa.list_(pa.string()),
 }  # fmt: skip
 _CHART_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
@@ -260,6 +261,11 @@ def findings_from_records(
                 area_codes=tuple(record["area_codes"] or ()),
                 other_area_codes=tuple(record["other_area_codes"] or ()),
                 chart=_chart(record),
+                then_period=record["then_period"] or "",
+                then_effect=_float(record["then_effect"]),
+                then_lower=_float(record["then_lower"]),
+                then_upper=_float(record["then_upper"]),
+                change=record["change"] or "",
             )  # fmt: skip
         )
     return Findings(indicator, grouping, tuple(items))

@@ -41,6 +41,7 @@ __all__ = [
     "TrendResult",
     "area_trends",
     "at_period",
+    "comparison_period",
     "group_trend",
     "period_years",
     "series_check",
@@ -243,6 +244,39 @@ def series_check(periods: tuple[str, ...] | list[str]) -> str | None:
     for before, after in zip(spans, spans[1:], strict=False):
         if before is not None and after is not None and after[0] <= before[1]:
             return "overlapping periods"
+    return None
+
+
+def comparison_period(indicator: Indicator) -> str | None:
+    """The earlier period a gap in ``indicator.period`` is compared with, or None.
+
+    The earliest of the recent-trend window (the latest :data:`insight.stats.TREND_POINTS`
+    periods ending at the indicator's own period) that shares no year with it: rolling
+    periods that overlap share data, so their difference is not a change. None when the
+    indicator has one period or no earlier period qualifies.
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> yearly = ("2017/18", "2018/19", "2019/20", "2020/21", "2021/22", "2022/23")
+    >>> comparison_period(Indicator("x", "X", "%", period="2022/23", periods=yearly))
+    '2018/19'
+    >>> rolling = ("2013 - 15", "2014 - 16", "2015 - 17", "2016 - 18", "2017 - 19")
+    >>> comparison_period(Indicator("x", "X", "%", period="2017 - 19", periods=rolling))
+    '2013 - 15'
+    >>> comparison_period(Indicator("x", "X", "%", period="2015 - 17", periods=rolling)) is None
+    True
+    """
+    periods = list(indicator.periods)
+    if len(periods) < 2 or indicator.period not in periods:
+        return None
+    now = periods.index(indicator.period)
+    window = periods[max(0, now - stats.TREND_POINTS + 1) : now]
+    years = period_years(indicator.period)
+    for period in window:
+        span = period_years(period)
+        if years is None or span is None or span[1] < years[0]:
+            return period
     return None
 
 

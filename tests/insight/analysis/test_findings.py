@@ -9,7 +9,7 @@ import pytest
 
 from insight.analysis import benchmark, findings
 from insight.errors import DataError
-from insight.explain import FINDING_KINDS
+from insight.explain import FINDING_KINDS, gap_change_sentence
 
 pytestmark = pytest.mark.slow
 
@@ -114,3 +114,101 @@ def test_count_indicator_funnels_compare_with_the_count_expected(demo_place) -> 
     assert all(f.kind == "funnel" for f in found)
     assert all("nan" not in f.sentence for f in found)
     assert all("expected" in f.benchmark_label for f in found)
+
+
+# --------------------------------------------------------------------------------------
+# A border gap over time: the same border engine on an earlier period
+# --------------------------------------------------------------------------------------
+
+
+def with_earlier_period(place, indicator_id: str, earlier: dict[str, float], period: str):
+    """``place`` with two periods of one indicator: ``period`` (values as ``earlier``
+    changes them, by area code) and the latest (the place's own values)."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    indicator = place.indicator(indicator_id)
+    now = place.areas[["code", indicator_id]].rename(columns={indicator_id: "value"})
+    then = now.assign(value=[earlier.get(c, v) for c, v in zip(now["code"], now["value"])])
+    rows = []
+    for order, (label, values) in enumerate(((period, then), (indicator.period, now))):
+        rows.append(
+            pd.DataFrame(
+                {
+                    "indicator": indicator_id,
+                    "area_code": values["code"].astype(str),
+                    "period": label,
+                    "period_order": order,
+                    "value": values["value"].astype(float),
+                    "lower": np.nan,
+                    "upper": np.nan,
+                    "numerator": np.nan,
+                    "denominator": np.nan,
+                }
+            )
+        )
+    indicators = dict(place.indicators)
+    indicators[indicator_id] = replace(indicator, periods=(period, indicator.period))
+    return replace(place, indicators=indicators, series=pd.concat(rows, ignore_index=True))
+
+
+@pytest.fixture(scope="module")
+def border_now(demo_place) -> findings.Findings:
+    return findings.findings(demo_place, "mt_minutes", "lad", kinds=("border",))
+
+
+def test_a_border_that_was_the_same_then_shows_no_clear_change(demo_place, border_now) -> None:
+    """Same values in both periods: the same gap then as now, to the last digit."""
+    place = with_earlier_period(demo_place, "mt_minutes", {}, "2018")
+    found = findings.findings(place, "mt_minutes", "lad", kinds=("border",))
+    assert len(found) == len(border_now) > 0
+    for item, alone in zip(found, border_now, strict=True):
+        assert item.change == "no clear change" and item.then_period == "2018"
+        assert item.then_effect == pytest.approx(item.effect, abs=1e-9)
+        assert (item.then_lower, item.then_upper) == pytest.approx((item.lower, item.upper))
+        added = gap_change_sentence(
+            demo_place.indicator("mt_minutes"), item.change, "2018", item.then_effect, item.effect
+        )
+        assert "about as wide as in 2018" in added and f" {added}" in item.sentence
+        assert item.sentence.replace(f" {added}", "") == alone.sentence
+
+
+def test_a_gap_that_was_not_there_then_has_opened(demo_place, border_now) -> None:
+    """Earlier, the finding's border areas were like those across: the gap has opened."""
+    top = border_now.items[0]
+    across = demo_place.areas.set_index("code").loc[list(top.other_area_codes), "mt_minutes"]
+    place = with_earlier_period(
+        demo_place, "mt_minutes", dict.fromkeys(top.area_codes, float(across.mean())), "2018"
+    )
+    found = findings.findings(place, "mt_minutes", "lad", kinds=("border",))
+    item = next(f for f in found if (f.group_code, f.other_code) == (top.group_code, top.other_code))
+    assert item.then_lower <= 0 <= item.then_upper and abs(item.then_effect) < abs(item.effect)
+    assert item.change == "opened"
+    assert "The gap has opened since 2018" in item.sentence
+    # every surface reads the same: the store round trip keeps the change and its sentence
+    from insight.analysis import scan
+
+    back = scan.findings_from_records("mt_minutes", "lad", scan.finding_records(found))
+    assert back.by_rank(item.rank).record() == item.record()
+
+
+def test_one_period_places_say_nothing_about_change(border_now) -> None:
+    assert {f.change for f in border_now} == {""}
+    assert all(math.isnan(f.then_effect) for f in border_now)
+    assert "since" not in " ".join(f.sentence for f in border_now)
+
+
+@pytest.mark.parametrize(
+    ("now", "then", "expected"),
+    [
+        ((3.0, 2.0, 4.0), (0.2, -0.8, 1.2), "opened"),
+        ((3.0, 2.0, 4.0), (1.2, 0.7, 1.7), "widened"),
+        ((1.2, 0.7, 1.7), (3.0, 2.0, 4.0), "narrowed"),
+        ((3.0, 2.0, 4.0), (-2.0, -3.0, -1.0), "reversed"),
+        ((3.0, 2.0, 4.0), (2.6, 1.6, 3.6), "no clear change"),
+        ((3.0, 2.0, 4.0), (math.nan, math.nan, math.nan), ""),
+    ],
+)
+def test_gap_change_words_follow_the_two_intervals(now, then, expected) -> None:
+    assert findings.gap_change(*now, *then) == expected
