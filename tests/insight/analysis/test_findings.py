@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from insight.analysis import benchmark, findings
+from insight.analysis import benchmark, findings, scan
 from insight.errors import DataError
 from insight.explain import FINDING_KINDS, gap_change_sentence
 
@@ -124,10 +126,6 @@ def test_count_indicator_funnels_compare_with_the_count_expected(demo_place) -> 
 def with_earlier_period(place, indicator_id: str, earlier: dict[str, float], period: str):
     """``place`` with two periods of one indicator: ``period`` (values as ``earlier``
     changes them, by area code) and the latest (the place's own values)."""
-    from dataclasses import replace
-
-    import pandas as pd
-
     indicator = place.indicator(indicator_id)
     now = place.areas[["code", indicator_id]].rename(columns={indicator_id: "value"})
     then = now.assign(value=[earlier.get(c, v) for c, v in zip(now["code"], now["value"])])
@@ -182,13 +180,13 @@ def test_a_gap_that_was_not_there_then_has_opened(demo_place, border_now) -> Non
         demo_place, "mt_minutes", dict.fromkeys(top.area_codes, float(across.mean())), "2018"
     )
     found = findings.findings(place, "mt_minutes", "lad", kinds=("border",))
-    item = next(f for f in found if (f.group_code, f.other_code) == (top.group_code, top.other_code))
+    item = next(
+        f for f in found if (f.group_code, f.other_code) == (top.group_code, top.other_code)
+    )
     assert item.then_lower <= 0 <= item.then_upper and abs(item.then_effect) < abs(item.effect)
     assert item.change == "opened"
     assert "The gap has opened since 2018" in item.sentence
     # every surface reads the same: the store round trip keeps the change and its sentence
-    from insight.analysis import scan
-
     back = scan.findings_from_records("mt_minutes", "lad", scan.finding_records(found))
     assert back.by_rank(item.rank).record() == item.record()
 

@@ -53,9 +53,10 @@ def test_a_saved_place_keeps_its_group_outlines_dissolved_once(tmp_path) -> None
     """Saving dissolves every group; reading gives them back, and the index serves them."""
     store.save_place(tiny_place(), tmp_path / "tiny")
     place = store.read_place(tmp_path / "tiny")
-    assert "outlines.parquet" in json.loads(
-        (store.current_dir(tmp_path / "tiny") / "place.json").read_text()
-    )["files"]
+    assert (
+        "outlines.parquet"
+        in json.loads((store.current_dir(tmp_path / "tiny") / "place.json").read_text())["files"]
+    )
     outlines = place.outlines.set_index("code")
     assert outlines["name"].to_dict() == {"X": "Ex", "Y": "Why"}
     assert outlines.loc["X", "geometry"].equals(box(0, 0, 1, 1))
