@@ -128,7 +128,9 @@ def with_earlier_period(place, indicator_id: str, earlier: dict[str, float], per
     changes them, by area code) and the latest (the place's own values)."""
     indicator = place.indicator(indicator_id)
     now = place.areas[["code", indicator_id]].rename(columns={indicator_id: "value"})
-    then = now.assign(value=[earlier.get(c, v) for c, v in zip(now["code"], now["value"])])
+    then = now.assign(
+        value=[earlier.get(c, v) for c, v in zip(now["code"], now["value"], strict=True)]
+    )
     rows = []
     for order, (label, values) in enumerate(((period, then), (indicator.period, now))):
         rows.append(
