@@ -485,7 +485,10 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             f"{d.get('home_after_restart', [{}])[0].get('run_ms', 0):,.0f} ms)"
         ),
         "lottery_after_restart_ms": "the same, Postcode lottery page (finding map drawn)",
-        "scan_s": "whole demo (42 pairs), this process, incl. loading and writing the store",
+        "scan_s": (
+            f"whole demo ({d.get('scan_single', {}).get('tasks', '?')} pairs), this process, "
+            "incl. loading and writing the store"
+        ),
         "scan_2_workers_s": "the same on 2 local Dask worker processes (start-up included)",
         "scan_speedup": "scan_s / scan_2_workers_s",
         "scan_pair_s": (
