@@ -608,7 +608,7 @@ def scan_place(
     )
     if only_missing and previous is not None:
         done = previous.done()
-        tasks = [t for t in tasks if (t.indicator, t.grouping) not in done]
+        tasks = [t for t in tasks if (t.indicator, t.grouping, t.period) not in done]
     if not tasks:
         return ScanOutcome(place, scan.ScanResult((), 0.0, "nowhere"), None, len(previous.tasks))
     with dask_client(workers, scheduler) as client:
@@ -637,10 +637,7 @@ def _report_scan(outcome: ScanOutcome) -> int:
         print(f"Kept {explain.plural(outcome.kept, 'pair')} from the current store.")
     print(f"Findings store: {outcome.path}")
     for failure in result.failures:
-        print(
-            f"Error: {failure.indicator} × {failure.grouping} failed: {failure.error}",
-            file=sys.stderr,
-        )
+        print(f"Error: {failure.task} failed: {failure.error}", file=sys.stderr)
     if result.failures:
         print(
             f"{explain.plural(len(result.failures), 'pair')} failed and are not in the store "

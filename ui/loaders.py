@@ -163,7 +163,7 @@ def scan_into_store(place_id: str, bar) -> scan.ScanResult:
         place_id, engine=scan.ENGINE_VERSION, content_hash=ref.content_hash
     )
     done = previous.done() if previous is not None else set()
-    tasks = [t for t in scan.scan_tasks(current) if (t.indicator, t.grouping) not in done]
+    tasks = [t for t in scan.scan_tasks(current) if (t.indicator, t.grouping, t.period) not in done]
     result = scan.scan(
         ref,
         tasks,
@@ -421,15 +421,14 @@ def ranked_findings(
     place_id: str, indicator_id: str, grouping_id: str, period: str | None = None
 ) -> findings.Findings:
     """Ranked findings (see :func:`insight.analysis.findings.findings`): from the findings
-    store at once, else worked out here (seconds nationally); for an earlier ``period`` of
-    the indicator always worked out here (the store holds the latest). Shared: do not
-    change them."""
-    if period is not None:
-        return _findings_at(place_id, indicator_id, grouping_id, period)
+    store at once (an earlier ``period`` of an indicator too: the scan covers every
+    period), else worked out here (seconds nationally). Shared: do not change them."""
     stored = stored_findings(place_id)
-    found = stored.findings(indicator_id, grouping_id) if stored is not None else None
+    found = stored.findings(indicator_id, grouping_id, period or "") if stored else None
     if found is not None:
         return found
+    if period is not None:
+        return _findings_at(place_id, indicator_id, grouping_id, period)
     return _computed_findings(place_id, indicator_id, grouping_id)
 
 

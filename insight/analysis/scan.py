@@ -49,6 +49,7 @@ from insight.analysis.findings import (
     local_outliers_of,
 )
 from insight.analysis.penalty import PENALTY_THRESHOLD
+from insight.analysis.trend import at_period
 from insight.errors import DataError
 from insight.model import Place
 from insight.spatial.index import AreaIndex
@@ -99,10 +100,10 @@ _CHART_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("chart_reference_value", pa.float64()),
     ("chart_groups", pa.list_(_GROUP)),
 )
-#: Columns of the findings store: the pair, every :data:`FINDING_COLUMNS`, and the chart
+#: Columns of the findings store: the pair and period ("" for the latest), every :data:`FINDING_COLUMNS`, and the chart
 #: (its bars and groups as lists of structs; null where a chart has no reference or groups).
 STORE_SCHEMA = pa.schema(
-    [("indicator", pa.string()), ("grouping", pa.string())]
+    [("indicator", pa.string()), ("grouping", pa.string()), ("period", pa.string())]
     + [(c, _TYPES.get(c, pa.string())) for c in FINDING_COLUMNS]
     + list(_CHART_FIELDS)
 )
@@ -115,22 +116,29 @@ STORE_SCHEMA = pa.schema(
 
 @dataclass(frozen=True)
 class Task:
-    """One indicator × grouping to scan."""
+    """One indicator × grouping to scan, in its latest period or an earlier one."""
 
     indicator: str
     grouping: str
+    period: str = ""  # "": the latest (the values on the areas)
 
     def __str__(self) -> str:
-        return f"{self.indicator} × {self.grouping}"
+        pair = f"{self.indicator} × {self.grouping}"
+        return f"{pair} × {self.period}" if self.period else pair
 
 
 def scan_tasks(
-    place: Place, indicators: Sequence[str] | None = None, groupings: Sequence[str] | None = None
+    place: Place,
+    indicators: Sequence[str] | None = None,
+    groupings: Sequence[str] | None = None,
+    *,
+    periods: bool = True,
 ) -> list[Task]:
     """Every indicator × grouping to scan, indicator by indicator, in the place's order.
 
-    The place has one period per indicator (the model keeps one value per area), so a
-    task is a pair; ``None`` means every indicator (grouping).
+    ``None`` means every indicator (grouping). An indicator with several periods
+    (:attr:`~insight.model.Indicator.periods`) is scanned in each: its latest period first,
+    then the earlier ones, newest first (``periods=False``: the latest only).
 
     Raises
     ------
@@ -145,11 +153,16 @@ def scan_tasks(
         place.grouping(grouping_id)
     order_i = {i: n for n, i in enumerate(place.indicators)}
     order_g = {g: n for n, g in enumerate(place.groupings)}
-    return [
-        Task(i, g)
-        for i in sorted(dict.fromkeys(chosen_indicators), key=order_i.__getitem__)
-        for g in sorted(dict.fromkeys(chosen_groupings), key=order_g.__getitem__)
-    ]
+    tasks = []
+    for i in sorted(dict.fromkeys(chosen_indicators), key=order_i.__getitem__):
+        indicator = place.indicator(i)
+        earlier = [p for p in reversed(indicator.periods) if p != indicator.period]
+        for period in ["", *(earlier if periods else [])]:
+            tasks += [
+                Task(i, g, period)
+                for g in sorted(dict.fromkeys(chosen_groupings), key=order_g.__getitem__)
+            ]
+    return tasks
 
 
 # --------------------------------------------------------------------------------------
@@ -161,11 +174,16 @@ def _float(value: Any) -> float:
     return float("nan") if value is None else float(value)
 
 
-def finding_records(found: Findings) -> list[dict[str, Any]]:
-    """The findings as store records (:data:`STORE_SCHEMA`), best first."""
+def finding_records(found: Findings, period: str = "") -> list[dict[str, Any]]:
+    """The findings as store records (:data:`STORE_SCHEMA`), best first; ``period`` is
+    the earlier period they were worked out for ("" for the latest)."""
     records = []
     for item in found:
-        record: dict[str, Any] = {"indicator": item.indicator, "grouping": item.grouping}
+        record: dict[str, Any] = {
+            "indicator": item.indicator,
+            "grouping": item.grouping,
+            "period": period,
+        }
         record.update(item.record())
         record["benchmark"] = None if item.benchmark is None else float(item.benchmark)
         chart = item.chart
@@ -312,6 +330,8 @@ class TaskResult:
         Whether this task loaded the place (the first task of a worker process does).
     peak_mb : float
         Peak resident memory of that process so far, in MB.
+    period : str
+        The earlier period scanned ("" for the latest).
     """
 
     indicator: str
@@ -322,6 +342,12 @@ class TaskResult:
     worker: str
     loaded_place: bool = False
     peak_mb: float = math.nan
+    period: str = ""
+
+    @property
+    def task(self) -> Task:
+        """The task this is the result of."""
+        return Task(self.indicator, self.grouping, self.period)
 
     @property
     def ok(self) -> bool:
@@ -342,17 +368,17 @@ class _Working:
         self._outliers: OrderedDict[str, pd.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
 
-    def outliers(self, indicator_id: str) -> pd.DataFrame:
-        """Local Moran of an indicator, as :func:`findings` works it out, once per process."""
+    def outliers(self, place: Place, indicator_id: str, period: str = "") -> pd.DataFrame:
+        """Local Moran of an indicator in a period (``place`` as it was then), as
+        :func:`findings` works it out, once per process."""
+        key = f"{indicator_id}\t{period}"
         with self._lock:
-            if indicator_id in self._outliers:
-                self._outliers.move_to_end(indicator_id)
-                return self._outliers[indicator_id]
-        table = local_outliers_of(
-            self.place, self.place.indicator(indicator_id), self.index.contiguity
-        )
+            if key in self._outliers:
+                self._outliers.move_to_end(key)
+                return self._outliers[key]
+        table = local_outliers_of(place, place.indicator(indicator_id), self.index.contiguity)
         with self._lock:
-            self._outliers[indicator_id] = table
+            self._outliers[key] = table
             while len(self._outliers) > self.OUTLIERS_KEPT:
                 self._outliers.popitem(last=False)
         return table
@@ -393,8 +419,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def run_task(source: PlaceSource, indicator: str, grouping: str) -> TaskResult:
-    """Work out the findings of one indicator × grouping (what a worker runs).
+def run_task(source: PlaceSource, indicator: str, grouping: str, period: str = "") -> TaskResult:
+    """Work out the findings of one indicator × grouping (what a worker runs), in the
+    indicator's latest period or the earlier ``period``.
 
     Never raises for a failure of the task itself: the error comes back in the result,
     with the pair, so the rest of the scan goes on.
@@ -404,19 +431,19 @@ def run_task(source: PlaceSource, indicator: str, grouping: str) -> TaskResult:
     loaded = False
     try:
         working, loaded = _working_copy(source)
-        place = working.place
-        place.indicator(indicator)
+        place = at_period(working.place, indicator, period or None)
         place.grouping(grouping)
         found = findings(
-            place, indicator, grouping, index=working.index, outliers=working.outliers(indicator)
-        )
-        records = finding_records(found)
+            place, indicator, grouping, index=working.index,
+            outliers=working.outliers(place, indicator, period),
+        )  # fmt: skip
+        records = finding_records(found, period)
         error = None
     except Exception as failure:  # reported with its pair; the scan goes on
         records, error = [], f"{type(failure).__name__}: {failure}"
     return TaskResult(
         indicator, grouping, records, error, time.perf_counter() - start, worker, loaded,
-        _peak_mb(),
+        _peak_mb(), period,
     )  # fmt: skip
 
 
@@ -461,23 +488,27 @@ class ScanResult:
             counts[result.worker] = counts.get(result.worker, 0) + 1
         return counts
 
-    def findings(self, indicator: str, grouping: str) -> Findings:
-        """The findings of one pair scanned without error.
+    def findings(self, indicator: str, grouping: str, period: str = "") -> Findings:
+        """The findings of one pair (in ``period``; "": the latest) scanned without error.
 
         Raises
         ------
         DataError
             If the pair was not scanned, or failed.
         """
+        wanted = Task(indicator, grouping, period)
         for result in self.results:
-            if (result.indicator, result.grouping) == (indicator, grouping) and result.ok:
+            if result.task == wanted and result.ok:
                 return findings_from_records(indicator, grouping, result.records)
-        raise DataError(f"{indicator} × {grouping} was not scanned without error.")
+        raise DataError(f"{wanted} was not scanned without error.")
 
 
 def _failed(task: Task, error: BaseException | str, start: float) -> TaskResult:
     text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-    return TaskResult(task.indicator, task.grouping, [], text, time.perf_counter() - start, "")
+    return TaskResult(
+        task.indicator, task.grouping, [], text, time.perf_counter() - start, "",
+        period=task.period,
+    )  # fmt: skip
 
 
 def scan(
@@ -521,7 +552,7 @@ def scan(
         where = "this process"
         try:
             for task in tasks:
-                finished(task, run_task(source, task.indicator, task.grouping))
+                finished(task, run_task(source, task.indicator, task.grouping, task.period))
         finally:
             release(source.key)  # this process goes on doing other things
     else:
@@ -530,10 +561,10 @@ def scan(
         done: queue.Queue = queue.Queue()
         pending: dict[str, Task] = {}
         futures = []
-        for task in tasks:
+        for number, task in enumerate(tasks):
             future = client.submit(
-                run_task, source, task.indicator, task.grouping, pure=False,
-                key=f"scan-{task.indicator}-{task.grouping}-{token}",
+                run_task, source, task.indicator, task.grouping, task.period, pure=False,
+                key=f"scan-{task.indicator}-{task.grouping}-{number}-{token}",
             )  # fmt: skip
             pending[future.key] = task
             futures.append(future)
@@ -583,6 +614,7 @@ def _task_entry(result: TaskResult) -> dict[str, Any]:
     return {
         "indicator": result.indicator,
         "grouping": result.grouping,
+        "period": result.period,
         "status": "ok" if result.ok else "failed",
         "findings": len(result.records),
         "error": result.error,
@@ -602,28 +634,36 @@ def store_content(
     Returns
     -------
     records : list of dict
-        Every finding, pair by pair (indicator, then grouping, in the place's order).
+        Every finding, pair by pair (indicator, then period, newest first, then grouping,
+        in the place's order).
     tasks : list of dict
-        ``indicator``, ``grouping``, ``status``, ``findings``, ``error`` of every pair.
+        ``indicator``, ``grouping``, ``period``, ``status``, ``findings``, ``error`` of
+        every pair.
     """
-    entries: dict[tuple[str, str], tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    Key = tuple[str, str, str]
+    entries: dict[Key, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     if previous is not None:
-        rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        rows: dict[Key, list[dict[str, Any]]] = {}
         for record in previous.table.to_pylist():
-            rows.setdefault((record["indicator"], record["grouping"]), []).append(record)
+            key = (record["indicator"], record["grouping"], record.get("period") or "")
+            rows.setdefault(key, []).append(record)
         for task in previous.tasks:
-            pair = (task["indicator"], task["grouping"])
-            entries[pair] = (dict(task), rows.get(pair, []))
+            key = (task["indicator"], task["grouping"], task.get("period") or "")
+            entries[key] = ({**task, "period": key[2]}, rows.get(key, []))
     for item in result.results:
-        pair = (item.indicator, item.grouping)
-        earlier = entries.get(pair)
+        key = (item.indicator, item.grouping, item.period)
+        earlier = entries.get(key)
         if not item.ok and earlier is not None and earlier[0]["status"] == "ok":
             continue
-        entries[pair] = (_task_entry(item), item.records)
+        entries[key] = (_task_entry(item), item.records)
     order_i = {i: n for n, i in enumerate(place.indicators)}
     order_g = {g: n for n, g in enumerate(place.groupings)}
-    known = [p for p in entries if p[0] in order_i and p[1] in order_g]
-    known.sort(key=lambda p: (order_i[p[0]], order_g[p[1]]))
+    order_p = {
+        i: {p: n for n, p in enumerate(["", *reversed(place.indicators[i].periods)])}
+        for i in place.indicators
+    }
+    known = [k for k in entries if k[0] in order_i and k[1] in order_g and k[2] in order_p[k[0]]]
+    known.sort(key=lambda k: (order_i[k[0]], order_p[k[0]][k[2]], order_g[k[1]]))
     records = [record for pair in known for record in entries[pair][1]]
     return records, [entries[pair][0] for pair in known]
 
@@ -643,26 +683,27 @@ class StoredFindings:
 
     def __init__(self, stored: Any) -> None:
         self.stored = stored
-        self._done: set[tuple[str, str]] = stored.done()
-        self._made: dict[tuple[str, str], Findings] = {}
+        self._done: set[tuple[str, str, str]] = stored.done()
+        self._made: dict[tuple[str, str, str], Findings] = {}
         self._lock = threading.Lock()
 
-    def has(self, indicator: str, grouping: str) -> bool:
-        """Whether the store holds this pair (scanned without error)."""
-        return (indicator, grouping) in self._done
+    def has(self, indicator: str, grouping: str, period: str = "") -> bool:
+        """Whether the store holds this pair in ``period`` ("": the latest), without error."""
+        return (indicator, grouping, period) in self._done
 
     def __len__(self) -> int:
         return len(self._done)
 
-    def findings(self, indicator: str, grouping: str) -> Findings | None:
-        """The pair's findings, or None when the store does not hold it."""
-        pair = (indicator, grouping)
-        if pair not in self._done:
+    def findings(self, indicator: str, grouping: str, period: str = "") -> Findings | None:
+        """The pair's findings in ``period`` ("": the latest), or None when the store does
+        not hold them."""
+        key = (indicator, grouping, period)
+        if key not in self._done:
             return None
         with self._lock:
-            made = self._made.get(pair)
+            made = self._made.get(key)
         if made is None:
-            made = findings_from_records(indicator, grouping, self.stored.rows(*pair))
+            made = findings_from_records(indicator, grouping, self.stored.rows(*key))
             with self._lock:
-                self._made[pair] = made
+                self._made[key] = made
         return made

@@ -12,7 +12,8 @@ stamp that says what it was worked out from:
     The version of the engine that worked the findings out (given by the caller, who
     knows it: :data:`insight.analysis.scan.ENGINE_VERSION`).
 ``tasks``
-    Every indicator × grouping scanned: ``indicator``, ``grouping``, ``status`` (``"ok"``
+    Every indicator × grouping (× earlier period) scanned: ``indicator``, ``grouping``,
+    ``period`` ("" for the latest), ``status`` (``"ok"``
     or ``"failed"``), ``findings`` (how many) and ``error`` (what went wrong, or None).
     A pair scanned with no findings is in the store (status ok, none found); a pair that
     failed or was never scanned is not.
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 #: Version of the layout of ``findings.parquet``.
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 #: Name of the store in a place's folder.
 STORE_FILE = "findings.parquet"
 #: Key of the stamp in the Parquet file's metadata.
@@ -87,9 +88,10 @@ class StoredTable:
     place_id, content_hash, engine : str
         Its stamp (see the module docstring).
     tasks : list of dict
-        Every indicator × grouping scanned, in order.
+        Every indicator × grouping (× earlier period) scanned, in order.
     table : pyarrow.Table
-        One row per finding, with ``indicator`` and ``grouping`` columns.
+        One row per finding, with ``indicator``, ``grouping`` and ``period`` ("" for the
+        latest period) columns.
     """
 
     place_id: str
@@ -98,15 +100,24 @@ class StoredTable:
     tasks: list[dict[str, Any]]
     table: pa.Table = field(repr=False)
 
-    def done(self) -> set[tuple[str, str]]:
-        """The (indicator, grouping) pairs scanned without error."""
-        return {(t["indicator"], t["grouping"]) for t in self.tasks if t["status"] == "ok"}
+    def done(self) -> set[tuple[str, str, str]]:
+        """The (indicator, grouping, period) scanned without error (period "": the latest)."""
+        return {
+            (t["indicator"], t["grouping"], t.get("period") or "")
+            for t in self.tasks
+            if t["status"] == "ok"
+        }
 
-    def rows(self, indicator: str, grouping: str) -> list[dict[str, Any]]:
-        """The rows of one indicator and grouping, in stored order (None and NaN kept apart)."""
+    def rows(self, indicator: str, grouping: str, period: str = "") -> list[dict[str, Any]]:
+        """The rows of one indicator, grouping and period ("": the latest), in stored order
+        (None and NaN kept apart)."""
         mask = pc.and_(
             pc.equal(self.table["indicator"], indicator), pc.equal(self.table["grouping"], grouping)
         )
+        if "period" in self.table.column_names:
+            mask = pc.and_(mask, pc.equal(self.table["period"], period))
+        elif period:
+            return []
         return self.table.filter(mask).to_pylist()
 
 
@@ -135,7 +146,8 @@ def write_findings(
         One per finding, each with ``indicator`` and ``grouping``; values are written as
         they are (None as null, NaN as NaN).
     tasks : list of dict
-        ``indicator``, ``grouping``, ``status``, ``findings``, ``error`` of every pair scanned.
+        ``indicator``, ``grouping``, ``period`` (optional, "" for the latest), ``status``,
+        ``findings``, ``error`` of everything scanned.
     schema : pyarrow.Schema, optional
         The columns and their types (inferred from ``records`` when not given).
 
@@ -167,6 +179,7 @@ def write_findings(
             {
                 "indicator": t["indicator"],
                 "grouping": t["grouping"],
+                "period": t.get("period") or "",
                 "status": t["status"],
                 "findings": int(t.get("findings", 0)),
                 "error": t.get("error"),

@@ -3,8 +3,11 @@ six-year Fingertips export (``data/example/fingertips_trends.csv``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from insight.data.sources.build import build_place
@@ -35,3 +38,39 @@ def trend_place() -> Place:
     """The place of :func:`trend_config`, built in memory (not saved)."""
     config = parse_config(trend_config(), EXAMPLE, origin="place.toml")
     return build_place(config, save=False, require_indicators=False)[0]
+
+
+def _with_earlier_period(place, indicator_id: str, earlier: dict[str, float], period: str):
+    """``place`` with two periods of one indicator: ``period`` (values as ``earlier``
+    changes them, by area code) and the latest (the place's own values)."""
+    indicator = place.indicator(indicator_id)
+    now = place.areas[["code", indicator_id]].rename(columns={indicator_id: "value"})
+    then = now.assign(
+        value=[earlier.get(c, v) for c, v in zip(now["code"], now["value"], strict=True)]
+    )
+    rows = []
+    for order, (label, values) in enumerate(((period, then), (indicator.period, now))):
+        rows.append(
+            pd.DataFrame(
+                {
+                    "indicator": indicator_id,
+                    "area_code": values["code"].astype(str),
+                    "period": label,
+                    "period_order": order,
+                    "value": values["value"].astype(float),
+                    "lower": np.nan,
+                    "upper": np.nan,
+                    "numerator": np.nan,
+                    "denominator": np.nan,
+                }
+            )
+        )
+    indicators = dict(place.indicators)
+    indicators[indicator_id] = replace(indicator, periods=(period, indicator.period))
+    return replace(place, indicators=indicators, series=pd.concat(rows, ignore_index=True))
+
+
+@pytest.fixture(scope="session")
+def with_earlier_period():
+    """:func:`_with_earlier_period`: a place with an earlier period of one indicator."""
+    return _with_earlier_period

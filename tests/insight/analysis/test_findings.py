@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from insight.analysis import benchmark, findings, scan
@@ -123,42 +121,14 @@ def test_count_indicator_funnels_compare_with_the_count_expected(demo_place) -> 
 # --------------------------------------------------------------------------------------
 
 
-def with_earlier_period(place, indicator_id: str, earlier: dict[str, float], period: str):
-    """``place`` with two periods of one indicator: ``period`` (values as ``earlier``
-    changes them, by area code) and the latest (the place's own values)."""
-    indicator = place.indicator(indicator_id)
-    now = place.areas[["code", indicator_id]].rename(columns={indicator_id: "value"})
-    then = now.assign(
-        value=[earlier.get(c, v) for c, v in zip(now["code"], now["value"], strict=True)]
-    )
-    rows = []
-    for order, (label, values) in enumerate(((period, then), (indicator.period, now))):
-        rows.append(
-            pd.DataFrame(
-                {
-                    "indicator": indicator_id,
-                    "area_code": values["code"].astype(str),
-                    "period": label,
-                    "period_order": order,
-                    "value": values["value"].astype(float),
-                    "lower": np.nan,
-                    "upper": np.nan,
-                    "numerator": np.nan,
-                    "denominator": np.nan,
-                }
-            )
-        )
-    indicators = dict(place.indicators)
-    indicators[indicator_id] = replace(indicator, periods=(period, indicator.period))
-    return replace(place, indicators=indicators, series=pd.concat(rows, ignore_index=True))
-
-
 @pytest.fixture(scope="module")
 def border_now(demo_place) -> findings.Findings:
     return findings.findings(demo_place, "mt_minutes", "lad", kinds=("border",))
 
 
-def test_a_border_that_was_the_same_then_shows_no_clear_change(demo_place, border_now) -> None:
+def test_a_border_that_was_the_same_then_shows_no_clear_change(
+    demo_place, border_now, with_earlier_period
+) -> None:
     """Same values in both periods: the same gap then as now, to the last digit."""
     place = with_earlier_period(demo_place, "mt_minutes", {}, "2018")
     found = findings.findings(place, "mt_minutes", "lad", kinds=("border",))
@@ -174,7 +144,9 @@ def test_a_border_that_was_the_same_then_shows_no_clear_change(demo_place, borde
         assert item.sentence.replace(f" {added}", "") == alone.sentence
 
 
-def test_a_gap_that_was_not_there_then_has_opened(demo_place, border_now) -> None:
+def test_a_gap_that_was_not_there_then_has_opened(
+    demo_place, border_now, with_earlier_period
+) -> None:
     """Earlier, the finding's border areas were like those across: the gap has opened."""
     top = border_now.items[0]
     across = demo_place.areas.set_index("code").loc[list(top.other_area_codes), "mt_minutes"]

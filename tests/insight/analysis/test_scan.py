@@ -18,6 +18,7 @@ from shapely.geometry import box
 
 from insight.analysis import scan
 from insight.analysis.findings import Findings, findings
+from insight.analysis.trend import at_period
 from insight.data import findings_store
 from insight.data.catalogue import place_ref
 from insight.errors import DataError
@@ -209,7 +210,7 @@ def test_stored_findings_equal_fresh_ones_field_by_field(demo_place, demo_copy) 
         tasks=entries, schema=scan.STORE_SCHEMA,
     )  # fmt: skip
     stored = findings_store.read_findings("demo", engine=scan.ENGINE_VERSION)
-    assert stored is not None and stored.done() == set(pairs)
+    assert stored is not None and stored.done() == {(i, g, "") for i, g in pairs}
     read_back = scan.StoredFindings(stored)
     charts = set()
     index = AreaIndex(demo_place.areas)
@@ -235,3 +236,30 @@ def test_the_demo_is_scanned_by_county_too(demo_place) -> None:
     assert not result.failures
     found = result.findings("admissions", "county")
     assert found.items and {f.kind for f in found.items} == {"funnel"}
+
+
+def test_every_period_is_scanned_and_equals_findings_worked_out_for_it(
+    demo_place, with_earlier_period
+) -> None:
+    """An indicator with an earlier period is scanned in both; the earlier period's
+    findings are those of the place as it was then, not the latest ones again."""
+    codes = demo_place.areas["code"].iloc[::3]
+    place = with_earlier_period(
+        demo_place, "mt_minutes", dict.fromkeys(codes, 10.0), "2018"
+    )  # a third of the areas changed
+    tasks = scan.scan_tasks(place, ["mt_minutes", "admissions"], ["isdn"])
+    assert [str(t) for t in tasks] == [  # in the place's order, the latest period first
+        "admissions × isdn", "mt_minutes × isdn", "mt_minutes × isdn × 2018",
+    ]  # fmt: skip
+    assert scan.scan_tasks(place, ["mt_minutes"], ["isdn"], periods=False) == tasks[1:2]
+    result = scan.scan(InMemory(place), tasks[1:])
+    assert not result.failures
+    then = at_period(place, "mt_minutes", "2018")
+    fresh = findings(then, "mt_minutes", "isdn", index=AreaIndex(then.areas, then.outlines))
+    stored = result.findings("mt_minutes", "isdn", "2018")
+    pd.testing.assert_frame_equal(stored.table, fresh.table)
+    latest = result.findings("mt_minutes", "isdn")
+    assert latest.table["sentence"].tolist() != stored.table["sentence"].tolist()
+    records, entries = scan.store_content(place, result)
+    assert [(e["period"], e["status"]) for e in entries] == [("", "ok"), ("2018", "ok")]
+    assert {r["period"] for r in records} == {"", "2018"}
