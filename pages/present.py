@@ -137,9 +137,11 @@ st.markdown(
     """<style>
 h1.slide-title{color:#12436D;font-weight:700;font-size:clamp(1.1rem,1.7vw,1.7rem)!important;
 line-height:1.25!important;margin:0!important;padding:0!important}
-.slide-sentence{font-size:clamp(1.5rem,2.6vw,2.6rem)!important;line-height:1.3!important;
+.slide-sentence{font-size:clamp(1.25rem,2.6vw,2.6rem)!important;line-height:1.3!important;
 margin:.3rem 0 1rem 0;color:#0B0C0C}
 .slide-count{color:#505A5F;font-size:1rem;text-align:right;margin:0}
+@media (max-width:640px){.st-key-slide_wide{display:none!important}}
+@media (min-width:641px){.st-key-slide_narrow{display:none!important}}
 </style>""",
     unsafe_allow_html=True,
 )
@@ -153,7 +155,16 @@ st.markdown(
     f'<div class="slide-sentence">{render.html_text(slide.sentence)}</div>',
     unsafe_allow_html=True,
 )
-st.image(slide.png(), alt=slide.alt, width="stretch")
+# The whole picture on a wide screen; on a phone its map and its chart one above the other,
+# each twice the size the whole picture would be there (the CSS above picks one).
+with st.container(key="slide_wide"):
+    st.image(slide.png(), alt=slide.alt, width="stretch")
+with st.container(key="slide_narrow"):
+    map_panel, chart_panel = slide.panels()
+    st.image(map_panel, alt=slide.alt, width="stretch")
+    st.image(
+        chart_panel, alt="The chart of this slide (described with the map above).", width="stretch"
+    )
 st.caption(
     f"{escape_markdown(slide.source)} {escape_markdown(slide.attribution)} Produced {slide.date}."
 )

@@ -249,12 +249,19 @@ def profile_card(indicator: Indicator, row) -> None:
     with st.container(border=True):
         st.markdown(f"**{escape_markdown(indicator.title)}**")
         if row.get("value_text"):
-            value = row["value_text"]  # e.g. "No thrombectomy centre in your stroke network"
-        elif indicator.unit.lower() in indicator.title.lower() and not indicator.percentage:
-            value = fmt_number(row["value"], indicator.decimals)
+            # e.g. "No thrombectomy centre in your stroke network": words wrap, where a
+            # metric would cut them short on a phone
+            st.markdown(
+                f'<p style="font-size:1.5rem;line-height:1.3;margin:0.25rem 0 0.5rem 0">'
+                f"{html_text(row['value_text'])}</p>",
+                unsafe_allow_html=True,
+            )
         else:
-            value = fmt_value(row["value"], indicator)
-        st.metric(escape_markdown(indicator.title), value, label_visibility="collapsed")
+            if indicator.unit.lower() in indicator.title.lower() and not indicator.percentage:
+                value = fmt_number(row["value"], indicator.decimals)
+            else:
+                value = fmt_value(row["value"], indicator)
+            st.metric(escape_markdown(indicator.title), value, label_visibility="collapsed")
         if pd.isna(row["value"]) and not row.get("value_text"):
             st.caption(escape_markdown(indicator.description))
             return

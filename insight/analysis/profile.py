@@ -297,7 +297,7 @@ def nearest_services(place: Place, row: int, k: int = 3) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``Service``, ``Type``, and ``Minutes by road`` or ``Distance (km)``, nearest first.
+        ``Service``, ``Minutes by road`` or ``Distance (km)``, and ``Type``, nearest first.
     """
     if place.services is None or place.services.empty:
         return pd.DataFrame()
@@ -316,10 +316,10 @@ def nearest_services(place: Place, row: int, k: int = 3) -> pd.DataFrame:
         order = np.flatnonzero(capable)[np.argsort(cost[capable])][:k]
         tables.append(
             pd.DataFrame(
-                {
+                {  # the minutes next to the name: what a phone shows without scrolling
                     "Service": services["name"].to_numpy()[order],
-                    "Type": service_type.singular,
                     column: np.round(cost[order], 1),
+                    "Type": service_type.singular,
                 }
             )
         )

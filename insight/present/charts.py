@@ -65,12 +65,20 @@ def _t(text: object) -> str:
     return html.escape(str(text))
 
 
+#: Characters per line of a chart title: it fits a phone's width (about 360 pixels).
+TITLE_CHARACTERS = 40
+
+
 def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    """The house layout; ``title`` (plain text, escaped here) wrapped to fit a phone, at
+    the left edge of the whole chart, not of its plot area."""
+    wrapped = _wrap(title, TITLE_CHARACTERS)
+    lines = wrapped.count("<br>") + 1
     fig.update_layout(
         template=TEMPLATE,
-        title={"text": title, "x": 0, "xanchor": "left"},
-        height=height,
-        margin={"l": 10, "r": 20, "t": 80, "b": 40},
+        title={"text": wrapped, "x": 0, "xanchor": "left", "xref": "container", "pad": {"l": 10}},
+        height=height + 20 * (lines - 1),
+        margin={"l": 10, "r": 20, "t": 60 + 20 * lines, "b": 40},
         font={"size": 14},
     )
     return fig
@@ -98,8 +106,9 @@ def ci_bars(
     data = table.dropna(subset=["value"]).iloc[::-1]
     colours = [RATING_COLOURS.get(r, FOCUS[1]) for r in data["rating"]]
     # Value and rating go in the axis label, where no bar or whisker can hide or clip them.
+    # Name above value and rating: two short lines leave the bars room on a phone.
     labels = [
-        f"{_t(name)}  <b>{fmt_number(v, indicator.decimals)}</b> · {r}"
+        f"{_t(name)}<br><b>{fmt_number(v, indicator.decimals)}</b> · {r}"
         for name, v, r in zip(data["name"], data["value"], data["rating"], strict=True)
     ]
     fig = go.Figure(
@@ -122,23 +131,25 @@ def ci_bars(
         )
     )
     fig.add_vline(x=benchmark, line={"color": "#000000", "dash": "dash", "width": 2})
+    top = float(np.nanmax(np.r_[data["upper"].to_numpy(dtype=float), benchmark]))
     fig.add_annotation(
         x=benchmark,
         y=1,
         yref="paper",
         yanchor="bottom",
         yshift=4,
+        # Written away from the nearer edge, so a narrow chart does not cut it.
+        xanchor="right" if benchmark > top * 1.08 / 2 else "left",
         text=f"{_t(benchmark_name)}: {_t(fmt_value(benchmark, indicator))}",
         showarrow=False,
         font={"size": 13},
     )
-    top = float(np.nanmax(np.r_[data["upper"].to_numpy(dtype=float), benchmark]))
     fig.update_xaxes(title=_t(indicator.unit), range=[0, top * 1.08])
     fig.update_yaxes(title=None, automargin=True)
     return _base_layout(
         fig,
-        f"{_t(indicator.title)} (lines: {INTERVAL_WORDS[indicator.sampled]})",
-        120 + 34 * len(data),
+        f"{indicator.title} (lines: {INTERVAL_WORDS[indicator.sampled]})",
+        120 + 44 * len(data),
     )
 
 
@@ -219,7 +230,7 @@ def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> 
         )
     fig.update_xaxes(title=_t(result.size_title))
     fig.update_yaxes(title=_t(indicator.unit))
-    return _base_layout(fig, f"Funnel plot: {_t(indicator.title)}", 480)
+    return _base_layout(fig, f"Funnel plot: {indicator.title}", 480)
 
 
 #: Marker of each benchmark rating on the spine chart (shape as well as colour).
@@ -362,9 +373,7 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
         fixedrange=True,
     )
     fig.update_yaxes(automargin=True, fixedrange=True)
-    figure = _base_layout(
-        fig, f"{_t(group_name)} on every indicator", max(360, 200 + 90 * len(data))
-    )
+    figure = _base_layout(fig, f"{group_name} on every indicator", max(360, 200 + 90 * len(data)))
     figure.update_layout(margin={"t": 130})
     return figure
 
@@ -448,4 +457,4 @@ def series_chart(
     fig.update_xaxes(title=None, type="category")
     fig.update_yaxes(title=_t(indicator.unit or indicator.title), rangemode="tozero")
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
-    return _base_layout(fig, f"{_t(indicator.title)} over time", 380)
+    return _base_layout(fig, f"{indicator.title} over time", 380)

@@ -514,6 +514,8 @@ def town_layer(towns: pd.DataFrame) -> list[pdk.Layer]:
             "text": [str(n) for n in towns["name"].tolist()],
             # The larger town wins where two labels would overlap once zoomed out.
             "priority": np.clip(towns["areas"].to_numpy(dtype=int), 0, 1000),
+            # Names near the east or west edge run inwards, not off a narrow (phone) map.
+            "anchor": towns["anchor"].astype(str).tolist(),
         }
     )
     return [
@@ -525,6 +527,7 @@ def town_layer(towns: pd.DataFrame) -> list[pdk.Layer]:
             get_text="text",
             get_size=TOWN_TEXT_PIXELS,
             get_color=TOWN_TEXT_COLOUR,
+            get_text_anchor="anchor",
             font_weight=700,
             background=True,
             get_background_color=HALO_COLOUR,

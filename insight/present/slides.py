@@ -76,6 +76,29 @@ class Slide:
             return bytes(self.figure)
         return figures.to_png(self.figure, dpi=dpi)
 
+    def panels(self, dpi: float = 144) -> tuple[bytes, bytes]:
+        """The picture cut in two, its map and its chart, as PNG bytes each.
+
+        Every slide's picture has its map across :data:`~insight.present.figures.MAP_SPAN`
+        of the width and its chart across :data:`~insight.present.figures.CHART_SPAN`; cut
+        between them, each can be shown at the full width of a phone, one above the other,
+        at about twice the size the whole picture would have there.
+
+        Examples
+        --------
+        >>> slide = Slide("T", "S", figures.to_png(figures._new_figure((4, 1))), "", "", "")
+        >>> [Image.open(io.BytesIO(p)).size for p in slide.panels()]
+        [(291, 144), (285, 144)]
+        """
+        picture = Image.open(io.BytesIO(self.png(dpi)))
+        cut = round(picture.width * (figures.MAP_SPAN[1] + figures.CHART_SPAN[0]) / 2)
+        parts = []
+        for box in ((0, 0, cut, picture.height), (cut, 0, picture.width, picture.height)):
+            out = io.BytesIO()
+            picture.crop(box).save(out, format="PNG", optimize=True)
+            parts.append(out.getvalue())
+        return parts[0], parts[1]
+
 
 def _finding_title(finding: Finding) -> str:
     if finding.kind == "border" and finding.other_name:

@@ -31,7 +31,10 @@ LABEL_PADDING_PIXELS = 10
 NATIONAL_LABELS = 40
 LOCAL_LABELS = 12
 #: Columns of :func:`town_labels`.
-LABEL_COLUMNS = ["name", "areas", "easting", "northing", "lon", "lat"]
+LABEL_COLUMNS = ["name", "areas", "easting", "northing", "lon", "lat", "anchor"]
+#: Share of the view's width, at each side, where names run inwards from their point
+#: (``"end"`` in the east, ``"start"`` in the west) so they stay on a narrow map.
+EDGE_SHARE = 0.2
 
 
 def town_names(names: pd.Series) -> pd.Series | None:
@@ -129,7 +132,9 @@ def town_labels(
     -------
     pandas.DataFrame
         Columns :data:`LABEL_COLUMNS`: ``name``, ``areas`` (drawn areas of that town),
-        ``easting``/``northing`` (the place's grid) and ``lon``/``lat`` (WGS84).
+        ``easting``/``northing`` (the place's grid), ``lon``/``lat`` (WGS84) and
+        ``anchor``, which end of the name is at its point (``"middle"``; ``"end"`` or
+        ``"start"`` near the east or west edge, so names run inwards on a narrow map).
 
     Examples
     --------
@@ -174,21 +179,26 @@ def town_labels(
     )
     middle = middle[inside]
     scale = metres_per_pixel(view, map_pixels)
-    chosen: list[tuple[str, int, float, float, float, float]] = []
+    edge = (view[2] - view[0]) * EDGE_SHARE
+    chosen: list[tuple[str, int, float, float, str]] = []
+    boxes: list[tuple[float, float, float, float]] = []  # each chosen name's, in metres
     for name, x, y, areas in middle[["name", "x", "y", "areas"]].itertuples(index=False):
         width = (len(str(name)) * CHARACTER_PIXELS + LABEL_PADDING_PIXELS) * scale
         height = (LABEL_HEIGHT_PIXELS + LABEL_PADDING_PIXELS / 2) * scale
+        anchor = "end" if x > view[2] - edge else "start" if x < view[0] + edge else "middle"
+        centre = x - width / 2 if anchor == "end" else x + width / 2 if anchor == "start" else x
         if any(
-            abs(x - ox) < (width + ow) / 2 and abs(y - oy) < (height + oh) / 2
-            for _, _, ox, oy, ow, oh in chosen
+            abs(centre - ox) < (width + ow) / 2 and abs(y - oy) < (height + oh) / 2
+            for ox, oy, ow, oh in boxes
         ):
             continue
-        chosen.append((str(name), int(areas), x, y, width, height))
+        boxes.append((centre, y, width, height))
+        chosen.append((str(name), int(areas), x, y, anchor))
         if len(chosen) >= limit:
             break
     if not chosen:
         return empty
-    result = pd.DataFrame(chosen, columns=["name", "areas", "easting", "northing", "w", "h"])
+    result = pd.DataFrame(chosen, columns=["name", "areas", "easting", "northing", "anchor"])
     points = gpd.GeoSeries(
         gpd.points_from_xy(result["easting"], result["northing"]), crs=place.areas.crs
     ).to_crs(4326)

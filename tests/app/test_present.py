@@ -54,8 +54,11 @@ def test_findings_one_per_slide_with_keys_image_and_downloads():
     first = sentence(app)
     assert "thrombectomy" in first
     assert any("Slide 1 of 5" in m.value for m in app.markdown)
-    (image,) = app.get("image")
-    assert "Map of" in image.proto.imgs[0].alt  # text alternative of the picture
+    # The whole picture (wide screens), and its map and chart one above the other
+    # (phones: the page's CSS shows one or the other): each with its text alternative.
+    whole, map_panel, chart_panel = app.get("image")
+    assert "Map of" in whole.proto.imgs[0].alt == map_panel.proto.imgs[0].alt
+    assert "chart" in chart_panel.proto.imgs[0].alt
     # As a reader sees it: Markdown's backslash escapes removed.
     captions = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", " ".join(c.value for c in app.caption))
     assert "Contains OS data © Crown copyright and database right" in captions

@@ -163,3 +163,25 @@ def test_a_shared_url_reproduces_the_view(server, desktop, sync_api):
         "North Northamptonshire"
     )
     desktop.assert_healthy()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_present_shows_the_whole_picture_wide_and_map_above_chart_on_a_phone(
+    server, browser, viewport
+):
+    """On a phone the slide's map and chart are each as wide as the screen, one above the
+    other; on a wide screen the whole picture shows. Only one of the two is visible."""
+    page = Page(browser, VIEWPORTS[viewport])
+    try:
+        page.open(server + "present?indicator=mt_minutes&grouping=isdn")
+        page.assert_healthy()
+        whole = page.page.locator(".st-key-slide_wide img")
+        panels = page.page.locator(".st-key-slide_narrow img")
+        phone = viewport == "phone"
+        assert whole.first.is_visible() != phone
+        assert panels.count() == 2 and panels.first.is_visible() == phone
+        shown = (panels if phone else whole).first.bounding_box()
+        # the picture (or its map) spans the width of the page's text column
+        assert shown["width"] >= 0.8 * page.page.locator("h1.slide-title").bounding_box()["width"]
+    finally:
+        page.close()

@@ -127,3 +127,21 @@ def test_local_names_around_west_northamptonshire(demo_place):
     labels = bearings.town_labels(demo_place, rows)
     assert {"Northampton", "Daventry", "South Northamptonshire"} <= set(labels["name"])
     assert len(labels) <= bearings.LOCAL_LABELS
+
+
+def test_names_near_the_edges_run_inwards_and_stay_inside_the_view(demo_place):
+    """A name at the east or west edge of the view ends (or starts) at its point, so it
+    is not cut off by a narrow map; the others are centred on theirs."""
+    labels = bearings.town_labels(demo_place)
+    view = demo_place.areas.total_bounds
+    edge = (view[2] - view[0]) * bearings.EDGE_SHARE
+    east, west = labels["easting"] > view[2] - edge, labels["easting"] < view[0] + edge
+    assert (labels.loc[east, "anchor"] == "end").all()
+    assert (labels.loc[west, "anchor"] == "start").all()
+    assert (labels.loc[~east & ~west, "anchor"] == "middle").all()
+    assert {"end", "start", "middle"} == set(labels["anchor"])
+    scale = bearings.metres_per_pixel(tuple(view))
+    for name, x, anchor in labels[["name", "easting", "anchor"]].itertuples(index=False):
+        width = (len(name) * bearings.CHARACTER_PIXELS + bearings.LABEL_PADDING_PIXELS) * scale
+        left = {"end": x - width, "start": x, "middle": x - width / 2}[anchor]
+        assert view[0] <= left and left + width <= view[2], name
