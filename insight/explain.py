@@ -19,6 +19,17 @@ FINDING_KINDS: dict[str, str] = {
     "spatial": "Areas unlike their neighbours",
 }
 
+#: What the Postcode lottery page says its findings are: true of every kind (the what-ifs
+#: are not tests, and say so).
+LOTTERY_INTRO = (
+    "Places where what people get depends on which side of a boundary they live, ranked by "
+    "how many people are affected and how big the difference is. Differences at a boundary, "
+    "groups unlike the rest and areas unlike their neighbours are tested: those that chance, "
+    "or a smooth change across the country, would explain are left out. The what-ifs are not "
+    "tests: they show how much further journeys would be if people could only use services "
+    "inside their own area."
+)
+
 #: A group's funnel status (:data:`insight.analysis.benchmark.FUNNEL_STATUSES`), in words.
 FUNNEL_WORDS: dict[str, str] = {
     "high": "Higher than the 99.8% limits",

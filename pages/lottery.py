@@ -2,17 +2,18 @@
 
 import streamlit as st
 
-from insight.explain import FINDING_KINDS, escape_markdown, services_on_map_title
+from insight.explain import (
+    FINDING_KINDS,
+    LOTTERY_INTRO,
+    escape_markdown,
+    services_on_map_title,
+)
 from ui import loaders, presentation, render, state
 from ui.frame import frame
 
 place = frame("Postcode lottery")
 st.title("Postcode lottery")
-st.markdown(
-    "Places where what people get depends on which side of a boundary they live, ranked by how "
-    "many people are affected and how big the difference is. Each finding has been tested: "
-    "differences that chance, or a smooth change across the country, would explain are left out."
-)
+st.markdown(LOTTERY_INTRO)
 
 # Settings
 featured_indicator, featured_grouping = place.featured_pair()

@@ -345,7 +345,8 @@ def finding_card(finding: Finding, indicator: Indicator) -> None:
     """A finding: its sentence large, then the effect with its interval and who is affected."""
     st.markdown(f"#### {escape_markdown(finding.sentence)}")
     cells = st.columns(3)
-    interval = f"{finding.interval}: {fmt_number(finding.lower)} to {fmt_number(finding.upper)}"
+    limits = f"{fmt_number(finding.lower)} to {fmt_number(finding.upper)}"
+    interval = f"{finding.interval[:1].upper()}{finding.interval[1:]}: {limits}"
     cells[0].metric(
         "Difference", f"{fmt_number(finding.effect)} {indicator.unit}".strip(), help=interval
     )

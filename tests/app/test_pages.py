@@ -142,6 +142,11 @@ def test_compare_changing_the_indicator_changes_the_sentences():
 def test_lottery_ranks_findings_and_filters_them():
     app = run_page("pages/lottery.py", indicator="mt_minutes", grouping="isdn")
     assert_clean(app)
+    # The what-ifs (boundary penalties) are among these findings: the page does not claim
+    # that every finding was tested against chance.
+    intro = app.markdown[0].value
+    assert "The what-ifs are not tests" in intro and "Each finding has been tested" not in intro
+    assert "Range: " in " ".join(c.value for c in app.caption)
     assert app.caption[0].value.endswith("findings shown, strongest first.")
     app.text_input[0].input("London").run()
     assert_clean(app)
