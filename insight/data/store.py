@@ -398,7 +398,11 @@ def outlines(place: Place) -> gpd.GeoDataFrame:
     has none yet (seconds nationally: once, when it is saved, not on every map)."""
     if place.outlines is not None:
         return place.outlines
-    columns = [(g.code_column, g.name_column) for g in place.groupings.values()]
+    columns = [
+        (g.code_column, g.name_column)
+        for g in place.groupings.values()
+        if {g.code_column, g.name_column} <= set(place.areas.columns)
+    ]
     return AreaIndex(place.areas).outline_table(columns)
 
 
