@@ -100,7 +100,8 @@ _CHART_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("chart_reference_value", pa.float64()),
     ("chart_groups", pa.list_(_GROUP)),
 )
-#: Columns of the findings store: the pair and period ("" for the latest), every :data:`FINDING_COLUMNS`, and the chart
+#: Columns of the findings store: the pair and period ("" for the latest), every
+#: :data:`FINDING_COLUMNS`, and the chart
 #: (its bars and groups as lists of structs; null where a chart has no reference or groups).
 STORE_SCHEMA = pa.schema(
     [("indicator", pa.string()), ("grouping", pa.string()), ("period", pa.string())]
