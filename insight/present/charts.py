@@ -67,6 +67,23 @@ def _t(text: object) -> str:
 
 #: Characters per line of a chart title: it fits a phone's width (about 360 pixels).
 TITLE_CHARACTERS = 40
+#: Room under a chart for a legend written across it (a legend beside a chart takes half
+#: of a phone's width; across, its entries wrap onto as many lines as they need).
+LEGEND_BELOW_PIXELS = 130
+
+
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """The legend in rows under the chart, from its left edge."""
+    layout_margin = fig.layout.margin
+    fig.update_layout(
+        legend={
+            "orientation": "h", "x": 0, "xanchor": "left", "xref": "container",
+            "y": 0, "yanchor": "bottom", "yref": "container",
+        },
+        margin={"b": LEGEND_BELOW_PIXELS + (layout_margin.b or 40)},
+        height=(fig.layout.height or 400) + LEGEND_BELOW_PIXELS,
+    )  # fmt: skip
+    return fig
 
 
 def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
@@ -230,7 +247,7 @@ def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> 
         )
     fig.update_xaxes(title=_t(result.size_title))
     fig.update_yaxes(title=_t(indicator.unit))
-    return _base_layout(fig, f"Funnel plot: {indicator.title}", 480)
+    return _legend_below(_base_layout(fig, f"Funnel plot: {indicator.title}", 480))
 
 
 #: Marker of each benchmark rating on the spine chart (shape as well as colour).
@@ -362,10 +379,7 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
     fig.add_vline(x=0.5, line={"color": "#000000", "width": 2})
     names = sorted(set(benchmarks))
     centre = _t(names[0]) if len(names) == 1 else "Benchmark"
-    fig.update_layout(
-        barmode="overlay",
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
-    )
+    fig.update_layout(barmode="overlay")
     fig.update_xaxes(
         range=[-0.02, 1.02],
         tickvals=[0, 0.5, 1],
@@ -373,9 +387,9 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
         fixedrange=True,
     )
     fig.update_yaxes(automargin=True, fixedrange=True)
-    figure = _base_layout(fig, f"{group_name} on every indicator", max(360, 200 + 90 * len(data)))
-    figure.update_layout(margin={"t": 130})
-    return figure
+    return _legend_below(
+        _base_layout(fig, f"{group_name} on every indicator", max(360, 200 + 90 * len(data)))
+    )
 
 
 def _plain(text: object) -> str:
