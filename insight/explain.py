@@ -1470,6 +1470,7 @@ def trend_sentence(trend, indicator: Indicator, where: str, periods) -> str:
 #: How a border gap changed since an earlier period (see
 #: :func:`insight.analysis.findings.gap_change`), in words for tables.
 GAP_CHANGE_WORDS = {
+    "closed": "Closed",
     "opened": "Opened",
     "widened": "Wider",
     "narrowed": "Narrower",
@@ -1522,6 +1523,59 @@ def gap_change_sentence(
     if change == "reversed":
         return f"The gap has reversed since {then_period}, when it was {then} the other way round."
     return f"The gap is about as wide as in {then_period} ({then} then): no clear change."
+
+
+def closed_gap_sentence(
+    indicator: Indicator,
+    *,
+    subject: str,
+    other: str,
+    areas: int,
+    then_period: str,
+    then_effect: float,
+    effect: float,
+    lower: float,
+    upper: float,
+) -> str:
+    """The sentence of a border whose gap was clear in an earlier period and is not now.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The indicator.
+    subject, other : str
+        The group that was worse off, and the group across the border.
+    areas : int
+        The subject's areas along the border.
+    then_period : str
+        The earlier period.
+    then_effect, effect, lower, upper : float
+        The gap then, and now with its interval (subject minus other).
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> mt = Indicator("mt", "Minutes to the nearest centre", "minutes", "time", "low_is_good")
+    >>> closed_gap_sentence(mt, subject="Rugby", other="Coventry", areas=12,
+    ...     then_period="2018", then_effect=9.04, effect=0.6, lower=-1.2, upper=2.4)  # doctest: +NORMALIZE_WHITESPACE
+    'The gap along the border between Rugby and Coventry has closed since 2018: then, in the 12
+    areas of Rugby along it, the journey to the nearest centre was 9.0 minutes longer than just
+    across it; now the step (0.6 minutes) is no bigger than between neighbouring areas on either
+    side.'
+    """
+    amount = difference_phrase(indicator, then_effect)
+    measure = lower_first(measure_phrase(indicator))
+    now = fmt_amount(effect, indicator)
+    if indicator.sampled:
+        interval = fmt_interval(lower, upper, indicator.decimals)
+        after = f"now the difference ({now}, {interval}) could be chance"
+    else:
+        after = f"now the step ({now}) is no bigger than between neighbouring areas on either side"
+    return (
+        f"The gap along the border between {subject} and {other} has closed since "
+        f"{then_period}: then, in the {plural(int(areas), 'area')} of {subject} along it, "
+        f"{measure} was {amount} than just across it; {after}."
+    )
 
 
 def trend_method_sentence(indicator: Indicator, method: str | None) -> str:

@@ -4,7 +4,10 @@
 
 ``border``
     Border discontinuities (:func:`insight.analysis.borders.border_discontinuities`),
-    about the side that is worse off; ``effect`` is that side minus the other.
+    about the side that is worse off; ``effect`` is that side minus the other. For an
+    indicator with an earlier period, each says how its gap changed since
+    (:func:`gap_change`), and a border whose gap was a finding then and has clearly closed
+    since is a finding too (``change == "closed"``, listed after today's findings).
 ``penalty``
     For a travel-time indicator of a service type (:meth:`Place.service_type_of`), areas
     where using only services inside one's own group would add more than
@@ -74,7 +77,9 @@ FINDING_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 #: How a border's gap changed since an earlier period (:func:`gap_change`).
-GAP_CHANGES: tuple[str, ...] = ("opened", "widened", "narrowed", "reversed", "no clear change")
+GAP_CHANGES: tuple[str, ...] = (
+    "closed", "opened", "widened", "narrowed", "reversed", "no clear change",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,9 @@ class Finding:
         other) and its interval; NaN when not compared.
     change : str
         How the gap changed since then, one of :data:`GAP_CHANGES` (:func:`gap_change`);
-        "" when not compared.
+        "" when not compared. ``"closed"``: a border that was a finding in ``then_period``
+        and is not now (its effect, interval and sentence are today's, about the side
+        that was worse off then).
     """
 
     rank: int
@@ -374,8 +381,10 @@ def findings(
             names=context.names, indicator=ind, weight_label=context.weight_label,
         )  # fmt: skip
         border_records = _border_findings(context, border_table)
-        _compare_with_earlier(place, context, border_records, graph, min_areas, alpha)
         records += border_records
+        records += _compare_with_earlier(
+            place, context, border_records, border_table, graph, min_areas, alpha
+        )
     if "penalty" in kinds:
         records += _penalty_findings(place, context, penalty_threshold)
     if "funnel" in kinds:
@@ -403,7 +412,8 @@ def findings(
             record["score"] = size * record["affected"]
         else:
             record["score"] = size * record["areas"] * (typical if np.isfinite(typical) else 1.0)
-    records.sort(key=lambda r: (-r["score"], -r["areas"]))
+    # Gaps that have closed are good news, not lotteries: after every finding of today.
+    records.sort(key=lambda r: (r["change"] == "closed", -r["score"], -r["areas"]))
     if limit is not None:
         records = records[: max(int(limit), 0)]
     items = tuple(
@@ -501,56 +511,60 @@ def _record(**fields: Any) -> dict[str, Any]:
 
 def _border_findings(context: _Context, borders: pd.DataFrame) -> list[dict[str, Any]]:
     ind = context.indicator
-    unit = explain.unit_label(ind)
-    records = []
-    for row in borders[borders["flagged"]].itertuples():
-        if explain.worse_side(ind, row.difference) == "b":
-            group, other = (row.group_b, row.name_b), (row.group_a, row.name_a)
-            effect, lower, upper = row.difference, row.lower, row.upper
-            n, n_other, weight = row.n_b, row.n_a, row.weight_b
-            value, other_value = row.mean_b, row.mean_a
-            codes, other_codes = row.codes_b, row.codes_a
-        else:
-            group, other = (row.group_a, row.name_a), (row.group_b, row.name_b)
-            effect, lower, upper = -row.difference, -row.upper, -row.lower
-            n, n_other, weight = row.n_a, row.n_b, row.weight_a
-            value, other_value = row.mean_a, row.mean_b
-            codes, other_codes = row.codes_a, row.codes_b
-        weighted = ind.weight is not None or ind.kind == "count"
-        chart = FindingChart(
-            kind="sides",
-            title=explain.border_chart_title(ind),
-            bars=(
-                Bar(explain.side_label(group[1], int(n)), float(value), "finding"),
-                Bar(explain.side_label(other[1], int(n_other)), float(other_value), "other"),
-                Bar("Difference (95% CI)", float(effect), "difference", float(lower), float(upper)),
-            ),
-            unit=unit,
-        )
-        records.append(
-            _record(
-                kind="border",
-                group_code=group[0],
-                group_name=group[1],
-                other_code=other[0],
-                other_name=other[1],
-                effect=float(effect),
-                lower=float(lower),
-                upper=float(upper),
-                value=float(value),
-                benchmark=float(other_value),
-                benchmark_label=f"the areas across the border in {other[1]}",
-                areas=int(n),
-                affected=float(weight) if weighted else float("nan"),
-                p_value=row.p_value,
-                q_value=row.q_value,
-                sentence=row.sentence,
-                area_codes=codes,
-                other_area_codes=other_codes,
-                chart=chart,
-            )  # fmt: skip
-        )
-    return records
+    return [
+        _border_record(context, row, explain.worse_side(ind, row.difference))
+        for row in borders[borders["flagged"]].itertuples()
+    ]
+
+
+def _border_record(context: _Context, row: Any, side: str) -> dict[str, Any]:
+    """The finding of one border (a row of :func:`border_discontinuities`), about ``side``
+    (``"a"`` or ``"b"``): its effect is that side minus the other."""
+    ind = context.indicator
+    if side == "b":
+        group, other = (row.group_b, row.name_b), (row.group_a, row.name_a)
+        effect, lower, upper = row.difference, row.lower, row.upper
+        n, n_other, weight = row.n_b, row.n_a, row.weight_b
+        value, other_value = row.mean_b, row.mean_a
+        codes, other_codes = row.codes_b, row.codes_a
+    else:
+        group, other = (row.group_a, row.name_a), (row.group_b, row.name_b)
+        effect, lower, upper = -row.difference, -row.upper, -row.lower
+        n, n_other, weight = row.n_a, row.n_b, row.weight_a
+        value, other_value = row.mean_a, row.mean_b
+        codes, other_codes = row.codes_a, row.codes_b
+    weighted = ind.weight is not None or ind.kind == "count"
+    chart = FindingChart(
+        kind="sides",
+        title=explain.border_chart_title(ind),
+        bars=(
+            Bar(explain.side_label(group[1], int(n)), float(value), "finding"),
+            Bar(explain.side_label(other[1], int(n_other)), float(other_value), "other"),
+            Bar("Difference (95% CI)", float(effect), "difference", float(lower), float(upper)),
+        ),
+        unit=explain.unit_label(ind),
+    )
+    return _record(
+        kind="border",
+        group_code=group[0],
+        group_name=group[1],
+        other_code=other[0],
+        other_name=other[1],
+        effect=float(effect),
+        lower=float(lower),
+        upper=float(upper),
+        value=float(value),
+        benchmark=float(other_value),
+        benchmark_label=f"the areas across the border in {other[1]}",
+        areas=int(n),
+        affected=float(weight) if weighted else float("nan"),
+        p_value=row.p_value,
+        q_value=row.q_value,
+        sentence=row.sentence,
+        area_codes=codes,
+        other_area_codes=other_codes,
+        chart=chart,
+    )
 
 
 def gap_change(
@@ -608,16 +622,19 @@ def _compare_with_earlier(
     place: Place,
     context: _Context,
     records: list[dict[str, Any]],
+    borders: pd.DataFrame,
     graph: Contiguity | None,
     min_areas: int,
     alpha: float,
-) -> None:
+) -> list[dict[str, Any]]:
     """Add to each border finding how its gap changed since the comparison period (the
-    same border engine on that period's values), and a sentence saying so."""
+    same border engine on that period's values), and a sentence saying so; return the
+    borders whose gap was a finding then and has clearly closed since (``borders``: every
+    border tested now)."""
     ind = context.indicator
     then = trend.comparison_period(ind)
-    if then is None or not records:
-        return
+    if then is None:
+        return []
     earlier = trend.at_period(place, ind.id, then)
     table = border_discontinuities(
         earlier.areas, ind.id, context.grouping.code_column,
@@ -650,6 +667,47 @@ def _compare_with_earlier(
         )
         sentence = explain.gap_change_sentence(ind, change, then, then_effect, record["effect"])
         record["sentence"] += f" {sentence}"
+    return _closed_gaps(context, borders, table, then)
+
+
+def _closed_gaps(
+    context: _Context, borders: pd.DataFrame, earlier: pd.DataFrame, then: str
+) -> list[dict[str, Any]]:
+    """Borders flagged in ``then`` (``earlier``) and tested but not flagged now, whose gap
+    has narrowed by more than its two intervals allow: findings that say it has closed,
+    about the side that was worse off then."""
+    ind = context.indicator
+    now = {(str(r.group_a), str(r.group_b)): r for r in borders.itertuples() if r.tested}
+    closed = []
+    for was in earlier[earlier["flagged"]].itertuples():
+        row = now.get((str(was.group_a), str(was.group_b)))
+        if row is None or row.flagged:
+            continue
+        side = explain.worse_side(ind, was.difference)
+        record = _border_record(context, row, side)
+        if side == "b":
+            then_effect, then_lower, then_upper = was.difference, was.lower, was.upper
+        else:
+            then_effect, then_lower, then_upper = -was.difference, -was.upper, -was.lower
+        change = gap_change(
+            record["effect"], record["lower"], record["upper"], then_effect, then_lower, then_upper
+        )
+        if change != "narrowed" or record["lower"] > 0 or record["upper"] < 0:
+            continue  # not clearly closed: still a gap, or no clear change since
+        record.update(
+            then_period=then,
+            then_effect=float(then_effect),
+            then_lower=float(then_lower),
+            then_upper=float(then_upper),
+            change="closed",
+            sentence=explain.closed_gap_sentence(
+                ind, subject=record["group_name"], other=record["other_name"],
+                areas=record["areas"], then_period=then, then_effect=then_effect,
+                effect=record["effect"], lower=record["lower"], upper=record["upper"],
+            ),
+        )  # fmt: skip
+        closed.append(record)
+    return closed
 
 
 # --------------------------------------------------------------------------------------

@@ -184,3 +184,30 @@ def test_one_period_places_say_nothing_about_change(border_now) -> None:
 )
 def test_gap_change_words_follow_the_two_intervals(now, then, expected) -> None:
     assert findings.gap_change(*now, *then) == expected
+
+
+def test_a_gap_that_was_there_then_and_is_gone_now_is_a_closed_finding(
+    demo_place, border_now, with_earlier_period
+) -> None:
+    """A border with no finding today, given a large step in the earlier period, is listed
+    as a gap that has closed, about the side that was worse off then."""
+    table = border_now.border_table
+    quiet = table[table["tested"] & ~table["flagged"]]
+    quiet = quiet[(quiet["n_a"] >= 8) & (quiet["n_b"] >= 8)].iloc[0]
+    earlier = demo_place.areas.set_index("code").loc[list(quiet["codes_b"]), "mt_minutes"]
+    place = with_earlier_period(demo_place, "mt_minutes", (earlier + 40.0).to_dict(), "2018")
+    found = findings.findings(place, "mt_minutes", "lad", kinds=("border",))
+    closed = [f for f in found if f.change == "closed"]
+    item = next(f for f in closed if (f.group_code, f.other_code) == (quiet.group_b, quiet.group_a))
+    assert item.then_effect > 30 and item.lower <= 0 <= item.upper  # clear then, not now
+    assert item.sentence.startswith(
+        f"The gap along the border between {quiet.name_b} and {quiet.name_a} has closed since 2018"
+    )
+    assert "bigger step" not in item.sentence  # today's step is no finding
+    # listed after every border that is a finding today
+    open_ranks = [f.rank for f in found if f.change != "closed"]
+    assert item.rank > max(open_ranks)
+    # and the current findings are those of the place without the earlier period
+    assert [f.group_code for f in found if f.change != "closed"] == [
+        f.group_code for f in border_now
+    ]
