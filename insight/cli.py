@@ -224,7 +224,7 @@ def compare_record(place: Place, indicator_id: str, grouping_id: str, group: str
     table = result.table
     if group is not None:
         column = place.grouping(grouping_id).code_column
-        touching = AreaIndex(place.areas, place.outlines).touching_groups(column, group)
+        touching = AreaIndex.for_place(place).touching_groups(column, group)
         table = result.subset([group, *touching]).table  # the Compare page's default
     return {
         "indicator": indicator_id,
@@ -452,7 +452,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     place = open_place(args.place)
     indicator_id = args.indicator or next(iter(place.indicators))
     grouping_id = args.grouping or place.default_grouping
-    index = AreaIndex(place.areas, place.outlines)
+    index = AreaIndex.for_place(place)
     found = (
         ranked_findings(place, indicator_id, grouping_id, index=index)
         if fmt in SLIDE_FORMATS
@@ -608,7 +608,7 @@ def scan_place(
     )
     if only_missing and previous is not None:
         done = previous.done()
-        tasks = [t for t in tasks if (t.indicator, t.grouping, t.period) not in done]
+        tasks = [t for t in tasks if t.key not in done]
     if not tasks:
         return ScanOutcome(place, scan.ScanResult((), 0.0, "nowhere"), None, len(previous.tasks))
     with dask_client(workers, scheduler) as client:

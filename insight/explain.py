@@ -1480,7 +1480,7 @@ GAP_CHANGE_WORDS = {
 
 
 def gap_change_sentence(
-    indicator: Indicator, change: str, then_period: str, then_effect: float, effect: float
+    indicator: Indicator, change: str, then_period: str, then_effect: float
 ) -> str:
     """What a border finding adds about the same border in an earlier period.
 
@@ -1492,37 +1492,37 @@ def gap_change_sentence(
         One of :data:`GAP_CHANGE_WORDS`; "" (not compared) gives "".
     then_period : str
         The earlier period.
-    then_effect, effect : float
-        The gap then and now, both as the finding's side minus the other.
+    then_effect : float
+        The gap then, as the finding's side minus the other.
 
     Examples
     --------
     >>> from insight.model import Indicator
     >>> ind = Indicator("o", "Year 6 obesity", "%", "proportion", "low_is_good")
-    >>> gap_change_sentence(ind, "widened", "2018/19", 1.52, 3.04)
+    >>> gap_change_sentence(ind, "widened", "2018/19", 1.52)
     'The gap has widened since 2018/19, when it was 1.5 percentage points.'
-    >>> gap_change_sentence(ind, "opened", "2018/19", 0.21, 3.04)
+    >>> gap_change_sentence(ind, "opened", "2018/19", 0.21)
     'The gap has opened since 2018/19, when the two sides were about the same (0.2 percentage points apart).'
-    >>> gap_change_sentence(ind, "no clear change", "2018/19", 2.8, 3.04)
+    >>> gap_change_sentence(ind, "no clear change", "2018/19", 2.8)
     'The gap is about as wide as in 2018/19 (2.8 percentage points then): no clear change.'
-    >>> gap_change_sentence(ind, "", "", float("nan"), 3.04)
+    >>> gap_change_sentence(ind, "", "", float("nan"))
     ''
     """
     if not change:
         return ""
-    then = fmt_amount(then_effect, indicator)
-    if change == "opened":
-        return (
-            f"The gap has opened since {then_period}, when the two sides were about the same "
-            f"({then} apart)."
-        )
-    if change == "widened":
-        return f"The gap has widened since {then_period}, when it was {then}."
-    if change == "narrowed":
-        return f"The gap has narrowed since {then_period}, when it was {then}, but not closed."
-    if change == "reversed":
-        return f"The gap has reversed since {then_period}, when it was {then} the other way round."
-    return f"The gap is about as wide as in {then_period} ({then} then): no clear change."
+    template = _GAP_CHANGE_SENTENCES.get(change, _GAP_CHANGE_SENTENCES["no clear change"])
+    return template.format(period=then_period, then=fmt_amount(then_effect, indicator))
+
+
+_GAP_CHANGE_SENTENCES = {
+    "opened": (
+        "The gap has opened since {period}, when the two sides were about the same ({then} apart)."
+    ),
+    "widened": "The gap has widened since {period}, when it was {then}.",
+    "narrowed": "The gap has narrowed since {period}, when it was {then}, but not closed.",
+    "reversed": "The gap has reversed since {period}, when it was {then} the other way round.",
+    "no clear change": "The gap is about as wide as in {period} ({then} then): no clear change.",
+}
 
 
 def closed_gap_sentence(

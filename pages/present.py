@@ -160,7 +160,7 @@ st.markdown(
 with st.container(key="slide_wide"):
     st.image(slide.png(), alt=slide.alt, width="stretch")
 with st.container(key="slide_narrow"):
-    map_panel, chart_panel = slide.panels()
+    map_panel, chart_panel = loaders.slide_panels(slide.png())
     st.image(map_panel, alt=slide.alt, width="stretch")
     st.image(
         chart_panel, alt="The chart of this slide (described with the map above).", width="stretch"

@@ -71,7 +71,7 @@ def _content(place_id: str) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _index(place_id: str) -> AreaIndex:
-    return AreaIndex(_place(place_id).areas, _place(place_id).outlines)
+    return AreaIndex.for_place(_place(place_id))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -163,7 +163,7 @@ def scan_into_store(place_id: str, bar) -> scan.ScanResult:
         place_id, engine=scan.ENGINE_VERSION, content_hash=ref.content_hash
     )
     done = previous.done() if previous is not None else set()
-    tasks = [t for t in scan.scan_tasks(current) if (t.indicator, t.grouping, t.period) not in done]
+    tasks = [t for t in scan.scan_tasks(current) if t.key not in done]
     result = scan.scan(
         ref,
         tasks,
@@ -452,6 +452,12 @@ def _with_png(slide: slides.Slide) -> slides.Slide:
     """The slide with its picture rendered once (PNG at twice screen resolution)."""
     slide.figure = slide.png(dpi=2 * slides.PNG_DPI)
     return slide
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def slide_panels(png: bytes) -> tuple[bytes, bytes]:
+    """A slide's map and chart as two pictures (:func:`~slides.picture_panels`), cut once."""
+    return slides.picture_panels(png)
 
 
 @st.cache_data(show_spinner="Drawing the slide…", max_entries=64)

@@ -370,7 +370,7 @@ def findings(
     context = _Context.build(place, ind, grp)
     graph = None
     if "border" in kinds or "spatial" in kinds:
-        graph = (index or AreaIndex(place.areas, place.outlines)).contiguity
+        graph = (index or AreaIndex.for_place(place)).contiguity
     records: list[dict[str, Any]] = []
     border_table = None
     if "border" in kinds:
@@ -517,19 +517,26 @@ def _border_findings(context: _Context, borders: pd.DataFrame) -> list[dict[str,
     ]
 
 
+def _side_gap(row: Any, side: str) -> tuple[float, float, float]:
+    """A border's difference and interval as ``side`` (``"a"`` or ``"b"``) minus the other
+    (the table's ``difference`` is b minus a)."""
+    if side == "b":
+        return row.difference, row.lower, row.upper
+    return -row.difference, -row.upper, -row.lower
+
+
 def _border_record(context: _Context, row: Any, side: str) -> dict[str, Any]:
     """The finding of one border (a row of :func:`border_discontinuities`), about ``side``
     (``"a"`` or ``"b"``): its effect is that side minus the other."""
     ind = context.indicator
+    effect, lower, upper = _side_gap(row, side)
     if side == "b":
         group, other = (row.group_b, row.name_b), (row.group_a, row.name_a)
-        effect, lower, upper = row.difference, row.lower, row.upper
         n, n_other, weight = row.n_b, row.n_a, row.weight_b
         value, other_value = row.mean_b, row.mean_a
         codes, other_codes = row.codes_b, row.codes_a
     else:
         group, other = (row.group_a, row.name_a), (row.group_b, row.name_b)
-        effect, lower, upper = -row.difference, -row.upper, -row.lower
         n, n_other, weight = row.n_a, row.n_b, row.weight_a
         value, other_value = row.mean_a, row.mean_b
         codes, other_codes = row.codes_a, row.codes_b
@@ -642,32 +649,40 @@ def _compare_with_earlier(
         min_areas=min_areas, alpha=alpha, graph=graph, names=context.names,
         indicator=earlier.indicator(ind.id), weight_label=context.weight_label,
     )  # fmt: skip
-    rows = {(str(r.group_a), str(r.group_b)): r for r in table.itertuples() if r.tested}
+    rows = _tested_pairs(table)
     for record in records:
         group, other = record["group_code"], record["other_code"]
-        if (other, group) in rows:  # the group is side b: b minus a, as the finding's effect
-            row = rows[(other, group)]
-            then_effect, then_lower, then_upper = row.difference, row.lower, row.upper
+        if (other, group) in rows:  # the finding's group is side b
+            gap = _side_gap(rows[(other, group)], "b")
         elif (group, other) in rows:
-            row = rows[(group, other)]
-            then_effect, then_lower, then_upper = -row.difference, -row.upper, -row.lower
+            gap = _side_gap(rows[(group, other)], "a")
         else:
             continue
-        change = gap_change(
-            record["effect"], record["lower"], record["upper"], then_effect, then_lower, then_upper
-        )
-        if not change:
-            continue
+        change = _compared(record, then, gap)
+        if change:
+            sentence = explain.gap_change_sentence(ind, change, then, gap[0])
+            record["sentence"] += f" {sentence}"
+    return _closed_gaps(context, borders, table, then)
+
+
+def _tested_pairs(borders: pd.DataFrame) -> dict[tuple[str, str], Any]:
+    """The tested borders of a :func:`border_discontinuities` table, by (a, b) codes."""
+    return {(str(r.group_a), str(r.group_b)): r for r in borders.itertuples() if r.tested}
+
+
+def _compared(record: dict[str, Any], period: str, gap: tuple[float, float, float]) -> str:
+    """How a border finding's gap changed since ``period``, whose gap (effect, lower,
+    upper) was ``gap``; both are written on the record when they can be compared."""
+    change = gap_change(record["effect"], record["lower"], record["upper"], *gap)
+    if change:
         record.update(
-            then_period=then,
-            then_effect=float(then_effect),
-            then_lower=float(then_lower),
-            then_upper=float(then_upper),
+            then_period=period,
+            then_effect=float(gap[0]),
+            then_lower=float(gap[1]),
+            then_upper=float(gap[2]),
             change=change,
         )
-        sentence = explain.gap_change_sentence(ind, change, then, then_effect, record["effect"])
-        record["sentence"] += f" {sentence}"
-    return _closed_gaps(context, borders, table, then)
+    return change
 
 
 def _closed_gaps(
@@ -677,7 +692,7 @@ def _closed_gaps(
     has narrowed by more than its two intervals allow: findings that say it has closed,
     about the side that was worse off then."""
     ind = context.indicator
-    now = {(str(r.group_a), str(r.group_b)): r for r in borders.itertuples() if r.tested}
+    now = _tested_pairs(borders)
     closed = []
     for was in earlier[earlier["flagged"]].itertuples():
         row = now.get((str(was.group_a), str(was.group_b)))
@@ -685,24 +700,15 @@ def _closed_gaps(
             continue
         side = explain.worse_side(ind, was.difference)
         record = _border_record(context, row, side)
-        if side == "b":
-            then_effect, then_lower, then_upper = was.difference, was.lower, was.upper
-        else:
-            then_effect, then_lower, then_upper = -was.difference, -was.upper, -was.lower
-        change = gap_change(
-            record["effect"], record["lower"], record["upper"], then_effect, then_lower, then_upper
-        )
-        if change != "narrowed" or record["lower"] > 0 or record["upper"] < 0:
+        if _compared(record, then, _side_gap(was, side)) != "narrowed" or not (
+            record["lower"] <= 0 <= record["upper"]
+        ):
             continue  # not clearly closed: still a gap, or no clear change since
         record.update(
-            then_period=then,
-            then_effect=float(then_effect),
-            then_lower=float(then_lower),
-            then_upper=float(then_upper),
             change="closed",
             sentence=explain.closed_gap_sentence(
                 ind, subject=record["group_name"], other=record["other_name"],
-                areas=record["areas"], then_period=then, then_effect=then_effect,
+                areas=record["areas"], then_period=then, then_effect=record["then_effect"],
                 effect=record["effect"], lower=record["lower"], upper=record["upper"],
             ),
         )  # fmt: skip

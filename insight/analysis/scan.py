@@ -123,6 +123,11 @@ class Task:
     grouping: str
     period: str = ""  # "": the latest (the values on the areas)
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """``(indicator, grouping, period)``, as a store's ``done()`` lists what it holds."""
+        return (self.indicator, self.grouping, self.period)
+
     def __str__(self) -> str:
         pair = f"{self.indicator} × {self.grouping}"
         return f"{pair} × {self.period}" if self.period else pair
@@ -365,7 +370,7 @@ class _Working:
     def __init__(self, key: str, place: Place) -> None:
         self.key = key
         self.place = place
-        self.index = AreaIndex(place.areas, place.outlines)
+        self.index = AreaIndex.for_place(place)
         self._outliers: OrderedDict[str, pd.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
 

@@ -466,7 +466,7 @@ def locate_many(place: Place, texts, index: AreaIndex | None = None) -> pd.DataF
     todo = np.flatnonzero((frame["problem"] == "").to_numpy())
     rows, nearest = place_points(
         place,
-        index or AreaIndex(place.areas, place.outlines),
+        index or AreaIndex.for_place(place),
         frame["easting"].to_numpy()[todo],
         frame["northing"].to_numpy()[todo],
         frame["lad_code"].to_numpy(dtype=object)[todo],
@@ -609,7 +609,7 @@ def locate(place: Place, text: str, index: AreaIndex | None = None) -> PostcodeL
     record = find_postcode(text)
     rows, nearest = place_points(
         place,
-        index or AreaIndex(place.areas, place.outlines),
+        index or AreaIndex.for_place(place),
         np.array([record.easting]),
         np.array([record.northing]),
         np.array([record.lad_code], dtype=object),

@@ -344,7 +344,7 @@ def border_map(
 
     Examples
     --------
-    >>> figure = border_map(place, AreaIndex(place.areas, place.outlines), "lad", "E06000062", "E07000131")  # doctest: +SKIP
+    >>> figure = border_map(place, AreaIndex.for_place(place), "lad", "E06000062", "E07000131")  # doctest: +SKIP
     """
     with af_style():
         if ax is None:
@@ -1182,7 +1182,7 @@ def finding_figure(
 
     Examples
     --------
-    >>> figure = finding_figure(place, found.items[0], AreaIndex(place.areas, place.outlines))  # doctest: +SKIP
+    >>> figure = finding_figure(place, found.items[0], AreaIndex.for_place(place))  # doctest: +SKIP
     """
     indicator = place.indicator(finding.indicator)
     chart = _chart_of(finding, indicator)
@@ -1230,7 +1230,7 @@ def finding_alt(place: Place, finding: Finding, index: AreaIndex) -> str:
 
     Examples
     --------
-    >>> finding_alt(place, found.items[0], AreaIndex(place.areas, place.outlines))  # doctest: +SKIP
+    >>> finding_alt(place, found.items[0], AreaIndex.for_place(place))  # doctest: +SKIP
     'Map of Thames Valley and Wessex (stroke networks); ...'
     """
     indicator = place.indicator(finding.indicator)

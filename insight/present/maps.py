@@ -674,7 +674,7 @@ def area_map(
     ]
     if outline_grouping:
         outline = group_outlines(
-            place, index or AreaIndex(place.areas, place.outlines), outline_grouping, areas, detail
+            place, index or AreaIndex.for_place(place), outline_grouping, areas, detail
         )
         name = write_name(outline)
         files[name] = outline

@@ -76,28 +76,39 @@ class Slide:
             return bytes(self.figure)
         return figures.to_png(self.figure, dpi=dpi)
 
-    def panels(self, dpi: float = 144) -> tuple[bytes, bytes]:
-        """The picture cut in two, its map and its chart, as PNG bytes each.
 
-        Every slide's picture has its map across :data:`~insight.present.figures.MAP_SPAN`
-        of the width and its chart across :data:`~insight.present.figures.CHART_SPAN`; cut
-        between them, each can be shown at the full width of a phone, one above the other,
-        at about twice the size the whole picture would have there.
+def picture_panels(png: bytes) -> tuple[bytes, bytes]:
+    """A slide's picture cut in two, its map and its chart, as PNG bytes each.
 
-        Examples
-        --------
-        >>> slide = Slide("T", "S", figures.to_png(figures._new_figure((4, 1))), "", "", "")
-        >>> [Image.open(io.BytesIO(p)).size for p in slide.panels()]
-        [(291, 144), (285, 144)]
-        """
-        picture = Image.open(io.BytesIO(self.png(dpi)))
-        cut = round(picture.width * (figures.MAP_SPAN[1] + figures.CHART_SPAN[0]) / 2)
-        parts = []
-        for box in ((0, 0, cut, picture.height), (cut, 0, picture.width, picture.height)):
-            out = io.BytesIO()
-            picture.crop(box).save(out, format="PNG", optimize=True)
-            parts.append(out.getvalue())
-        return parts[0], parts[1]
+    Every slide's picture has its map across :data:`~insight.present.figures.MAP_SPAN`
+    of the width and its chart across :data:`~insight.present.figures.CHART_SPAN`; cut
+    between them, each can be shown at the full width of a phone, one above the other,
+    at about twice the size the whole picture would have there.
+
+    Parameters
+    ----------
+    png : bytes
+        The picture (:meth:`Slide.png`).
+
+    Returns
+    -------
+    (bytes, bytes)
+        The map and the chart.
+
+    Examples
+    --------
+    >>> picture = figures.to_png(figures._new_figure((4, 1)))
+    >>> [Image.open(io.BytesIO(p)).size for p in picture_panels(picture)]
+    [(291, 144), (285, 144)]
+    """
+    picture = Image.open(io.BytesIO(png))
+    cut = round(picture.width * (figures.MAP_SPAN[1] + figures.CHART_SPAN[0]) / 2)
+    parts = []
+    for box in ((0, 0, cut, picture.height), (cut, 0, picture.width, picture.height)):
+        out = io.BytesIO()
+        picture.crop(box).save(out, format="PNG")
+        parts.append(out.getvalue())
+    return parts[0], parts[1]
 
 
 def _finding_title(finding: Finding) -> str:
@@ -142,7 +153,7 @@ def finding_slide(
     >>> slide = finding_slide(place, found.items[0])  # doctest: +SKIP
     """
     indicator = place.indicator(finding.indicator)
-    index = index or AreaIndex(place.areas, place.outlines)
+    index = index or AreaIndex.for_place(place)
     figure = figures.finding_figure(place, finding, index)
     alt = figures.finding_alt(place, finding, index)
     return Slide(
@@ -201,7 +212,7 @@ def findings_to_slides(
     chosen = sorted(found, key=lambda f: f.rank)
     if limit is not None:
         chosen = chosen[: int(limit)]
-    index = index or AreaIndex(place.areas, place.outlines)
+    index = index or AreaIndex.for_place(place)
     day = _today(date)
     return [finding_slide(place, finding, index, date=day) for finding in chosen]
 
@@ -254,7 +265,7 @@ def area_slide(
     sentence = f"{indicator_sentence(indicator, value, summary.name)} " + comparison_sentence(
         indicator, value, summary.group_value, f"the average for {summary.group_name}"
     )
-    index = index or AreaIndex(place.areas, place.outlines)
+    index = index or AreaIndex.for_place(place)
     figure = figures.area_figure(place, summary, indicator_id, grouping_id, index)
     alt = figures.area_alt(summary, indicator)
     return Slide(

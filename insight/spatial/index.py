@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from insight.errors import DataError
-from insight.model import OUTLINE_COLUMNS
+from insight.model import OUTLINE_COLUMNS, Place
 from insight.spatial.contiguity import Contiguity, contiguity
 
 
@@ -64,6 +64,16 @@ class AreaIndex:
         self._trees: dict[tuple[str, str], shapely.STRtree] = {}
         self._codes: dict[str, np.ndarray] = {}
         self._groups: dict[tuple[tuple[str, str], str], object] = {}
+
+    @classmethod
+    def for_place(cls, place: Place) -> AreaIndex:
+        """The index of a place's areas, with the group outlines it keeps.
+
+        Examples
+        --------
+        >>> index = AreaIndex.for_place(place)  # doctest: +SKIP
+        """
+        return cls(place.areas, place.outlines)
 
     @cached_property
     def tree(self) -> shapely.STRtree:

@@ -138,7 +138,7 @@ def test_a_border_that_was_the_same_then_shows_no_clear_change(
         assert item.then_effect == pytest.approx(item.effect, abs=1e-9)
         assert (item.then_lower, item.then_upper) == pytest.approx((item.lower, item.upper))
         added = gap_change_sentence(
-            demo_place.indicator("mt_minutes"), item.change, "2018", item.then_effect, item.effect
+            demo_place.indicator("mt_minutes"), item.change, "2018", item.then_effect
         )
         assert "about as wide as in 2018" in added and f" {added}" in item.sentence
         assert item.sentence.replace(f" {added}", "") == alone.sentence

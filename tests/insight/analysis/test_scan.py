@@ -255,7 +255,7 @@ def test_every_period_is_scanned_and_equals_findings_worked_out_for_it(
     result = scan.scan(InMemory(place), tasks[1:])
     assert not result.failures
     then = at_period(place, "mt_minutes", "2018")
-    fresh = findings(then, "mt_minutes", "isdn", index=AreaIndex(then.areas, then.outlines))
+    fresh = findings(then, "mt_minutes", "isdn", index=AreaIndex.for_place(then))
     stored = result.findings("mt_minutes", "isdn", "2018")
     pd.testing.assert_frame_equal(stored.table, fresh.table)
     latest = result.findings("mt_minutes", "isdn")

@@ -60,7 +60,7 @@ def test_a_saved_place_keeps_its_group_outlines_dissolved_once(tmp_path) -> None
     outlines = place.outlines.set_index("code")
     assert outlines["name"].to_dict() == {"X": "Ex", "Y": "Why"}
     assert outlines.loc["X", "geometry"].equals(box(0, 0, 1, 1))
-    index = AreaIndex(place.areas, place.outlines)
+    index = AreaIndex.for_place(place)
     assert index.group_shapes("g_code", "g_name")["code"].tolist() == ["X", "Y"]
     assert not index._groups  # nothing was dissolved on use
 
