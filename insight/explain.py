@@ -201,16 +201,60 @@ def indicator_sentence(indicator: Indicator, value: float | None, where: str) ->
 #: a resident should not read "worse" into a few seconds on a half-hour drive.
 NEGLIGIBLE_SHARE = 0.05
 
+#: Differences smaller than this amount, by unit, are "about the same" whatever the value:
+#: no one feels 42 seconds on a drive, even a short one.
+SAME_AMOUNT_BY_UNIT: dict[str, float] = {"minutes": 1.0, "mins": 1.0, "hours": 1 / 60}
 
-def is_negligible(difference: float, reference: float, decimals: int = 1) -> bool:
-    """Whether a difference is too small to call better or worse.
+
+def same_amount(indicator: Indicator) -> float:
+    """The smallest difference of ``indicator`` that is not "about the same" whatever the
+    value (a minute for times; for other kinds only the share applies).
+
+    Examples
+    --------
+    >>> same_amount(Indicator("t", "Time", "minutes", "time")), same_amount(
+    ...     Indicator("p", "Share", "%", "proportion"))
+    (1.0, 0.0)
+    """
+    return SAME_AMOUNT_BY_UNIT.get(indicator.unit.strip().lower(), 0.0)
+
+
+def is_negligible(
+    difference: float, reference: float, decimals: int = 1, indicator: Indicator | None = None
+) -> bool:
+    """Whether a difference is too small to call better, worse, longer or higher: the one
+    "about the same" rule of every sentence, card and rating.
+
+    A difference is about the same when it rounds to nothing at the decimals shown, is
+    under :data:`NEGLIGIBLE_SHARE` of the value compared with, or (given the
+    ``indicator``) is under :func:`same_amount` of its unit (a minute for times).
 
     Examples
     --------
     >>> is_negligible(0.2, 10.0), is_negligible(2.0, 10.0), is_negligible(0.04, 0.0)
     (True, False, True)
+    >>> is_negligible(0.7, 13.7, 1, Indicator("t", "Time", "minutes", "time"))
+    True
     """
-    return abs(difference) < max(0.5 * 10.0**-decimals, NEGLIGIBLE_SHARE * abs(reference))
+    floor = same_amount(indicator) if indicator is not None else 0.0
+    return abs(difference) < max(0.5 * 10.0**-decimals, NEGLIGIBLE_SHARE * abs(reference), floor)
+
+
+def about_the_same_rule(indicators) -> str:
+    """The "about the same" rule in words, for the indicators a page shows.
+
+    Examples
+    --------
+    >>> about_the_same_rule([Indicator("t", "Time", "minutes", "time")])
+    'Differences under 5% of the figure compared with, or under a minute for travel times, are called *about the same*.'
+    """
+    share = f"{NEGLIGIBLE_SHARE:.0%}"
+    timed = any(same_amount(i) for i in indicators)
+    minute = ", or under a minute for travel times," if timed else ""
+    return (
+        f"Differences under {share} of the figure compared with{minute} are called "
+        "*about the same*."
+    )
 
 
 def shown_difference(indicator: Indicator, value: float, other: float) -> float:
@@ -238,11 +282,15 @@ def fmt_amount(amount: float, indicator: Indicator) -> str:
     '15.5 percentage points'
     >>> fmt_amount(4.12, Indicator("t", "Time", "minutes", "time"))
     '4.1 minutes'
+    >>> fmt_amount(-7.2, Indicator("r", "Ratio", "(England = 100)", "ratio"))
+    '7.2 points'
     """
     text = fmt_number(abs(amount), indicator.decimals)
     unit = indicator.unit.strip()
     if unit == "%":
         return f"{text} percentage points"
+    if "(" in unit:  # "(England = 100)" names the scale, not a unit a difference has
+        unit = re.sub(r"\s*\([^)]*\)", "", unit).strip() or "points"
     return f"{text} {unit}" if unit else text
 
 
@@ -273,7 +321,7 @@ def comparison_sentence(
     if value is None or other is None or math.isnan(value) or math.isnan(other):
         return f"Not enough data to compare with {other_name}."
     difference = shown_difference(indicator, value, other)
-    if is_negligible(difference, other, indicator.decimals):
+    if is_negligible(difference, other, indicator.decimals, indicator):
         return f"About the same as {other_name}{_in_brackets(other, indicator)}."
     direction = "more" if difference > 0 else "less"
     judgement = ""
@@ -579,7 +627,7 @@ def size_rating(indicator: Indicator, value: float, benchmark: float) -> str:
     if value is None or benchmark is None or math.isnan(value) or math.isnan(benchmark):
         return "Not compared"
     difference = shown_difference(indicator, value, benchmark)
-    if is_negligible(difference, benchmark, indicator.decimals):
+    if is_negligible(difference, benchmark, indicator.decimals, indicator):
         return "About the same"
     if _is_time(indicator):
         return "Longer" if difference > 0 else "Shorter"
@@ -600,12 +648,99 @@ def across_sentence(
     """
     if value is None or across is None or math.isnan(value) or math.isnan(across):
         return f"Just across the boundary in {group_name}: no data to compare."
-    difference = across - value
+    difference = shown_difference(indicator, across, value)
     where = f"Just across the boundary in {group_name} (the {plural(n_areas, 'nearest area')})"
-    if is_negligible(difference, value, indicator.decimals):
+    if is_negligible(difference, value, indicator.decimals, indicator):
         return f"{where}: about the same ({fmt_value(across, indicator)})."
     direction = "more" if difference > 0 else "less"
-    return f"{where}: {fmt_value(across, indicator)}, {fmt_value(abs(difference), indicator)} {direction} than here."
+    return f"{where}: {fmt_value(across, indicator)}, {fmt_amount(difference, indicator)} {direction} than here."
+
+
+#: Nations by the first letter of an ONS area code (E01..., W01...).
+NATIONS = {"E": "England", "W": "Wales"}
+
+#: English NHS words and what a Welsh reader knows them as: Wales has local health boards
+#: where England has integrated care boards and sub-ICB locations. Longest first.
+WELSH_WORDS: tuple[tuple[str, str], ...] = (
+    ("integrated care boards", "local health boards"),
+    ("Integrated care boards", "Local health boards"),
+    ("integrated care board", "local health board"),
+    ("Integrated care board", "Local health board"),
+    ("sub-ICB locations", "local health boards"),
+    ("Sub-ICB locations", "Local health boards"),
+    ("sub-ICB location", "local health board"),
+    ("Sub-ICB location", "Local health board"),
+)
+
+
+def nation_of(area_code: str) -> str | None:
+    """The nation of an area from its ONS code ("W01001234" is Wales), or None.
+
+    Examples
+    --------
+    >>> nation_of("W01001234"), nation_of("E01027210"), nation_of("X1")
+    ('Wales', 'England', None)
+    """
+    return NATIONS.get(str(area_code)[:1]) if area_code else None
+
+
+def in_nation_words(text: str, area_code: str) -> str:
+    """``text`` in the words of the area's nation: local health boards in Wales.
+
+    Examples
+    --------
+    >>> in_nation_words("Extra minutes if limited to your own integrated care board", "W01001")
+    'Extra minutes if limited to your own local health board'
+    >>> in_nation_words("your own integrated care board", "E01027210")
+    'your own integrated care board'
+    """
+    if nation_of(area_code) != "Wales":
+        return text
+    for english, welsh in WELSH_WORDS:
+        text = text.replace(english, welsh)
+    return text
+
+
+def beyond_sentence(elsewhere: str) -> str:
+    """Said instead of "just across the boundary" when the nearest boundary is with a
+    nation the place has no figures for.
+
+    Examples
+    --------
+    >>> beyond_sentence("Scotland")
+    'Your nearest boundary is with Scotland, where we have no figures.'
+    """
+    return f"Your nearest boundary is with {elsewhere}, where we have no figures."
+
+
+def nation_benchmark_note(nation: str, benchmarks: list[str], reasons: list[str]) -> str:
+    """Said once on Your area when an area is compared with another nation's figure.
+
+    Parameters
+    ----------
+    nation : str
+        The area's nation ("Wales").
+    benchmarks : list of str
+        The benchmarks its figures are compared with that are not its nation's ("England").
+    reasons : list of str
+        Why (:func:`insight.analysis.benchmark.benchmark_coverage`).
+
+    Examples
+    --------
+    >>> nation_benchmark_note("Wales", ["England"], ["Wales has no figures for stroke "
+    ...     "admissions a year in the source, so the benchmark is England's alone."])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    "Your area is in Wales, but some figures here are compared with the average for England:
+    Wales has no figures for stroke admissions a year in the source, so the benchmark is
+    England's alone. Wales has no average of its own to compare with."
+    """
+    names = " and ".join(dict.fromkeys(benchmarks))
+    # Every reason says the same of another indicator: the fullest one is enough.
+    why = max((r for r in reasons if r), key=len, default="")
+    return (
+        f"Your area is in {nation}, but some figures here are compared with the average for "
+        f"{names}: {why} {nation} has no average of its own to compare with."
+    ).replace(":  ", ": ")
 
 
 def penalty_sentence(

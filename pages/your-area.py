@@ -60,6 +60,10 @@ if found.nearest_only:
         "This postcode is just outside our simplified area boundaries, so we used the nearest area."
     )
 
+nation_note = loaders.nation_note(place.id, found.area_index, grouping.id)
+if nation_note:
+    st.info(escape_markdown(nation_note))
+
 headline, boundary = render.split_profile(place, profile)
 columns = st.columns(min(3, max(1, len(headline))))
 for i, (_, row) in enumerate(headline.iterrows()):

@@ -360,14 +360,27 @@ def spine(place_id: str, grouping_id: str, code: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def area_profile(place_id: str, row: int, grouping_id: str) -> pd.DataFrame:
-    """One area's profile (see :func:`insight.analysis.profile.area_profile`)."""
+    """One area's profile (see :func:`insight.analysis.profile.area_profile`), told when
+    its nearest boundary is with a nation the place has no figures for (Scotland)."""
+    current = _place(place_id)
+    try:
+        elsewhere = postcodes.elsewhere_near(current.areas.geometry.iloc[row])
+    except InsightError:  # no postcode directory: no word on other nations, the rest stands
+        elsewhere = None
     return profile.area_profile(
-        _place(place_id),
+        current,
         _index(place_id),
         row,
         grouping_id,
         comparisons=lambda i, g: _comparison(place_id, i, g),
+        elsewhere=elsewhere,
     )
+
+
+def nation_note(place_id: str, row: int, grouping_id: str) -> str:
+    """Why a Welsh area is compared with England (see
+    :func:`insight.analysis.profile.nation_note`); "" when it is not."""
+    return profile.nation_note(_place(place_id), row, area_profile(place_id, row, grouping_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from insight.analysis.benchmark import GroupComparison
 from insight.analysis.findings import Finding
+from insight.analysis.profile import NEAR_BOUNDARY_KM
 from insight.analysis.trend import TrendResult
 from insight.data import policy
 from insight.explain import (
@@ -15,6 +16,7 @@ from insight.explain import (
     INTERVAL_COLUMNS,
     PLACE_NAMES_NOTE,
     SERVICE_HOVER_HINT,
+    about_the_same_rule,
     average_label,
     benchmark_sentence,
     escape_markdown,
@@ -247,7 +249,8 @@ def profile_card(indicator: Indicator, row) -> None:
     no value says why instead of four "not enough data" sentences.
     """
     with st.container(border=True):
-        st.markdown(f"**{escape_markdown(indicator.title)}**")
+        title = str(row.get("title") or indicator.title)  # in the nation's words (Wales)
+        st.markdown(f"**{escape_markdown(title)}**")
         if row.get("value_text"):
             # e.g. "No thrombectomy centre in your stroke network": words wrap, where a
             # metric would cut them short on a phone
@@ -261,7 +264,7 @@ def profile_card(indicator: Indicator, row) -> None:
                 value = fmt_number(row["value"], indicator.decimals)
             else:
                 value = fmt_value(row["value"], indicator)
-            st.metric(escape_markdown(indicator.title), value, label_visibility="collapsed")
+            st.metric(escape_markdown(title), value, label_visibility="collapsed")
         if pd.isna(row["value"]) and not row.get("value_text"):
             st.caption(escape_markdown(indicator.description))
             return
@@ -277,7 +280,8 @@ def methods_for_resident(place: Place, grouping) -> str:
         "*Neighbouring areas* are those that share a border with yours. "
         f"{escape_markdown(weights_sentence(place))} "
         "*Just across the boundary* means the nearest areas in the next "
-        f"{escape_markdown(grouping.title.lower())}. Differences under 5% are called *about the same*.\n\n"
+        f"{escape_markdown(grouping.title.lower())} within {NEAR_BOUNDARY_KM:.0f} km of your "
+        f"area. {about_the_same_rule(place.indicators.values())}\n\n"
         "The table shows the ranges behind the comparisons: for counts and rates, the 95% "
         "confidence interval of the "
         f"{escape_markdown(grouping.title.lower())}'s figure; for travel times, which are not "

@@ -14,7 +14,12 @@ import pandas as pd
 import shapely
 
 from insight import explain
-from insight.analysis.benchmark import GroupComparison, compare_groups, mean_of
+from insight.analysis.benchmark import (
+    GroupComparison,
+    benchmark_coverage,
+    compare_groups,
+    mean_of,
+)
 from insight.errors import DataError
 from insight.model import Place
 from insight.spatial.index import AreaIndex
@@ -110,6 +115,11 @@ def area_summary(place: Place, area_code: str, indicator_id: str, grouping_id: s
     )
 
 
+#: How near (km) the nearest areas of another group must be for "just across the boundary":
+#: a boundary farther away than this is not the one a resident lives by.
+NEAR_BOUNDARY_KM = 3.0
+
+
 def across_boundary(
     place: Place, index: AreaIndex, row: int, grouping_id: str, k: int = 5
 ) -> Across | None:
@@ -140,7 +150,10 @@ def across_boundary(
     nearest_group = areas[grouping.code_column].to_numpy()[candidates[np.argmin(distances)]]
     same = candidates[areas[grouping.code_column].to_numpy()[candidates] == nearest_group]
     same_distances = shapely.distance(areas.geometry.to_numpy()[same], geometry)
-    chosen = same[np.argsort(same_distances)[:k]]
+    order = np.argsort(same_distances)[:k]
+    # Only areas near this one: the mean of far ones is not "just across" anything.
+    order = order[same_distances[order] <= max(NEAR_BOUNDARY_KM * 1000, same_distances[order[0]])]
+    chosen = same[order]
     return Across(
         grouping_id=grouping_id,
         code=str(nearest_group),
@@ -156,6 +169,7 @@ def area_profile(
     row: int,
     grouping_id: str | None = None,
     comparisons: Callable[[str, str], GroupComparison] | None = None,
+    elsewhere: tuple[str, float] | None = None,
 ) -> pd.DataFrame:
     """Every indicator of area ``row`` compared four ways, with sentences.
 
@@ -174,6 +188,10 @@ def area_profile(
         :func:`~insight.analysis.benchmark.compare_groups` gives it. The same for every
         area, so a caller that keeps them (the app's loaders) passes them in; by default
         they are worked out here (about a second nationally, for all indicators).
+    elsewhere : (str, float), optional
+        A nation without figures near the area and how far (km) it is
+        (:func:`insight.data.postcodes.elsewhere_near`): when it is nearer than any other
+        group, the profile says the nearest boundary is with it.
 
     Returns
     -------
@@ -185,6 +203,9 @@ def area_profile(
         ``headline``, ``sentences`` (list of str, plain English) and ``value_text`` (words
         to show instead of the value, where the value alone would mislead; else "").
         Boundary penalties (indicators with ``within``) are said as the what-if they are.
+        "Just across the boundary" is said only of another group within
+        :data:`NEAR_BOUNDARY_KM` of the area; titles and sentences of a Welsh area say
+        local health boards (:func:`insight.explain.in_nation_words`).
     """
     grouping_id = grouping_id or place.default_grouping
     grouping = place.grouping(grouping_id)
@@ -192,6 +213,12 @@ def area_profile(
     group_name = str(area[grouping.name_column])
     neighbours = index.neighbours(row)
     across = across_boundary(place, index, row, grouping_id)
+    if across is not None and across.distance_km > NEAR_BOUNDARY_KM:
+        across = None
+    beyond = None
+    if elsewhere is not None and (across is None or elsewhere[1] < across.distance_km):
+        beyond = explain.beyond_sentence(elsewhere[0])
+    code = str(area["code"])
     rows = []
     for indicator in place.indicators.values():
         value = float(area[indicator.id]) if pd.notna(area[indicator.id]) else float("nan")
@@ -216,6 +243,8 @@ def area_profile(
                 f"the average for {benchmarking.benchmark_name}",
             ),
         ]
+        if beyond is not None:
+            sentences.append(beyond)
         if across is not None:
             sentences.append(
                 explain.across_sentence(
@@ -231,9 +260,9 @@ def area_profile(
         rows.append(
             {
                 "indicator": indicator.id,
-                "title": indicator.title,
+                "title": explain.in_nation_words(indicator.title, code),
                 "value": value,
-                "value_text": value_text,
+                "value_text": explain.in_nation_words(value_text, code),
                 "neighbours": neighbour_mean,
                 "group": group_value,
                 "group_lower": float(group["lower"]) if group is not None else float("nan"),
@@ -243,10 +272,41 @@ def area_profile(
                 "overall_name": benchmarking.benchmark_name,
                 "across": across_mean,
                 "headline": explain.indicator_sentence(indicator, value, str(area["name"])),
-                "sentences": sentences,
+                "sentences": [explain.in_nation_words(t, code) for t in sentences],
             }
         )
     return pd.DataFrame(rows)
+
+
+def nation_note(place: Place, row: int, table: pd.DataFrame) -> str:
+    """What Your area says once when an area is compared with another nation's average
+    (a Welsh area with England's, where the source has no Welsh figures); "" otherwise.
+
+    Parameters
+    ----------
+    place : Place
+        The place.
+    row : int
+        The area's row.
+    table : pandas.DataFrame
+        Its profile (:func:`area_profile`).
+
+    Examples
+    --------
+    >>> nation_note(place, cardiff, table)  # doctest: +SKIP
+    'Your area is in Wales, but some figures here are compared with the average for England: ...'
+    """
+    nation = explain.nation_of(str(place.areas["code"].iloc[row]))
+    if nation is None or table.empty:
+        return ""
+    others = table[~table["overall_name"].astype(str).str.contains(nation, regex=False)]
+    others = others[others["overall_name"].isin(list(explain.NATIONS.values()))]
+    if others.empty:
+        return ""
+    reasons = [
+        benchmark_coverage(place, place.indicator(i))[1] for i in others["indicator"].tolist()
+    ]
+    return explain.nation_benchmark_note(nation, others["overall_name"].tolist(), reasons)
 
 
 def _what_if(place: Place, row: int, indicator, value: float) -> tuple[str, list[str]]:

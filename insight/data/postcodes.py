@@ -503,6 +503,60 @@ def outside_england_and_wales(lad_code: str | None) -> str | None:
     return ELSEWHERE.get(str(lad_code)[0])
 
 
+#: How far (km) from an area another nation's postcodes may be for its nearest boundary to
+#: count as one with that nation (Berwick-upon-Tweed's areas are 4 to 5 km from Scotland's
+#: nearest postcodes: the land between is fields).
+ELSEWHERE_NEAR_KM = 10.0
+
+
+def elsewhere_near(geometry, km: float = ELSEWHERE_NEAR_KM) -> tuple[str, float] | None:
+    """The nation outside England and Wales nearest to an area, if within ``km``.
+
+    From the ONS directory's own postcodes of Scotland (and the other nations of
+    :data:`ELSEWHERE`): their grid references show where a land boundary is, which no
+    England and Wales boundary file does (its outer edge is coast and border alike).
+
+    Parameters
+    ----------
+    geometry : shapely.Geometry
+        The area, British National Grid.
+    km : float
+        How far to look.
+
+    Returns
+    -------
+    (str, float) or None
+        The nation and the distance (km) from the area to its nearest postcode.
+
+    Examples
+    --------
+    >>> elsewhere_near(place.areas.geometry.iloc[row])  # doctest: +SKIP
+    ('Scotland', 3.2)
+    """
+    lookup = _ready_lookup()
+    reach = km * 1000
+    x0, y0, x1, y1 = geometry.bounds
+    grid = lookup.grid
+    near = np.flatnonzero(
+        (grid[:, 0] > x0 - reach)
+        & (grid[:, 0] < x1 + reach)
+        & (grid[:, 1] > y0 - reach)
+        & (grid[:, 1] < y1 + reach)
+    )
+    nations = np.array(
+        [outside_england_and_wales(c) or "" for c in lookup.lad_codes] + [""], dtype=object
+    )
+    named = nations[np.asarray(lookup.lad[near])]  # -1 (no authority) is the last, ""
+    near = near[named != ""]
+    if near.size == 0:
+        return None
+    distances = shapely.distance(shapely.points(np.asarray(grid[near])), geometry) / 1000
+    nearest = int(np.argmin(distances))
+    if distances[nearest] > km:
+        return None
+    return str(nations[lookup.lad[near[nearest]]]), float(distances[nearest])
+
+
 def place_points(
     place: Place,
     index: AreaIndex,

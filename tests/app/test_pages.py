@@ -211,3 +211,23 @@ def test_your_area_norwich_boundary_cards_say_there_is_no_centre():
     assert "No thrombectomy centre" not in " ".join(m.value for m in app.metric)
     assert "has no thrombectomy centre, so every journey to one leaves it" in text
     assert "glossary" in text
+
+
+def test_your_area_berwick_names_scotland_and_no_far_neighbour():
+    app = run_page("pages/your-area.py", postcode="TD15 1AA")
+    assert_clean(app)
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "Your nearest boundary is with Scotland, where we have no figures" in text
+    assert "Just across the boundary in Cumberland" not in text
+
+
+def test_your_area_cardiff_speaks_of_local_health_boards_and_why_england():
+    app = run_page("pages/your-area.py", postcode="CF10 1EP")
+    assert_clean(app)
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "local health board" in text and "integrated care board" not in text
+    notes = " ".join(i.value for i in app.info).replace("\\", "")
+    assert "Your area is in Wales, but some figures here are compared with" in notes
+    # 42 seconds more than the neighbours is not "worse"
+    assert "0.7 minutes more than the 9 neighbouring areas" not in text
+    assert "About the same as the 9 neighbouring areas" in text

@@ -74,3 +74,37 @@ def test_no_trend_words_without_sampling_variation() -> None:
     assert explain.one_period_sentence(admissions) == (
         "These figures are for one period (2017–19), so there is no trend to show."
     )
+
+
+def test_no_sub_minute_gap_is_rated_better_or_worse_on_any_surface():
+    # CF10 1EP: 42 seconds on a 13.7-minute drive was "worse"; one rule says about the same
+    for value, other in ((14.4, 13.7), (13.0, 13.7), (80.9, 80.0), (2.2, 1.3)):
+        sentence = explain.comparison_sentence(MINUTES, value, other, "the neighbours")
+        assert sentence.startswith("About the same"), sentence
+        assert explain.size_rating(MINUTES, value, other) == "About the same"
+        across = explain.across_sentence(MINUTES, other, value, "Harborough", 3)
+        assert "about the same" in across and "more than here" not in across
+    assert explain.comparison_sentence(MINUTES, 14.7, 13.7, "x").endswith("which is worse.")
+    # the share still applies to long drives: 3.6 minutes on 83.5 is under 5%
+    assert explain.size_rating(MINUTES, 79.9, 83.5) == "About the same"
+    # other kinds keep the share alone (no minute to feel)
+    share = Indicator("p", "Share", "%", "proportion", "low_is_good")
+    assert "worse" in explain.comparison_sentence(share, 2.6, 2.0, "x")
+    assert "minute" in explain.about_the_same_rule([MINUTES])
+    assert "minute" not in explain.about_the_same_rule([share])
+
+
+def test_differences_are_percentage_points_and_scales_are_not_units():
+    share = Indicator("p", "Share", "%", "proportion", "low_is_good")
+    across = explain.across_sentence(share, 13.4, 11.3, "Kettering", 5)
+    assert across.endswith("11.3%, 2.1 percentage points less than here.")
+    ratio = Indicator("r", "Admission ratio", "(England = 100)", "ratio", "low_is_good")
+    sentence = explain.comparison_sentence(ratio, 107.7, 100.5, "the average")
+    assert sentence.startswith("7.2 points more than the average, at 100.5 (England = 100)")
+
+
+def test_welsh_areas_read_local_health_boards():
+    title = "Extra minutes to a clot-busting unit if limited to your own integrated care board"
+    assert explain.in_nation_words(title, "W01001234").endswith("your own local health board")
+    assert explain.in_nation_words(title, "E01027210") == title
+    assert explain.in_nation_words("Sub-ICB location", "W01001234") == "Local health board"

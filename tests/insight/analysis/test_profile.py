@@ -30,7 +30,7 @@ def test_neighbours_touch_and_exclude_the_area_itself(demo_place, index, nn1):
 
 def test_across_the_boundary_finds_the_next_authority(demo_place, index, nn1):
     across = profile.across_boundary(demo_place, index, nn1, "lad", k=5)
-    assert across.code != "E06000062" and len(across.rows) == 5
+    assert across.code != "E06000062" and 1 <= len(across.rows) <= 5
     assert (demo_place.areas["lad_code"].iloc[across.rows] == across.code).all()
 
 
@@ -39,7 +39,8 @@ def test_profile_has_a_sentence_per_comparison_and_no_nan_text(demo_place, index
     assert len(table) == len(demo_place.indicators)
     for row in table.itertuples():
         what_if = demo_place.indicator(row.indicator).within is not None
-        assert len(row.sentences) == (1 if what_if else 4)  # a penalty is one what-if
+        # a penalty is one what-if; Northampton's centre is not near another authority
+        assert len(row.sentences) == (1 if what_if else 3)
         assert not any("nan" in s.lower() for s in row.sentences)
     minutes = table.set_index("indicator").loc["mt_minutes"]
     assert "West Northamptonshire" in minutes["sentences"][1]
@@ -69,3 +70,42 @@ def test_area_summary_is_the_area_against_compare(demo_place):
         comparison.subset(["E06000062"]).table["value"].iloc[0]
     )
     assert summary.benchmark == comparison.benchmark
+
+
+def _profile_of(place, index, postcode, grouping="lad"):
+    found = postcodes.locate(place, postcode, index)
+    elsewhere = postcodes.elsewhere_near(place.areas.geometry.iloc[found.area_index])
+    table = profile.area_profile(place, index, found.area_index, grouping, elsewhere=elsewhere)
+    return found, table.set_index("indicator")
+
+
+def test_berwick_is_told_its_boundary_is_scotland_not_cumberland(demo_place, index):
+    # TD15 1AA: the nearest other authority (Cumberland) is about 77 km away
+    found, table = _profile_of(demo_place, index, "TD15 1AA")
+    sentences = " ".join(table.loc["mt_minutes", "sentences"])
+    assert "Just across" not in sentences and "Cumberland" not in sentences
+    assert "Your nearest boundary is with Scotland, where we have no figures." in sentences
+
+
+def test_just_across_only_for_a_boundary_within_a_few_km(demo_place, index):
+    _, table = _profile_of(demo_place, index, "NR1 3QU")  # Norwich, on South Norfolk's edge
+    assert "Just across the boundary in South Norfolk" in table.loc["mt_minutes", "sentences"][-1]
+    found = postcodes.locate(demo_place, "NR1 3QU", index)
+    across = profile.across_boundary(demo_place, index, found.area_index, "lad")
+    assert across.distance_km <= profile.NEAR_BOUNDARY_KM
+    geometry = demo_place.areas.geometry
+    assert all(
+        geometry.iloc[r].distance(geometry.iloc[found.area_index]) <= 3_000 for r in across.rows
+    )
+
+
+def test_cardiff_speaks_of_local_health_boards_and_says_why_england(demo_place, index):
+    found, table = _profile_of(demo_place, index, "CF10 1EP")
+    text = " ".join([*table["title"], *(s for row in table["sentences"] for s in row)])
+    assert "local health board" in text and "integrated care board" not in text
+    note = profile.nation_note(demo_place, found.area_index, table.reset_index())
+    assert note.startswith("Your area is in Wales, but some figures here are compared with")
+    assert "England" in note
+    # an English area has nothing to explain
+    found, table = _profile_of(demo_place, index, "NN1 1AA")
+    assert profile.nation_note(demo_place, found.area_index, table.reset_index()) == ""
