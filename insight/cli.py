@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from insight import explain
 from insight.analysis import benchmark as benchmarks
-from insight.analysis import scan
+from insight.analysis import scan, similar
 from insight.analysis.findings import FINDING_KINDS, Findings, findings
 from insight.analysis.penalty import PENALTY_THRESHOLD, penalty_summary
 from insight.analysis.trend import area_trends
@@ -218,11 +218,38 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------
 
 
-def compare_record(place: Place, indicator_id: str, grouping_id: str, group: str | None) -> dict:
-    """The Compare page's table as a dict (see ``python -m insight compare``)."""
+def compare_record(
+    place: Place,
+    indicator_id: str,
+    grouping_id: str,
+    group: str | None,
+    comparators: str = "touching",
+    count: int = similar.DEFAULT_COUNT,
+    neighbours_file: str | None = None,
+) -> dict:
+    """The Compare page's table as a dict (see ``python -m insight compare``).
+
+    With a ``group``, the table is that group and its comparators: the groups touching
+    it (``comparators="touching"``, the page's default), or its most similar groups
+    (``"similar"``: the ``count`` nearest on the place's profile, or the neighbours listed
+    for it in ``neighbours_file``); then the record also has ``"method"`` and
+    ``"comparators"`` (each with its rank and distance).
+    """
     result = benchmarks.compare_groups(place, indicator_id, grouping_id)
     table = result.table
-    if group is not None:
+    record: dict[str, Any] = {}
+    if group is not None and comparators == "similar":
+        if neighbours_file:
+            sets = similar.read_neighbours(neighbours_file, place, grouping_id)
+            found = similar.chosen_neighbours(
+                sets, place, grouping_id, group, Path(neighbours_file).name
+            )
+        else:
+            found = similar.similar_groups(place, grouping_id, group, count)
+        table = result.subset([group, *found.codes]).table
+        record = {"method": found.method, "variables": list(found.variables),
+                  "comparators": found.records()}  # fmt: skip
+    elif group is not None:
         column = place.grouping(grouping_id).code_column
         touching = AreaIndex.for_place(place).touching_groups(column, group)
         table = result.subset([group, *touching]).table  # the Compare page's default
@@ -241,13 +268,21 @@ def compare_record(place: Place, indicator_id: str, grouping_id: str, group: str
             }
             for row in table.itertuples()
         ],
+        **record,
     }
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print each group's value, interval and funnel status against the benchmark."""
     place = open_place(args.place)
-    record = compare_record(place, args.indicator, args.grouping, args.group)
+    if (args.similar or args.neighbours) and not args.group:
+        raise DataError(
+            "--similar and --neighbours need --group (the group to find neighbours of)."
+        )
+    comparators = "similar" if args.similar or args.neighbours else "touching"
+    record = compare_record(
+        place, args.indicator, args.grouping, args.group, comparators, args.count, args.neighbours
+    )
     if args.json:
         _print_json(record)
         return 0
@@ -264,6 +299,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
             f"{explain.fmt_interval(row['lower'], row['upper'], indicator.decimals, label)}"
             f"  funnel: {row['funnel']}"
         )
+    if "method" in record:
+        print(f"How the comparators were chosen: {record['method']}")
+        for row in record["comparators"]:
+            distance = "" if row["distance"] is None else f"  distance {row['distance']:.2f}"
+            print(f"  {row['rank']}. {row['name']} ({row['code']}){distance}")
     return 0
 
 
@@ -767,6 +807,19 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--grouping", required=True, help="grouping id, e.g. lad")
     compare.add_argument(
         "--group", help="only this group and those that touch it (the Compare page's default)"
+    )
+    compare.add_argument(
+        "--similar",
+        action="store_true",
+        help="with --group: compare with its most similar groups, not those that touch it",
+    )
+    compare.add_argument(
+        "--count", type=int, default=similar.DEFAULT_COUNT, help="how many similar groups"
+    )
+    compare.add_argument(
+        "--neighbours",
+        metavar="FILE",
+        help="with --group: a CSV of neighbour sets (columns group, neighbour, rank), e.g. CIPFA's",
     )
     compare.add_argument("--json", action="store_true", help="print JSON")
     _add_place(compare)

@@ -1747,3 +1747,54 @@ def series_alt_text(indicator: Indicator, where: str, rows) -> str:
         for period, value, bench in rows
     ]
     return f"{indicator.title} in {where} by period. " + "; ".join(parts) + "."
+
+
+# --------------------------------------------------------------------------------------
+# Similar areas
+# --------------------------------------------------------------------------------------
+
+#: Compare's choices of comparators, in words (URL parameter ``comparators``).
+COMPARATOR_WORDS: dict[str, str] = {
+    "touching": "Those that share a border",
+    "similar": "The most similar (statistical neighbours)",
+    "chosen": "Chosen by hand",
+}
+
+
+def _and_list(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def similar_method(titles: list[str], plural: str) -> str:
+    """How similar groups were found (the method line of the page and the output).
+
+    Examples
+    --------
+    >>> similar_method(["Stroke admissions a year", "Minutes to the nearest unit"], "counties")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'Similar counties: the nearest on a profile of 2 indicators (stroke admissions a year and
+    minutes to the nearest unit), each standardised across all counties (z-scores); distance
+    is Euclidean over the indicators both have, scaled up for any missing, every indicator
+    weighing the same.'
+    """
+    named = _and_list([lower_first(t) for t in titles])
+    count = f"{len(titles)} indicator{'s' if len(titles) != 1 else ''}"
+    return (
+        f"Similar {plural}: the nearest on a profile of {count} ({named}), each standardised "
+        f"across all {plural} (z-scores); distance is Euclidean over the indicators both have, "
+        "scaled up for any missing, every indicator weighing the same."
+    )
+
+
+def chosen_method(source: str) -> str:
+    """How neighbours read from an officer's file were found.
+
+    Examples
+    --------
+    >>> chosen_method("cipfa.csv")
+    'Neighbours as listed in cipfa.csv, in its order.'
+    """
+    return f"Neighbours as listed in {source}, in its order."

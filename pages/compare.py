@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from insight.explain import escape_markdown, no_funnel_reason
+from insight.errors import DataError
+from insight.explain import COMPARATOR_WORDS, escape_markdown, no_funnel_reason
 from insight.present import charts
 from ui import loaders, render, state
 from ui.frame import frame
@@ -26,15 +27,35 @@ group_code = state.select_group(
     f"Main {escape_markdown(grouping.title.lower())}",
     loaders.default_group(place, grouping_id),
 )
-neighbours = loaders.touching(place.id, grouping_id, group_code)
+mode = state.select(
+    "Compare with",
+    "comparators",
+    list(COMPARATOR_WORDS),
+    "touching",
+    format_func=COMPARATOR_WORDS.get,
+)
+neighbours, found, problem = [], None, None
+if mode == "touching":
+    neighbours = loaders.touching(place.id, grouping_id, group_code)
+elif mode == "similar":
+    try:
+        found = loaders.similar_groups(place.id, grouping_id, group_code)
+        neighbours = found.codes
+    except DataError as error:
+        problem = str(error)
 chosen = state.select_many(
-    f"Compared with (default: the {escape_markdown(grouping.plural)} that share a border)",
+    f"Compared with ({escape_markdown(COMPARATOR_WORDS[mode].lower())} to start with)",
     "with",
     codes,
     neighbours,
-    of=f"{grouping_id}:{group_code}",
+    of=f"{grouping_id}:{group_code}:{mode}",
     format_func=lambda c: names.get(c, c),
 )
+if problem:
+    st.info(escape_markdown(problem))
+if found is not None:
+    st.caption(escape_markdown(found.method))
+    st.dataframe(render.neighbours_table(found), hide_index=True)
 shown_codes = [group_code, *[c for c in chosen if c != group_code]]
 
 # Compute

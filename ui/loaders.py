@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from insight.analysis import benchmark, findings, profile, scan, trend
+from insight.analysis import benchmark, findings, profile, scan, similar, trend
 from insight.data import demo, findings_store, postcodes
 from insight.data.catalogue import list_places, load_place, place_ref
 from insight.data.sources import BuildReport
@@ -350,6 +350,12 @@ def group_trend(place_id: str, indicator_id: str, grouping_id: str, code: str) -
 def _comparison(place_id: str, indicator_id: str, grouping_id: str) -> benchmark.GroupComparison:
     # Shared, read-only: the area profiles of every visitor read the same comparisons.
     return benchmark.compare_groups(_place(place_id), indicator_id, grouping_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def similar_groups(place_id: str, grouping_id: str, code: str) -> similar.Neighbours:
+    """A group's statistical neighbours (see :func:`insight.analysis.similar.similar_groups`)."""
+    return similar.similar_groups(_place(place_id), grouping_id, code)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

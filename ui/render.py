@@ -210,6 +210,23 @@ def spine_table(spine):
     )
 
 
+def neighbours_table(found) -> pd.DataFrame:
+    """A group's similar groups (:class:`insight.analysis.similar.Neighbours`) as a table."""
+    return (
+        found.table[["rank", "name", "code", "distance", "shared"]]
+        .rename(
+            columns={
+                "rank": "Rank",
+                "name": "Name",
+                "code": "Code",
+                "distance": "Distance (standardised; 0 = the same)",
+                "shared": "Indicators compared",
+            }
+        )
+        .round(2)
+    )
+
+
 def downloads(table, stem: str, place: Place) -> None:
     """Download buttons (CSV, Excel) for exactly the table shown.
 

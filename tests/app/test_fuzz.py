@@ -28,7 +28,7 @@ from hostile import EXAMPLE, TEXT  # noqa: E402
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 180
 PARAMS = ("place", "indicator", "grouping", "group", "scope", "scheme", "area", "postcode",
-          "finding", "slide", "deck", "items", "with", "boundary", "limit", "period",
+          "finding", "slide", "deck", "items", "with", "comparators", "boundary", "limit", "period",
           "evil")  # fmt: skip
 pytestmark = pytest.mark.slow
 _SHARED: dict = {}
@@ -190,6 +190,7 @@ OWN_PAGE = {
     "deck": "pages/present.py",
     "slide": "pages/present.py",
     "with": "pages/compare.py",
+    "comparators": "pages/compare.py",
 }
 
 

@@ -231,3 +231,17 @@ def test_your_area_cardiff_speaks_of_local_health_boards_and_why_england():
     # 42 seconds more than the neighbours is not "worse"
     assert "0.7 minutes more than the 9 neighbouring areas" not in text
     assert "About the same as the 9 neighbouring areas" in text
+
+
+def test_compare_with_similar_groups_names_them_their_distance_and_the_method():
+    app = run_page(
+        "pages/compare.py", indicator="mt_minutes", grouping="county", group="E06000062",
+        comparators="similar",
+    )  # fmt: skip
+    assert_clean(app)
+    captions = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert "Similar counties and unitary authorities: the nearest on a profile of" in captions
+    neighbours = app.dataframe[0].value
+    assert list(neighbours["Rank"]) == [1, 2, 3, 4, 5]
+    assert list(app.multiselect[0].value) == list(neighbours["Code"])
+    assert neighbours["Distance (standardised; 0 = the same)"].is_monotonic_increasing

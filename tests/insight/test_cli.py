@@ -23,7 +23,7 @@ import pytest
 from pptx import Presentation
 
 from insight import cli
-from insight.analysis import benchmark, scan
+from insight.analysis import benchmark, scan, similar
 from insight.cli import main
 from insight.data import findings_store, postcodes, store
 from insight.data.catalogue import load_place
@@ -56,6 +56,29 @@ def test_compare_group_is_the_group_and_those_touching_it(demo_place, capsys) ->
     assert codes[0] == "E06000062" and "E07000131" in codes and len(codes) <= 12
     assert main(["compare", "--indicator", "admissions", "--grouping", "lad"]) == 0
     assert "funnel:" in capsys.readouterr().out
+
+
+def test_compare_similar_is_the_group_and_its_statistical_neighbours(demo_place, capsys, tmp_path):
+    assert main(["compare", "--indicator", "mt_minutes", "--grouping", "county", "--group",
+                 "E06000062", "--similar", "--count", "4", "--json"]) == 0  # fmt: skip
+    record = json.loads(capsys.readouterr().out)
+    found = similar.similar_groups(demo_place, "county", "E06000062", 4)
+    assert [g["code"] for g in record["groups"]][0] == "E06000062"
+    assert {g["code"] for g in record["groups"][1:]} == set(found.codes)
+    assert [c["code"] for c in record["comparators"]] == found.codes
+    assert record["method"] == found.method and "3 indicators" in record["method"]
+    assert record["comparators"][0]["distance"] <= record["comparators"][-1]["distance"]
+    # An officer's own neighbour set (e.g. CIPFA's) instead of the profile's.
+    path = tmp_path / "cipfa.csv"
+    path.write_text("group,neighbour,rank\nE06000062,E10000024,1\nE06000062,E10000018,2\n")
+    assert main(["compare", "--indicator", "mt_minutes", "--grouping", "county", "--group",
+                 "E06000062", "--neighbours", str(path), "--json"]) == 0  # fmt: skip
+    record = json.loads(capsys.readouterr().out)
+    assert [c["code"] for c in record["comparators"]] == ["E10000024", "E10000018"]
+    path.write_text("group,neighbour,rank\nE06000062,Leicestershire,1\n")
+    assert main(["compare", "--indicator", "mt_minutes", "--grouping", "county", "--group",
+                 "E06000062", "--neighbours", str(path)]) == 2  # fmt: skip
+    assert "'Leicestershire'" in capsys.readouterr().err
 
 
 def test_compare_text_names_what_its_limits_are(demo_place, capsys) -> None:
