@@ -1068,6 +1068,53 @@ def groups_chart_title(indicator: Indicator, groups: int, grouping_plural: str) 
     return f"{indicator.title}{per_area}: average of each of the {groups} {grouping_plural}"
 
 
+def funnel_caption(grouping_title: str, place_name: str, benchmark_name: str) -> str:
+    """What a funnel plot shows: the groups with figures, around the benchmark they cover.
+
+    Examples
+    --------
+    >>> funnel_caption("Local authority", "England and Wales", "England")  # doctest: +ELLIPSIS
+    "Every local authority in England (Wales has no figures for this), around England's average: ...
+    """
+    group = lower_first(grouping_title)
+    missing = [n for n in NATIONS.values() if n in place_name and n != benchmark_name]
+    if benchmark_name == place_name:
+        where = f"Every {group} in {place_name}, around {benchmark_name}'s average"
+    elif benchmark_name in NATIONS.values() and missing:
+        where = (
+            f"Every {group} in {benchmark_name} ({' and '.join(missing)} "
+            f"{'has' if len(missing) == 1 else 'have'} no figures for this), around "
+            f"{benchmark_name}'s average"
+        )
+    else:
+        where = f"Every {group} with figures, around the average of {benchmark_name}"
+    return (
+        f"{where}: points outside the dotted lines (99.8% limits) differ from the average by "
+        "more than chance would explain. Shape and colour show the same thing: triangles up "
+        "are high, down are low. Only those and the main one are named; hover over a point "
+        "for its name."
+    )
+
+
+def map_average_sentence(indicator: Indicator, value: float, benchmark_name: str | None) -> str:
+    """The average a map states: the benchmark every page compares with, or the areas shown.
+
+    Examples
+    --------
+    >>> ind = Indicator("t", "Minutes", "minutes", "time", "low_is_good")
+    >>> map_average_sentence(ind, 35.94, "England")
+    'Average for England: 35.9 minutes, the figure Your area and Compare compare with.'
+    >>> map_average_sentence(ind, 41.9, None)
+    'Average of the areas shown: 41.9 minutes, worked out as for a group on Compare.'
+    """
+    shown = fmt_value(value, indicator)
+    if benchmark_name:
+        return (
+            f"Average for {benchmark_name}: {shown}, the figure Your area and Compare compare with."
+        )
+    return f"Average of the areas shown: {shown}, worked out as for a group on Compare."
+
+
 # --- Bearings on maps: the pin, place names, services and the areas around a finding ---
 
 #: How the map legend describes the place names written on maps.

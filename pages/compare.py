@@ -3,7 +3,7 @@
 import streamlit as st
 
 from insight.errors import DataError
-from insight.explain import COMPARATOR_WORDS, escape_markdown, no_funnel_reason
+from insight.explain import COMPARATOR_WORDS, escape_markdown, funnel_caption, no_funnel_reason
 from insight.present import charts
 from ui import loaders, render, state
 from ui.frame import frame
@@ -93,12 +93,9 @@ with tab_funnel:
             key="funnel",
         )
         st.caption(
-            f"Every {escape_markdown(grouping.title.lower())} in "
-            f"{escape_markdown(place.benchmark_name)}, around "
-            f"{escape_markdown(result.benchmark_name)}'s value: points outside the "
-            "dotted lines (99.8% limits) differ from the average by more than chance would explain. "
-            "Shape and colour show the same thing: triangles up are high, down are low. "
-            "Only those and the main one are named; hover over a point for its name."
+            escape_markdown(
+                funnel_caption(grouping.title, place.benchmark_name, result.benchmark_name)
+            )
         )
 with tab_spine:
     if spine.empty:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from insight.explain import escape_markdown, fmt_value, services_on_map_title
+from insight.explain import escape_markdown, map_average_sentence, services_on_map_title
 from insight.present import maps
 from ui import loaders, presentation, render, state
 from ui.frame import frame
@@ -71,6 +71,7 @@ pinned = loaders.postcode_pin(place)
 area_map = loaders.area_map(
     place.id, indicator_id, scheme, scope_key, grouping_id, service_types, period
 )
+average = loaders.map_average(place.id, indicator_id, scope_key, period)
 
 # Render
 st.subheader(escape_markdown(indicator.title))
@@ -128,6 +129,5 @@ if not area_map.services.empty:
 st.caption(
     f"{escape_markdown(indicator.title)}: {escape_markdown(indicator.description)} Source: "
     f"{escape_markdown(indicator.source)}, {escape_markdown(period or indicator.period)}. "
-    "Average over the "
-    f"areas shown: {escape_markdown(fmt_value(area_map.table[indicator.title].mean(), indicator))}."
+    f"{escape_markdown(map_average_sentence(indicator, *average))}"
 )

@@ -359,6 +359,30 @@ def similar_groups(place_id: str, grouping_id: str, code: str) -> similar.Neighb
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def map_average(
+    place_id: str,
+    indicator_id: str,
+    scope: tuple[str, tuple[str, ...]] | None,
+    period: str | None = None,
+) -> tuple[float, str | None]:
+    """The average a map states, by the engine's one rule: nationally the benchmark of
+    Compare and Your area (and its name); for the groups of ``scope``, the average of their
+    areas as a group's is worked out (name None)."""
+    if scope is None:
+        result = compare_groups(place_id, indicator_id, scope_grouping(place_id), period)
+        return result.benchmark, result.benchmark_name
+    current = _place_at(place_id, indicator_id, period)
+    grouping = current.grouping(scope[0])
+    rows = current.areas[grouping.code_column].isin(list(scope[1])).to_numpy().nonzero()[0]
+    return benchmark.mean_of(current, current.indicator(indicator_id), rows), None
+
+
+def scope_grouping(place_id: str) -> str:
+    """Any grouping of the place: the benchmark does not depend on it."""
+    return _place(place_id).default_grouping
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def spine(place_id: str, grouping_id: str, code: str) -> pd.DataFrame:
     """Spine chart data (see :func:`insight.analysis.benchmark.spine`)."""
     return benchmark.spine(_place(place_id), grouping_id, code)

@@ -245,3 +245,31 @@ def test_compare_with_similar_groups_names_them_their_distance_and_the_method():
     assert list(neighbours["Rank"]) == [1, 2, 3, 4, 5]
     assert list(app.multiselect[0].value) == list(neighbours["Code"])
     assert neighbours["Distance (standardised; 0 = the same)"].is_monotonic_increasing
+
+
+def test_the_national_map_states_compares_benchmark_and_the_funnel_says_who_has_figures(
+    demo_place,
+):
+    from insight.analysis.benchmark import compare_groups
+    from insight.explain import fmt_value
+
+    indicator = demo_place.indicator("mt_minutes")
+    result = compare_groups(demo_place, "mt_minutes", "lad")
+    shown = fmt_value(result.benchmark, indicator)
+    app = run_page("pages/map.py", indicator="mt_minutes")
+    assert_clean(app)
+    captions = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert f"Average for {result.benchmark_name}: {shown}" in captions
+    app = run_page("pages/compare.py", indicator="mt_minutes")
+    assert_clean(app)
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert f"{result.benchmark_name} ({shown})" in text
+    # one authority alone: the Map's average is Compare's figure for it (41.9, not 41.7)
+    group = result.subset(["E06000062"]).table.iloc[0]
+    app = run_page("pages/map.py", indicator="mt_minutes", scope="group", group="E06000062")
+    captions = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert f"Average of the areas shown: {fmt_value(group['value'], indicator)}" in captions
+    # admissions: Wales has none, and the funnel's caption says so
+    app = run_page("pages/compare.py", indicator="admissions")
+    captions = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert "Every local authority in England (Wales has no figures for this)" in captions
