@@ -326,6 +326,13 @@ def cmd_findings(args: argparse.Namespace) -> int:
         out = table.copy()
         for column in ("area_codes", "other_area_codes"):
             out[column] = out[column].map(lambda codes: ";".join(map(str, codes)))
+        # one cell each: "icb:1.00;ambulance:0.60" and "icb:E54000030:E54000031"
+        out["shared_borders"] = out["shared_borders"].map(
+            lambda items: ";".join(f"{s['grouping']}:{s['share']:.2f}" for s in items)
+        )
+        out["same_steps"] = out["same_steps"].map(
+            lambda items: ";".join(":".join(s.values()) for s in items)
+        )
         out.to_csv(sys.stdout, index=False)
         return 0
     if args.format == "json":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-from insight.model import Indicator
+from insight.model import Grouping, Indicator
 
 #: Kinds of postcode-lottery finding, in words: the one label every surface uses.
 FINDING_KINDS: dict[str, str] = {
@@ -113,7 +113,7 @@ def fmt_value(value: float | None, indicator: Indicator, with_unit: bool = True)
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> fmt_value(23.44, Indicator("t", "Time", "minutes", "time"))
     '23.4 minutes'
     >>> fmt_value(12.5, Indicator("p", "Share", "%", "proportion"))
@@ -187,7 +187,7 @@ def indicator_sentence(indicator: Indicator, value: float | None, where: str) ->
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> ind = Indicator("mt_minutes", "Minutes to the nearest thrombectomy centre", "minutes", "time")
     >>> indicator_sentence(ind, 31.24, "Abington")
     'Minutes to the nearest thrombectomy centre in Abington: 31.2 minutes.'
@@ -265,7 +265,7 @@ def shown_difference(indicator: Indicator, value: float, other: float) -> float:
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> shown_difference(Indicator("a", "A", "a year", "count"), 2.34, 1.26)
     1.0
     """
@@ -277,7 +277,7 @@ def fmt_amount(amount: float, indicator: Indicator) -> str:
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> fmt_amount(15.5, Indicator("p", "Share", "%", "proportion"))
     '15.5 percentage points'
     >>> fmt_amount(4.12, Indicator("t", "Time", "minutes", "time"))
@@ -310,7 +310,7 @@ def comparison_sentence(
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> ind = Indicator("t", "Time", "minutes", "time", "low_is_good")
     >>> comparison_sentence(ind, 30.0, 25.9, "the average for England and Wales")
     '4.1 minutes more than the average for England and Wales (25.9 minutes), which is worse.'
@@ -377,7 +377,7 @@ def measure_phrase(indicator: Indicator) -> str:
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> measure_phrase(Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time"))
     'the journey to the nearest thrombectomy centre'
     >>> measure_phrase(Indicator("a", "Stroke admissions a year", "admissions a year", "count"))
@@ -426,7 +426,7 @@ def difference_phrase(indicator: Indicator, difference: float) -> str:
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> difference_phrase(Indicator("t", "Time", "minutes", "time"), -4.26)
     '4.3 minutes shorter'
     >>> difference_phrase(Indicator("p", "Share", "%", "proportion"), 2.0)
@@ -542,7 +542,7 @@ def border_sentence(
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> mt = Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time",
     ...                "low_is_good", decimals=0)
     >>> border_sentence(mt, name_a="West Northamptonshire", name_b="Harborough", n_a=12,
@@ -597,7 +597,7 @@ def benchmark_sentence(
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> ind = Indicator("t", "Minutes to the nearest unit", "minutes", "time", "low_is_good")
     >>> benchmark_sentence(ind, "Harborough", 37.5, 30.1, 44.7, "Longer", "England", 34.9)
     'Harborough: 37.5 minutes (middle 80% of its areas 30.1 to 44.7), longer than England (34.9 minutes).'
@@ -619,7 +619,7 @@ def size_rating(indicator: Indicator, value: float, benchmark: float) -> str:
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> ind = Indicator("t", "Time", "minutes", "time", "low_is_good")
     >>> size_rating(ind, 41.9, 35.9), size_rating(ind, 36.0, 35.9)
     ('Longer', 'About the same')
@@ -641,7 +641,7 @@ def across_sentence(
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> ind = Indicator("t", "Minutes to the nearest unit", "minutes", "time", "low_is_good")
     >>> across_sentence(ind, 40.0, 28.0, "Harborough", 5)
     'Just across the boundary in Harborough (the 5 nearest areas): 28.0 minutes, 12.0 minutes less than here.'
@@ -862,7 +862,7 @@ def funnel_sentence(
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> mt = Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time",
     ...                "low_is_good")
     >>> funnel_sentence(mt, group_name="Wales", benchmark_name="England and Wales",
@@ -908,7 +908,7 @@ def count_funnel_sentence(
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> adm = Indicator("admissions", "Stroke admissions a year", "admissions a year", "count")
     >>> count_funnel_sentence(adm, group_name="Kent", benchmark_name="England and Wales",
     ...                       areas=900, observed=3210.0, expected=2800.0, lower=300.0,
@@ -968,7 +968,7 @@ def spatial_sentence(
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> mt = Indicator("mt", "Minutes to the nearest thrombectomy centre", "minutes", "time")
     >>> spatial_sentence(mt, group_name="Harborough", other_name="the areas around them",
     ...                  areas=3, example="Harborough 005A", difference=15.2, lower=9.1,
@@ -1554,7 +1554,7 @@ def trend_words(trend, indicator: Indicator) -> str | None:
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> from insight.stats import RecentTrend
     >>> obesity = Indicator("o", "Obesity", "%", "proportion", "low_is_good")
     >>> trend_words(RecentTrend("increasing", "significant"), obesity)
@@ -1591,7 +1591,7 @@ def one_period_sentence(indicator: Indicator) -> str:
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> one_period_sentence(Indicator("a", "Admissions", "a year", "count",
     ...     period="2017-2019 (yearly mean)"))
     'These figures are for one period (2017–19), so there is no trend to show.'
@@ -1621,7 +1621,7 @@ def trend_sentence(trend, indicator: Indicator, where: str, periods) -> str:
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> from insight.stats import RecentTrend
     >>> ind = Indicator("o", "Year 6 obesity", "%", "proportion", "low_is_good")
     >>> years = ["2018/19", "2019/20", "2020/21", "2021/22", "2022/23"]
@@ -1679,7 +1679,7 @@ def gap_change_sentence(
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> ind = Indicator("o", "Year 6 obesity", "%", "proportion", "low_is_good")
     >>> gap_change_sentence(ind, "widened", "2018/19", 1.52)
     'The gap has widened since 2018/19, when it was 1.5 percentage points.'
@@ -1736,7 +1736,7 @@ def closed_gap_sentence(
 
     Examples
     --------
-    >>> from insight.model import Indicator
+    >>> from insight.model import Grouping, Indicator
     >>> mt = Indicator("mt", "Minutes to the nearest centre", "minutes", "time", "low_is_good")
     >>> closed_gap_sentence(mt, subject="Rugby", other="Coventry", areas=12,
     ...     then_period="2018", then_effect=9.04, effect=0.6, lower=-1.2, upper=2.4)  # doctest: +NORMALIZE_WHITESPACE
@@ -1845,3 +1845,95 @@ def chosen_method(source: str) -> str:
     'Neighbours as listed in cipfa.csv, in its order.'
     """
     return f"Neighbours as listed in {source}, in its order."
+
+
+def _and_list(items: list[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _share_words(share: float) -> str:
+    """A share of a border's stretch: "the whole stretch", or a whole percentage that never
+    rounds up to 100% (nor down to 0%)."""
+    if share >= 1.0:
+        return "the whole stretch"
+    return f"{min(max(math.floor(share * 100), 1), 99)}%"
+
+
+def grouping_words(grouping: Grouping) -> str:
+    """A grouping's plural words, e.g. "integrated care boards" (its title when it has none).
+
+    Examples
+    --------
+    >>> grouping_words(Grouping("icb", "Integrated care board", "integrated care boards"))
+    'integrated care boards'
+    >>> grouping_words(Grouping("g", "Side"))
+    'side'
+    """
+    return grouping.plural or lower_first(grouping.title)
+
+
+def shared_border_sentence(shared: list[tuple[str, float]]) -> str:
+    """Which other boundaries run along a border, and for what share of it.
+
+    Parameters
+    ----------
+    shared : list of (str, float)
+        Each other grouping's plural words (e.g. "integrated care boards") and the share
+        of the border's touching areas that lie across a border of it too
+        (:func:`insight.analysis.borders.shared_borders`).
+
+    Returns
+    -------
+    str
+        "" when there are none.
+
+    Examples
+    --------
+    >>> shared_border_sentence([("NHS boards", 1.0), ("ambulance services", 0.6)])
+    'This border is also the boundary between two NHS boards (the whole stretch) and two ambulance services (60%).'
+    >>> shared_border_sentence([])
+    ''
+    """
+    if not shared:
+        return ""
+    parts = [f"two {words} ({_share_words(share)})" for words, share in shared]
+    return f"This border is also the boundary between {_and_list(parts)}."
+
+
+#: How :func:`same_step_sentence` begins (a store rewritten later finds it to relink).
+SAME_STEP_OPENING = "The same step is found at the border"
+
+
+def same_step_sentence(steps: list[tuple[str, str, str]]) -> str:
+    """Says that a border's step is the one found at coinciding borders of other groupings.
+
+    Parameters
+    ----------
+    steps : list of (str, str, str)
+        For each coinciding border with the same step: the names of its two groups and the
+        plural words of its grouping. Borders between groups of the same names are said
+        once, with each grouping's words.
+
+    Returns
+    -------
+    str
+        "" when there are none.
+
+    Examples
+    --------
+    >>> same_step_sentence([("Rugby", "Leicester", "integrated care boards")])
+    'The same step is found at the border between Rugby and Leicester (integrated care boards).'
+    >>> same_step_sentence([("A", "B", "ambulance services"), ("C", "D", "stroke networks"),
+    ...                     ("A", "B", "counties")])  # doctest: +NORMALIZE_WHITESPACE
+    'The same step is found at the borders between A and B (ambulance services; counties) and
+    between C and D (stroke networks).'
+    """
+    if not steps:
+        return ""
+    by_names: dict[tuple[str, str], list[str]] = {}
+    for first, second, words in steps:
+        by_names.setdefault((first, second), []).append(words)
+    parts = [f"between {a} and {b} ({'; '.join(words)})" for (a, b), words in by_names.items()]
+    border = "border" if len(parts) == 1 else "borders"
+    return f"{SAME_STEP_OPENING.removesuffix('border')}{border} {_and_list(parts)}."

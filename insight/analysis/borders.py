@@ -77,7 +77,7 @@ from insight.model import Indicator
 from insight.spatial.contiguity import Contiguity, _area_codes, _graph_for, group_codes, values_of
 from insight.stats import benjamini_hochberg
 
-__all__ = ["BORDER_COLUMNS", "border_discontinuities"]
+__all__ = ["BORDER_COLUMNS", "SHARED_BORDER_SHARE", "border_discontinuities", "shared_borders"]
 
 #: Columns of :func:`border_discontinuities`, in order.
 BORDER_COLUMNS: tuple[str, ...] = (
@@ -93,6 +93,10 @@ DEFAULT_RINGS = 6
 MIN_DEPTH = 3
 #: Graph lags over which the semivariogram is allowed to rise before it is taken as flat.
 DEFAULT_LAGS = 3
+#: Least share of a border's touching pairs that must also lie across a border of another
+#: grouping for that grouping to be named as running along the same stretch: at 0.5 most
+#: of the stretch is shared, so a step there could as well be the other boundary's doing.
+SHARED_BORDER_SHARE = 0.5
 
 
 # --------------------------------------------------------------------------------------
@@ -290,6 +294,79 @@ def border_discontinuities(
         }
     )
     return table[list(BORDER_COLUMNS)]
+
+
+def shared_borders(
+    graph: Contiguity,
+    groups: Sequence[Any] | pd.Series | np.ndarray,
+    others: Mapping[str, Sequence[Any] | pd.Series | np.ndarray],
+    *,
+    threshold: float = SHARED_BORDER_SHARE,
+) -> dict[tuple[str, str], tuple[tuple[str, float], ...]]:
+    """Which other groupings run along each border of a grouping, and for what share of it.
+
+    A border between groups A and B is the set of touching pairs of areas (edges of
+    ``graph``) with one area in A and the other in B. For every other grouping H its share
+    is the fraction of those pairs whose two areas are also in different groups of H (a
+    pair where H has no group for an area does not count as shared). Worked out once for
+    every border, on the edge arrays.
+
+    Parameters
+    ----------
+    graph : Contiguity
+        Neighbour graph of the areas.
+    groups : array-like
+        Group code of each area in the grouping whose borders are described (missing:
+        no group).
+    others : mapping of str to array-like
+        Grouping id to the group code of each area, for every other grouping.
+    threshold : float, default :data:`SHARED_BORDER_SHARE`
+        Least share for a grouping to be listed.
+
+    Returns
+    -------
+    dict
+        ``(group_a, group_b)`` (codes as text, ``group_a < group_b`` as in
+        :func:`border_discontinuities`) to ``((grouping id, share), ...)``, the largest
+        share first (ties in the order of ``others``); borders sharing nothing are left out.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from insight.spatial.contiguity import contiguity
+    >>> cells = [box(x, y, x + 1, y + 1) for y in range(4) for x in range(4)]
+    >>> xs = [x for y in range(4) for x in range(4)]
+    >>> ys = [y for y in range(4) for x in range(4)]
+    >>> graph = contiguity(gpd.GeoSeries(cells))
+    >>> side = ["W" if x < 2 else "E" for x in xs]
+    >>> shared_borders(graph, side, {"same": side, "across": ["S" if y < 2 else "N" for y in ys]})
+    {('E', 'W'): (('same', 1.0),)}
+    """
+    labels, gi = _factorise(pd.Series(np.asarray(groups, dtype=object)))
+    heads, tails = graph.heads, graph.tails
+    ga, gb = gi[heads], gi[tails]
+    cross = (ga >= 0) & (gb >= 0) & (ga != gb)
+    if not cross.any():
+        return {}
+    low, high = np.minimum(ga[cross], gb[cross]), np.maximum(ga[cross], gb[cross])
+    keys, border = np.unique(low * (int(gi.max()) + 1) + high, return_inverse=True)
+    size = np.bincount(border).astype(float)
+    found: dict[int, list[tuple[str, float]]] = {}
+    for grouping, codes_h in others.items():
+        _, hi = _factorise(pd.Series(np.asarray(codes_h, dtype=object)))
+        ha, hb = hi[heads[cross]], hi[tails[cross]]
+        also = (ha >= 0) & (hb >= 0) & (ha != hb)
+        share = np.bincount(border, weights=also.astype(float), minlength=size.size) / size
+        for k in np.flatnonzero(share >= threshold):
+            found.setdefault(int(k), []).append((str(grouping), float(share[k])))
+    span = int(gi.max()) + 1
+    return {
+        (str(labels[keys[k] // span]), str(labels[keys[k] % span])): tuple(
+            sorted(listed, key=lambda item: -item[1])
+        )
+        for k, listed in sorted(found.items())
+    }
 
 
 def _check_border_arguments(

@@ -43,7 +43,7 @@ from scipy.sparse.csgraph import connected_components
 from insight import explain
 from insight.analysis import trend
 from insight.analysis.benchmark import MIN_AREAS, compare_groups, mean_of
-from insight.analysis.borders import _codes_of, border_discontinuities
+from insight.analysis.borders import _codes_of, border_discontinuities, shared_borders
 from insight.analysis.penalty import PENALTY_THRESHOLD, boundary_penalties
 from insight.errors import DataError
 from insight.model import Grouping, Indicator, Place
@@ -73,7 +73,7 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "effect", "lower", "upper", "interval", "value", "benchmark", "benchmark_label",
     "areas", "affected", "affected_label", "score", "p_value", "q_value",
     "then_period", "then_effect", "then_lower", "then_upper", "change", "sentence",
-    "area_codes", "other_area_codes",
+    "area_codes", "other_area_codes", "shared_borders", "same_steps",
 )  # fmt: skip
 
 #: How a border's gap changed since an earlier period (:func:`gap_change`).
@@ -198,6 +198,18 @@ class Finding:
         "" when not compared. ``"closed"``: a border that was a finding in ``then_period``
         and is not now (its effect, interval and sentence are today's, about the side
         that was worse off then).
+    shared_borders : tuple of (str, float)
+        A border finding: the other groupings of the place that run along the same stretch,
+        as (grouping id, share of the border's touching pairs of areas that lie across a
+        border of that grouping too), largest first, those with a share of at least
+        :data:`insight.analysis.borders.SHARED_BORDER_SHARE` only
+        (:func:`insight.analysis.borders.shared_borders`); empty otherwise.
+    same_steps : tuple of (str, str, str)
+        A border finding read from a scan's store: the border findings of the same
+        indicator in the other groupings of ``shared_borders`` that are the same step (the
+        same sides of the same stretch, the same way round), as (grouping id, group code,
+        other code); linked by :func:`insight.analysis.scan.link_same_steps`. Empty when
+        worked out for one grouping alone.
     """
 
     rank: int
@@ -231,12 +243,22 @@ class Finding:
     then_lower: float = math.nan
     then_upper: float = math.nan
     change: str = ""
+    shared_borders: tuple[tuple[str, float], ...] = ()
+    same_steps: tuple[tuple[str, str, str], ...] = ()
 
     def record(self) -> dict[str, Any]:
-        """The finding as a flat dict of :data:`FINDING_COLUMNS` (lists for the codes)."""
+        """The finding as a flat dict of :data:`FINDING_COLUMNS` (lists for the codes, the
+        shared borders and the same steps; each of the last two a dict per item)."""
         data = {k: v for k, v in asdict(self).items() if k in FINDING_COLUMNS}
         data["area_codes"] = list(self.area_codes)
         data["other_area_codes"] = list(self.other_area_codes)
+        data["shared_borders"] = [
+            {"grouping": grouping, "share": float(share)} for grouping, share in self.shared_borders
+        ]
+        data["same_steps"] = [
+            {"grouping": grouping, "group_code": group, "other_code": other}
+            for grouping, group, other in self.same_steps
+        ]
         return {column: data[column] for column in FINDING_COLUMNS}
 
 
@@ -385,6 +407,7 @@ def findings(
         records += _compare_with_earlier(
             place, context, border_records, border_table, graph, min_areas, alpha
         )
+        _name_shared_borders(place, grp, graph, [r for r in records if r["kind"] == "border"])
     if "penalty" in kinds:
         records += _penalty_findings(place, context, penalty_threshold)
     if "funnel" in kinds:
@@ -497,6 +520,7 @@ def _record(**fields: Any) -> dict[str, Any]:
         "benchmark_label": "", "p_value": float("nan"), "q_value": float("nan"),
         "area_codes": (), "other_area_codes": (), "then_period": "",
         "then_effect": math.nan, "then_lower": math.nan, "then_upper": math.nan, "change": "",
+        "shared_borders": (), "same_steps": (),
     }  # fmt: skip
     base.update(fields)
     base["area_codes"] = tuple(str(c) for c in base["area_codes"])
@@ -515,6 +539,30 @@ def _border_findings(context: _Context, borders: pd.DataFrame) -> list[dict[str,
         _border_record(context, row, explain.worse_side(ind, row.difference))
         for row in borders[borders["flagged"]].itertuples()
     ]
+
+
+def _name_shared_borders(
+    place: Place, grouping: Grouping, graph: Contiguity, records: list[dict[str, Any]]
+) -> None:
+    """Write on each border record the other groupings that run along its stretch
+    (:func:`shared_borders`, worked out once for every border of the grouping) and add a
+    sentence saying so."""
+    if not records:
+        return
+    others = {
+        g.id: place.areas[g.code_column]
+        for g in place.groupings.values()
+        if g.id != grouping.id and g.code_column in place.areas.columns
+    }
+    shared = shared_borders(graph, place.areas[grouping.code_column], others)
+    for record in records:
+        a, b = sorted((str(record["group_code"]), str(record["other_code"])))
+        listed = shared.get((a, b), ())
+        if not listed:
+            continue
+        record["shared_borders"] = listed
+        words = [(explain.grouping_words(place.grouping(g)), share) for g, share in listed]
+        record["sentence"] += " " + explain.shared_border_sentence(words)
 
 
 def _side_gap(row: Any, side: str) -> tuple[float, float, float]:

@@ -38,6 +38,7 @@ from typing import Any, Protocol
 import pandas as pd
 import pyarrow as pa
 
+from insight import explain
 from insight.analysis.benchmark import MIN_AREAS
 from insight.analysis.findings import (
     FINDING_COLUMNS,
@@ -64,6 +65,7 @@ __all__ = [
     "TaskResult",
     "finding_records",
     "findings_from_records",
+    "link_same_steps",
     "run_task",
     "scan",
     "scan_tasks",
@@ -72,7 +74,7 @@ __all__ = [
 
 #: Bump when the findings engine changes what it finds or how it words it: every store
 #: written by another revision is stale (and rescanned), never read.
-ENGINE_REVISION = 4
+ENGINE_REVISION = 5
 #: The engine version a store is stamped with: the revision and the defaults it ran with.
 ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
 
@@ -90,6 +92,11 @@ _TYPES: dict[str, pa.DataType] = {
     "q_value": pa.float64(), "then_effect": pa.float64(), "then_lower": pa.float64(),
     "then_upper": pa.float64(), "area_codes": pa.list_(pa.string()),
     "other_area_codes": pa.list_(pa.string()),
+    "shared_borders": pa.list_(pa.struct([("grouping", pa.string()), ("share", pa.float64())])),
+    "same_steps": pa.list_(
+        pa.struct([("grouping", pa.string()), ("group_code", pa.string()),
+                   ("other_code", pa.string())])
+    ),
 }  # fmt: skip
 _CHART_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("chart_kind", pa.string()),
@@ -290,6 +297,13 @@ def findings_from_records(
                 then_lower=_float(record["then_lower"]),
                 then_upper=_float(record["then_upper"]),
                 change=record["change"] or "",
+                shared_borders=tuple(
+                    (s["grouping"], _float(s["share"])) for s in record.get("shared_borders") or ()
+                ),
+                same_steps=tuple(
+                    (s["grouping"], s["group_code"], s["other_code"])
+                    for s in record.get("same_steps") or ()
+                ),
             )  # fmt: skip
         )
     return Findings(indicator, grouping, tuple(items))
@@ -670,8 +684,69 @@ def store_content(
     }
     known = [k for k in entries if k[0] in order_i and k[1] in order_g and k[2] in order_p[k[0]]]
     known.sort(key=lambda k: (order_i[k[0]], order_p[k[0]][k[2]], order_g[k[1]]))
-    records = [record for pair in known for record in entries[pair][1]]
+    records = link_same_steps(place, [record for pair in known for record in entries[pair][1]])
     return records, [entries[pair][0] for pair in known]
+
+
+def link_same_steps(place: Place, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records with each border finding linked to the same step found in other groupings.
+
+    A step at a border that coincides with a border of another grouping (that grouping is
+    in the finding's ``shared_borders``) is the same step as that grouping's border finding
+    of the same indicator and period when the two have touching areas in common on both
+    sides, the worse-off side with the worse-off side. Such a finding gets ``same_steps``
+    (grouping id, group code, other code of each) and a sentence saying so
+    (:func:`insight.explain.same_step_sentence`). Links from an earlier call are dropped
+    first, so a store rewritten after a partial rescan is linked afresh. Closed gaps are
+    not linked. Records that change are copies; the others are returned as they are.
+    """
+    borders: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for record in records:
+        if record["kind"] == "border" and record.get("change") != "closed":
+            borders.setdefault((record["indicator"], record["period"]), []).append(record)
+    changed: dict[int, dict[str, Any]] = {}
+    for group in borders.values():
+        for record in group:
+            base = record
+            if record.get("same_steps"):  # linked before: back to the finding's own sentence
+                sentence = record["sentence"]
+                cut = sentence.rfind(" " + explain.SAME_STEP_OPENING)
+                base = {**record, "same_steps": [], "sentence": sentence[:cut]}
+            shared = [s["grouping"] for s in record.get("shared_borders") or ()]
+            sides = set(record["area_codes"] or ()), set(record["other_area_codes"] or ())
+            same = [
+                other
+                for grouping in shared
+                for other in group
+                if other["grouping"] == grouping
+                and sides[0] & set(other["area_codes"] or ())
+                and sides[1] & set(other["other_area_codes"] or ())
+            ]
+            if same:
+                words = [
+                    (o["group_name"], o["other_name"], _grouping_words(place, o["grouping"]))
+                    for o in same
+                ]
+                base = {
+                    **base,
+                    "same_steps": [
+                        {
+                            "grouping": o["grouping"],
+                            "group_code": o["group_code"],
+                            "other_code": o["other_code"],
+                        }
+                        for o in same
+                    ],  # fmt: skip
+                    "sentence": f"{base['sentence']} {explain.same_step_sentence(words)}",
+                }
+            if base is not record:
+                changed[id(record)] = base
+    return [changed.get(id(record), record) for record in records]
+
+
+def _grouping_words(place: Place, grouping: str) -> str:
+    found = place.groupings.get(grouping)
+    return grouping if found is None else explain.grouping_words(found)
 
 
 class StoredFindings:
