@@ -426,7 +426,7 @@ def cmd_trend(args: argparse.Namespace) -> int:
         return 0
     indicator = place.indicator(args.indicator)
     periods = record["periods"]
-    print(f"{indicator.title} ({explain.unit_label(indicator)})")
+    print(explain.titled_with_unit(indicator.title, explain.unit_label(indicator)))
     if len(periods) < 2:
         print(explain.one_period_sentence(indicator))
     rows = [(f"{a['area_name']} ({a['area_code']})", a) for a in record["areas"]]

@@ -108,6 +108,22 @@ def fmt_number(value: float | int | None, decimals: int = 1, missing: str = "no 
     return text
 
 
+def significant(value: float | None, digits: int = 2) -> float:
+    """``value`` to ``digits`` significant figures, for tables (NaN stays NaN).
+
+    Examples
+    --------
+    >>> significant(0.000043), significant(0.0412), significant(float("nan"))
+    (4.3e-05, 0.041, nan)
+    """
+    if value is None:
+        return math.nan
+    number = float(value)
+    if not math.isfinite(number) or number == 0:
+        return number
+    return round(number, digits - 1 - math.floor(math.log10(abs(number))))
+
+
 def fmt_value(value: float | None, indicator: Indicator, with_unit: bool = True) -> str:
     """Format an indicator value with its unit, e.g. ``"23.4 minutes"``.
 
@@ -1032,6 +1048,23 @@ def penalty_summary_text(summary: dict, service_type, grouping) -> str:
 # --------------------------------------------------------------------------------------
 # Labels of the charts of findings and areas
 # --------------------------------------------------------------------------------------
+
+
+def titled_with_unit(title: str, unit: str) -> str:
+    """A column or line title with its unit in brackets, once: "Minutes (minutes)", and
+    "Admission ratio (England = 100)" for a unit that has brackets of its own.
+
+    Examples
+    --------
+    >>> titled_with_unit("Admission ratio", "(England = 100)")
+    'Admission ratio (England = 100)'
+    >>> titled_with_unit("Difference", "%"), titled_with_unit("Name", "")
+    ('Difference (%)', 'Name')
+    """
+    unit = str(unit or "").strip()
+    if not unit:
+        return title
+    return f"{title} {unit}" if unit.startswith("(") and unit.endswith(")") else f"{title} ({unit})"
 
 
 def unit_label(indicator: Indicator) -> str:

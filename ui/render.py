@@ -24,6 +24,8 @@ from insight.explain import (
     fmt_value,
     one_period_sentence,
     service_key_line,
+    significant,
+    titled_with_unit,
     trend_method_sentence,
     trend_sentence,
     weights_sentence,
@@ -170,12 +172,11 @@ def benchmark_table(result: GroupComparison, shown: pd.DataFrame) -> pd.DataFram
     """The benchmarking table as shown and downloaded: the groups shown, then the benchmark,
     with units in the column names and the funnel status in words."""
     indicator = result.indicator
-    unit = f" ({indicator.unit})" if indicator.unit else ""
     columns = {
         "code": "Code",
         "name": "Name",
         "areas": "Areas",
-        "value": indicator.title + unit,
+        "value": titled_with_unit(indicator.title, indicator.unit),
         "lower": INTERVAL_COLUMNS[indicator.sampled][0],
         "upper": INTERVAL_COLUMNS[indicator.sampled][1],
         "rating": f"Compared with {result.benchmark_name}",
@@ -188,7 +189,12 @@ def benchmark_table(result: GroupComparison, shown: pd.DataFrame) -> pd.DataFram
     table["funnel"] = table["funnel"].map(words)
     benchmark_row = {"code": "", "name": result.benchmark_name, "value": result.benchmark}
     table = pd.concat([table, pd.DataFrame([benchmark_row])], ignore_index=True)
-    return table.rename(columns=columns).round(indicator.decimals + 1)
+    # Whole numbers stay whole (the benchmark row has no count of areas: blank, not 227.0)
+    for whole in ("areas", "count", "denominator"):
+        if whole in table:
+            table[whole] = pd.to_numeric(table[whole], errors="coerce").round().astype("Int64")
+    # One rounding rule: the decimals every sentence and card shows
+    return table.rename(columns=columns).round(indicator.decimals)
 
 
 def spine_table(spine):
@@ -399,6 +405,13 @@ def findings_table(findings, indicator: Indicator):
             "sentence",
         ]
     ].copy()
+    # One rounding rule: differences at the decimals the sentences show, counts whole, and
+    # q values to two significant figures (a q of 0.00004 is not "0.0")
+    for column in ("effect", "lower", "upper", "then_effect"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").round(indicator.decimals)
+    table["areas"] = pd.to_numeric(table["areas"], errors="coerce").round().astype("Int64")
+    table["affected"] = pd.to_numeric(table["affected"], errors="coerce").round(1)
+    table["q_value"] = [significant(q, 2) for q in table["q_value"]]
     if (table["change"] == "").all():  # no earlier period compared: no empty columns
         table = table.drop(columns=["then_period", "then_effect", "change"])
     else:
@@ -406,7 +419,7 @@ def findings_table(findings, indicator: Indicator):
     return table.rename(
         columns={
             "then_period": "Compared with period",
-            "then_effect": f"Difference then ({indicator.unit})",
+            "then_effect": titled_with_unit("Difference then", indicator.unit),
             "change": "Change since then",
             "rank": "Rank",
             "label": "Kind",
@@ -414,7 +427,7 @@ def findings_table(findings, indicator: Indicator):
             "group_name": "Name",
             "other_code": "Compared with (code)",
             "other_name": "Compared with",
-            "effect": f"Difference ({indicator.unit})",
+            "effect": titled_with_unit("Difference", indicator.unit),
             "lower": "Lower limit",
             "upper": "Upper limit",
             "interval": "Limits are",
@@ -423,7 +436,7 @@ def findings_table(findings, indicator: Indicator):
             "q_value": "q value (false discovery rate)",
             "sentence": "Finding",
         }
-    ).round(2)
+    )
 
 
 def provenance_sentence(upload: dict, viewer) -> str:

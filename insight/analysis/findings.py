@@ -830,6 +830,7 @@ def _penalty_findings(place: Place, context: _Context, threshold: float) -> list
                     grouping=grouping_word,
                     affected=affected,
                     weight_label=context.weight_label,
+                    decimals=context.indicator.decimals,  # as the card shows the minutes
                     usual=usual,
                 ),
                 area_codes=context.codes[rows].tolist(),

@@ -31,7 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from insight import stats
+from insight import explain, stats
 from insight.errors import DataError
 from insight.model import Indicator, Place
 
@@ -210,8 +210,7 @@ def protect(
 
 
 def _value_column(indicator: Indicator) -> str:
-    unit = indicator.unit.strip()
-    return f"{indicator.title} ({unit})" if unit else indicator.title
+    return explain.titled_with_unit(indicator.title, indicator.unit)
 
 
 def _select_rows(place: Place, rows: Any) -> np.ndarray:
