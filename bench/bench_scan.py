@@ -5,7 +5,7 @@ folder (``$PLACE_INSIGHT_DATA``, a temporary folder the caller made) so that the
 ``data/cache`` is never written:
 
 ``scan_demo(workers)``
-    ``cli.scan_place`` on the demo (every indicator × grouping), in this process
+    ``service.scan_place`` on the demo (every indicator × grouping), in this process
     (``workers=0``) or on ``workers`` local Dask worker processes; wall seconds, seconds of
     each task, the workers' peak memory.
 ``scan_synthetic(...)``
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from insight import cli
+from insight import service
 from insight.analysis.findings import findings
 from insight.data.catalogue import load_place
 from insight.data.store import CONTENT_FILES, current_dir, data_dir, place_dir, save_place
@@ -64,7 +64,7 @@ def _link_demo(real: Path) -> None:
             (folder / name).symlink_to(real / name)
 
 
-def _scan_figures(outcome: cli.ScanOutcome) -> dict[str, Any]:
+def _scan_figures(outcome: service.ScanOutcome) -> dict[str, Any]:
     results = outcome.result.results
     seconds = [r.seconds for r in results]
     first = [r.seconds for r in results if r.loaded_place]
@@ -89,7 +89,7 @@ def scan_demo(real_demo: str, workers: int) -> dict[str, Any]:
     """Scan the whole demo into the temporary data folder; the figures."""
     _link_demo(Path(real_demo))
     start = time.perf_counter()
-    outcome = cli.scan_place("demo", workers=workers)
+    outcome = service.scan_place("demo", workers=workers)
     total = time.perf_counter() - start
     return {"scan_s": total, "data_dir": str(data_dir()), **_scan_figures(outcome)}
 
@@ -159,7 +159,7 @@ def scan_synthetic(
     save_place(place, place_dir(SYNTHETIC_ID))
     build_s = time.perf_counter() - start
     chosen = [i for i in place.indicators if i.startswith("syn_")]
-    outcome = cli.scan_place(SYNTHETIC_ID, chosen, groupings, workers=workers)
+    outcome = service.scan_place(SYNTHETIC_ID, chosen, groupings, workers=workers)
     figures = _scan_figures(outcome)
     found = {}
     for result in outcome.result.results:

@@ -9,36 +9,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
-import math
 import os
 import sys
-import types
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from distributed import Client, LocalCluster
 from tqdm import tqdm
 
-from insight import explain
-from insight.analysis import benchmark as benchmarks
-from insight.analysis import scan, similar
-from insight.analysis.findings import FINDING_KINDS, Findings, findings
-from insight.analysis.penalty import PENALTY_THRESHOLD, penalty_summary
-from insight.analysis.trend import area_trends
-from insight.data import demo, findings_store, postcodes, store
-from insight.data.catalogue import load_place, place_ref
-from insight.data.sources import build_from_toml
-from insight.data.sources.config import PLACE_ID
-from insight.errors import DataError, InsightError, PlaceNotFoundError
-from insight.model import DEMO_ID, Place
-from insight.present.export import FORMATS, SLIDE_FORMATS, export_bytes
+from insight import explain, service
+from insight.analysis.findings import FINDING_KINDS
+from insight.analysis.penalty import PENALTY_THRESHOLD
+from insight.analysis.similar import DEFAULT_COUNT
+from insight.errors import DataError, InsightError
+from insight.model import DEMO_ID
+from insight.present.export import FORMATS
 from insight.present.files import to_csv
 from insight.present.tables import DEFAULT_THRESHOLD
-from insight.spatial.index import AreaIndex
 
 
 def _progress_bar():
@@ -58,26 +45,13 @@ def _progress_bar():
     return update
 
 
-def open_place(place_id: str) -> Place:
-    """Load a place for a command, showing build progress on stderr."""
-    return load_place(place_id, progress=_progress_bar())
-
-
-def _json_safe(value: Any) -> Any:
-    """``value`` with numpy scalars made plain and non-finite floats made null."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def _places() -> service.Places:
+    """Where a command's places come from: opened once, the demo's build progress on stderr."""
+    return service.Places(progress=_progress_bar())
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(_json_safe(value), indent=2, default=str))
+    print(json.dumps(service.json_safe(value), indent=2, default=str))
 
 
 # --------------------------------------------------------------------------------------
@@ -88,13 +62,13 @@ def _print_json(value: Any) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the demo cache, or a place from a TOML file; then scan what is not in its store."""
     if args.config:
-        place, report = build_from_toml(args.config, progress=_progress_bar())
+        place, report = service.building.build_file(args.config, progress=_progress_bar())
         print(report.as_text())
         print(
             f"Built place {place.id!r} ({len(place.areas):,} areas). Open it with ?place={place.id}"
         )
     else:
-        place = demo.load_demo(progress=_progress_bar(), force=args.force)
+        place = service.building.build_demo(progress=_progress_bar(), force=args.force)
         print(
             f"Demo place ready: {len(place.areas):,} areas, {len(place.services):,} stroke units."
         )
@@ -102,76 +76,32 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"  {key.replace('_', ' ')}: {value:,}")
     if args.no_scan:
         return 0
-    outcome = scan_place(
+    outcome = service.scan_place(
         place, workers=args.workers, scheduler=args.scheduler, only_missing=True,
         progress=_progress_bar(),
     )  # fmt: skip
     return _report_scan(outcome)
 
 
-def lookup_record(place: Place, postcode: str, index: AreaIndex | None = None) -> dict:
-    """Everything the ``lookup`` command reports for one postcode, as a dict."""
-    found = postcodes.locate(place, postcode, index)
-    area = place.areas.iloc[found.area_index]
-    record = {
-        "postcode": found.postcode,
-        "easting": found.easting,
-        "northing": found.northing,
-        "postcode_lad_code": found.lad_code,
-        "lsoa_code": found.area_code,
-        "lsoa_name": found.area_name,
-        "area_code": found.area_code,
-        "area_name": found.area_name,
-        "placed_in_nearest_area": found.nearest_only,
-        "groupings": {
-            g.id: {"title": g.title, "code": area[g.code_column], "name": area[g.name_column]}
-            for g in place.groupings.values()
-        },
-        "indicators": {
-            i.id: (None if area[i.id] != area[i.id] else float(area[i.id]))
-            for i in place.indicators.values()
-        },
-        "warnings": explain.lookup_warnings(place, found),
-    }
-    if "lad" in place.groupings:
-        # The postcode's own authority (the ONS directory's), which its area lies in.
-        record["lad_code"] = found.lad_code or area["lad_code"]
-        record["lad_name"] = place.group_names("lad").get(record["lad_code"], area["lad_name"])
-    return record
-
-
 def cmd_restore(args: argparse.Namespace) -> int:
     """Make a place's previous version current again (after a bad replacement)."""
-    _check_place_id(args.place_id)
-    version = store.restore_previous(store.place_dir(args.place_id))
+    version = service.building.restore_place(args.place_id)
     print(f"Place {args.place_id!r} is back to its previous version ({version}).")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
     """Remove a place built from officers' files (never the demo)."""
-    _check_place_id(args.place_id)
-    folder = store.place_dir(args.place_id)
-    if store.read_meta(folder) is None and not folder.exists():
-        raise PlaceNotFoundError(f"There is no place called {args.place_id!r} to remove.")
-    store.remove_place(folder)
+    service.building.remove_place(args.place_id)
     print(f"Removed place {args.place_id!r}.")
     return 0
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
     """Remove the temporary folders of builds that were killed."""
-    removed = store.clean_stale()
+    removed = service.building.clean_stopped_builds()
     print(f"Removed {len(removed)} temporary folder(s) of stopped builds.")
     return 0
-
-
-def _check_place_id(place_id: str) -> None:
-    if place_id == DEMO_ID or not PLACE_ID.match(place_id):
-        raise DataError(
-            f"{place_id[:80]!r} is not the id of a place built from officers' files "
-            "(the demo is rebuilt with `python -m insight build --force`)."
-        )
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
@@ -186,9 +116,9 @@ def cmd_lookup(args: argparse.Namespace) -> int:
             raise DataError(
                 f"Cannot read {args.file!r}: there is no such file; give the path of a CSV."
             )
-        rows, column = postcodes.postcode_rows(file.read_bytes(), file.name, args.column)
-        place = open_place(args.place)
-        table = postcodes.lookup_table(place, rows[column].tolist(), inputs=rows)
+        table, _ = service.lookup_file(
+            args.place, file.read_bytes(), file.name, args.column, places=_places()
+        )
         _write(out, to_csv(table, dependent_columns=[]))
         problems = int((table["problem"] != "").sum())
         print(f"Wrote {out}: {len(table):,} rows, {len(table) - problems:,} placed, "
@@ -196,8 +126,9 @@ def cmd_lookup(args: argparse.Namespace) -> int:
         return 0
     if not args.postcode:
         raise DataError('Give a postcode (e.g. "NN1 1AA") or --file FILE.csv --out OUT.csv.')
-    place = open_place(args.place)
-    record = lookup_record(place, args.postcode)
+    places = _places()
+    record = service.lookup_record(args.place, args.postcode, places=places)
+    place = places.place(args.place)
     if args.json:
         _print_json(record)
         return 0
@@ -218,71 +149,19 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------
 
 
-def compare_record(
-    place: Place,
-    indicator_id: str,
-    grouping_id: str,
-    group: str | None,
-    comparators: str = "touching",
-    count: int = similar.DEFAULT_COUNT,
-    neighbours_file: str | None = None,
-) -> dict:
-    """The Compare page's table as a dict (see ``python -m insight compare``).
-
-    With a ``group``, the table is that group and its comparators: the groups touching
-    it (``comparators="touching"``, the page's default), or its most similar groups
-    (``"similar"``: the ``count`` nearest on the place's profile, or the neighbours listed
-    for it in ``neighbours_file``); then the record also has ``"method"`` and
-    ``"comparators"`` (each with its rank and distance).
-    """
-    result = benchmarks.compare_groups(place, indicator_id, grouping_id)
-    table = result.table
-    record: dict[str, Any] = {}
-    if group is not None and comparators == "similar":
-        if neighbours_file:
-            sets = similar.read_neighbours(neighbours_file, place, grouping_id)
-            found = similar.chosen_neighbours(
-                sets, place, grouping_id, group, Path(neighbours_file).name
-            )
-        else:
-            found = similar.similar_groups(place, grouping_id, group, count)
-        table = result.subset([group, *found.codes]).table
-        record = {"method": found.method, "variables": list(found.variables),
-                  "comparators": found.records()}  # fmt: skip
-    elif group is not None:
-        column = place.grouping(grouping_id).code_column
-        touching = AreaIndex.for_place(place).touching_groups(column, group)
-        table = result.subset([group, *touching]).table  # the Compare page's default
-    return {
-        "indicator": indicator_id,
-        "grouping": grouping_id,
-        "benchmark": {"label": result.benchmark_name, "value": result.benchmark},
-        "groups": [
-            {
-                "code": row.code,
-                "name": row.name,
-                "value": row.value,
-                "lower": row.lower,
-                "upper": row.upper,
-                "funnel": row.funnel,
-            }
-            for row in table.itertuples()
-        ],
-        **record,
-    }
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print each group's value, interval and funnel status against the benchmark."""
-    place = open_place(args.place)
     if (args.similar or args.neighbours) and not args.group:
         raise DataError(
             "--similar and --neighbours need --group (the group to find neighbours of)."
         )
     comparators = "similar" if args.similar or args.neighbours else "touching"
-    record = compare_record(
-        place, args.indicator, args.grouping, args.group, comparators, args.count, args.neighbours
-    )
+    places = _places()
+    record = service.compare_record(
+        args.place, args.indicator, args.grouping, args.group, comparators, args.count,
+        args.neighbours, places=places,
+    )  # fmt: skip
+    place = places.place(args.place)
     if args.json:
         _print_json(record)
         return 0
@@ -309,18 +188,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_findings(args: argparse.Namespace) -> int:
     """Print the ranked findings as text, CSV or JSON."""
-    place = open_place(args.place)
+    places = _places()
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
-    if list(kinds) == list(FINDING_KINDS) and args.materiality is None:
-        place.indicator(args.indicator), place.grouping(args.grouping)
-        found = ranked_findings(place, args.indicator, args.grouping)  # the store, if current
-        if args.limit is not None:
-            found = Findings(found.indicator, found.grouping, found.items[: max(args.limit, 0)])
-    else:
-        found = findings(
-            place, args.indicator, args.grouping, kinds=kinds, materiality=args.materiality,
-            limit=args.limit,
-        )  # fmt: skip
+    found = service.pair_findings(
+        args.place, args.indicator, args.grouping, kinds=kinds, materiality=args.materiality,
+        limit=args.limit, places=places,
+    )  # fmt: skip
+    place = places.place(args.place)
     table = found.table
     if args.format == "csv":
         out = table.copy()
@@ -348,8 +222,11 @@ def cmd_findings(args: argparse.Namespace) -> int:
 
 def cmd_penalty(args: argparse.Namespace) -> int:
     """Print the boundary penalty summary as text or JSON."""
-    place = open_place(args.place)
-    summary = penalty_summary(place, args.service, args.grouping, args.threshold)
+    places = _places()
+    summary = service.penalty_record(
+        args.place, args.service, args.grouping, args.threshold, places=places
+    )
+    place = places.place(args.place)
     if args.json:
         _print_json(summary)
         return 0
@@ -359,68 +236,11 @@ def cmd_penalty(args: argparse.Namespace) -> int:
     return 0
 
 
-def trend_record(place: Place, indicator_id: str, area: str | None = None) -> dict:
-    """Every area's series and recent trend as a dict (see ``python -m insight trend``).
-
-    Parameters
-    ----------
-    place : Place
-        The place.
-    indicator_id : str
-        The indicator.
-    area : str, optional
-        Only this area (default: every area).
-
-    Returns
-    -------
-    dict
-        ``indicator``, ``periods``, ``areas`` (each: ``area_code``, ``area_name``,
-        ``series`` of ``period``, ``value``, ``lower``, ``upper``, and ``recent_trend`` in
-        Fingertips' words, null for values with no sampling variation) and ``benchmark``
-        (its ``label``, ``series`` and ``recent_trend``).
-
-    Raises
-    ------
-    DataError
-        An unknown indicator or area (the message names it and those there are).
-    """
-    result = area_trends(place, indicator_id, None if area is None else [area])
-    indicator = result.indicator
-
-    def points(rows) -> list[dict]:
-        return [
-            {"period": r.period, "value": r.value, "lower": r.lower, "upper": r.upper}
-            for r in rows.itertuples()
-        ]
-
-    words = {
-        row.code: explain.trend_words(result.trend_of(row.code), indicator)
-        for row in result.trends.itertuples()
-    }
-    return {
-        "indicator": indicator.id,
-        "periods": list(result.periods),
-        "areas": [
-            {
-                "area_code": code,
-                "area_name": rows["name"].iloc[0],
-                "series": points(rows),
-                "recent_trend": words[code],
-            }
-            for code, rows in result.series.groupby("code", sort=False)
-        ],
-        "benchmark": {
-            "label": result.benchmark_name,
-            "series": points(result.benchmark),
-            "recent_trend": explain.trend_words(result.benchmark_trend, indicator),
-        },
-    }
-
-
 def cmd_trend(args: argparse.Namespace) -> int:
     """Print every area's series and Fingertips' recent trend (a table, or JSON)."""
-    place = open_place(args.place)
-    record = trend_record(place, args.indicator, args.area)
+    places = _places()
+    record = service.trend_record(args.place, args.indicator, args.area, places=places)
+    place = places.place(args.place)
     if args.json:
         _print_json(record)
         return 0
@@ -496,18 +316,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     _check_writable(out)
     if args.limit is not None and args.limit < 1:
         raise DataError(f"--limit must be at least 1, got {args.limit}.")
-    place = open_place(args.place)
-    indicator_id = args.indicator or next(iter(place.indicators))
-    grouping_id = args.grouping or place.default_grouping
-    index = AreaIndex.for_place(place)
-    found = (
-        ranked_findings(place, indicator_id, grouping_id, index=index)
-        if fmt in SLIDE_FORMATS
-        else None
-    )
-    content = export_bytes(
-        place, indicator_id, grouping_id, fmt, limit=args.limit, threshold=args.threshold,
-        findings=found, index=index,
+    content = service.export(
+        args.place, args.indicator, args.grouping, fmt, limit=args.limit,
+        threshold=args.threshold, places=_places(),
     )  # fmt: skip
     _write(out, content)
     print(f"Wrote {out} ({fmt}, {len(content):,} bytes).")
@@ -519,156 +330,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------
 
 
-def default_workers() -> int:
-    """Local worker processes a scan starts by default: one per CPU this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-@contextmanager
-def dask_client(
-    workers: int | None = None, scheduler: str | None = None, timeout: float = 30
-) -> Iterator[Any]:
-    """Where a scan runs: a Dask client, or None for this process.
-
-    Parameters
-    ----------
-    workers : int, optional
-        Without ``scheduler``: how many local worker processes to start (default
-        :func:`default_workers`; 0 runs the scan in this process, without Dask). With
-        ``scheduler``: wait until that many workers have joined before starting.
-    scheduler : str, optional
-        Address of an existing ``dask.distributed`` scheduler, e.g. ``tcp://10.0.0.5:8786``.
-    timeout : float
-        Seconds to keep trying to reach the scheduler.
-
-    Raises
-    ------
-    DataError
-        If the scheduler cannot be reached, or the workers do not join within two minutes.
-    """
-    if workers is not None and workers < 0:
-        raise DataError(f"--workers must be 0 or more, got {workers}.")
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout=f"{timeout}s")
-        except (OSError, TimeoutError) as error:
-            raise DataError(
-                f"Cannot reach the Dask scheduler at {scheduler} ({error}). Check the address "
-                f"(tcp://HOST:PORT, as `dask scheduler` prints it) and that it is running."
-            ) from None
-        try:
-            if workers:
-                try:
-                    client.wait_for_workers(workers, timeout=120)
-                except TimeoutError:
-                    raise DataError(
-                        f"Fewer than {workers} workers joined the Dask scheduler at {scheduler} "
-                        f"within two minutes; start them with `dask worker {scheduler}`."
-                    ) from None
-            yield client
-        finally:
-            client.close()
-        return
-    if workers == 0:
-        yield None
-        return
-    with (
-        _bare_main_module(),
-        LocalCluster(
-            n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-            host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):  # fmt: skip
-        yield client
-
-
-@contextmanager
-def _bare_main_module() -> Iterator[None]:
-    """While local Dask workers run, give them a ``__main__`` with nothing to run.
-
-    Local workers are started with multiprocessing's *spawn*, which runs the parent's
-    ``__main__`` again in each worker when it is a script file. ``python -m insight`` is
-    safe (a module, guarded), but a host whose ``__main__`` is a script without a guard is
-    not: after Streamlit has run ``app.py`` in this process (AppTest does), each worker
-    would run the whole app, building and scanning the demo, before taking a task.
-    """
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if main is None or getattr(main, "__file__", None) is None or spec is not None:
-        yield
-        return
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
-
-
-class ScanOutcome:
-    """What :func:`scan_place` did: the scan's result and where the store was written."""
-
-    def __init__(self, place: Place, result: scan.ScanResult, path: Path | None, kept: int):
-        self.place = place
-        self.result = result
-        self.path = path
-        self.kept = kept
-
-
-def scan_place(
-    place: Place | str,
-    indicators: Sequence[str] | None = None,
-    groupings: Sequence[str] | None = None,
-    *,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    only_missing: bool = False,
-    progress=None,
-) -> ScanOutcome:
-    """Scan a stored place and write its findings store (see ``python -m insight scan``).
-
-    Pairs scanned replace those in the store; the others are kept while the store is
-    current (same place content, same engine), and dropped when it is not.
-
-    Parameters
-    ----------
-    place : Place or str
-        The place (as loaded) or its id (loaded here, the demo built first if needed).
-    indicators, groupings : sequence of str, optional
-        Only these (default: all).
-    workers, scheduler
-        Where to run (:func:`dask_client`).
-    only_missing : bool
-        Scan only the pairs the current store does not hold (what a build does).
-    progress : callable, optional
-        ``progress(fraction, message)``.
-    """
-    if isinstance(place, str):
-        place = open_place(place)
-    ref = place_ref(place.id)
-    tasks = scan.scan_tasks(place, indicators, groupings)
-    previous = findings_store.read_findings(
-        place.id, engine=scan.ENGINE_VERSION, content_hash=ref.content_hash
-    )
-    if only_missing and previous is not None:
-        done = previous.done()
-        tasks = [t for t in tasks if t.key not in done]
-    if not tasks:
-        return ScanOutcome(place, scan.ScanResult((), 0.0, "nowhere"), None, len(previous.tasks))
-    with dask_client(workers, scheduler) as client:
-        result = scan.scan(ref, tasks, client=client, progress=progress)
-    records, entries = scan.store_content(place, result, previous)
-    path = findings_store.write_findings(
-        place.id, content_hash=ref.content_hash, engine=scan.ENGINE_VERSION, records=records,
-        tasks=entries, schema=scan.STORE_SCHEMA,
-    )  # fmt: skip
-    return ScanOutcome(place, result, path, len(entries) - len(result.results))
-
-
-def _report_scan(outcome: ScanOutcome) -> int:
+def _report_scan(outcome: service.ScanOutcome) -> int:
     """Print what a scan did; 1 when a task failed (the store holds the rest)."""
     result = outcome.result
     if outcome.path is None:
@@ -697,29 +359,11 @@ def _report_scan(outcome: ScanOutcome) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan every indicator × grouping of a place into its findings store."""
-    outcome = scan_place(
+    outcome = service.scan_place(
         args.place, args.indicator, args.grouping, workers=args.workers,
-        scheduler=args.scheduler, progress=_progress_bar(),
+        scheduler=args.scheduler, progress=_progress_bar(), places=_places(),
     )  # fmt: skip
     return _report_scan(outcome)
-
-
-def ranked_findings(place: Place, indicator_id: str, grouping_id: str, index=None) -> Findings:
-    """The findings of a pair with the engine's defaults: from the place's findings store
-    when it is current and holds the pair, else worked out now."""
-    try:
-        ref = place_ref(place.id)
-    except InsightError:
-        ref = None
-    if ref is not None:
-        stored = findings_store.read_findings(
-            place.id, engine=scan.ENGINE_VERSION, content_hash=ref.content_hash
-        )
-        if stored is not None:
-            found = scan.StoredFindings(stored).findings(indicator_id, grouping_id)
-            if found is not None:
-                return found
-    return findings(place, indicator_id, grouping_id, index=index)
 
 
 # --------------------------------------------------------------------------------------
@@ -742,7 +386,7 @@ def _add_where(parser: argparse.ArgumentParser) -> None:
         type=int,
         metavar="N",
         help=(
-            f"local worker processes (default: one per CPU, here {default_workers()}; 0: in "
+            f"local worker processes (default: one per CPU, here {service.default_workers()}; 0: in "
             "this process); with --scheduler, wait for N workers to join"
         ),
     )
@@ -820,9 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --group: compare with its most similar groups, not those that touch it",
     )
-    compare.add_argument(
-        "--count", type=int, default=similar.DEFAULT_COUNT, help="how many similar groups"
-    )
+    compare.add_argument("--count", type=int, default=DEFAULT_COUNT, help="how many similar groups")
     compare.add_argument(
         "--neighbours",
         metavar="FILE",

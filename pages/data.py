@@ -3,15 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from insight.data import policy, postcodes
-from insight.data.sources import uploads
 from insight.errors import InsightError
 from insight.explain import GLOSSARY, escape_markdown, weights_sentence
 from insight.present import files
+from insight.service import building
 from ui import access, loaders, render
 from ui.frame import frame
 
-LIMITS = policy.UPLOAD_LIMITS
+LIMITS = building.UPLOAD_LIMITS
 
 place = frame("Data and methods")
 st.title("Data and methods")
@@ -146,8 +145,7 @@ else:  # a public dashboard takes no files from visitors; the command line does 
     )
 if batch is not None:
     try:
-        rows, column = postcodes.postcode_rows(batch.getvalue(), batch.name)
-        table = loaders.lookup_table(place.id, tuple(rows[column]), rows)
+        table, column = loaders.lookup_file(place.id, batch.getvalue(), batch.name)
     except InsightError as error:
         st.error(str(error))
     else:
@@ -200,9 +198,9 @@ st.markdown(
 with st.form("upload"):
     config_text = st.text_area(
         "place.toml",
-        value=uploads.EXAMPLE_CONFIG,
+        value=building.EXAMPLE_CONFIG,
         height=260,
-        max_chars=uploads.MAX_CONFIG_CHARS,
+        max_chars=building.MAX_CONFIG_CHARS,
         help="Paths are the names of the files you upload.",
     )
     files = st.file_uploader("Files", accept_multiple_files=True)
@@ -214,11 +212,11 @@ with st.form("upload"):
     submitted = st.form_submit_button("Check and build", type="primary")
 if submitted:
     try:
-        policy.require_write(access.current())  # again: the session may have signed out
-        uploads.check_upload({f.name: f.size for f in files or []}, LIMITS)
+        # access again: the session may have signed out since the form was shown
+        building.check_upload(access.current(), {f.name: f.size for f in files or []}, LIMITS)
         with st.status("Building your place…", expanded=True) as status:
             bar = st.progress(0.0)
-            built, build_report = uploads.build_from_uploads(
+            built, build_report = building.build_upload(
                 config_text,
                 {f.name: f.getvalue() for f in files or []},
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),

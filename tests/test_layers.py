@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -30,3 +31,49 @@ def test_ruff_finds_nothing_first_party_imports_at_the_top() -> None:
         pytest.skip("ruff is not installed (it is in requirements-dev.txt)")
     result = subprocess.run(["ruff", "check", "."], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+#: What the page scripts and app.py may import of this project: the app's own package, the
+#: service (the use cases), and the words, errors and drawings they show. Never the engine
+#: (analysis, data, spatial, stats, model) nor another front end (the CLI, the API).
+PAGE_IMPORTS = ("ui", "insight.service", "insight.explain", "insight.errors", "insight.present")
+FIRST_PARTY = ("insight", "ui", "pages", "app")
+
+
+def first_party_imports(path: Path) -> list[str]:
+    """Every module of this project ``path`` imports (``from x import y``: ``x.y`` when ``y``
+    may be a module, so ``from insight import analysis`` is seen)."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return [n for n in names if n.split(".")[0] in FIRST_PARTY]
+
+
+def allowed_in_pages(name: str) -> bool:
+    return any(name == a or name.startswith(f"{a}.") for a in PAGE_IMPORTS)
+
+
+@pytest.mark.parametrize(
+    "script", [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))], ids=lambda p: p.name
+)
+def test_pages_and_app_import_only_ui_and_the_service(script: Path) -> None:
+    """The page scripts and app.py are outside import-linter's reach (not a package, and
+    ``your-area.py`` is no module name), so their imports are read here."""
+    wrong = [n for n in first_party_imports(script) if not allowed_in_pages(n)]
+    assert not wrong, f"{script.name} imports {wrong}; go through ui or insight.service"
+
+
+def test_the_page_import_rule_sees_engine_imports(tmp_path: Path) -> None:
+    page = tmp_path / "page.py"
+    page.write_text(
+        "import streamlit as st\nfrom insight import analysis\nimport insight.data.store\n"
+        "from insight.explain import plural\nfrom ui import loaders\nfrom insight.cli import main\n"
+    )
+    assert [n for n in first_party_imports(page) if not allowed_in_pages(n)] == [
+        "insight.analysis",
+        "insight.data.store",
+        "insight.cli.main",
+    ]

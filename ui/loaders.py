@@ -20,9 +20,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from insight import service
 from insight.analysis import benchmark, findings, profile, scan, similar, trend
 from insight.data import demo, findings_store, postcodes
-from insight.data.catalogue import list_places, load_place, place_ref
+from insight.data.catalogue import list_places
 from insight.data.sources import BuildReport
 from insight.data.store import content_hash, place_dir, version_of
 from insight.errors import InsightError
@@ -38,7 +39,7 @@ STATIC_MAPS = APP_ROOT / "static" / "maps"
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _place(place_id: str) -> Place:
-    loaded = load_place(place_id, rebuild=False)
+    loaded = service.open_place(place_id, rebuild=False)
     # The place lives as long as the server: move it out of the garbage collector's sight,
     # so that no collection (each one holding the interpreter, and with it the server's
     # event loop, for a third of a second on the demo) walks its objects again. No
@@ -59,7 +60,7 @@ def place_at(place_id: str, indicator_id: str, period: str | None) -> Place:
 def _place_at(place_id: str, indicator_id: str, period: str | None) -> Place:
     """The place as it was in ``period`` of one indicator (see
     :func:`insight.analysis.trend.at_period`); the place itself for the latest (None)."""
-    return trend.at_period(_place(place_id), indicator_id, period)
+    return service.Places.place_at(PLACES, place_id, indicator_id, period)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -151,32 +152,16 @@ def _os_message(error: OSError) -> str:
     )
 
 
-def scan_into_store(place_id: str, bar) -> scan.ScanResult:
-    """Scan the pairs a place's findings store lacks, in this process, into the store.
-
-    What a build in the app does after the place is written (``python -m insight build``
-    does the same on local worker processes). ``bar`` is an ``st.progress`` element.
-    """
-    current = load_place(place_id)
-    ref = place_ref(place_id)
-    previous = findings_store.read_findings(
-        place_id, engine=scan.ENGINE_VERSION, content_hash=ref.content_hash
-    )
-    done = previous.done() if previous is not None else set()
-    tasks = [t for t in scan.scan_tasks(current) if t.key not in done]
-    result = scan.scan(
-        ref,
-        tasks,
+def scan_into_store(place_id: str, bar) -> service.ScanOutcome:
+    """Scan the pairs a place's findings store lacks, in this process, into the store
+    (:func:`insight.service.scan_place`): what a build in the app does after the place is
+    written. ``bar`` is an ``st.progress`` element."""
+    return service.scan_place(
+        place_id, only_missing=True, workers=0,
         progress=lambda fraction, message: bar.progress(
             min(fraction, 1.0), text=f"Looking for postcode lotteries: {message}"
         ),
-    )
-    records, entries = scan.store_content(current, result, previous)
-    findings_store.write_findings(
-        place_id, content_hash=ref.content_hash, engine=scan.ENGINE_VERSION, records=records,
-        tasks=entries, schema=scan.STORE_SCHEMA,
     )  # fmt: skip
-    return result
 
 
 def forget_places() -> None:
@@ -272,13 +257,14 @@ def touching(place_id: str, grouping_id: str, code: str) -> list[str]:
 
 def locate(place_id: str, postcode: str) -> postcodes.PostcodeLocation:
     """Find a postcode's area (errors propagate for the page to show)."""
-    return postcodes.locate(_place(place_id), postcode, _index(place_id))
+    return service.locate(place_id, postcode, places=PLACES)
 
 
-def lookup_table(place_id: str, texts: tuple[str, ...], rows: pd.DataFrame) -> pd.DataFrame:
-    """The batch lookup (see :func:`insight.data.postcodes.lookup_table`), with the place's
-    shared index. Not cached: it is quick (50,000 rows in seconds) and the file is private."""
-    return postcodes.lookup_table(_place(place_id), list(texts), _index(place_id), rows)
+def lookup_file(place_id: str, content: bytes, name: str) -> tuple[pd.DataFrame, str]:
+    """The batch lookup of a file of postcodes (:func:`insight.service.lookup_file`), with
+    the place's shared index. Not cached: it is quick (50,000 rows in seconds) and the file
+    is private."""
+    return service.lookup_file(place_id, content, name, places=PLACES)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -327,11 +313,7 @@ def compare_groups(
 ) -> benchmark.GroupComparison:
     """Every group benchmarked (see :func:`insight.analysis.benchmark.compare_groups`), in
     ``period`` of the indicator (None: the latest)."""
-    if period is not None:
-        return benchmark.compare_groups(
-            _place_at(place_id, indicator_id, period), indicator_id, grouping_id
-        )
-    return _comparison(place_id, indicator_id, grouping_id)
+    return service.compare_groups(place_id, indicator_id, grouping_id, period, places=PLACES)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -349,7 +331,7 @@ def group_trend(place_id: str, indicator_id: str, grouping_id: str, code: str) -
 @st.cache_resource(show_spinner=False, max_entries=128)
 def _comparison(place_id: str, indicator_id: str, grouping_id: str) -> benchmark.GroupComparison:
     # Shared, read-only: the area profiles of every visitor read the same comparisons.
-    return benchmark.compare_groups(_place(place_id), indicator_id, grouping_id)
+    return service.Places.comparison(PLACES, place_id, indicator_id, grouping_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -432,12 +414,7 @@ def _stored_findings(
 ) -> scan.StoredFindings | None:
     """The place's findings store if it is current for ``version`` of the place (read once
     per version of the place and of the store file)."""
-    if store is None:
-        return None
-    stored = findings_store.read_findings(
-        place_id, engine=scan.ENGINE_VERSION, content_hash=version
-    )
-    return None if stored is None else scan.StoredFindings(stored)
+    return None if store is None else service.read_stored(place_id, version)
 
 
 def stored_findings(place_id: str) -> scan.StoredFindings | None:
@@ -448,31 +425,23 @@ def stored_findings(place_id: str) -> scan.StoredFindings | None:
 
 @st.cache_data(show_spinner="Looking for postcode lotteries across every boundary…", max_entries=32)
 def _computed_findings(place_id: str, indicator_id: str, grouping_id: str) -> findings.Findings:
-    return findings.findings(_place(place_id), indicator_id, grouping_id, index=_index(place_id))
+    return service.Places.computed(PLACES, place_id, indicator_id, grouping_id, None)
 
 
 @st.cache_data(show_spinner="Looking for postcode lotteries across every boundary…", max_entries=16)
 def _findings_at(
     place_id: str, indicator_id: str, grouping_id: str, period: str
 ) -> findings.Findings:
-    return findings.findings(
-        _place_at(place_id, indicator_id, period), indicator_id, grouping_id, index=_index(place_id)
-    )
+    return service.Places.computed(PLACES, place_id, indicator_id, grouping_id, period)
 
 
 def ranked_findings(
     place_id: str, indicator_id: str, grouping_id: str, period: str | None = None
 ) -> findings.Findings:
-    """Ranked findings (see :func:`insight.analysis.findings.findings`): from the findings
-    store at once (an earlier ``period`` of an indicator too: the scan covers every
-    period), else worked out here (seconds nationally). Shared: do not change them."""
-    stored = stored_findings(place_id)
-    found = stored.findings(indicator_id, grouping_id, period or "") if stored else None
-    if found is not None:
-        return found
-    if period is not None:
-        return _findings_at(place_id, indicator_id, grouping_id, period)
-    return _computed_findings(place_id, indicator_id, grouping_id)
+    """Ranked findings (:func:`insight.service.pair_findings`): from the findings store at
+    once (an earlier ``period`` too: the scan covers every period), else worked out here
+    (seconds nationally). Shared: do not change them."""
+    return service.pair_findings(place_id, indicator_id, grouping_id, period, places=PLACES)
 
 
 @st.cache_resource(show_spinner="Drawing the finding…", max_entries=64)
@@ -525,3 +494,38 @@ def item_slide(place_id: str, item: dict, day: str) -> slides.Slide:
             date=day,
         )
     )
+
+
+class _CachedPlaces(service.Places):
+    """The service's places, answered from this module's Streamlit caches."""
+
+    def place(self, place_id: str) -> Place:
+        return _place(place_id)
+
+    def place_at(self, place_id: str, indicator_id: str, period: str | None) -> Place:
+        return _place_at(place_id, indicator_id, period)
+
+    def index(self, place_id: str) -> AreaIndex:
+        return _index(place_id)
+
+    def version(self, place_id: str) -> str | None:
+        return _content(place_id)
+
+    def stored(self, place_id: str) -> scan.StoredFindings | None:
+        return stored_findings(place_id)
+
+    def comparison(
+        self, place_id: str, indicator_id: str, grouping_id: str
+    ) -> benchmark.GroupComparison:
+        return _comparison(place_id, indicator_id, grouping_id)
+
+    def computed(
+        self, place_id: str, indicator_id: str, grouping_id: str, period: str | None
+    ) -> findings.Findings:
+        if period is not None:
+            return _findings_at(place_id, indicator_id, grouping_id, period)
+        return _computed_findings(place_id, indicator_id, grouping_id)
+
+
+#: What the service's use cases read in the app: this module's caches.
+PLACES = _CachedPlaces()

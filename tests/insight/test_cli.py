@@ -22,8 +22,9 @@ import pyarrow.parquet as pq
 import pytest
 from pptx import Presentation
 
-from insight import cli
+from insight import cli, service
 from insight.analysis import benchmark, scan, similar
+from insight.analysis import findings as engine
 from insight.cli import main
 from insight.data import findings_store, postcodes, store
 from insight.data.catalogue import load_place
@@ -345,13 +346,13 @@ def test_scan_on_a_dask_cluster_writes_the_store_a_single_process_writes(
     for root in (cluster_root, single_root):
         add_broken_indicator(root)
     outcomes = []
-    original = cli.scan_place
+    original = service.scan_place
 
     def spy(*args, **kwargs):
         outcomes.append(original(*args, **kwargs))
         return outcomes[-1]
 
-    monkeypatch.setattr(cli, "scan_place", spy)
+    monkeypatch.setattr(service, "scan_place", spy)
     monkeypatch.setenv("PLACE_INSIGHT_DATA", str(cluster_root))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with dask_cluster(env, tmp_path) as address:
@@ -418,7 +419,7 @@ def test_build_scans_and_the_commands_read_the_store(tmp_path, monkeypatch, caps
     after = findings_store.read_findings("northants-wards", engine=scan.ENGINE_VERSION)
     assert after.tasks == stored.tasks
     # The findings command reads the store: the engine is not asked.
-    monkeypatch.setattr(cli, "findings", lambda *a, **k: pytest.fail("worked out, not read"))
+    monkeypatch.setattr(engine, "findings", lambda *a, **k: pytest.fail("worked out, not read"))
     assert main(["findings", "--place", "northants-wards", "--indicator", indicator,
                  "--grouping", place.default_grouping, "--format", "json"]) == 0  # fmt: skip
     assert json.loads(capsys.readouterr().out) == []
@@ -430,12 +431,12 @@ def test_scan_errors_are_clear(tmp_path, monkeypatch, capsys) -> None:
     assert "There is no place called 'nowhere'" in capsys.readouterr().err
     with (
         pytest.raises(InsightError, match="--workers must be 0 or more"),
-        cli.dask_client(workers=-1),
+        service.dask_client(workers=-1),
     ):
         pass
     with (
         pytest.raises(InsightError, match="Cannot reach the Dask scheduler at tcp://127.0.0.1"),
-        cli.dask_client(scheduler=f"tcp://127.0.0.1:{free_port()}", timeout=2),
+        service.dask_client(scheduler=f"tcp://127.0.0.1:{free_port()}", timeout=2),
     ):
         pass
 
@@ -483,7 +484,7 @@ def test_local_workers_never_run_a_script_that_is_the_main_module(tmp_path, monk
     page = type(sys)("__main__")
     page.__file__ = str(script)
     monkeypatch.setitem(sys.modules, "__main__", page)
-    with cli.dask_client(workers=1) as client:
+    with service.dask_client(workers=1) as client:
         assert client.submit(int, "7").result(timeout=120) == 7
     assert not marker.exists()
     assert sys.modules["__main__"] is page

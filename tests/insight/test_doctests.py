@@ -8,10 +8,13 @@ import pytest
 
 from insight import explain, model, stats
 from insight.data import demo, postcodes
+from insight.service import places, queries
 from insight.spatial import bearings, index
 
 
-@pytest.mark.parametrize("module", [explain, stats, index, bearings, postcodes, model, demo])
+@pytest.mark.parametrize(
+    "module", [explain, stats, index, bearings, postcodes, model, demo, places, queries]
+)
 def test_docstring_examples_hold(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

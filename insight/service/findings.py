@@ -1,0 +1,120 @@
+"""Findings, once for every front end: from the place's findings store when it holds them
+(any period: a scan covers every period), else worked out now."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from insight.analysis import findings as engine
+from insight.analysis.findings import FINDING_KINDS, Finding, Findings
+from insight.service.places import Places
+
+__all__ = ["all_findings", "pair_findings"]
+
+
+def pair_findings(
+    place_id: str,
+    indicator_id: str,
+    grouping_id: str,
+    period: str | None = None,
+    *,
+    kinds: Sequence[str] | None = None,
+    materiality: float | None = None,
+    limit: int | None = None,
+    places: Places | None = None,
+) -> Findings:
+    """The ranked findings of one indicator × grouping (see
+    :func:`insight.analysis.findings.findings`).
+
+    With the engine's defaults they come from the place's findings store when it is
+    current and holds the pair (an earlier ``period`` too), else they are worked out now
+    (seconds nationally); other ``kinds`` or a ``materiality`` are always worked out.
+
+    Parameters
+    ----------
+    place_id, indicator_id, grouping_id : str
+        The place and the pair.
+    period : str, optional
+        One of the indicator's earlier periods (None: the latest).
+    kinds : sequence of str, optional
+        Only these kinds of finding (default: every kind).
+    materiality : float, optional
+        Smallest border difference worth reporting, in the indicator's units.
+    limit : int, optional
+        Only the first ``limit`` findings.
+    places : Places, optional
+        Where the place and its store come from (a front end's caches; default: opened
+        here).
+
+    Returns
+    -------
+    Findings
+        Shared with the front end's cache: do not change them.
+
+    Raises
+    ------
+    DataError
+        An unknown indicator, grouping or period (the message names those there are).
+
+    Examples
+    --------
+    >>> found = pair_findings("demo", "mt_minutes", "isdn")  # doctest: +SKIP
+    """
+    places = places or Places()
+    place = places.place(place_id)
+    place.indicator(indicator_id), place.grouping(grouping_id)  # unknown ids: a clear error
+    if (kinds is not None and list(kinds) != list(FINDING_KINDS)) or materiality is not None:
+        return engine.findings(
+            places.place_at(place_id, indicator_id, period), indicator_id, grouping_id,
+            kinds=list(FINDING_KINDS if kinds is None else kinds), materiality=materiality,
+            limit=limit,
+        )  # fmt: skip
+    stored = places.stored(place_id)
+    found = stored.findings(indicator_id, grouping_id, period or "") if stored else None
+    if found is None:
+        found = places.computed(place_id, indicator_id, grouping_id, period)
+    if limit is not None:
+        found = Findings(found.indicator, found.grouping, found.items[: max(limit, 0)])
+    return found
+
+
+def all_findings(
+    place_id: str, top: int | None = None, *, places: Places | None = None
+) -> list[Finding]:
+    """The findings of every indicator × grouping of a place held in its findings store,
+    in the latest period.
+
+    Pairs the store does not hold are not worked out here (that is a scan: ``python -m
+    insight scan``); without a current store the list is empty.
+
+    Parameters
+    ----------
+    place_id : str
+        The place.
+    top : int, optional
+        Only the first ``top`` findings.
+    places : Places, optional
+        Where the place and its store come from (default: opened here).
+
+    Returns
+    -------
+    list of Finding
+        Pair by pair in the place's order (indicators, then groupings), each pair's own
+        ranking kept.
+
+    Examples
+    --------
+    >>> every = all_findings("demo", top=10)  # doctest: +SKIP
+    """
+    places = places or Places()
+    place = places.place(place_id)
+    stored = places.stored(place_id)
+    if stored is None:
+        return []
+    found: list[Finding] = []
+    for indicator_id in place.indicators:
+        for grouping_id in place.groupings:
+            pair = stored.findings(indicator_id, grouping_id)
+            if pair is not None:
+                found.extend(pair.items)
+    return found if top is None else found[: max(top, 0)]

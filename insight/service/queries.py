@@ -1,0 +1,513 @@
+"""Compare, trend, lookup and export, once for every front end: each a plain function of
+a place id (and the ids of what is asked), its place from :class:`Places`.
+
+The ``*_record`` functions give what ``python -m insight ... --json`` prints and the JSON
+API answers (plain dicts; :func:`json_safe` makes them valid JSON).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from insight import explain
+from insight.analysis import benchmark, penalty, similar, trend
+from insight.analysis.penalty import PENALTY_THRESHOLD
+from insight.data import postcodes
+from insight.present.export import SLIDE_FORMATS, export_bytes
+from insight.present.tables import DEFAULT_THRESHOLD
+from insight.service.findings import pair_findings
+from insight.service.places import Places
+
+__all__ = [
+    "compare_groups",
+    "compare_record",
+    "export",
+    "json_safe",
+    "locate",
+    "lookup_file",
+    "lookup_record",
+    "lookup_table",
+    "penalty_record",
+    "trend_record",
+]
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with numpy scalars made plain and non-finite floats made null.
+
+    Examples
+    --------
+    >>> json_safe({"a": float("nan"), "b": np.int64(2)})
+    {'a': None, 'b': 2}
+    """
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# compare
+# --------------------------------------------------------------------------------------
+
+
+def compare_groups(
+    place_id: str,
+    indicator_id: str,
+    grouping_id: str,
+    period: str | None = None,
+    *,
+    places: Places | None = None,
+) -> benchmark.GroupComparison:
+    """Every group benchmarked (see :func:`insight.analysis.benchmark.compare_groups`), in
+    ``period`` of the indicator (None: the latest).
+
+    Parameters
+    ----------
+    place_id, indicator_id, grouping_id : str
+        The place, indicator and grouping.
+    period : str, optional
+        One of the indicator's earlier periods (None: the latest).
+    places : Places, optional
+        Where the place comes from (default: opened here).
+
+    Returns
+    -------
+    GroupComparison
+
+    Raises
+    ------
+    DataError
+        An unknown indicator, grouping or period.
+
+    Examples
+    --------
+    >>> compare_groups("demo", "mt_minutes", "lad").benchmark_name  # doctest: +SKIP
+    'England and Wales'
+    """
+    places = places or Places()
+    return benchmark.compare_groups(
+        places.place_at(place_id, indicator_id, period), indicator_id, grouping_id
+    )
+
+
+def compare_record(
+    place_id: str,
+    indicator_id: str,
+    grouping_id: str,
+    group: str | None = None,
+    comparators: str = "touching",
+    count: int = similar.DEFAULT_COUNT,
+    neighbours_file: str | None = None,
+    *,
+    places: Places | None = None,
+) -> dict[str, Any]:
+    """The Compare page's table as a dict (``python -m insight compare --json``).
+
+    With a ``group``, the table is that group and its comparators: the groups touching
+    it (``comparators="touching"``, the page's default), or its most similar groups
+    (``"similar"``: the ``count`` nearest on the place's profile, or the neighbours listed
+    for it in ``neighbours_file``); then the record also has ``"method"``, ``"variables"``
+    and ``"comparators"`` (each with its rank and distance).
+
+    Parameters
+    ----------
+    place_id, indicator_id, grouping_id : str
+        The place, indicator and grouping.
+    group : str, optional
+        Only this group and its comparators.
+    comparators : {"touching", "similar"}
+        Which comparators ``group`` is shown with.
+    count : int
+        How many similar groups.
+    neighbours_file : str, optional
+        A CSV of neighbour sets (columns group, neighbour, rank), e.g. CIPFA's.
+    places : Places, optional
+        Where the place comes from (default: opened here).
+
+    Returns
+    -------
+    dict
+        ``indicator``, ``grouping``, ``benchmark`` (``label``, ``value``) and ``groups``
+        (each ``code``, ``name``, ``value``, ``lower``, ``upper``, ``funnel``).
+
+    Raises
+    ------
+    DataError
+        An unknown indicator, grouping or group, or a neighbours file that cannot be read.
+
+    Examples
+    --------
+    >>> compare_record("demo", "mt_minutes", "lad")["benchmark"]  # doctest: +SKIP
+    """
+    places = places or Places()
+    place = places.place(place_id)
+    result = places.comparison(place_id, indicator_id, grouping_id)
+    table = result.table
+    record: dict[str, Any] = {}
+    if group is not None and comparators == "similar":
+        if neighbours_file:
+            sets = similar.read_neighbours(neighbours_file, place, grouping_id)
+            found = similar.chosen_neighbours(
+                sets, place, grouping_id, group, Path(neighbours_file).name
+            )
+        else:
+            found = similar.similar_groups(place, grouping_id, group, count)
+        table = result.subset([group, *found.codes]).table
+        record = {"method": found.method, "variables": list(found.variables),
+                  "comparators": found.records()}  # fmt: skip
+    elif group is not None:
+        column = place.grouping(grouping_id).code_column
+        touching = places.index(place_id).touching_groups(column, group)
+        table = result.subset([group, *touching]).table  # the Compare page's default
+    return {
+        "indicator": indicator_id,
+        "grouping": grouping_id,
+        "benchmark": {"label": result.benchmark_name, "value": result.benchmark},
+        "groups": [
+            {
+                "code": row.code,
+                "name": row.name,
+                "value": row.value,
+                "lower": row.lower,
+                "upper": row.upper,
+                "funnel": row.funnel,
+            }
+            for row in table.itertuples()
+        ],
+        **record,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# trend
+# --------------------------------------------------------------------------------------
+
+
+def trend_record(
+    place_id: str, indicator_id: str, area: str | None = None, *, places: Places | None = None
+) -> dict[str, Any]:
+    """Every area's series and recent trend as a dict (``python -m insight trend --json``).
+
+    Parameters
+    ----------
+    place_id : str
+        The place.
+    indicator_id : str
+        The indicator.
+    area : str, optional
+        Only this area (default: every area).
+    places : Places, optional
+        Where the place comes from (default: opened here).
+
+    Returns
+    -------
+    dict
+        ``indicator``, ``periods``, ``areas`` (each: ``area_code``, ``area_name``,
+        ``series`` of ``period``, ``value``, ``lower``, ``upper``, and ``recent_trend`` in
+        Fingertips' words, null for values with no sampling variation) and ``benchmark``
+        (its ``label``, ``series`` and ``recent_trend``).
+
+    Raises
+    ------
+    DataError
+        An unknown indicator or area (the message names it and those there are).
+
+    Examples
+    --------
+    >>> trend_record("demo", "mt_minutes")["periods"]  # doctest: +SKIP
+    """
+    places = places or Places()
+    result = trend.area_trends(
+        places.place(place_id), indicator_id, None if area is None else [area]
+    )
+    indicator = result.indicator
+
+    def points(rows: pd.DataFrame) -> list[dict[str, Any]]:
+        return [
+            {"period": r.period, "value": r.value, "lower": r.lower, "upper": r.upper}
+            for r in rows.itertuples()
+        ]
+
+    words = {
+        row.code: explain.trend_words(result.trend_of(row.code), indicator)
+        for row in result.trends.itertuples()
+    }
+    return {
+        "indicator": indicator.id,
+        "periods": list(result.periods),
+        "areas": [
+            {
+                "area_code": code,
+                "area_name": rows["name"].iloc[0],
+                "series": points(rows),
+                "recent_trend": words[code],
+            }
+            for code, rows in result.series.groupby("code", sort=False)
+        ],
+        "benchmark": {
+            "label": result.benchmark_name,
+            "series": points(result.benchmark),
+            "recent_trend": explain.trend_words(result.benchmark_trend, indicator),
+        },
+    }
+
+
+# --------------------------------------------------------------------------------------
+# lookup
+# --------------------------------------------------------------------------------------
+
+
+def locate(
+    place_id: str, postcode: str, *, places: Places | None = None
+) -> postcodes.PostcodeLocation:
+    """Find a postcode's area (see :func:`insight.data.postcodes.locate`).
+
+    Raises
+    ------
+    PostcodeError
+        A postcode that is malformed, unknown, or outside the place.
+
+    Examples
+    --------
+    >>> locate("demo", "NN1 1AA").area_code  # doctest: +SKIP
+    """
+    places = places or Places()
+    return postcodes.locate(places.place(place_id), postcode, places.index(place_id))
+
+
+def lookup_record(place_id: str, postcode: str, *, places: Places | None = None) -> dict[str, Any]:
+    """Everything ``python -m insight lookup`` reports for one postcode, as a dict.
+
+    Parameters
+    ----------
+    place_id : str
+        The place.
+    postcode : str
+        A postcode, in any case and spacing.
+    places : Places, optional
+        Where the place comes from (default: opened here).
+
+    Returns
+    -------
+    dict
+        The postcode, where it is, its area, the groups it is in and every indicator's
+        value there, and any warnings.
+
+    Raises
+    ------
+    PostcodeError
+        A postcode that is malformed, unknown, or outside the place.
+
+    Examples
+    --------
+    >>> lookup_record("demo", "NN1 1AA")["area_code"]  # doctest: +SKIP
+    """
+    places = places or Places()
+    place = places.place(place_id)
+    found = locate(place_id, postcode, places=places)
+    area = place.areas.iloc[found.area_index]
+    record = {
+        "postcode": found.postcode,
+        "easting": found.easting,
+        "northing": found.northing,
+        "postcode_lad_code": found.lad_code,
+        "lsoa_code": found.area_code,
+        "lsoa_name": found.area_name,
+        "area_code": found.area_code,
+        "area_name": found.area_name,
+        "placed_in_nearest_area": found.nearest_only,
+        "groupings": {
+            g.id: {"title": g.title, "code": area[g.code_column], "name": area[g.name_column]}
+            for g in place.groupings.values()
+        },
+        "indicators": {
+            i.id: (None if area[i.id] != area[i.id] else float(area[i.id]))
+            for i in place.indicators.values()
+        },
+        "warnings": explain.lookup_warnings(place, found),
+    }
+    if "lad" in place.groupings:
+        # The postcode's own authority (the ONS directory's), which its area lies in.
+        record["lad_code"] = found.lad_code or area["lad_code"]
+        record["lad_name"] = place.group_names("lad").get(record["lad_code"], area["lad_name"])
+    return record
+
+
+def lookup_table(
+    place_id: str,
+    texts: Sequence[str],
+    rows: pd.DataFrame | None = None,
+    *,
+    places: Places | None = None,
+) -> pd.DataFrame:
+    """The areas of many postcodes (see :func:`insight.data.postcodes.lookup_table`).
+
+    Examples
+    --------
+    >>> lookup_table("demo", ["NN1 1AA", "nonsense"])["problem"].tolist()  # doctest: +SKIP
+    """
+    places = places or Places()
+    return postcodes.lookup_table(places.place(place_id), list(texts), places.index(place_id), rows)
+
+
+def lookup_file(
+    place_id: str,
+    content: bytes,
+    name: str,
+    column: str | None = None,
+    *,
+    places: Places | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """The areas of every postcode in a CSV or XLSX file (the batch lookup).
+
+    Parameters
+    ----------
+    place_id : str
+        The place.
+    content : bytes
+        The file's content.
+    name : str
+        The file's name (its extension says how to read it).
+    column : str, optional
+        The postcode column (default: ``postcode``, or the only column).
+    places : Places, optional
+        Where the place comes from (default: opened here).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The file's rows with each postcode's area, groupings and indicators, and a
+        ``problem`` column ("" when placed).
+    column : str
+        The postcode column read.
+
+    Raises
+    ------
+    DataError
+        A file that cannot be read, or without the column (the message names it).
+
+    Examples
+    --------
+    >>> table, column = lookup_file("demo", b"postcode\nNN1 1AA\n", "a.csv")  # doctest: +SKIP
+    """
+    rows, column = postcodes.postcode_rows(content, name, column)
+    return lookup_table(place_id, rows[column].tolist(), rows, places=places), column
+
+
+# --------------------------------------------------------------------------------------
+# export
+# --------------------------------------------------------------------------------------
+
+
+def export(
+    place_id: str,
+    indicator_id: str | None,
+    grouping_id: str | None,
+    fmt: str,
+    *,
+    limit: int | None = 5,
+    threshold: float = DEFAULT_THRESHOLD,
+    places: Places | None = None,
+) -> bytes:
+    """The findings as slides, or the indicator's table as data, as a file's bytes (see
+    :func:`insight.present.export.export_bytes`).
+
+    Parameters
+    ----------
+    place_id : str
+        The place.
+    indicator_id, grouping_id : str or None
+        The pair (None: the place's first indicator, its default grouping).
+    fmt : str
+        One of :data:`insight.present.export.FORMATS`.
+    limit : int or None, default 5
+        Most slides.
+    threshold : float, default 5
+        Counts from 1 up to below this are suppressed in the data formats.
+    places : Places, optional
+        Where the place comes from (default: opened here).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    DataError
+        An unknown format, indicator or grouping, or no findings to present.
+
+    Examples
+    --------
+    >>> export("demo", "mt_minutes", "isdn", "csv")[:3]  # doctest: +SKIP
+    b'\\xef\\xbb\\xbf'
+    """
+    places = places or Places()
+    place = places.place(place_id)
+    indicator_id = indicator_id or next(iter(place.indicators))
+    grouping_id = grouping_id or place.default_grouping
+    found = (
+        pair_findings(place_id, indicator_id, grouping_id, places=places)
+        if fmt in SLIDE_FORMATS
+        else None
+    )
+    return export_bytes(
+        place, indicator_id, grouping_id, fmt, limit=limit, threshold=threshold,
+        findings=found, index=places.index(place_id),
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# penalty
+# --------------------------------------------------------------------------------------
+
+
+def penalty_record(
+    place_id: str,
+    service_type: str,
+    grouping_id: str,
+    threshold: float = PENALTY_THRESHOLD,
+    *,
+    places: Places | None = None,
+) -> dict[str, Any]:
+    """The boundary penalty in figures (see :func:`insight.analysis.penalty.penalty_summary`).
+
+    Parameters
+    ----------
+    place_id : str
+        The place.
+    service_type : str
+        Service type id, e.g. ``"mt"``.
+    grouping_id : str
+        Grouping id, e.g. ``"isdn"``.
+    threshold : float, default 10
+        Minutes above which a penalty counts.
+    places : Places, optional
+        Where the place comes from (default: opened here).
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    DataError
+        An unknown service type or grouping.
+
+    Examples
+    --------
+    >>> summary = penalty_record("demo", "mt", "isdn")  # doctest: +SKIP
+    """
+    places = places or Places()
+    return penalty.penalty_summary(places.place(place_id), service_type, grouping_id, threshold)
