@@ -17,8 +17,10 @@ import pandas as pd
 
 from insight import explain
 from insight.analysis import benchmark, penalty, similar, trend
+from insight.analysis.findings import Finding
 from insight.analysis.penalty import PENALTY_THRESHOLD
 from insight.data import postcodes
+from insight.model import Indicator
 from insight.present.export import SLIDE_FORMATS, export_bytes
 from insight.present.tables import DEFAULT_THRESHOLD
 from insight.service.findings import pair_findings
@@ -28,12 +30,15 @@ __all__ = [
     "compare_groups",
     "compare_record",
     "export",
+    "finding_record",
+    "grouping_record",
     "json_safe",
     "locate",
     "lookup_file",
     "lookup_record",
     "lookup_table",
     "penalty_record",
+    "place_record",
     "trend_record",
 ]
 
@@ -55,6 +60,114 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+# --------------------------------------------------------------------------------------
+# a place: its indicators and groupings
+# --------------------------------------------------------------------------------------
+
+
+def _indicator_record(indicator: Indicator) -> dict[str, Any]:
+    return {
+        "id": indicator.id,
+        "title": indicator.title,
+        "unit": indicator.unit,
+        "kind": indicator.kind,
+        "polarity": indicator.polarity,
+        "period": indicator.period,
+        "periods": list(indicator.periods),
+        "source": indicator.source,
+        "description": indicator.description,
+        "decimals": indicator.decimals,
+        "what_if": indicator.within is not None,
+    }
+
+
+def place_record(place_id: str, *, places: Places | None = None) -> dict[str, Any]:
+    """A place, its indicators and its groupings, as a dict.
+
+    Parameters
+    ----------
+    place_id : str
+        The place.
+    places : Places, optional
+        Where the place comes from (default: opened here).
+
+    Returns
+    -------
+    dict
+        ``id``, ``title``, ``area_level``, ``areas`` (how many), ``benchmark``,
+        ``default_grouping``, ``indicators`` and ``groupings`` (each grouping with how many
+        ``groups`` it has).
+
+    Raises
+    ------
+    PlaceNotFoundError
+        No such place.
+
+    Examples
+    --------
+    >>> [i["id"] for i in place_record("demo")["indicators"]][:2]  # doctest: +SKIP
+    ['admissions', 'ivt_minutes']
+    """
+    place = (places or Places()).place(place_id)
+    return {
+        "id": place.id,
+        "title": place.title,
+        "area_level": place.area_level,
+        "areas": len(place.areas),
+        "benchmark": place.benchmark_name,
+        "default_grouping": place.default_grouping,
+        "indicators": [_indicator_record(i) for i in place.indicators.values()],
+        "groupings": [
+            {
+                "id": g.id,
+                "title": g.title,
+                "plural": g.plural,
+                "description": g.description,
+                "groups": int(place.areas[g.code_column].nunique()),
+            }
+            for g in place.groupings.values()
+        ],
+    }
+
+
+def grouping_record(place_id: str, grouping_id: str, *, places: Places | None = None) -> dict:
+    """One grouping of a place with every group in it (code and name, by name).
+
+    Raises
+    ------
+    DataError
+        An unknown grouping (the message names those there are).
+
+    Examples
+    --------
+    >>> grouping_record("demo", "icb")["members"][0]["name"]  # doctest: +SKIP
+    """
+    place = (places or Places()).place(place_id)
+    grouping = place.grouping(grouping_id)
+    names = place.group_names(grouping_id)
+    return {
+        "id": grouping.id,
+        "title": grouping.title,
+        "plural": grouping.plural,
+        "description": grouping.description,
+        "groups": len(names),
+        "members": [{"code": str(code), "name": str(name)} for code, name in names.items()],
+    }
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    """One finding as a flat dict: its ``indicator`` and ``grouping``, then every column
+    of :data:`insight.analysis.findings.FINDING_COLUMNS` (what ``findings --format json``
+    prints for each).
+
+    Examples
+    --------
+    >>> finding_record(found.items[0])["rank"]  # doctest: +SKIP
+    1
+    """
+    return {"indicator": finding.indicator, "grouping": finding.grouping, **finding.record()}
 
 
 # --------------------------------------------------------------------------------------
@@ -196,7 +309,12 @@ def compare_record(
 
 
 def trend_record(
-    place_id: str, indicator_id: str, area: str | None = None, *, places: Places | None = None
+    place_id: str,
+    indicator_id: str,
+    area: str | None = None,
+    *,
+    areas: Sequence[str] | None = None,
+    places: Places | None = None,
 ) -> dict[str, Any]:
     """Every area's series and recent trend as a dict (``python -m insight trend --json``).
 
@@ -208,6 +326,8 @@ def trend_record(
         The indicator.
     area : str, optional
         Only this area (default: every area).
+    areas : sequence of str, optional
+        Only these areas, in this order (a page of them; default: every area).
     places : Places, optional
         Where the place comes from (default: opened here).
 
@@ -229,9 +349,8 @@ def trend_record(
     >>> trend_record("demo", "mt_minutes")["periods"]  # doctest: +SKIP
     """
     places = places or Places()
-    result = trend.area_trends(
-        places.place(place_id), indicator_id, None if area is None else [area]
-    )
+    codes = [area] if area is not None else None if areas is None else list(areas)
+    result = trend.area_trends(places.place(place_id), indicator_id, codes)
     indicator = result.indicator
 
     def points(rows: pd.DataFrame) -> list[dict[str, Any]]:
@@ -400,7 +519,7 @@ def lookup_file(
 
     Examples
     --------
-    >>> table, column = lookup_file("demo", b"postcode\nNN1 1AA\n", "a.csv")  # doctest: +SKIP
+    >>> table, column = lookup_file("demo", csv_bytes, "postcodes.csv")  # doctest: +SKIP
     """
     rows, column = postcodes.postcode_rows(content, name, column)
     return lookup_table(place_id, rows[column].tolist(), rows, places=places), column
