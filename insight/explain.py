@@ -1532,12 +1532,15 @@ def deck_opened_from_link(count: int) -> str:
 
     Examples
     --------
-    >>> deck_opened_from_link(3)
-    'This presentation came with the link (3 slides). Add or remove slides to make it yours.'
+    >>> deck_opened_from_link(3)  # doctest: +NORMALIZE_WHITESPACE
+    "This presentation (3 slides) came with the page's link: yours, kept there when the page
+    was reloaded, or someone else's if they sent you the link. Add or remove slides to make
+    it yours."
     """
     return (
-        f"This presentation came with the link ({plural(count, 'slide')}). Add or remove "
-        "slides to make it yours."
+        f"This presentation ({plural(count, 'slide')}) came with the page's link: yours, kept "
+        "there when the page was reloaded, or someone else's if they sent you the link. Add "
+        "or remove slides to make it yours."
     )
 
 

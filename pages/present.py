@@ -24,18 +24,17 @@ LIMITS = ["3", "5", "10"]
 
 place = frame("Present")
 today = f"{dt.date.today().day} {dt.date.today():%B %Y}"
-shared, problem = state.shared_items()  # a presentation shared by its link
-if problem:
-    st.warning(escape_markdown(problem))
-if shared is not None:
-    fitting = [item for item in shared if presentation.fits(place, item)]
-    presentation.replace_presentation(fitting)
-    if len(fitting) < len(shared):
-        st.info(
-            escape_markdown(explain.deck_link_left_out(len(shared) - len(fitting), place.title))
-        )
-    elif fitting:
-        st.caption(escape_markdown(explain.deck_opened_from_link(len(fitting))))
+# A presentation that came with a link (the frame made it this session's own)
+from_link = state.take_from_link()
+if from_link and from_link.get("problem"):
+    st.warning(escape_markdown(from_link["problem"]))
+    from_link = None
+if from_link:
+    if from_link["fitting"] < from_link["slides"]:
+        left_out = from_link["slides"] - from_link["fitting"]
+        st.info(escape_markdown(explain.deck_link_left_out(left_out, place.title)))
+    elif from_link["fitting"]:
+        st.info(escape_markdown(explain.deck_opened_from_link(from_link["fitting"])))
 own_items = presentation.presentation_items()
 added_elsewhere = presentation.wants_own_deck()  # just added on another page: show it
 if added_elsewhere:
@@ -48,7 +47,7 @@ with st.sidebar:
         "Show",
         "deck",
         [FINDINGS, OWN],
-        OWN if shared is not None else FINDINGS,
+        OWN if from_link else FINDINGS,
         move=added_elsewhere,
         format_func={
             FINDINGS: "Top postcode-lottery findings",
@@ -71,7 +70,7 @@ with st.sidebar:
             )
         )
     st.caption("Keys: → next slide, ← previous slide.")
-state.put_items(own_items if source == OWN else None)  # the link shares the presentation
+state.put_items(own_items)  # the link shares the presentation, whichever deck is shown
 
 # Compute: how many slides, and the one shown
 try:

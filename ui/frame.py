@@ -103,4 +103,6 @@ def frame(title: str) -> Place:
             st.page_link(
                 page.script, label=page.title, icon=page.icon, query_params={"place": place_id}
             )
-    return loaders.place()
+    place = loaders.place()
+    state.keep_items(place)  # "your presentation" survives a reload, on every page
+    return place

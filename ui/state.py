@@ -305,6 +305,34 @@ def put_items(items) -> None:
     put(ITEMS, presentation.encode_items(items) if items else None)
 
 
+_FROM_LINK = "presentation_from_link"
+
+
+def keep_items(place) -> None:
+    """Keep the presentation in the URL of every page, so that it survives a reload and
+    moving between pages (the frame calls this on every run).
+
+    A presentation in the URL that this session did not write (a reload, which starts a new
+    session, or a link someone sent) becomes the session's own; how many of its slides fit
+    the place (and any problem reading it) is kept for Present to say once
+    (:func:`take_from_link`). The session's presentation is then written to the URL.
+    """
+    shared, problem = shared_items()
+    if problem:
+        st.session_state[_FROM_LINK] = {"problem": problem}
+    elif shared is not None:
+        fitting = [item for item in shared if presentation.fits(place, item)]
+        presentation.replace_presentation(fitting)
+        st.session_state[_FROM_LINK] = {"slides": len(shared), "fitting": len(fitting)}
+    put_items(presentation.presentation_items())
+
+
+def take_from_link() -> dict | None:
+    """What :func:`keep_items` found in a link since Present last asked, once: ``slides``
+    and ``fitting`` (how many fit this place), or ``problem`` (a sentence); None if nothing."""
+    return st.session_state.pop(_FROM_LINK, None)
+
+
 def select_period(indicator, container=st.sidebar) -> str | None:
     """The period select box (URL parameter ``period``), shown only for an indicator with
     several periods. Returns the period chosen, or None for the latest (the default)."""

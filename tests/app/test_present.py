@@ -193,16 +193,45 @@ def test_a_presentation_is_shared_by_its_link(demo_place):
     assert other.session_state["presentation"] == items
     assert any("Slide 2 of 2" in m.value for m in other.markdown)
     assert sentence(other) == shown
-    assert any("came with the link" in c.value for c in other.caption)
+    assert any("came with the page's link" in i.value for i in other.info)
     # Removing a slide changes the link.
     other.button(key="remove_2").click().run()
     assert_clean(other)
     assert query(other, "items") == f"a.mt_minutes.lad.{codes[0]}"
-    # Showing the findings takes the items out of the link (the session keeps them).
+    # Showing the findings keeps the items in the link: a reload does not lose them.
     other.sidebar.selectbox(key="w_deck").select("findings").run()
     assert_clean(other)
-    assert "items" not in other.query_params
+    assert query(other, "items") == f"a.mt_minutes.lad.{codes[0]}"
     assert len(other.session_state["presentation"]) == 1
+
+
+def test_a_presentation_survives_a_reload_of_another_page(demo_place):
+    """Added on the Map, then the page reloaded (a new session, only the URL left): Present
+    still shows it, and says where it came from."""
+    (code,) = west_northants(demo_place, 1)
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.query_params.update({"scope": "group", "group": "E06000062", "area": code})
+    app.switch_page("pages/map.py")
+    app.run()
+    assert_clean(app)
+    app.button(key="present_area").click().run()
+    assert_clean(app)
+    address = {name: query(app, name) for name in ("place", "items", "scope", "group", "area")}
+    assert address["items"] == f"a.mt_minutes.lad.{code}" or address["items"].endswith(code)
+
+    reloaded = AppTest.from_file(APP, default_timeout=TIMEOUT)  # a reload: a new session
+    reloaded.query_params.update({k: v for k, v in address.items() if v})
+    reloaded.switch_page("pages/map.py")
+    reloaded.run()
+    assert_clean(reloaded)
+    assert len(reloaded.session_state["presentation"]) == 1
+    assert query(reloaded, "items") == address["items"]  # still in the address
+    reloaded.switch_page("pages/present.py")
+    reloaded.run()
+    assert_clean(reloaded)
+    assert query(reloaded, "deck") == "own"
+    assert any("Slide 1 of 1" in m.value for m in reloaded.markdown)
+    assert any("came with the page's link" in i.value for i in reloaded.info)
 
 
 def test_a_link_with_items_alone_opens_the_presentation(demo_place):
