@@ -24,6 +24,17 @@ SEQUENTIAL: list[str] = get_af_colours("sequential", number_of_colours=5)[::-1]
 FOCUS: list[str] = get_af_colours("focus")
 TEMPLATE = "afcharts"
 
+#: One colour per role in a finding, on every surface (the page's map, the slide, the PDF
+#: and PowerPoint, the bars): the finding's side orange (the side worse off, or higher, as
+#: orange is "worse" in :data:`RATING_COLOURS`), the side it is compared with dark blue, the
+#: rest of the two groups grey, and the areas around them very light grey.
+FINDING_ROLE_COLOURS: dict[str, str] = {
+    "finding": CATEGORICAL[3],
+    "other": CATEGORICAL[0],
+    "context": "#D6D6D6",
+    "around": "#F2F2F2",
+}
+
 #: Display order of benchmark ratings.
 RATING_ORDER = ["Better", "Higher", "Similar", "Lower", "Worse", "Not compared"]
 #: Colours of benchmark ratings: dark blue for better, orange for worse, grey otherwise.

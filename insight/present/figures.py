@@ -79,11 +79,17 @@ STYLE_FILE = Path(afcharts.__file__).resolve().parent / "afcharts.mplstyle"
 FIGURE_SIZE: tuple[float, float] = (1776 / 144, 626 / 144)
 
 DARK_BLUE, TEAL, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE = charts.CATEGORICAL[:6]
-#: Colours of the two sides of a finding: the Analysis Function "duo" pair.
-SIDE_COLOURS: tuple[str, str] = (DARK_BLUE, ORANGE)
+#: Colours of the two sides of a finding (the finding's, the other): the Analysis Function
+#: "duo" pair, in the roles of :data:`insight.present.charts.FINDING_ROLE_COLOURS`.
+SIDE_COLOURS: tuple[str, str] = (
+    charts.FINDING_ROLE_COLOURS["finding"],
+    charts.FINDING_ROLE_COLOURS["other"],
+)
+#: The colour of the one area or group a slide is about when it is not a finding.
+FOCUS_COLOUR = DARK_BLUE
 #: Grey of everything that is context, not the finding (Analysis Function focus grey).
 CONTEXT_GREY = charts.FOCUS[1] if len(charts.FOCUS) > 1 else "#BFBFBF"
-CONTEXT_FILL = "#F2F2F2"
+CONTEXT_FILL = charts.FINDING_ROLE_COLOURS["around"]
 TEXT_COLOUR = "#0B0C0C"
 MUTED_TEXT = "#505A5F"
 
@@ -300,7 +306,7 @@ def border_map(
 ) -> Figure:
     """A static map of one group (or two that share a border) and the areas of a finding.
 
-    The group is shaded dark blue and the other group orange (the Analysis Function duo
+    The group is shaded orange and the other group dark blue (the Analysis Function duo
     colours), both named on the map; the areas of the finding are hatched and outlined;
     the groups around them are light grey with their names in grey; a scale bar gives
     the distance. Where the indicator measures access to a kind of service (``mt_minutes``
@@ -1257,7 +1263,7 @@ def finding_alt(place: Place, finding: Finding, index: AreaIndex) -> str:
 
 def _area_chart(summary: AreaSummary, indicator: Indicator) -> _Chart:
     bars = (
-        _Bar(summary.name, summary.value, SIDE_COLOURS[0], bold=True),
+        _Bar(summary.name, summary.value, FOCUS_COLOUR, bold=True),
         _Bar(f"{summary.group_name} average", summary.group_value, CONTEXT_GREY),
         _Bar(average_label(summary.benchmark_name), summary.benchmark, CONTEXT_GREY),
     )
@@ -1312,7 +1318,7 @@ def area_figure(
         map_ax = _map_axes(figure, MAP_SPAN)
         chart_ax = figure.add_axes((0.6, 0.2, 0.35, 0.6))
         side = _Side(
-            summary.group_code, summary.group_name, SIDE_COLOURS[0], (summary.code,), "////",
+            summary.group_code, summary.group_name, FOCUS_COLOUR, (summary.code,), "////",
             "The area",
         )  # fmt: skip
         _draw_map(

@@ -933,10 +933,10 @@ def _around_file(place: Place, index: AreaIndex, around: gpd.GeoDataFrame, group
 
 #: Colours of the two sides of a finding (and of the areas around them).
 SIDE_COLOURS = {
-    "flagged": charts.CATEGORICAL[3],
-    "other": charts.CATEGORICAL[0],
-    "context": "#D6D6D6",
-    "around": "#F2F2F2",
+    "flagged": charts.FINDING_ROLE_COLOURS["finding"],
+    "other": charts.FINDING_ROLE_COLOURS["other"],
+    "context": charts.FINDING_ROLE_COLOURS["context"],
+    "around": charts.FINDING_ROLE_COLOURS["around"],
 }
 
 

@@ -7,6 +7,7 @@ import io
 import matplotlib as mpl
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -14,7 +15,7 @@ from insight.analysis.findings import Finding, findings
 from insight.analysis.profile import area_summary
 from insight.errors import DataError
 from insight.explain import fmt_value
-from insight.present import figures
+from insight.present import figures, maps
 from insight.spatial.index import AreaIndex
 
 WEST_NORTHANTS = "E06000062"
@@ -63,7 +64,7 @@ def test_af_style_is_the_afcharts_style():
     with figures.af_style():
         assert mpl.rcParams["axes.spines.top"] is False
         assert mpl.rcParams["font.sans-serif"][0] == figures.FONT_FAMILY
-    assert figures.SIDE_COLOURS == ("#12436D", "#F46A25")
+    assert figures.SIDE_COLOURS == ("#F46A25", "#12436D")  # the finding's side, the other
 
 
 def test_border_map_names_both_groups_and_hatches_the_areas(demo_place, index, examples):
@@ -144,3 +145,22 @@ def test_area_figure_names_the_area(demo_place, index):
     assert summary.name in texts
     assert is_not_blank(figures.to_png(figure, dpi=60))
     assert summary.name in figures.area_alt(summary, demo_place.indicator("mt_minutes"))
+
+
+def test_the_page_map_and_the_slide_colour_a_finding_the_same_way(demo_place, index, examples):
+    """Lottery's map and the slide (PDF, PowerPoint) of one finding: the finding's side is
+    one colour on both, the other side the other."""
+    finding = examples["border"]
+    page = maps.flag_map(demo_place, finding, index, static_url="x").classification.legend()
+    on_page = {label: colour for colour, label, _ in page}
+    slide = figures.finding_figure(demo_place, finding, index).axes[0].get_legend()
+    on_slide = {
+        t.get_text(): to_hex(h.get_edgecolor()).upper()
+        for t, h in zip(slide.get_texts(), slide.legend_handles, strict=True)
+        if hasattr(h, "get_edgecolor")
+    }
+    mine = next(c for t, c in on_slide.items() if t.startswith(f"{finding.group_name}, with"))
+    theirs = next(c for t, c in on_slide.items() if t.startswith(f"{finding.other_name}, with"))
+    assert on_page[f"Areas of {finding.group_name} in this finding"].upper() == mine
+    assert on_page[f"Areas just across, in {finding.other_name}"].upper() == theirs
+    assert mine != theirs
