@@ -207,6 +207,8 @@ def cmd_findings(args: argparse.Namespace) -> int:
         out["same_steps"] = out["same_steps"].map(
             lambda items: ";".join(":".join(s.values()) for s in items)
         )
+        for column in ("placebo_steps", "ring_steps"):
+            out[column] = out[column].map(lambda steps: ";".join(f"{v:.6g}" for v in steps))
         out.to_csv(sys.stdout, index=False)
         return 0
     if args.format == "json":

@@ -1973,3 +1973,89 @@ def same_step_sentence(steps: list[tuple[str, str, str]]) -> str:
     parts = [f"between {a} and {b} ({'; '.join(words)})" for (a, b), words in by_names.items()]
     border = "border" if len(parts) == 1 else "borders"
     return f"{SAME_STEP_OPENING.removesuffix('border')}{border} {_and_list(parts)}."
+
+
+#: Title of a border finding's robustness section.
+HOW_SURE_TITLE = "How sure is this?"
+
+
+def how_sure_sentences(
+    indicator: Indicator,
+    step: float,
+    placebo_steps: tuple[float, ...] | list[float],
+    ring_steps: tuple[float, ...] | list[float],
+) -> list[str]:
+    """A border step's robustness in plain words: the border moved, and measured deeper.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The indicator (its unit and decimals).
+    step : float
+        The step at the real border, after allowing for a steady gradient across it.
+    placebo_steps : sequence of float
+        Steps of the border moved 1, 2 and 3 rows of areas into either side (NaN where too
+        few areas were left), the same way round as ``step``.
+    ring_steps : sequence of float
+        The step measured with the areas within 1, 2, 3... rows of the border on each side.
+
+    Returns
+    -------
+    list of str
+        One sentence about the moved borders and one about the depths (either left out
+        when it has nothing to say).
+
+    Examples
+    --------
+    >>> mt = Indicator("mt", "Minutes to the nearest centre", "minutes", "time", "low_is_good")
+    >>> for s in how_sure_sentences(mt, 9.4, [0.3, -2.1, 1.0, 0.4, 1.2, -0.8], [9.0, 9.3, 9.4]):
+    ...     print(s)  # doctest: +NORMALIZE_WHITESPACE
+    Moving the border 1 to 3 rows of areas into either side gives steps of at most 2.1
+    minutes; the step at the real border, 9.4 minutes, is bigger than all 6 of them.
+    Measured with only the areas touching the border, the step is 9.0 minutes; with 2 rows of
+    areas on each side, 9.3 minutes; with 3 rows, 9.4 minutes: the same way round however
+    many rows are used.
+    >>> how_sure_sentences(mt, 1.0, [0.3, -2.1, float("nan")], [])[0]  # doctest: +NORMALIZE_WHITESPACE
+    "Moving the border 1 to 3 rows of areas into either side gives steps of up to 2.1 minutes;
+    1 of those 2 is at least as big as the step at the real border, 1.0 minutes, so this step
+    may be part of a wider pattern rather than the border's own."
+    """
+    sentences = []
+    if not math.isfinite(float(step)):
+        return sentences
+    moved = [abs(float(v)) for v in placebo_steps if math.isfinite(float(v))]
+    real = fmt_amount(step, indicator)
+    if moved:
+        biggest = fmt_amount(max(moved), indicator)
+        bigger = sum(v >= abs(step) for v in moved)
+        start = "Moving the border 1 to 3 rows of areas into either side gives steps of"
+        if bigger == 0:
+            count = {1: "it", 2: "both of them"}.get(len(moved), f"all {len(moved)} of them")
+            sentences.append(
+                f"{start} at most {biggest}; the step at the real border, {real}, is bigger "
+                f"than {count}."
+            )
+        else:
+            sentences.append(
+                f"{start} up to {biggest}; {bigger} of those {len(moved)} "
+                f"{'is' if bigger == 1 else 'are'} at least as big as the step at the real "
+                f"border, {real}, so this step may be part of a wider pattern rather than the "
+                "border's own."
+            )
+    depths = [float(v) for v in ring_steps]
+    if depths and all(math.isfinite(v) for v in depths):
+        parts = [
+            f"with only the areas touching the border, the step is {fmt_amount(depths[0], indicator)}"
+        ]
+        for n, value in enumerate(depths[1:], start=2):
+            rows = f"{n} rows of areas on each side" if n == 2 else f"{n} rows"
+            parts.append(f"with {rows}, {fmt_amount(value, indicator)}")
+        same_way = all((v > 0) == (step > 0) and v != 0 for v in depths)
+        verdict = (
+            "the same way round however many rows are used"
+            if same_way
+            else "it does not point the same way at every depth, so treat its size with care"
+        )
+        text = "; ".join(parts)
+        sentences.append(f"Measured {text}: {verdict}.")
+    return sentences

@@ -13,6 +13,7 @@ from insight.data import policy
 from insight.explain import (
     FUNNEL_WORDS,
     GAP_CHANGE_WORDS,
+    HOW_SURE_TITLE,
     INTERVAL_COLUMNS,
     PLACE_NAMES_NOTE,
     SERVICE_HOVER_HINT,
@@ -22,6 +23,7 @@ from insight.explain import (
     escape_markdown,
     fmt_number,
     fmt_value,
+    how_sure_sentences,
     one_period_sentence,
     service_key_line,
     significant,
@@ -380,6 +382,10 @@ def finding_card(finding: Finding, indicator: Indicator) -> None:
     cells[1].metric("Areas", f"{finding.areas:,}")
     cells[2].metric("Affected a year", fmt_number(finding.affected, 0, missing="not known"))
     st.caption(f"{finding.label}. {interval}.")
+    sure = how_sure_sentences(indicator, finding.step, finding.placebo_steps, finding.ring_steps)
+    if finding.kind == "border" and sure:
+        st.markdown(f"##### {HOW_SURE_TITLE}")
+        st.markdown(escape_markdown(" ".join(sure)))
 
 
 def findings_table(findings, indicator: Indicator):

@@ -85,6 +85,7 @@ BORDER_COLUMNS: tuple[str, ...] = (
     "mean_a", "mean_b", "difference", "lower", "upper",
     "step", "step_lower", "step_upper", "p_value", "q_value", "placebo_ratio",
     "tested", "flagged", "weight_a", "weight_b", "codes_a", "codes_b", "sentence",
+    "placebo_steps", "placebo_share", "ring_steps",
 )  # fmt: skip
 
 #: Most rows of areas on each side used to learn the slope across a border.
@@ -97,6 +98,11 @@ DEFAULT_LAGS = 3
 #: grouping for that grouping to be named as running along the same stretch: at 0.5 most
 #: of the stretch is shared, so a step there could as well be the other boundary's doing.
 SHARED_BORDER_SHARE = 0.5
+#: How far (rows of areas) a border is moved into each side for its robustness placebos,
+#: and the depths (rows on each side) at which its step is also measured.
+ROBUSTNESS_DEPTHS: tuple[int, ...] = (1, 2, 3)
+#: Which borders get their robustness worked out (:func:`border_discontinuities`).
+ROBUSTNESS_CHOICES: tuple[str, ...] = ("flagged", "all", "none")
 
 
 # --------------------------------------------------------------------------------------
@@ -120,6 +126,7 @@ def border_discontinuities(
     indicator: Indicator | None = None,
     weight_label: str | None = None,
     calibrate: bool = True,
+    robustness: str = "flagged",
 ) -> pd.DataFrame:
     """Compare the areas on either side of every border between two groups.
 
@@ -162,6 +169,12 @@ def border_discontinuities(
     weight_label : str, optional
         Words for what the weight counts in the sentences, e.g. "stroke admissions a
         year" (default: the weight's column name, or no mention without a weight).
+    calibrate : bool, default True
+        Inflate the step's variance by the placebo borders' calibration (see
+        ``attrs["variance_inflation"]``).
+    robustness : {"flagged", "all", "none"}, default "flagged"
+        Which borders get ``placebo_steps``, ``placebo_share`` and ``ring_steps`` (the
+        others get empty lists and NaN): only the flagged ones keeps a scan fast.
 
     Returns
     -------
@@ -203,6 +216,18 @@ def border_discontinuities(
             Lists of the codes of the touching areas on each side, to draw the border.
         ``sentence``
             Plain-English description (from :func:`insight.explain.border_sentence`).
+        ``placebo_steps``, ``placebo_share``
+            How sure: the border moved 1, 2 and 3 rows of areas (:data:`ROBUSTNESS_DEPTHS`)
+            into side A, then into side B, each tested by the same engine as a real border
+            between the rows on either side of it (NaN where too few areas are left); each
+            step is B-ward minus A-ward, like ``step``. ``placebo_share``: the share of
+            the placebos whose step is at least as big as the real one (NaN without any).
+            A step that is the border's own stands out from these; a pattern that
+            merely crosses the border gives placebo steps as big.
+        ``ring_steps``
+            The step measured with the areas within 1, 2 and 3 rows of the border on each
+            side (1: the plain difference between the touching areas; 2 and 3: the
+            local linear fit over those rows), B minus A.
 
         ``attrs`` records ``alpha``, ``rings``, ``lags``, ``min_areas``,
         ``materiality`` and the global semivariogram ``variogram`` (lag 1 to ``lags``).
@@ -259,6 +284,7 @@ def border_discontinuities(
         row.se_step *= math.sqrt(calibration.inflation)
     table = _border_table(rows, labels, group_names, _codes_of(areas))
     table = _finish_borders(table, alpha, materiality)
+    _add_robustness(table, engine, labels, robustness, min_areas)
     label = weight_label
     if label is None and isinstance(weight, str):
         label = weight
@@ -384,6 +410,34 @@ def _check_border_arguments(
         raise DataError(f"materiality must be a number of 0 or more, got {materiality!r}.")
 
 
+def _add_robustness(
+    table: pd.DataFrame, engine: _BorderEngine, labels: np.ndarray, which: str, min_areas: int
+) -> None:
+    """Placebo steps, their share at least as big as the real step, and the step at each
+    ring depth, for the borders ``which`` chooses (see :func:`border_discontinuities`)."""
+    if which not in ROBUSTNESS_CHOICES:
+        raise DataError(
+            f"robustness must be one of {', '.join(ROBUSTNESS_CHOICES)}, got {which!r}."
+        )
+    chosen = {"flagged": table["flagged"], "all": table["tested"]}.get(which)
+    placebos: list[list[float]] = [[] for _ in range(len(table))]
+    rings: list[list[float]] = [[] for _ in range(len(table))]
+    share = np.full(len(table), np.nan)
+    if chosen is not None and chosen.any():
+        position = {label: n for n, label in enumerate(labels)}
+        for n in np.flatnonzero(chosen.to_numpy()):
+            row = table.iloc[n]
+            a, b = position[row["group_a"]], position[row["group_b"]]
+            placebos[n], rings[n] = engine.robustness(a, b, min_areas)
+            steps = np.abs(np.asarray(placebos[n]))
+            steps = steps[np.isfinite(steps)]
+            if steps.size and np.isfinite(row["step"]):
+                share[n] = float(np.mean(steps >= abs(row["step"])))
+    table["placebo_steps"] = placebos
+    table["placebo_share"] = share
+    table["ring_steps"] = rings
+
+
 def _graph(areas: gpd.GeoDataFrame, graph: Contiguity | None) -> Contiguity:
 
     return _graph_for(areas, graph)
@@ -488,6 +542,7 @@ class _BorderEngine:
         self.n = graph.n
         self._mark = np.zeros(self.n, dtype=np.int64)
         self._pos = np.full(self.n, -1, dtype=np.int64)
+        self._labels = np.full(self.n, -1, dtype=np.int64)
         self.points = graph.points
         self.spacing = graph.spacing
         self.reach = graph._reach(lags) if lags > 1 else graph.sparse
@@ -593,6 +648,70 @@ class _BorderEngine:
             return _Calibration(1.0, int(values.size), float("nan"))
         ratio = float(np.median(values**2) / sps.chi2.ppf(0.5, 1))
         return _Calibration(max(1.0, ratio), int(values.size), ratio)
+
+    def robustness(
+        self, a: int, b: int, min_areas: int, depths: Sequence[int] = ROBUSTNESS_DEPTHS
+    ) -> tuple[list[float], list[float]]:
+        """Placebo steps of the border between groups ``a`` and ``b`` moved ``depths`` rows
+        into ``a``, then into ``b``, and its step at each depth (see
+        :func:`border_discontinuities`: ``placebo_steps`` and ``ring_steps``)."""
+        heads, tails = self.graph.heads, self.graph.tails
+        forward = (self.gi[heads] == a) & (self.gi[tails] == b)
+        backward = (self.gi[heads] == b) & (self.gi[tails] == a)
+        edge_a = np.unique(np.concatenate([heads[forward], tails[backward]]))
+        edge_b = np.unique(np.concatenate([tails[forward], heads[backward]]))
+        placebos = []
+        # a placebo in side a faces a-ward rows (label 1) with b-ward rows (label 0): its
+        # step (1 minus 0) runs the other way from the real one, hence the sign
+        for group, edge, sign in ((a, edge_a, -1.0), (b, edge_b, 1.0)):
+            nodes, ring = self._rings(edge, group, self.gi, depth=max(depths) + self.rings)
+            placebos += [sign * self._shifted(nodes, ring, k, min_areas) for k in depths]
+        return placebos, self._ring_steps(a, b, edge_a, edge_b, depths)
+
+    def _shifted(self, nodes: np.ndarray, ring: np.ndarray, k: int, min_areas: int) -> float:
+        """Step of a placebo border between rows ``k`` and ``k + 1`` of one side."""
+        if ring.max() <= k:
+            return float("nan")
+        labels = self._labels
+        labels[nodes[ring <= k]], labels[nodes[ring > k]] = 0, 1
+        try:
+            inner = nodes[ring == k]
+            src, dst = _expand(self.adjacency, inner)
+            crossing = labels[dst] == 1
+            border = self._border(0, 1, inner[src[crossing]], dst[crossing], min_areas, labels)
+        finally:
+            labels[nodes] = -1
+        return border.step if border.tested else float("nan")
+
+    def _ring_steps(
+        self, a: int, b: int, edge_a: np.ndarray, edge_b: np.ndarray, depths: Sequence[int]
+    ) -> list[float]:
+        """The step (b minus a) measured with the rows within each depth of the border."""
+        nodes_a, ring_a = self._rings(edge_a, a, self.gi, depth=max(depths))
+        nodes_b, ring_b = self._rings(edge_b, b, self.gi, depth=max(depths))
+        nodes = np.concatenate([nodes_a, nodes_b])
+        ring = np.concatenate([ring_a, ring_b])
+        side = np.concatenate([np.zeros(nodes_a.size), np.ones(nodes_b.size)])
+        keep = self.valid[nodes]
+        nodes, ring, side = nodes[keep], ring[keep], side[keep]
+        y, w = self.y[nodes], self.w[nodes]
+        position = np.where(side == 1, ring - 0.5, -(ring - 0.5))
+        steps = []
+        for depth in depths:
+            inside = ring <= depth
+            contrast = _step_contrast(side[inside], position[inside], w[inside])
+            if contrast is None:  # one row a side: the plain difference between them
+                near_a, near_b = inside & (side == 0), inside & (side == 1)
+                if w[near_a].sum() <= 0 or w[near_b].sum() <= 0:
+                    steps.append(float("nan"))
+                    continue
+                contrast = np.where(
+                    side[inside] == 1,
+                    w[inside] / w[near_b].sum(),
+                    -w[inside] / w[near_a].sum(),
+                )
+            steps.append(float(contrast @ y[inside]))
+        return steps
 
     def _border(
         self,

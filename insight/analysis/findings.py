@@ -74,6 +74,7 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "areas", "affected", "affected_label", "score", "p_value", "q_value",
     "then_period", "then_effect", "then_lower", "then_upper", "change", "sentence",
     "area_codes", "other_area_codes", "shared_borders", "same_steps",
+    "step", "placebo_steps", "placebo_share", "ring_steps",
 )  # fmt: skip
 
 #: How a border's gap changed since an earlier period (:func:`gap_change`).
@@ -210,6 +211,18 @@ class Finding:
         same sides of the same stretch, the same way round), as (grouping id, group code,
         other code); linked by :func:`insight.analysis.scan.link_same_steps`. Empty when
         worked out for one grouping alone.
+    step : float
+        A border finding: the step at the border after allowing for a steady gradient
+        across it (what the test is on), the finding's side minus the other; NaN otherwise.
+    placebo_steps, placebo_share : tuple of float, float
+        A border finding, how sure: the steps of the border moved 1, 2 and 3 rows of areas
+        into the other side, then into the finding's side (the same engine, the same way
+        round as ``step``; NaN where too few areas are left), and the share of them at
+        least as big as ``step`` (:func:`insight.analysis.borders.border_discontinuities`);
+        empty and NaN otherwise.
+    ring_steps : tuple of float
+        A border finding: the step measured with the areas within 1, 2 and 3 rows of the
+        border on each side, the same way round; empty otherwise.
     """
 
     rank: int
@@ -245,6 +258,10 @@ class Finding:
     change: str = ""
     shared_borders: tuple[tuple[str, float], ...] = ()
     same_steps: tuple[tuple[str, str, str], ...] = ()
+    step: float = math.nan
+    placebo_steps: tuple[float, ...] = ()
+    placebo_share: float = math.nan
+    ring_steps: tuple[float, ...] = ()
 
     def record(self) -> dict[str, Any]:
         """The finding as a flat dict of :data:`FINDING_COLUMNS` (lists for the codes, the
@@ -259,6 +276,8 @@ class Finding:
             {"grouping": grouping, "group_code": group, "other_code": other}
             for grouping, group, other in self.same_steps
         ]
+        data["placebo_steps"] = [float(v) for v in self.placebo_steps]
+        data["ring_steps"] = [float(v) for v in self.ring_steps]
         return {column: data[column] for column in FINDING_COLUMNS}
 
 
@@ -520,7 +539,8 @@ def _record(**fields: Any) -> dict[str, Any]:
         "benchmark_label": "", "p_value": float("nan"), "q_value": float("nan"),
         "area_codes": (), "other_area_codes": (), "then_period": "",
         "then_effect": math.nan, "then_lower": math.nan, "then_upper": math.nan, "change": "",
-        "shared_borders": (), "same_steps": (),
+        "shared_borders": (), "same_steps": (), "step": math.nan, "placebo_steps": (),
+        "placebo_share": math.nan, "ring_steps": (),
     }  # fmt: skip
     base.update(fields)
     base["area_codes"] = tuple(str(c) for c in base["area_codes"])
@@ -578,6 +598,7 @@ def _border_record(context: _Context, row: Any, side: str) -> dict[str, Any]:
     (``"a"`` or ``"b"``): its effect is that side minus the other."""
     ind = context.indicator
     effect, lower, upper = _side_gap(row, side)
+    sign = 1.0 if side == "b" else -1.0  # the table's steps are b minus a
     if side == "b":
         group, other = (row.group_b, row.name_b), (row.group_a, row.name_a)
         n, n_other, weight = row.n_b, row.n_a, row.weight_b
@@ -619,6 +640,10 @@ def _border_record(context: _Context, row: Any, side: str) -> dict[str, Any]:
         area_codes=codes,
         other_area_codes=other_codes,
         chart=chart,
+        step=sign * float(row.step),
+        placebo_steps=tuple(sign * float(v) for v in row.placebo_steps),
+        placebo_share=float(row.placebo_share),
+        ring_steps=tuple(sign * float(v) for v in row.ring_steps),
     )
 
 
@@ -696,6 +721,7 @@ def _compare_with_earlier(
         weight=ind.weight if ind.weight in place.areas.columns else None,
         min_areas=min_areas, alpha=alpha, graph=graph, names=context.names,
         indicator=earlier.indicator(ind.id), weight_label=context.weight_label,
+        robustness="none",
     )  # fmt: skip
     rows = _tested_pairs(table)
     for record in records:

@@ -74,7 +74,7 @@ __all__ = [
 
 #: Bump when the findings engine changes what it finds or how it words it: every store
 #: written by another revision is stale (and rescanned), never read.
-ENGINE_REVISION = 6  # 6: penalty sentences at the indicator's decimals
+ENGINE_REVISION = 7  # 6: penalty sentences at the indicator's decimals; 7: border robustness
 #: The engine version a store is stamped with: the revision and the defaults it ran with.
 ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
 
@@ -92,6 +92,8 @@ _TYPES: dict[str, pa.DataType] = {
     "q_value": pa.float64(), "then_effect": pa.float64(), "then_lower": pa.float64(),
     "then_upper": pa.float64(), "area_codes": pa.list_(pa.string()),
     "other_area_codes": pa.list_(pa.string()),
+    "step": pa.float64(), "placebo_steps": pa.list_(pa.float64()),
+    "placebo_share": pa.float64(), "ring_steps": pa.list_(pa.float64()),
     "shared_borders": pa.list_(pa.struct([("grouping", pa.string()), ("share", pa.float64())])),
     "same_steps": pa.list_(
         pa.struct([("grouping", pa.string()), ("group_code", pa.string()),
@@ -304,6 +306,10 @@ def findings_from_records(
                     (s["grouping"], s["group_code"], s["other_code"])
                     for s in record.get("same_steps") or ()
                 ),
+                step=_float(record.get("step")),
+                placebo_steps=tuple(_float(v) for v in record.get("placebo_steps") or ()),
+                placebo_share=_float(record.get("placebo_share")),
+                ring_steps=tuple(_float(v) for v in record.get("ring_steps") or ()),
             )  # fmt: skip
         )
     return Findings(indicator, grouping, tuple(items))

@@ -273,3 +273,16 @@ def test_the_national_map_states_compares_benchmark_and_the_funnel_says_who_has_
     app = run_page("pages/compare.py", indicator="admissions")
     captions = " ".join(c.value for c in app.caption).replace("\\", "")
     assert "Every local authority in England (Wales has no figures for this)" in captions
+
+
+def test_lottery_says_how_sure_a_border_step_is():
+    app = run_page("pages/lottery.py", indicator="mt_minutes", grouping="lad")
+    assert_clean(app)
+    picker = app.selectbox(key="finding_box")
+    border = next(o for o in picker.options if "Difference at a boundary" in o)
+    picker.set_value(int(border.split(".")[0])).run()  # the picker's values are ranks
+    assert_clean(app)
+    text = " ".join(m.value for m in app.markdown)
+    assert "How sure is this?" in text
+    assert "Moving the border 1 to 3 rows of areas into either side" in text
+    assert "Measured with only the areas touching the border" in text
