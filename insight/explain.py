@@ -1297,9 +1297,10 @@ def lookup_warnings(place, found) -> list[str]:
 # --------------------------------------------------------------------------------------
 
 
-def no_service_in_group_card(*, service: str, grouping: str, **_) -> str:
-    """The card's value where the area's own group has no such service."""
-    return f"No {service} in your {grouping}"
+def no_service_in_group_card(*, service: str, grouping: str, whose: str = "your", **_) -> str:
+    """The card's value where the area's own group has no such service ("its" on the Map's
+    card of any area, "your" on Your area)."""
+    return f"No {service} in {whose} {grouping}"
 
 
 def no_service_in_group_sentence(

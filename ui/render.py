@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from insight.analysis import profile
 from insight.analysis.benchmark import GroupComparison
 from insight.analysis.findings import Finding
 from insight.analysis.profile import NEAR_BOUNDARY_KM
@@ -138,10 +140,11 @@ def area_card(place: Place, code: str) -> None:
                 for g in place.groupings.values()
             )
         )
+        row = int(np.flatnonzero((place.areas["code"] == code).to_numpy())[0])
         st.markdown(
             "\n".join(
-                f"- {escape_markdown(indicator.title)}: **{fmt_value(area[indicator.id], indicator)}**"
-                for indicator in place.indicators.values()
+                f"- {escape_markdown(title)}: **{escape_markdown(value)}**"
+                for title, value in profile.area_values(place, row)
             )
         )
 

@@ -278,6 +278,35 @@ def area_profile(
     return pd.DataFrame(rows)
 
 
+def area_values(place: Place, row: int) -> list[tuple[str, str]]:
+    """Every indicator of area ``row`` as a card lists it: its title and its value in words.
+
+    The words are those of :func:`area_profile`: "Withheld" where the source is defective,
+    "No thrombectomy centre in your stroke network" where a what-if has no value because
+    the group has no such service (never a bare "no data"), in the area's nation's words.
+
+    Examples
+    --------
+    >>> area_values(place, row)[0]  # doctest: +SKIP
+    ('Stroke admissions a year', '2.3 admissions a year')
+    """
+    area = place.areas.iloc[row]
+    code = str(area["code"])
+    note = str(area.get("travel_note") or "")
+    listed = []
+    for indicator in place.indicators.values():
+        value = float(area[indicator.id]) if pd.notna(area[indicator.id]) else float("nan")
+        text = explain.fmt_value(value, indicator)
+        if note and indicator.service:
+            text = "Withheld"
+        elif indicator.within and place.service_type_of(indicator):
+            text = _what_if(place, row, indicator, value, whose="its")[0] or text
+        listed.append(
+            (explain.in_nation_words(indicator.title, code), explain.in_nation_words(text, code))
+        )
+    return listed
+
+
 def nation_note(place: Place, row: int, table: pd.DataFrame) -> str:
     """What Your area says once when an area is compared with another nation's average
     (a Welsh area with England's, where the source has no Welsh figures); "" otherwise.
@@ -309,7 +338,9 @@ def nation_note(place: Place, row: int, table: pd.DataFrame) -> str:
     return explain.nation_benchmark_note(nation, others["overall_name"].tolist(), reasons)
 
 
-def _what_if(place: Place, row: int, indicator, value: float) -> tuple[str, list[str]]:
+def _what_if(
+    place: Place, row: int, indicator, value: float, whose: str = "your"
+) -> tuple[str, list[str]]:
     """A boundary penalty for one area, in what-if sentences (and the card's words when the
     value alone would mislead: "no data" where the area's group has no such service)."""
     service = place.service_type_of(indicator)
@@ -339,7 +370,7 @@ def _what_if(place: Place, row: int, indicator, value: float) -> tuple[str, list
     caveat = grouping.note_for(place.areas[grouping.code_column].iloc[row])
     if not (usable & own).any():
         card, sentence = (
-            explain.no_service_in_group_card(**words),
+            explain.no_service_in_group_card(**words, whose=whose),
             (explain.no_service_in_group_sentence(**words)),
         )
     elif not math.isfinite(value) or value < 0.05:

@@ -286,3 +286,13 @@ def test_lottery_says_how_sure_a_border_step_is():
     assert "How sure is this?" in text
     assert "Moving the border 1 to 3 rows of areas into either side" in text
     assert "Measured with only the areas touching the border" in text
+
+
+def test_map_card_says_why_a_what_if_has_no_value_as_your_area_does():
+    # Daventry 009D: its integrated care board has no thrombectomy centre
+    app = run_page("pages/map.py", scope="group", group="E06000062", area="E01027025")
+    assert_clean(app)
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "No thrombectomy centre in its integrated care board" in text
+    lines = [line for line in text.split("- ") if "thrombectomy centre if limited" in line]
+    assert lines and not any("no data" in line for line in lines)
