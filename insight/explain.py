@@ -1890,10 +1890,8 @@ def _and_list(items: list[str]) -> str:
 
 
 def _share_words(share: float) -> str:
-    """A share of a border's stretch: "the whole stretch", or a whole percentage that never
-    rounds up to 100% (nor down to 0%)."""
-    if share >= 1.0:
-        return "the whole stretch"
+    """A share of a border's stretch as a whole percentage that never rounds up to 100%
+    (nor down to 0%)."""
     return f"{min(max(math.floor(share * 100), 1), 99)}%"
 
 
@@ -1918,24 +1916,40 @@ def shared_border_sentence(shared: list[tuple[str, float]]) -> str:
     shared : list of (str, float)
         Each other grouping's plural words (e.g. "integrated care boards") and the share
         of the border's touching areas that lie across a border of it too
-        (:func:`insight.analysis.borders.shared_borders`).
+        (:func:`insight.analysis.borders.shared_borders`), largest first.
 
     Returns
     -------
     str
-        "" when there are none.
+        "" when there are none. The groupings along the whole stretch are named together.
 
     Examples
     --------
-    >>> shared_border_sentence([("NHS boards", 1.0), ("ambulance services", 0.6)])
-    'This border is also the boundary between two NHS boards (the whole stretch) and two ambulance services (60%).'
+    >>> shared_border_sentence([("NHS boards", 1.0), ("ambulance services", 0.6)])  # doctest: +NORMALIZE_WHITESPACE
+    'Along its whole stretch, this border is also the boundary between two NHS boards; along
+    60% of it, between two ambulance services.'
+    >>> shared_border_sentence([("NHS boards", 1.0), ("councils", 1.0)])
+    'Along its whole stretch, this border is also the boundary between two NHS boards and two councils.'
+    >>> shared_border_sentence([("councils", 0.8), ("ambulance services", 0.55)])  # doctest: +NORMALIZE_WHITESPACE
+    'Along 80% of its stretch, this border is also the boundary between two councils; along
+    55% of it, between two ambulance services.'
     >>> shared_border_sentence([])
     ''
     """
     if not shared:
         return ""
-    parts = [f"two {words} ({_share_words(share)})" for words, share in shared]
-    return f"This border is also the boundary between {_and_list(parts)}."
+    whole = [f"two {words}" for words, share in shared if share >= 1.0]
+    parts = [(f"two {words}", _share_words(share)) for words, share in shared if share < 1.0]
+    if whole:
+        text = (
+            f"Along its whole stretch, this border is also the boundary between {_and_list(whole)}"
+        )
+    else:
+        first, share = parts.pop(0)
+        text = f"Along {share} of its stretch, this border is also the boundary between {first}"
+    for words, share in parts:
+        text += f"; along {share} of it, between {words}"
+    return f"{text}."
 
 
 #: How :func:`same_step_sentence` begins (a store rewritten later finds it to relink).

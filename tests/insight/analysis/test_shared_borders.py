@@ -95,7 +95,7 @@ def test_a_step_on_a_shared_border_is_found_there_and_names_the_other_grouping()
     assert finding.group_name == "Eastshire"  # the side with the longer journeys
     assert finding.shared_borders == (("h", 1.0),)
     assert finding.sentence.endswith(
-        "This border is also the boundary between two health boards (the whole stretch)."
+        "Along its whole stretch, this border is also the boundary between two health boards."
     )
     record = finding.record()
     assert record["shared_borders"] == [{"grouping": "h", "share": 1.0}]
@@ -121,7 +121,7 @@ def test_the_scan_links_the_same_step_found_in_both_groupings_and_relinks_afresh
     council, health = borders["g"], borders["h"]
     assert council["same_steps"] == [{"grouping": "h", "group_code": "HE", "other_code": "HW"}]
     assert council["sentence"].endswith(
-        "This border is also the boundary between two health boards (the whole stretch). "
+        "Along its whole stretch, this border is also the boundary between two health boards. "
         "The same step is found at the border between East Health and West Health "
         "(health boards)."
     )
