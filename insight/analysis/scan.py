@@ -74,7 +74,9 @@ __all__ = [
 
 #: Bump when the findings engine changes what it finds or how it words it: every store
 #: written by another revision is stale (and rescanned), never read.
-ENGINE_REVISION = 8  # 6: penalty sentences at the indicator's decimals; 7: border robustness; 8: shared borders worded together
+# 6: penalty sentences at the indicator's decimals; 7: border robustness; 8: shared borders
+# worded together
+ENGINE_REVISION = 8
 #: The engine version a store is stamped with: the revision and the defaults it ran with.
 ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
 
