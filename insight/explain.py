@@ -1129,6 +1129,43 @@ def funnel_caption(grouping_title: str, place_name: str, benchmark_name: str) ->
     )
 
 
+def search_hint(word: str, matches: dict[str, list[str]]) -> str:
+    """What Postcode lottery says when no finding mentions ``word``: where it does appear.
+
+    Parameters
+    ----------
+    word : str
+        What was searched for.
+    matches : dict of str to list of str
+        Boundaries (plural titles) whose groups' names contain it, and some of those names.
+
+    Examples
+    --------
+    >>> search_hint("Northamptonshire", {"local authorities": ["North Northamptonshire",
+    ...     "West Northamptonshire"]})  # doctest: +NORMALIZE_WHITESPACE
+    'No finding shown here mentions “Northamptonshire”. It is in the names of local
+    authorities — North Northamptonshire, West Northamptonshire. Choose that boundary in
+    the sidebar to see their findings.'
+    >>> search_hint("Atlantis", {})
+    'No finding shown here mentions “Atlantis”, and no area of this place is named so: check the spelling, or search for part of the name.'
+    """
+    if not matches:
+        return (
+            f"No finding shown here mentions “{word}”, and no area of this place is named so: "
+            "check the spelling, or search for part of the name."
+        )
+    parts = "; ".join(
+        f"{boundary} — {', '.join(names[:3])}{', …' if len(names) > 3 else ''}"
+        for boundary, names in matches.items()
+    )
+    one = len(matches) == 1
+    return (
+        f"No finding shown here mentions “{word}”. It is in the names of {parts}. Choose "
+        f"{'that boundary' if one else 'one of those boundaries'} in the sidebar to see their "
+        "findings."
+    )
+
+
 def map_average_sentence(indicator: Indicator, value: float, benchmark_name: str | None) -> str:
     """The average a map states: the benchmark every page compares with, or the areas shown.
 

@@ -51,6 +51,8 @@ search = st.text_input("Only findings mentioning", placeholder="an authority, NH
 shown = render.filter_findings(findings, chosen_kinds, search)
 st.caption(f"{len(shown):,} of {len(findings):,} findings shown, strongest first.")
 if shown.empty:
+    if search.strip():
+        st.info(escape_markdown(render.search_hint(place, search, grouping_id)))
     st.stop()
 
 # Render

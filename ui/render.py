@@ -34,6 +34,9 @@ from insight.explain import (
     trend_sentence,
     weights_sentence,
 )
+from insight.explain import (
+    search_hint as explain_search_hint,
+)
 from insight.model import Indicator, Place
 from insight.present import charts, files, maps, tables
 
@@ -350,13 +353,34 @@ def profile_table(place: Place, profile, grouping):
 
 
 def filter_findings(findings, kinds: list[str], search: str):
-    """Findings of the chosen kinds whose groups' names contain ``search`` (any case)."""
+    """Findings of the chosen kinds whose groups' names or sentence contain ``search`` (any
+    case)."""
     shown = findings[findings["kind"].isin(kinds)]
     if search.strip():
         needle = search.strip().lower()
-        names = shown["group_name"].fillna("") + " " + shown["other_name"].fillna("")
-        shown = shown[names.str.lower().str.contains(needle, regex=False)]
+        text = (
+            shown["group_name"].fillna("")
+            + " "
+            + shown["other_name"].fillna("")
+            + " "
+            + shown["sentence"].fillna("")
+        )
+        shown = shown[text.str.lower().str.contains(needle, regex=False)]
     return shown
+
+
+def search_hint(place: Place, search: str, grouping_id: str) -> str:
+    """Where a word no finding mentions does appear: the other boundaries whose groups are
+    named with it (:func:`insight.explain.search_hint`)."""
+    needle = search.strip().lower()
+    matches = {}
+    for grouping in place.groupings.values():
+        if grouping.id == grouping_id:
+            continue
+        names = sorted({str(n) for n in place.group_names(grouping.id) if needle in str(n).lower()})
+        if names:
+            matches[grouping.plural or grouping.title] = names
+    return explain_search_hint(search.strip(), matches)
 
 
 def finding_labels(findings) -> dict[int, str]:

@@ -1,0 +1,40 @@
+"""What residents and councillors read, on the real demo (issue 22's points, page by page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 120
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built(demo_place):
+    return demo_place
+
+
+def run_page(page: str, **query) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        app.query_params[key] = value
+    app.switch_page(page)
+    return app.run()
+
+
+def test_a_search_no_finding_matches_says_where_the_word_is():
+    app = run_page("pages/lottery.py", indicator="mt_minutes", grouping="isdn")
+    assert not app.exception
+    app.text_input[0].input("Northamptonshire").run()
+    assert not app.exception
+    assert any(c.value.startswith("0 of ") for c in app.caption)
+    hint = " ".join(i.value for i in app.info).replace("\\", "")
+    assert "No finding shown here mentions “Northamptonshire”. It is in the names of" in hint
+    assert "local authorities — North Northamptonshire, West Northamptonshire" in hint
+    app.text_input[0].input("Atlantis").run()
+    hint = " ".join(i.value for i in app.info).replace("\\", "")
+    assert "no area of this place is named so" in hint
