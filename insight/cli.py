@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from tqdm import tqdm
 
 from insight import explain, service
@@ -368,6 +369,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return _report_scan(outcome)
 
 
+def cmd_serve_api(args: argparse.Namespace) -> int:
+    """Serve the read-only JSON API (``/api/v1``) with uvicorn until stopped."""
+    if not 0 < args.port < 65536:
+        raise DataError(f"--port must be between 1 and 65535, got {args.port}.")
+    # By name, not imported: the command line and the API are sibling front ends.
+    uvicorn.run(
+        "insight.api:create_app", factory=True, host=args.host, port=args.port,
+        server_header=False, log_level="info",
+    )  # fmt: skip
+    return 0
+
+
 # --------------------------------------------------------------------------------------
 # The parser
 # --------------------------------------------------------------------------------------
@@ -547,6 +560,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_place(export)
     export.set_defaults(handler=cmd_export)
+
+    api = commands.add_parser(
+        "serve-api",
+        help="serve the read-only JSON API (/api/v1, described by /api/v1/openapi.json)",
+        description=(
+            "Serve the read-only JSON API: places, indicators, groupings, compare, findings, "
+            "trend and postcode lookup under /api/v1, described by /api/v1/openapi.json. "
+            "Put it behind a reverse proxy with a rate limit (deploy/nginx-api.conf) when "
+            "it is public; PLACE_INSIGHT_API_CORS lists browser origins allowed to call it."
+        ),
+    )
+    api.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    api.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    api.set_defaults(handler=cmd_serve_api)
     return parser
 
 
