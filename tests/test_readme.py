@@ -18,6 +18,8 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLE = ROOT / "data" / "example" / "place.toml"
 #: Commands that build or scan a whole place: minutes, run by the lead's own checks.
 SLOW = {"build", "scan"}
+#: Commands that serve until stopped (tests/insight/api/ starts the API as written).
+SERVING = {"serve-api"}
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +62,9 @@ def test_the_readme_documents_every_command():
 
 
 @pytest.mark.parametrize(
-    "line", [c for c in documented_commands() if c.split()[3] not in SLOW], ids=lambda c: c[18:60]
+    "line",
+    [c for c in documented_commands() if c.split()[3] not in SLOW | SERVING],
+    ids=lambda c: c[18:60],
 )
 def test_a_readme_command_works_as_written(line, data, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PLACE_INSIGHT_DATA", str(data))
