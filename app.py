@@ -7,7 +7,7 @@ starts with :func:`ui.frame.frame`, which draws the sidebar and the place picker
 
 import streamlit as st
 
-from insight.explain import escape_markdown
+from insight.explain import escape_markdown, lower_first
 from ui import loaders
 from ui.frame import APP_NAME, frame
 
@@ -52,7 +52,7 @@ indicator_id, grouping_id = place.featured_pair()
 st.subheader("The strongest findings")
 st.caption(
     f"{escape_markdown(place.indicator(indicator_id).title)}, by "
-    f"{escape_markdown(place.grouping(grouping_id).title.lower())}."
+    f"{escape_markdown(lower_first(place.grouping(grouping_id).title))}."
 )
 found = loaders.ranked_findings(place.id, indicator_id, grouping_id)
 if found.empty:
@@ -74,8 +74,8 @@ for finding in found.items[:3]:
 
 st.subheader("About the data")
 st.markdown(
-    f"{len(place.areas):,} areas (each a {escape_markdown(place.area_level)}), "
+    f"{len(place.areas):,} areas, each a {escape_markdown(place.area_level)}; "
     f"{len(place.indicators)} indicators, grouped by "
-    + ", ".join(escape_markdown(g.title.lower()) for g in place.groupings.values())
+    + ", ".join(escape_markdown(lower_first(g.title)) for g in place.groupings.values())
     + "."
 )

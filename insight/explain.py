@@ -717,6 +717,32 @@ def in_nation_words(text: str, area_code: str) -> str:
     return text
 
 
+#: People in a census small area, by its kind (ONS: an LSOA holds 1,000 to 3,000 people,
+#: an MSOA 5,000 to 15,000).
+SMALL_AREA_PEOPLE = {"LSOA": "about 1,500 people", "MSOA": "about 7,500 people"}
+
+
+def area_name_sentence(name: str, level: str) -> str:
+    """Said once where a small area's code-like name is first shown ("" for a ward, whose
+    name is a name).
+
+    Examples
+    --------
+    >>> area_name_sentence("Northampton 021C", "neighbourhood (LSOA)")  # doctest: +NORMALIZE_WHITESPACE
+    'Northampton 021C is a neighbourhood of about 1,500 people: a census small area (LSOA),
+    which the ONS names after its district and numbers.'
+    >>> area_name_sentence("Abington", "ward")
+    ''
+    """
+    for kind, people in SMALL_AREA_PEOPLE.items():
+        if kind in level:
+            return (
+                f"{name} is a neighbourhood of {people}: a census small area ({kind}), which "
+                "the ONS names after its district and numbers."
+            )
+    return ""
+
+
 def beyond_sentence(elsewhere: str) -> str:
     """Said instead of "just across the boundary" when the nearest boundary is with a
     nation the place has no figures for.
@@ -1091,7 +1117,7 @@ def penalty_chart_title(service: str, areas: int, grouping_title: str) -> str:
     """Title of the chart of a boundary-penalty finding."""
     return (
         f"Extra minutes to a {service} for these {plural(areas, 'area')} if limited "
-        f"to their own {grouping_title.lower()}"
+        f"to their own {lower_first(grouping_title)}"
     )
 
 

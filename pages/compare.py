@@ -3,7 +3,13 @@
 import streamlit as st
 
 from insight.errors import DataError
-from insight.explain import COMPARATOR_WORDS, escape_markdown, funnel_caption, no_funnel_reason
+from insight.explain import (
+    COMPARATOR_WORDS,
+    escape_markdown,
+    funnel_caption,
+    lower_first,
+    no_funnel_reason,
+)
 from insight.present import charts
 from ui import loaders, render, state
 from ui.frame import frame
@@ -24,7 +30,7 @@ codes = list(names.index)
 group_code = state.select_group(
     place,
     grouping_id,
-    f"Main {escape_markdown(grouping.title.lower())}",
+    f"Main {escape_markdown(lower_first(grouping.title))}",
     loaders.default_group(place, grouping_id),
 )
 mode = state.select(

@@ -4,6 +4,7 @@ import streamlit as st
 
 from insight.errors import PostcodeError
 from insight.explain import (
+    area_name_sentence,
     escape_markdown,
     lower_first,
     one_period_sentence,
@@ -55,6 +56,8 @@ state.put("area", found.area_code)
 area_name = escape_markdown(str(area["name"]))
 group_name = escape_markdown(str(area[grouping.name_column]))
 st.subheader(f"{found.postcode} is in {area_name}, {group_name}")
+if area_name_sentence(str(area["name"]), place.area_level):
+    st.caption(escape_markdown(area_name_sentence(str(area["name"]), place.area_level)))
 if found.nearest_only:
     st.caption(
         "This postcode is just outside our simplified area boundaries, so we used the nearest area."

@@ -26,6 +26,7 @@ from insight.explain import (
     fmt_number,
     fmt_value,
     how_sure_sentences,
+    lower_first,
     one_period_sentence,
     service_key_line,
     significant,
@@ -311,11 +312,11 @@ def methods_for_resident(place: Place, grouping) -> str:
         "*Neighbouring areas* are those that share a border with yours. "
         f"{escape_markdown(weights_sentence(place))} "
         "*Just across the boundary* means the nearest areas in the next "
-        f"{escape_markdown(grouping.title.lower())} within {NEAR_BOUNDARY_KM:.0f} km of your "
+        f"{escape_markdown(lower_first(grouping.title))} within {NEAR_BOUNDARY_KM:.0f} km of your "
         f"area. {about_the_same_rule(place.indicators.values())}\n\n"
         "The table shows the ranges behind the comparisons: for counts and rates, the 95% "
         "confidence interval of the "
-        f"{escape_markdown(grouping.title.lower())}'s figure; for travel times, which are not "
+        f"{escape_markdown(lower_first(grouping.title))}'s figure; for travel times, which are not "
         "samples, the range of its middle 80% of areas.\n\nSources: "
         f"{escape_markdown(sources)}."
     )

@@ -368,8 +368,8 @@ def _ready_lookup() -> _Lookup:
 
 def _unknown_message(postcode: str) -> str:
     return (
-        f"{postcode} looks like a postcode but is not in the ONS postcode directory "
-        f"(version {package_version()}). Check it for typing mistakes, or try a "
+        f"{postcode} looks like a postcode but is not in the ONS postcode directory we hold. "
+        "Check it for typing mistakes, or try a "
         "neighbour's postcode if yours is very new."
     )
 

@@ -38,3 +38,23 @@ def test_a_search_no_finding_matches_says_where_the_word_is():
     app.text_input[0].input("Atlantis").run()
     hint = " ".join(i.value for i in app.info).replace("\\", "")
     assert "no area of this place is named so" in hint
+
+
+def test_your_area_says_what_a_small_area_name_is_once_and_capitals_stay():
+    app = run_page("pages/your-area.py", postcode="NN1 1AA")
+    assert not app.exception
+    captions = [c.value.replace("\\", "") for c in app.caption]
+    said = [c for c in captions if "is a neighbourhood of about 1,500 people" in c]
+    assert len(said) == 1 and said[0].startswith("Northampton 021C")
+    app = run_page("pages/your-area.py", postcode="NN1 1AA", boundary="subicb")
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "sub-ICB location" in text and "sub-icb location" not in text
+
+
+def test_an_unknown_postcode_names_no_internal_version():
+    app = run_page("pages/your-area.py", postcode="ZZ9 9ZZ")
+    assert not app.exception
+    message = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "not in the ONS postcode directory we hold" in message
+    assert "version" not in message
