@@ -12,6 +12,14 @@ import re
 from insight.model import Grouping, Indicator
 
 #: Kinds of postcode-lottery finding, in words: the one label every surface uses.
+#: What a modelled stroke outcome indicator is ({who}: the typical patient).
+MODELLED_DESCRIPTION = (
+    "A modelled estimate for a typical patient, not a measured outcome: the share of "
+    "{who} expected to live independently afterwards (modified Rankin Scale 0-2), from the "
+    "road minutes of this area and published England and Wales pathway timings, by the "
+    "stroke-outcome model. See Data and methods for the assumptions."
+)
+
 FINDING_KINDS: dict[str, str] = {
     "border": "Difference at a boundary",
     "penalty": "What if only services in their own area could be used",

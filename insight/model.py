@@ -18,7 +18,9 @@ DEMO_ID = "demo"
 #: The group pages start from on the demo: West Northamptonshire, the running example.
 EXAMPLE_GROUP = "E06000062"
 
-KINDS: tuple[str, ...] = ("count", "rate", "proportion", "time", "ratio", "distance", "value")
+KINDS: tuple[str, ...] = (
+    "count", "rate", "proportion", "time", "ratio", "distance", "value", "modelled",
+)  # fmt: skip
 #: Kinds whose values vary by chance: intervals, funnels and significance apply to them only.
 SAMPLED_KINDS: tuple[str, ...] = ("count", "rate", "proportion", "ratio")
 POLARITIES: tuple[str, ...] = ("high_is_good", "low_is_good", "neutral")
@@ -71,6 +73,9 @@ class Indicator:
         Every period the place keeps values of (in :attr:`Place.series`), oldest first;
         empty when only one period is known (``period``, the one on the areas). The last
         is ``period``.
+    outcome : str or None
+        For a modelled stroke outcome (kind ``"modelled"``): the stroke type it is for,
+        ``"lvo"`` (large-vessel) or ``"nlvo"`` (:mod:`insight.outcomes`).
     """
 
     id: str
@@ -91,6 +96,7 @@ class Indicator:
     service: str | None = None
     within: str | None = None
     periods: tuple[str, ...] = ()
+    outcome: str | None = None
 
     @property
     def has_series(self) -> bool:
@@ -100,8 +106,9 @@ class Indicator:
     @property
     def sampled(self) -> bool:
         """Whether values vary by chance (counts, rates, proportions, ratios), so intervals,
-        funnels and "more than chance" apply. Times, distances and other values worked out
-        from a fixed matrix do not: they are compared by their size and spread."""
+        funnels and "more than chance" apply. Times, distances, modelled outcomes and other
+        values worked out from a fixed matrix or a model do not: they are compared by their
+        size and spread."""
         return self.kind in SAMPLED_KINDS
 
     @property

