@@ -1042,6 +1042,21 @@ def spatial_sentence(
     return f"{where}, {body}{clause}."
 
 
+def penalty_lives_sentence(lives: float) -> str:
+    """A boundary what-if's cost in stroke outcomes (modelled), for the penalty summary.
+
+    Examples
+    --------
+    >>> penalty_lives_sentence(4.26)
+    'If it came true, about 4.3 fewer stroke patients a year from those areas would be expected to live independently afterwards (a modelled estimate for typical patients, not a measured outcome).'
+    """
+    return (
+        f"If it came true, about {fmt_people(lives)} fewer stroke patients a year from those "
+        "areas would be expected to live independently afterwards (a modelled estimate for "
+        "typical patients, not a measured outcome)."
+    )
+
+
 def penalty_summary_text(summary: dict, service_type, grouping) -> str:
     """The boundary penalty summary (:func:`insight.analysis.penalty.penalty_summary`) in words.
 
@@ -1072,6 +1087,8 @@ def penalty_summary_text(summary: dict, service_type, grouping) -> str:
             f"About {fmt_number(summary['admissions_over_threshold'], 0)} admissions a year "
             "come from those areas."
         )
+    if summary.get("independent_lives_sentence"):
+        lines.append(summary["independent_lives_sentence"])
     lines.append(f"Mean extra journey where defined: {fmt_number(summary['mean'], 1)} minutes.")
     lines.append(
         f"Areas whose {group_word} has no such unit: {summary['areas_with_no_unit_in_group']:,}."
@@ -1478,6 +1495,66 @@ def coverage_sentence(label: str, known: int, areas: int) -> str:
         f"Figures for {label} cover {known:,} of these {areas:,} areas: the total leaves the "
         "others out."
     )
+
+
+def fmt_people(people: float) -> str:
+    """A modelled or estimated number of people: one decimal under 10, else whole.
+
+    Examples
+    --------
+    >>> fmt_people(3.46), fmt_people(12.6)
+    ('3.5', '13')
+    """
+    return fmt_number(people, 1 if abs(people) < 10 else 0)
+
+
+def opportunity_label(indicator: Indicator, people: float, what_if: bool = False) -> str:
+    """What closing a gap would mean for people, in words (the finding's ``opportunity``).
+
+    Stroke travel times and modelled stroke outcomes are said in patients expected to live
+    independently (modelled); other indicators in the people their denominator counts.
+
+    Examples
+    --------
+    >>> mt = Indicator("mt_minutes", "Minutes to the nearest thrombectomy centre", "minutes",
+    ...                "time", "low_is_good", service="mt")
+    >>> opportunity_label(mt, 3.46)
+    'about 3.5 more patients a year would be expected to live independently (modelled)'
+    >>> opportunity_label(mt, 3.46, what_if=True)
+    'about 3.5 fewer patients a year would be expected to live independently (modelled)'
+    >>> fuel = Indicator("fuel", "Households in fuel poverty", "%", "proportion",
+    ...                  "low_is_good", denominator="households")
+    >>> opportunity_label(fuel, 120.4)
+    'about 120 fewer households in fuel poverty'
+    """
+    amount = fmt_people(people)
+    if indicator.kind in ("time", "modelled"):
+        more = "fewer" if what_if else "more"
+        patients = "patient" if amount == "1" else "patients"
+        return (
+            f"about {amount} {more} {patients} a year would be expected to live independently "
+            "(modelled)"
+        )
+    what = re.sub(r"\s*\(%\)$", "", indicator.title)
+    direction = "more" if indicator.polarity == "high_is_good" else "fewer"
+    return f"about {amount} {direction} {lower_first(what)}"
+
+
+def opportunity_sentence(label: str, what_if: bool = False) -> str:
+    """The sentence a finding ends with: what closing its gap (or, for a what-if, the
+    what-if itself) would mean.
+
+    Examples
+    --------
+    >>> opportunity_sentence("about 2.0 more patients a year would be expected to live "
+    ...                      "independently (modelled)")
+    'Closing this gap: about 2.0 more patients a year would be expected to live independently (modelled).'
+    >>> opportunity_sentence("about 2.0 fewer patients a year would be expected to live "
+    ...                      "independently (modelled)", what_if=True)
+    'If it came true: about 2.0 fewer patients a year would be expected to live independently (modelled).'
+    """
+    lead = "If it came true" if what_if else "Closing this gap"
+    return f"{lead}: {label}."
 
 
 #: Words the pages use, in words a resident understands (Data and methods, "Glossary").

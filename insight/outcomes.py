@@ -34,6 +34,7 @@ __all__ = [
     "TREATED_SHARE",
     "Assumption",
     "independent_lives",
+    "lives_for_delay",
     "lvo_outcome",
     "new_model",
     "nlvo_outcome",
@@ -258,52 +259,81 @@ def untreated_outcome(stroke: str) -> float:
     return float(model.mrs_distribution_probs[f"no_treatment_{stroke}"][_MRS_0_2])
 
 
-def outcome_change(service: str, minutes: float, extra: float) -> dict[str, float]:
+def outcome_change(
+    service: str, minutes: float | np.ndarray, extra: float | np.ndarray
+) -> dict[str, np.ndarray]:
     """How much the modelled outcome falls when a journey takes ``extra`` minutes more.
 
     A typical patient whose journey to the nearest ``service`` takes ``minutes``: for
     thrombolysis units (``"ivt"``) the delay moves thrombolysis (and the thrombectomy
     after it: treated as if given at that unit); for thrombectomy centres (``"mt"``) it
-    moves thrombectomy, taken directly.
+    moves thrombectomy (and thrombolysis there) of large-vessel strokes only.
 
     Parameters
     ----------
     service : str
         ``"ivt"`` or ``"mt"``.
-    minutes : float
+    minutes : float or numpy.ndarray
         The shorter journey, minutes.
-    extra : float
+    extra : float or numpy.ndarray
         Minutes more (the gap).
 
     Returns
     -------
     dict
-        ``{"lvo": ..., "nlvo": ...}``: the fall in the share living independently, per
-        patient treated (0 where the stroke type is not affected).
+        ``{"lvo": ..., "nlvo": ...}``: arrays of the fall in the share living
+        independently, per patient treated (0 where the stroke type is not affected).
 
     Examples
     --------
     >>> change = outcome_change("mt", 30.0, 20.0)
-    >>> round(change["lvo"], 4), change["nlvo"]
+    >>> round(float(change["lvo"][0]), 4), float(change["nlvo"][0])
     (0.0127, 0.0)
     """
-    times = np.array([minutes, minutes + extra], dtype=float)
+    minutes = np.atleast_1d(np.asarray(minutes, dtype=float))
+    extra = np.broadcast_to(np.asarray(extra, dtype=float), minutes.shape)
+    times = np.concatenate([minutes, minutes + extra])
+    n = minutes.size
     needle = onset_to_needle(times)
     # A typical patient treated where they arrive: thrombolysis and thrombectomy both move.
-    puncture = onset_to_puncture(times, np.zeros(2), np.ones(2, dtype=bool))
+    puncture = onset_to_puncture(times, np.zeros(2 * n), np.ones(2 * n, dtype=bool))
     lvo = lvo_outcome(needle, puncture)
     # Other strokes go to the nearest thrombolysis unit: a thrombectomy journey moves nothing.
-    nlvo = nlvo_outcome(needle) if service != "mt" else np.zeros(2)
-    return {"lvo": float(lvo[0] - lvo[1]), "nlvo": float(nlvo[0] - nlvo[1])}
+    nlvo = nlvo_outcome(needle) if service != "mt" else np.zeros(2 * n)
+    return {"lvo": lvo[:n] - lvo[n:], "nlvo": nlvo[:n] - nlvo[n:]}
 
 
-def independent_lives(admissions: float, change: dict[str, float]) -> float:
+def lives_for_delay(
+    service: str,
+    minutes: float | np.ndarray,
+    extra: float | np.ndarray,
+    admissions: float | np.ndarray,
+) -> float:
+    """People a year expected to live independently who would not, were journeys to the
+    nearest ``service`` ``extra`` minutes longer: :func:`independent_lives` of
+    :func:`outcome_change`, summed over areas (NaN where nothing is known).
+
+    Examples
+    --------
+    >>> round(lives_for_delay("mt", [30.0, 30.0], [20.0, 20.0], [50.0, 50.0]), 3)
+    0.076
+    """
+    change = outcome_change(service, minutes, extra)
+    admissions = np.broadcast_to(np.asarray(admissions, dtype=float), change["lvo"].shape)
+    each = independent_lives(admissions, change)
+    known = np.isfinite(each)
+    return float(np.sum(each[known])) if known.any() else float("nan")
+
+
+def independent_lives(
+    admissions: float | np.ndarray, change: dict[str, float | np.ndarray]
+) -> float | np.ndarray:
     """People a year expected to live independently who would not: admissions x the share
     of each stroke type treated (:data:`TREATED_SHARE`) x the difference in outcome.
 
     Parameters
     ----------
-    admissions : float
+    admissions : float or numpy.ndarray
         Stroke admissions a year of the areas concerned.
     change : dict
         Difference in the share living independently per treated patient, by stroke type
@@ -311,7 +341,7 @@ def independent_lives(admissions: float, change: dict[str, float]) -> float:
 
     Returns
     -------
-    float
+    float or numpy.ndarray
 
     Examples
     --------
@@ -319,6 +349,8 @@ def independent_lives(admissions: float, change: dict[str, float]) -> float:
     3.0
     """
     total = sum(
-        TREATED_SHARE[stroke].value * float(change.get(stroke, 0.0)) for stroke in TREATED_SHARE
+        TREATED_SHARE[stroke].value * np.asarray(change.get(stroke, 0.0), dtype=float)
+        for stroke in TREATED_SHARE
     )
-    return float(admissions) * total
+    result = np.asarray(admissions, dtype=float) * total
+    return float(result) if np.ndim(result) == 0 else result

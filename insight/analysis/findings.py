@@ -40,11 +40,16 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from insight import explain
+from insight import explain, outcomes
 from insight.analysis import trend
 from insight.analysis.benchmark import MIN_AREAS, compare_groups, mean_of
 from insight.analysis.borders import _codes_of, border_discontinuities, shared_borders
-from insight.analysis.penalty import PENALTY_THRESHOLD, boundary_penalties
+from insight.analysis.penalty import (
+    PENALTY_THRESHOLD,
+    admissions_of,
+    boundary_penalties,
+    stroke_model_applies,
+)
 from insight.errors import DataError
 from insight.model import Grouping, Indicator, Place
 from insight.spatial.contiguity import Contiguity, values_of
@@ -62,6 +67,7 @@ __all__ = [
     "findings",
     "gap_change",
     "local_outliers_of",
+    "opportunity_of",
 ]
 
 #: Kinds of finding, in the order they are worked out.
@@ -74,7 +80,8 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "areas", "affected", "affected_label", "score", "p_value", "q_value",
     "then_period", "then_effect", "then_lower", "then_upper", "change", "sentence",
     "area_codes", "other_area_codes", "shared_borders", "same_steps",
-    "step", "placebo_steps", "placebo_share", "ring_steps",
+    "step", "placebo_steps", "placebo_share", "ring_steps", "opportunity",
+    "opportunity_label",
 )  # fmt: skip
 
 #: How a border's gap changed since an earlier period (:func:`gap_change`).
@@ -223,6 +230,14 @@ class Finding:
     ring_steps : tuple of float
         A border finding: the step measured with the areas within 1, 2 and 3 rows of the
         border on each side, the same way round; empty otherwise.
+    opportunity : float
+        What closing the gap would mean, in people a year (:func:`opportunity_of`): for
+        stroke travel times and modelled stroke outcomes, patients a year expected to live
+        independently (:mod:`insight.outcomes`); for a penalty, what the what-if would cost
+        in them; for an indicator with a denominator, the gap times the denominator. NaN
+        where there is neither an outcome model nor a denominator.
+    opportunity_label : str
+        ``opportunity`` in words ("" where it is NaN).
     """
 
     rank: int
@@ -262,6 +277,8 @@ class Finding:
     placebo_steps: tuple[float, ...] = ()
     placebo_share: float = math.nan
     ring_steps: tuple[float, ...] = ()
+    opportunity: float = math.nan
+    opportunity_label: str = ""
 
     def record(self) -> dict[str, Any]:
         """The finding as a flat dict of :data:`FINDING_COLUMNS` (lists for the codes, the
@@ -446,6 +463,13 @@ def findings(
             else context.rows_of(record["group_code"])
         )
         record["sentence"] += context.coverage_note(rows)
+        if "opportunity" not in record:
+            record["opportunity"] = opportunity_of(place, ind, record, rows)
+        if np.isfinite(record["opportunity"]):
+            what_if = record["kind"] == "penalty"
+            label = explain.opportunity_label(ind, record["opportunity"], what_if=what_if)
+            record["opportunity_label"] = label
+            record["sentence"] += f" {explain.opportunity_sentence(label, what_if=what_if)}"
         caveat = grp.note_for(record["group_code"]) if record["kind"] == "penalty" else ""
         if caveat:
             record["sentence"] += f" {caveat}"
@@ -546,6 +570,65 @@ def _record(**fields: Any) -> dict[str, Any]:
     base["area_codes"] = tuple(str(c) for c in base["area_codes"])
     base["other_area_codes"] = tuple(str(c) for c in base["other_area_codes"])
     return base
+
+
+# --------------------------------------------------------------------------------------
+# What a gap means for people
+# --------------------------------------------------------------------------------------
+
+
+def opportunity_of(
+    place: Place, indicator: Indicator, record: dict[str, Any], rows: np.ndarray
+) -> float:
+    """What closing a finding's gap would mean, in people a year (NaN where unknown).
+
+    * a modelled stroke outcome: the finding's stroke admissions a year x the share of that
+      stroke type treated x the gap (:func:`insight.outcomes.independent_lives`);
+    * a travel time to a stroke service (and its boundary penalty): the same, with the gap
+      in minutes turned into a difference in outcome by the model at the shorter journey
+      (:func:`insight.outcomes.lives_for_delay`);
+    * an indicator with a denominator: the gap (in the indicator's own scale) x the
+      denominator of the finding's areas.
+
+    Parameters
+    ----------
+    place : Place
+        The place.
+    indicator : Indicator
+        The finding's indicator.
+    record : dict
+        The finding's fields (``effect``, ``value``, ``benchmark``, ``affected``).
+    rows : numpy.ndarray
+        Positions of the finding's areas.
+
+    Returns
+    -------
+    float
+    """
+    gap = abs(float(record["effect"]))
+    if not np.isfinite(gap) or indicator.polarity == "neutral":
+        return math.nan
+    if indicator.kind == "modelled" and indicator.outcome in outcomes.TREATED_SHARE:
+        admissions = float(record["affected"])
+        if not np.isfinite(admissions):
+            return math.nan
+        change = {indicator.outcome: gap / (indicator.multiplier or 1.0)}
+        return float(outcomes.independent_lives(admissions, change))
+    service = indicator.service
+    if indicator.kind == "time" and stroke_model_applies(place, service):
+        admissions = float(record["affected"])
+        value = float(record["value"])
+        other = record["benchmark"]
+        shorter = min(value, float(other)) if other is not None else value - gap
+        if not (np.isfinite(admissions) and np.isfinite(shorter)):
+            return math.nan
+        return outcomes.lives_for_delay(service, max(shorter, 0.0), gap, admissions)
+    if indicator.denominator and indicator.denominator in place.areas.columns and rows.size:
+        denominator = pd.to_numeric(place.areas[indicator.denominator], errors="coerce")
+        total = float(np.nansum(denominator.to_numpy(dtype=float)[rows]))
+        if total > 0:
+            return gap / (indicator.multiplier or 1.0) * total
+    return math.nan
 
 
 # --------------------------------------------------------------------------------------
@@ -821,6 +904,11 @@ def _penalty_findings(place: Place, context: _Context, threshold: float) -> list
         mean = float(np.clip(mean, values.min(), values.max()))  # rounding of float32 costs
         usual = _weighted_mean(penalties.usual[rows], context.weights, rows)
         affected = context.affected(rows)
+        cost = math.nan
+        if stroke_model_applies(place, service):
+            cost = outcomes.lives_for_delay(
+                service, penalties.usual[rows], values, admissions_of(place)[rows]
+            )
         name, other_name = context.name(group), context.name(other_group)
         chart = FindingChart(
             kind="bands",
@@ -861,6 +949,7 @@ def _penalty_findings(place: Place, context: _Context, threshold: float) -> list
                 ),
                 area_codes=context.codes[rows].tolist(),
                 chart=chart,
+                opportunity=cost,
             )  # fmt: skip
         )
     return records

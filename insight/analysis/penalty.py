@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from insight import explain, outcomes
 from insight.errors import DataError
 from insight.model import Grouping, Place
 from insight.spatial import access
@@ -119,7 +120,10 @@ def penalty_summary(
         ``share_over_threshold_where_defined``, ``max_minutes``, ``mean`` (over areas
         where defined), ``mean_over_threshold``, ``admissions_over_threshold`` (sum of the
         ``admissions`` column, or of the first count indicator, in those areas; None
-        when the place has none) and ``by_group`` (areas over the threshold per group).
+        when the place has none), ``independent_lives_over_threshold`` (stroke patients a
+        year fewer expected to live independently in those areas if the what-if came
+        true, modelled: :func:`insight.outcomes.lives_for_delay`; None where there is no
+        outcome model) and ``by_group`` (areas over the threshold per group).
 
     Raises
     ------
@@ -145,7 +149,8 @@ def penalty_summary(
             f"{', '.join(place.service_types) or 'none'}."
         )
     grp = place.grouping(grouping)
-    penalty, _ = boundary_penalties(place, service, grp)
+    penalties = boundary_penalties(place, service, grp)
+    penalty = penalties.minutes
     defined = np.isfinite(penalty)
     over = np.nan_to_num(penalty, nan=0.0) > threshold
     count = _count_column(place)
@@ -156,6 +161,12 @@ def penalty_summary(
     by_group = pd.Series(groups[over]).value_counts().sort_index()
     names = place.group_names(grp.id)
     n = len(penalty)
+    lives = None
+    if stroke_model_applies(place, service) and over.any():
+        lives = outcomes.lives_for_delay(
+            service, penalties.usual[over], penalty[over], admissions_of(place)[over]
+        )
+        lives = None if not np.isfinite(lives) else round(lives, 2)
     return {
         "service": service,
         "grouping": grp.id,
@@ -174,11 +185,26 @@ def penalty_summary(
         if over.any()
         else float("nan"),
         "admissions_over_threshold": None if admissions is None else round(admissions, 1),
+        "independent_lives_over_threshold": lives,
+        "independent_lives_sentence": "" if lives is None else explain.penalty_lives_sentence(lives),
         "by_group": {
             str(code): {"name": str(names.get(code, code)), "areas_over_threshold": int(k)}
             for code, k in by_group.items()
         },
     }
+
+
+def stroke_model_applies(place: Place, service: str | None) -> bool:
+    """Whether journeys to ``service`` can be turned into modelled stroke outcomes: the
+    place carries the modelled stroke outcome indicators and admissions (the demo), and the
+    service is a thrombolysis unit or thrombectomy centre."""
+    modelled = any(i.kind == "modelled" and i.outcome for i in place.indicators.values())
+    return modelled and service in ("ivt", "mt") and "admissions" in place.areas.columns
+
+
+def admissions_of(place: Place) -> np.ndarray:
+    """Stroke admissions a year of every area (NaN where unknown)."""
+    return pd.to_numeric(place.areas["admissions"], errors="coerce").to_numpy(dtype=float)
 
 
 def _count_column(place: Place) -> str | None:

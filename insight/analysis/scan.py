@@ -75,8 +75,8 @@ __all__ = [
 #: Bump when the findings engine changes what it finds or how it words it: every store
 #: written by another revision is stale (and rescanned), never read.
 # 6: penalty sentences at the indicator's decimals; 7: border robustness; 8: shared borders
-# worded together
-ENGINE_REVISION = 8
+# worded together; 9: what closing a gap means for people (opportunity)
+ENGINE_REVISION = 9
 #: The engine version a store is stamped with: the revision and the defaults it ran with.
 ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
 
@@ -101,6 +101,7 @@ _TYPES: dict[str, pa.DataType] = {
         pa.struct([("grouping", pa.string()), ("group_code", pa.string()),
                    ("other_code", pa.string())])
     ),
+    "opportunity": pa.float64(),
 }  # fmt: skip
 _CHART_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("chart_kind", pa.string()),
@@ -312,6 +313,8 @@ def findings_from_records(
                 placebo_steps=tuple(_float(v) for v in record.get("placebo_steps") or ()),
                 placebo_share=_float(record.get("placebo_share")),
                 ring_steps=tuple(_float(v) for v in record.get("ring_steps") or ()),
+                opportunity=_float(record.get("opportunity")),
+                opportunity_label=record.get("opportunity_label") or "",
             )  # fmt: skip
         )
     return Findings(indicator, grouping, tuple(items))
