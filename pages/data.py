@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from insight.errors import InsightError
-from insight.explain import GLOSSARY, escape_markdown, weights_sentence
+from insight.explain import GLOSSARY, escape_markdown, modelled_outcome_method, weights_sentence
 from insight.present import files
 from insight.service import building
 from ui import access, loaders, render
@@ -99,7 +99,8 @@ st.markdown(
 - **What an indicator is decides how it is compared.** Counts, rates, percentages and ratios vary
   by chance: they get 95% confidence intervals, funnel plots and *better*/*worse* ratings. Travel
   times are worked out from a fixed table of road times, not sampled: they are compared by the size
-  of the gap and the spread of the areas (the middle 80%), never with "chance". Counts with nothing
+  of the gap and the spread of the areas (the middle 80%), never with "chance". Modelled outcomes
+  (below) are compared the same way. Counts with nothing
   to divide them by (such as admissions a year) are shown as counts, never rated better or worse.
 - **Averages of a group**: {escape_markdown(weights_sentence(place))} Rates and percentages pool their numerators and
   denominators. Every page, slide, download and command uses the same figures.
@@ -119,6 +120,17 @@ st.markdown(
 - **Small numbers**: counts under 5 are suppressed in downloads.
 """
 )
+
+if any(i.kind == "modelled" for i in place.indicators.values()):
+    st.header("Modelled stroke outcomes", anchor="modelled-stroke-outcomes")
+    st.markdown(
+        "\n".join(
+            f"- {escape_markdown(line[2:])}"
+            if line.startswith("- ")
+            else f"\n{escape_markdown(line)}\n"
+            for line in modelled_outcome_method()
+        )
+    )
 
 st.header("Glossary")
 st.markdown(

@@ -300,7 +300,16 @@ def profile_card(indicator: Indicator, row) -> None:
         if pd.isna(row["value"]) and not row.get("value_text"):
             st.caption(escape_markdown(indicator.description))
             return
+        if indicator.kind == "modelled" and not row.get("value_text"):
+            # The estimate in words next to the minutes, and where its assumptions are.
+            st.markdown(escape_markdown(row["headline"]))
         st.markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in row["sentences"]))
+        if indicator.kind == "modelled":
+            st.page_link(
+                "pages/data.py",
+                label="How this is modelled (Data and methods)",
+                icon=":material/info:",
+            )
 
 
 def methods_for_resident(place: Place, grouping) -> str:
@@ -432,6 +441,7 @@ def findings_table(findings, indicator: Indicator):
             "interval",
             "areas",
             "affected",
+            "opportunity",
             "q_value",
             "then_period",
             "then_effect",
@@ -467,6 +477,7 @@ def findings_table(findings, indicator: Indicator):
             "interval": "Limits are",
             "areas": "Areas",
             "affected": "Affected a year",
+            "opportunity": "People a year if the gap closed (see Finding)",
             "q_value": "q value (false discovery rate)",
             "sentence": "Finding",
         }

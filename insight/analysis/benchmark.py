@@ -450,14 +450,18 @@ def _means(place: Place, indicator: Indicator, grouping: Grouping, confidence: f
     table["upper"] = centiles[0.9].reindex(table.index)
     table["size"] = table["n_eff"]
     weighted = weights is not None and np.isfinite(weights).any()
+    origin = (
+        "modelled estimates for a typical patient, not measured outcomes"
+        if indicator.kind == "modelled"
+        else "worked out from a fixed table, not sampled"
+    )
     if weighted:
         weight_title = place.indicators.get(indicator.weight)
         label = weight_title.title.lower() if weight_title else indicator.weight
         text = (
             f"Average over the group's areas weighted by {label} (per area where no area "
-            "of the group has them). These values are worked out from a fixed table, not "
-            "sampled, so there is no confidence interval: the range shown is that of the "
-            "middle 80% of the group's areas."
+            f"of the group has them). These values are {origin}, so there is no confidence "
+            "interval: the range shown is that of the middle 80% of the group's areas."
         )
     else:
         text = (

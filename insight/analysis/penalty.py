@@ -186,7 +186,9 @@ def penalty_summary(
         else float("nan"),
         "admissions_over_threshold": None if admissions is None else round(admissions, 1),
         "independent_lives_over_threshold": lives,
-        "independent_lives_sentence": "" if lives is None else explain.penalty_lives_sentence(lives),
+        "independent_lives_sentence": ""
+        if lives is None
+        else explain.penalty_lives_sentence(lives),
         "by_group": {
             str(code): {"name": str(names.get(code, code)), "areas_over_threshold": int(k)}
             for code, k in by_group.items()

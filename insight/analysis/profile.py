@@ -253,7 +253,8 @@ def area_profile(
             )
         value_text = ""
         note = str(area.get("travel_note") or "")
-        if note and indicator.service:  # a defect of the source: withheld, with the reason
+        # A defect of the source: withheld (with the reason), as are outcomes modelled from it.
+        if note and (indicator.service or indicator.kind == "modelled"):
             value_text, sentences = "Withheld", [note]
         elif indicator.within and place.service_type_of(indicator):
             value_text, sentences = _what_if(place, row, indicator, value)

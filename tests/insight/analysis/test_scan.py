@@ -230,7 +230,7 @@ def test_the_demo_is_scanned_by_county_too(demo_place) -> None:
     and their findings are worked out like any grouping's."""
     tasks = scan.scan_tasks(demo_place)
     assert len(demo_place.groupings) == 7
-    assert len(tasks) == len(demo_place.indicators) * 7 == 49
+    assert len(tasks) == len(demo_place.indicators) * 7 == 63
     assert [t.indicator for t in tasks if t.grouping == "county"] == list(demo_place.indicators)
     result = scan.scan(InMemory(demo_place), [scan.Task("admissions", "county")])
     assert not result.failures

@@ -106,6 +106,8 @@ def test_indicator_ranges_are_sane(demo_place):
         "mt_penalty_icb",
         "ivt_penalty_isdn",
         "mt_penalty_isdn",
+        "outcome_lvo",
+        "outcome_nlvo",
     }
     for column in ("ivt_minutes", "mt_minutes"):
         minutes = areas[column].dropna()
