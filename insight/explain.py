@@ -475,8 +475,13 @@ def measure_phrase(indicator: Indicator) -> str:
     'the journey to the nearest thrombectomy centre'
     >>> measure_phrase(Indicator("a", "Stroke admissions a year", "admissions a year", "count"))
     'the figure for stroke admissions a year'
+    >>> measure_phrase(Indicator("o", "Share of patients expected to live independently "
+    ...                          "(modelled)", "%", "modelled"))
+    'the estimated share of patients expected to live independently'
     """
     title = indicator.title.strip()
+    if indicator.kind == "modelled":
+        return f"the estimated {lower_first(title.removesuffix('(modelled)').strip())}"
     for start, phrase in _JOURNEY_TITLES:
         if title.startswith(start):
             return phrase + title[len(start) :]
@@ -1589,6 +1594,8 @@ def opportunity_label(indicator: Indicator, people: float, what_if: bool = False
     ...                "time", "low_is_good", service="mt")
     >>> opportunity_label(mt, 3.46)
     'about 3.5 more patients a year would be expected to live independently (modelled)'
+    >>> opportunity_label(mt, 0.02)
+    'fewer than 0.1 more patients a year would be expected to live independently (modelled)'
     >>> opportunity_label(mt, 3.46, what_if=True)
     'about 3.5 fewer patients a year would be expected to live independently (modelled)'
     >>> fuel = Indicator("fuel", "Households in fuel poverty", "%", "proportion",
@@ -1596,17 +1603,18 @@ def opportunity_label(indicator: Indicator, people: float, what_if: bool = False
     >>> opportunity_label(fuel, 120.4)
     'about 120 fewer households in fuel poverty'
     """
-    amount = fmt_people(people)
+    amount = f"about {fmt_people(people)}"
     if indicator.kind in ("time", "modelled"):
+        if people < 0.05:  # "about 0.0 more" would read as nobody
+            amount = "fewer than 0.1"
         more = "fewer" if what_if else "more"
-        patients = "patient" if amount == "1" else "patients"
+        patients = "patient" if amount == "about 1" else "patients"
         return (
-            f"about {amount} {more} {patients} a year would be expected to live independently "
-            "(modelled)"
+            f"{amount} {more} {patients} a year would be expected to live independently (modelled)"
         )
     what = re.sub(r"\s*\(%\)$", "", indicator.title)
     direction = "more" if indicator.polarity == "high_is_good" else "fewer"
-    return f"about {amount} {direction} {lower_first(what)}"
+    return f"{amount} {direction} {lower_first(what)}"
 
 
 def opportunity_sentence(label: str, what_if: bool = False) -> str:

@@ -31,8 +31,8 @@ from ui import render
 pytestmark = pytest.mark.slow
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-INDICATORS = ["admissions", "ivt_minutes", "mt_minutes", "ivt_penalty_icb", "ivt_penalty_isdn",
-              "mt_penalty_icb", "mt_penalty_isdn"]  # fmt: skip
+INDICATORS = ["admissions", "ivt_minutes", "mt_minutes", "outcome_lvo", "outcome_nlvo",
+              "ivt_penalty_icb", "ivt_penalty_isdn", "mt_penalty_icb", "mt_penalty_isdn"]  # fmt: skip
 GROUPINGS = ["lad", "county", "lad11", "subicb", "icb", "isdn", "ambulance"]
 EVERY = [(i, g) for i in INDICATORS for g in GROUPINGS]
 

@@ -166,7 +166,7 @@ def _indicators() -> list[Indicator]:
     items += [
         Indicator(
             "outcome_lvo",
-            "Large-vessel strokes: share expected to live independently (modelled)",
+            "Share of large-vessel stroke patients expected to live independently (modelled)",
             "%",
             "modelled",
             "high_is_good",
@@ -184,7 +184,7 @@ def _indicators() -> list[Indicator]:
         ),
         Indicator(
             "outcome_nlvo",
-            "Other strokes treated with clot-busting drugs: share expected to live "
+            "Share of other stroke patients given clot-busting drugs expected to live "
             "independently (modelled)",
             "%",
             "modelled",
