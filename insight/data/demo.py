@@ -477,7 +477,7 @@ def build_demo(progress: Progress | None = None) -> Place:
             "Pathway timings and shares of patients treated (England and Wales)",
             outcomes.PATHWAY_SOURCE,
             "cited values",
-            "2024",
+            "as published",
         ),
         Layer(
             "ONS postcode directory (current local authority of each postcode)",
