@@ -1601,7 +1601,7 @@ def opportunity_label(indicator: Indicator, people: float, what_if: bool = False
     >>> fuel = Indicator("fuel", "Households in fuel poverty", "%", "proportion",
     ...                  "low_is_good", denominator="households")
     >>> opportunity_label(fuel, 120.4)
-    'about 120 fewer households in fuel poverty'
+    'about 120 fewer counted in \u201cHouseholds in fuel poverty\u201d'
     """
     amount = f"about {fmt_people(people)}"
     if indicator.kind in ("time", "modelled"):
@@ -1612,9 +1612,9 @@ def opportunity_label(indicator: Indicator, people: float, what_if: bool = False
         return (
             f"{amount} {more} {patients} a year would be expected to live independently (modelled)"
         )
-    what = re.sub(r"\s*\(%\)$", "", indicator.title)
     direction = "more" if indicator.polarity == "high_is_good" else "fewer"
-    return f"{amount} {direction} {lower_first(what)}"
+    # The title names a rate or a share, not the people: say what is counted by quoting it.
+    return f"{amount} {direction} counted in \u201c{indicator.title}\u201d"
 
 
 def opportunity_sentence(label: str, what_if: bool = False) -> str:
