@@ -26,7 +26,9 @@ def test_lookup_carries_outcomes_better_near_a_thrombectomy_centre(demo_place, c
 
 
 def test_compare_outcome_has_no_funnel(demo_place, capsys):
-    result = cli_json(capsys, "compare", "--indicator", "outcome_lvo", "--grouping", "lad", "--json")
+    result = cli_json(
+        capsys, "compare", "--indicator", "outcome_lvo", "--grouping", "lad", "--json"
+    )
     assert result["groups"] and {g["funnel"] for g in result["groups"]} == {"n/a"}
 
 
