@@ -8,7 +8,8 @@ best known. Place Insight works the same way on what the place itself holds:
 * the profile is every indicator of the place (the latest period), each group's value
   worked out exactly as Compare does (:func:`insight.analysis.benchmark.compare_groups`);
   what-if indicators (``within``: a boundary penalty) are left out, they describe a rule,
-  not the place;
+  not the place; so are modelled outcomes (kind ``"modelled"``), worked out from the
+  travel times already in the profile (they would count those journeys twice);
 * each variable is standardised across the groups (a z-score: minus the mean of the
   groups, divided by their standard deviation), so minutes and percentages weigh alike;
   a variable with no spread, or with values for fewer than three groups, is dropped;
@@ -103,9 +104,12 @@ class Neighbours:
 
 
 def profile_indicators(place: Place) -> list[str]:
-    """Ids of the indicators a profile uses: all but the what-ifs (``within``)."""
+    """Ids of the indicators a profile uses: all but the what-ifs (``within``) and the
+    modelled outcomes (worked out from travel times the profile has already)."""
     return [
-        i.id for i in place.indicators.values() if i.within is None and i.id in place.areas.columns
+        i.id
+        for i in place.indicators.values()
+        if i.within is None and i.kind != "modelled" and i.id in place.areas.columns
     ]
 
 
