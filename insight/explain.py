@@ -2299,3 +2299,107 @@ def how_sure_sentences(
         text = "; ".join(parts)
         sentences.append(f"Measured {text}: {verdict}.")
     return sentences
+
+
+# --------------------------------------------------------------------------------------
+# Accessibility statement (the GOV.UK model)
+# --------------------------------------------------------------------------------------
+
+#: Date the statement was last reviewed (with the audit it reports).
+ACCESSIBILITY_REVIEWED = "7 December 2026"
+
+
+def accessibility_statement(contact: str | None = None) -> list[tuple[str, str]]:
+    """The accessibility statement, section by section, after the GOV.UK sample statement
+    (Public Sector Bodies (Websites and Mobile Applications) Accessibility Regulations 2018).
+
+    Parameters
+    ----------
+    contact : str, optional
+        Where to report a problem (``contact`` under ``[place_insight]`` in the secrets):
+        an email address or a web page. Without one, the statement says to contact the
+        organisation that runs the dashboard.
+
+    Returns
+    -------
+    list of (str, str)
+        Heading and Markdown text of each section.
+
+    Examples
+    --------
+    >>> [h for h, _ in accessibility_statement("access@council.gov.uk")][:3]
+    ['Using this dashboard', 'How accessible this dashboard is', 'Feedback and contact information']
+    """
+    where = f"contact {contact}" if contact else "contact the organisation that runs this dashboard"
+    return [
+        (
+            "Using this dashboard",
+            "This statement applies to Place Insight, a dashboard of how services and outcomes "
+            "vary between small areas. We want as many people as possible to be able to use "
+            "it. You should be able to:\n\n"
+            "- change colours, contrast levels and fonts using your browser's settings\n"
+            "- zoom in up to 400% without the text spilling off the screen\n"
+            "- get from the start of a page to its end using just a keyboard\n"
+            "- use it with a screen reader (the pages were checked with NVDA's behaviour in "
+            "mind: headings, labels and text alternatives)\n"
+            "- read every chart and map as a table of the same figures, and every finding as "
+            "a sentence\n\n"
+            "We have also made the text as simple as possible to understand. "
+            "[AbilityNet](https://mcmw.abilitynet.org.uk/) has advice on making your device "
+            "easier to use if you have a disability.",
+        ),
+        (
+            "How accessible this dashboard is",
+            "We know some parts are not fully accessible:\n\n"
+            "- the maps are pictures drawn by the browser: a screen reader cannot read areas "
+            "off them, and a keyboard cannot choose an area on them. Every map has a text "
+            "alternative and a table of the same figures, and an area can be chosen by its "
+            "name instead\n"
+            "- charts are pictures with a title and a text alternative; their figures are in "
+            "a table beside them, but pointing at a chart's parts with a keyboard is limited\n"
+            "- the PowerPoint and PDF downloads of a presentation carry each slide's sentence "
+            "and a text alternative of its picture, but have not been tested with every "
+            "screen reader\n"
+            "- some controls come from the framework the dashboard is built with "
+            "(Streamlit); where they fall short we have worked around them, but a few "
+            "announce themselves less clearly than we would like",
+        ),
+        (
+            "Feedback and contact information",
+            f"If you need any part of this dashboard in a different format, such as "
+            f"accessible PDF, large print, easy read, audio recording or braille, or you "
+            f"find a problem not listed on this page, {where}. Say which page you were on "
+            "(its address), what you were trying to do, and what went wrong. We will "
+            "consider your request and get back to you within 10 working days.",
+        ),
+        (
+            "Enforcement procedure",
+            "The Equality and Human Rights Commission (EHRC) is responsible for enforcing the "
+            "Public Sector Bodies (Websites and Mobile Applications) (No. 2) Accessibility "
+            "Regulations 2018 (the 'accessibility regulations'). If you are not happy with "
+            "how we respond to your complaint, contact the [Equality Advisory and Support "
+            "Service (EASS)](https://www.equalityadvisoryservice.com/).",
+        ),
+        (
+            "Technical information about this dashboard's accessibility",
+            "We are committed to making this dashboard accessible, in accordance with the "
+            "Public Sector Bodies (Websites and Mobile Applications) (No. 2) Accessibility "
+            "Regulations 2018.\n\n"
+            "**Compliance status.** This dashboard is partially compliant with the [Web "
+            "Content Accessibility Guidelines version 2.2](https://www.w3.org/TR/WCAG22/) AA "
+            "standard, due to the non-compliances listed below.\n\n"
+            "**Non-accessible content.** The maps (success criteria 1.1.1 non-text content "
+            "and 2.1.1 keyboard, for choosing an area on the map itself) and pointing at the "
+            "parts of a chart (2.1.1): both have the text and table alternatives described "
+            "above. We plan to review them when the framework's maps support keyboard use.",
+        ),
+        (
+            "How we tested this dashboard",
+            "Every page is tested automatically on each change, at desktop (1280 pixels) and "
+            "phone (390 pixels) widths, with the axe-core rules for WCAG 2.0, 2.1 and 2.2 at "
+            "levels A and AA: no page has a serious or critical failure. Keyboard-only use "
+            "(typing a postcode, moving between pages, stepping through a presentation) is "
+            "tested in a browser too. The tests are part of the dashboard's source code "
+            f"(tests/e2e). This statement was last reviewed on {ACCESSIBILITY_REVIEWED}.",
+        ),
+    ]

@@ -47,6 +47,7 @@ PAGES = (
     PageLink("pages/lottery.py", "Postcode lottery", ":material/casino:"),
     PageLink("pages/present.py", "Present", ":material/slideshow:"),
     PageLink("pages/data.py", "Data and methods", ":material/info:"),
+    PageLink("pages/accessibility.py", "Accessibility statement", ":material/accessibility:"),
 )
 
 

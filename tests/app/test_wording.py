@@ -58,3 +58,22 @@ def test_an_unknown_postcode_names_no_internal_version():
     message = " ".join(e.value for e in app.error).replace("\\", "")
     assert "not in the ONS postcode directory we hold" in message
     assert "version" not in message
+
+
+def test_the_accessibility_statement_is_linked_from_every_page_and_names_the_audit():
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.secrets["place_insight"] = {"contact": "access@council.example.gov.uk"}
+    app.switch_page("pages/accessibility.py")
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Accessibility statement"
+    headings = [h.value for h in app.header]
+    for section in ("How accessible this dashboard is", "Feedback and contact information",
+                    "Enforcement procedure", "How we tested this dashboard"):  # fmt: skip
+        assert section in headings
+    text = " ".join(m.value for m in app.markdown)
+    assert "access@council.example.gov.uk" in text and "WCAG" in text and "2.2" in text
+    for page in ("app.py", "pages/your-area.py", "pages/present.py"):
+        other = run_page(page)
+        links = [link.label for link in other.sidebar.get("page_link")]
+        assert "Accessibility statement" in links

@@ -25,6 +25,7 @@ PAGES = {
     "lottery": "lottery",
     "present": "present",
     "data": "data",
+    "accessibility": "accessibility",
 }
 
 
