@@ -30,7 +30,7 @@ from insight.present.tables import DEFAULT_THRESHOLD
 
 
 def _progress_bar():
-    bars = []  # created on the first call, so a cache hit prints nothing
+    bars: list[tqdm] = []  # created on the first call, so a cache hit prints nothing
 
     def update(fraction: float, message: str) -> None:
         if not bars:
@@ -71,7 +71,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     else:
         place = service.building.build_demo(progress=_progress_bar(), force=args.force)
         print(
-            f"Demo place ready: {len(place.areas):,} areas, {len(place.services):,} stroke units."
+            f"Demo place ready: {len(place.areas):,} areas, "
+            f"{len(place.services if place.services is not None else ()):,} stroke units."
         )
         for key, value in place.quality.items():
             print(f"  {key.replace('_', ' ')}: {value:,}")

@@ -2039,25 +2039,6 @@ def trend_method_sentence(indicator: Indicator, method: str | None) -> str:
     return ""
 
 
-def series_chart_title(indicator: Indicator, where: str, benchmark_name: str) -> str:
-    """Title of the chart of an area's series against its benchmark."""
-    return f"{indicator.title}: {where} and the {average_label(benchmark_name)}, by period"
-
-
-def series_alt_text(indicator: Indicator, where: str, rows) -> str:
-    """A text alternative of an area's series chart: every period's value and benchmark.
-
-    Parameters
-    ----------
-    rows : iterable of (period, value, benchmark)
-    """
-    parts = [
-        f"{period}: {fmt_value(value, indicator)} (average {fmt_value(bench, indicator)})"
-        for period, value, bench in rows
-    ]
-    return f"{indicator.title} in {where} by period. " + "; ".join(parts) + "."
-
-
 # --------------------------------------------------------------------------------------
 # Similar areas
 # --------------------------------------------------------------------------------------
@@ -2107,11 +2088,6 @@ def chosen_method(source: str) -> str:
     'Neighbours as listed in cipfa.csv, in its order.'
     """
     return f"Neighbours as listed in {source}, in its order."
-
-
-def _and_list(items: list[str]) -> str:
-    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _share_words(share: float) -> str:
@@ -2260,7 +2236,7 @@ def how_sure_sentences(
     1 of those 2 is at least as big as the step at the real border, 1.0 minutes, so this step
     may be part of a wider pattern rather than the border's own."
     """
-    sentences = []
+    sentences: list[str] = []
     if not math.isfinite(float(step)):
         return sentences
     moved = [abs(float(v)) for v in placebo_steps if math.isfinite(float(v))]

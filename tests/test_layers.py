@@ -33,6 +33,18 @@ def test_ruff_finds_nothing_first_party_imports_at_the_top() -> None:
     assert result.returncode == 0, result.stdout[-3000:]
 
 
+def test_mypy_finds_no_type_errors_in_insight() -> None:
+    """mypy checks ``insight/`` with the settings in pyproject.toml ([tool.mypy]: untyped
+    third-party packages are Any; the modules listed there have known errors of the codes
+    listed, to clear; everything else is checked in full)."""
+    pytest.importorskip("mypy", reason="mypy is not installed (it is in requirements-dev.txt)")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], capture_output=True, text=True, cwd=ROOT, timeout=900
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "Success: no issues found" in result.stdout
+
+
 #: What the page scripts and app.py may import of this project: the app's own package, the
 #: service (the use cases), and the words, errors and drawings they show. Never the engine
 #: (analysis, data, spatial, stats, model) nor another front end (the CLI, the API).

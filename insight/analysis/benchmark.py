@@ -49,9 +49,8 @@ __all__ = [
 FUNNEL_STATUSES: tuple[str, ...] = ("high", "low", "within", "n/a")
 #: Fewest areas a group needs to be placed on the funnel (and so to be a funnel finding).
 MIN_AREAS = 5
-#: Two-sided z of the 99.8% funnel limits (three sigma) and of the 95% ones.
+#: Two-sided z of the 99.8% funnel limits (three sigma).
 Z_998 = float(sps.norm.ppf(0.999))
-Z_95 = float(sps.norm.ppf(0.975))
 
 
 @dataclass(frozen=True)

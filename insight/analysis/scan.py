@@ -610,7 +610,7 @@ def scan(
                             finished(task, _failed(task, "lost the Dask scheduler", start))
                         break
                     continue
-                task = pending.pop(future.key, None)
+                task = pending.pop(future.key) if future.key in pending else None
                 if task is None:
                     continue
                 try:
@@ -778,10 +778,6 @@ class StoredFindings:
         self._done: set[tuple[str, str, str]] = stored.done()
         self._made: dict[tuple[str, str, str], Findings] = {}
         self._lock = threading.Lock()
-
-    def has(self, indicator: str, grouping: str, period: str = "") -> bool:
-        """Whether the store holds this pair in ``period`` ("": the latest), without error."""
-        return (indicator, grouping, period) in self._done
 
     def __len__(self) -> int:
         return len(self._done)

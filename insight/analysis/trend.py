@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -583,7 +584,7 @@ def _benchmark_series(
 
 def _common_trend(
     method: str | None, whole: str | None, periods: int
-) -> stats.RecentTrend | None | bool:
+) -> stats.RecentTrend | None | Literal[False]:
     """The trend every series of an indicator has without a test, or False (test each)."""
     if method is None:
         return None

@@ -223,7 +223,7 @@ def _finding_fields() -> dict[str, Any]:
     return fields
 
 
-FindingRow = create_model(  # type: ignore[call-overload]
+FindingRow = create_model(
     "FindingRow",
     __config__=ConfigDict(extra="forbid"),
     __doc__="One postcode-lottery finding, with every figure any surface shows of it.",

@@ -95,17 +95,6 @@ def normalise_postcode(text: str) -> str:
     return f"{match.group(1)} {match.group(2)}"
 
 
-def postcode_area(postcode: str) -> str:
-    """The postcode area (the leading letters) of a normalised postcode.
-
-    Examples
-    --------
-    >>> postcode_area("NN1 1AA")
-    'NN'
-    """
-    return re.match(r"[A-Z]+", postcode).group(0)
-
-
 @dataclass(frozen=True)
 class PostcodeRecord:
     """One postcode from the ONS directory.
