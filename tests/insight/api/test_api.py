@@ -27,8 +27,8 @@ from insight.data.catalogue import place_ref
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[3]
-INDICATORS = ["admissions", "ivt_minutes", "mt_minutes", "ivt_penalty_icb", "ivt_penalty_isdn",
-              "mt_penalty_icb", "mt_penalty_isdn"]  # fmt: skip
+INDICATORS = ["admissions", "ivt_minutes", "mt_minutes", "outcome_lvo", "outcome_nlvo",
+              "ivt_penalty_icb", "ivt_penalty_isdn", "mt_penalty_icb", "mt_penalty_isdn"]  # fmt: skip
 GROUPINGS = ["lad", "county", "lad11", "subicb", "icb", "isdn", "ambulance"]
 V1 = f"{API_PREFIX}/places/demo"
 
