@@ -39,6 +39,24 @@ LOTTERY_INTRO = (
     "inside their own area."
 )
 
+#: How areas unlike their neighbours are found, for Data and methods.
+OUTLIER_METHOD = (
+    "**Areas unlike their neighbours** compare each small area with the average of the areas "
+    "it touches, leaving out neighbours that are themselves unlike theirs. The difference is "
+    "measured against how much neighbouring areas nearby usually differ (estimated from the "
+    "few hundred areas around, so towns and the countryside each get their own yardstick) "
+    "plus, for counts, rates and percentages, how much chance alone would move a figure with "
+    "that many people: counts and rates on the Freeman-Tukey square-root scale, percentages "
+    "on the arcsine scale, and each neighbour weighted by how reliable it is, so an area with "
+    "few people is not called unusual because of a few events (the empirical-Bayes idea of "
+    "Assunção and Reis, 1999). p-values come from the normal distribution, with no "
+    "permutation limit; false discoveries are controlled across all the areas tested "
+    "(Benjamini and Hochberg, 1995). An area is reported only when the 95% interval of its "
+    "difference excludes zero, on the side the sentence states. On synthetic maps of 3,600 "
+    "and 34,782 areas this finds most single odd areas 5 or 6 standard deviations out, and "
+    "reports nothing on pure noise or a smooth trend in about 19 maps out of 20."
+)
+
 #: A group's funnel status (:data:`insight.analysis.benchmark.FUNNEL_STATUSES`), in words.
 FUNNEL_WORDS: dict[str, str] = {
     "high": "Higher than the 99.8% limits",
@@ -1065,24 +1083,24 @@ def spatial_sentence(
     affected: float | None = None,
     weight_label: str | None = None,
 ) -> str:
-    """One sentence on a cluster of areas unlike the areas around them (local Moran).
+    """One sentence on an area, or touching areas, unlike the areas around them.
 
     Parameters
     ----------
     indicator : Indicator
         What is compared.
     group_name : str
-        Group the cluster lies in.
+        Group the areas lie in.
     other_name : str
         What it is compared with, e.g. "the areas around them".
     areas : int
-        Areas in the cluster.
+        How many areas.
     example : str
         Name of one of them, e.g. "Harborough 005A".
     difference, lower, upper : float
-        Cluster minus surroundings and its 95% interval.
+        The areas' level minus that of the areas around, and its 95% interval.
     affected : float, optional
-        People or admissions in the cluster.
+        People or admissions in those areas.
     weight_label : str, optional
         What ``affected`` counts.
 

@@ -4,7 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from insight.errors import InsightError
-from insight.explain import GLOSSARY, escape_markdown, modelled_outcome_method, weights_sentence
+from insight.explain import (
+    GLOSSARY,
+    OUTLIER_METHOD,
+    escape_markdown,
+    modelled_outcome_method,
+    weights_sentence,
+)
 from insight.present import files
 from insight.service import building
 from ui import access, loaders, render
@@ -117,6 +123,7 @@ st.markdown(
 - **Postcode lotteries** compare the areas touching a boundary on each side, against the differences
   between neighbouring areas on the same side (so smooth changes across the country are not mistaken
   for a boundary effect), controlling false discoveries across all boundaries tested (Benjamini–Hochberg).
+- {OUTLIER_METHOD}
 - **Small numbers**: counts under 5 are suppressed in downloads.
 """
 )

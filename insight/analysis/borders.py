@@ -53,7 +53,7 @@ Flags
 :func:`flags` ranks everything worth a look for one indicator and one grouping:
 border discontinuities, boundary penalties (areas where being limited to one's
 own group adds more than ``penalty_threshold`` minutes), funnel outliers among
-the groups, and clusters of spatial outliers (local Moran). Each has an effect in
+the groups, and areas unlike their neighbours. Each has an effect in
 the indicator's units, an interval, the number of areas and of people (or
 admissions) affected, a ranking score and a plain-English sentence.
 """

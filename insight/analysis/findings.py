@@ -18,8 +18,10 @@
     Groups that :func:`insight.analysis.benchmark.compare_groups` places outside the
     99.8% funnel limits: the same groups the Compare page marks.
 ``spatial``
-    Clusters of touching areas that local Moran's I finds unlike their neighbours
-    (High-Low or Low-High after Benjamini-Hochberg control).
+    Single areas, or small groups of touching areas, unlike the areas around them
+    (:func:`insight.spatial.outliers.neighbour_outliers`: each area against the mean of its
+    neighbours, Benjamini-Hochberg over every area); ``effect`` is the areas' level minus
+    that of the areas around them, and its 95% interval excludes zero on the same side.
 
 A :class:`Finding` carries everything any surface shows: its kind and label, the groups,
 effect and interval, the value it is compared with, areas and people affected, the
@@ -42,7 +44,7 @@ from scipy.sparse.csgraph import connected_components
 
 from insight import explain, outcomes
 from insight.analysis import trend
-from insight.analysis.benchmark import MIN_AREAS, compare_groups, mean_of
+from insight.analysis.benchmark import MIN_AREAS, compare_groups
 from insight.analysis.borders import _codes_of, border_discontinuities, shared_borders
 from insight.analysis.penalty import (
     PENALTY_THRESHOLD,
@@ -54,7 +56,7 @@ from insight.errors import DataError
 from insight.model import Grouping, Indicator, Place
 from insight.spatial.contiguity import Contiguity, values_of
 from insight.spatial.index import AreaIndex
-from insight.spatial.outliers import local_outliers
+from insight.spatial.outliers import neighbour_outliers
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -124,8 +126,8 @@ class FindingChart:
     kind : str
         ``"sides"`` (a border: both sides and the gap), ``"bands"`` (a penalty: areas by
         extra minutes; values are numbers of areas), ``"groups"`` (a funnel outlier: every
-        group's value) or ``"cluster"`` (a spatial cluster, the rest of its group and the
-        whole place).
+        group's value) or ``"cluster"`` (areas unlike their neighbours: their level, that of
+        the areas around them and the difference, with its interval).
     title : str
         The chart's title.
     bars : tuple of Bar
@@ -360,8 +362,6 @@ def findings(
     materiality: float | None = None,
     min_areas: int = MIN_AREAS,
     penalty_threshold: float = PENALTY_THRESHOLD,
-    permutations: int = 999,
-    seed: int = 12345,
     limit: int | None = None,
     index: AreaIndex | None = None,
     outliers: pd.DataFrame | None = None,
@@ -386,15 +386,13 @@ def findings(
         Fewest areas on each side of a border to test.
     penalty_threshold : float, default 10
         Minutes of boundary penalty above which areas are a finding.
-    permutations, seed : int
-        Local Moran conditional permutations and their seed.
     limit : int, optional
         Keep only the first ``limit`` findings.
     index : AreaIndex, optional
         The place's spatial index (made here when not given).
     outliers : pandas.DataFrame, optional
-        :func:`insight.spatial.outliers.local_outliers` of this indicator on the index's
-        contiguity with the same ``permutations``, ``seed`` and ``alpha``, when the caller
+        :func:`local_outliers_of` this indicator on the index's contiguity with the same
+        ``alpha``, when the caller
         has it already (a scan works it out once per indicator, not once per grouping:
         see :func:`local_outliers_of`). Worked out here when not given.
 
@@ -450,7 +448,7 @@ def findings(
         records += _funnel_findings(place, context)
     if "spatial" in kinds:
         if outliers is None:
-            outliers = local_outliers_of(place, ind, graph, permutations, seed, alpha)
+            outliers = local_outliers_of(place, ind, graph, alpha)
         records += _spatial_findings(place, context, graph, outliers)
     typical = context.typical_weight
     position = {code: i for i, code in enumerate(context.codes)}
@@ -1052,131 +1050,187 @@ def local_outliers_of(
     place: Place,
     indicator: Indicator,
     graph: Contiguity,
-    permutations: int = 999,
-    seed: int = 12345,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Local Moran of an indicator as :func:`findings` works it out (it depends on the
-    indicator, not on the grouping)."""
-    values = values_of(place.areas, indicator.id, "indicator")
-    return local_outliers(
-        place.areas, values, graph=graph, permutations=permutations, seed=seed, alpha=alpha
-    )
+    """Every area of an indicator against its neighbours, as :func:`findings` works it out
+    (it depends on the indicator, not on the grouping).
+
+    The indicator's meaning decides how its values vary by chance
+    (:func:`insight.spatial.outliers.neighbour_outliers`): counts, rates and ratios as
+    Poisson counts (with the numerator and denominator where the place has them; a count
+    with no denominator is itself the count), proportions as binomial shares (numerator and
+    denominator needed), and everything else (travel times, modelled values, or a sampled
+    indicator without its numerator and denominator) not at all: then only the real spread
+    between neighbouring areas decides.
+
+    Parameters
+    ----------
+    place : Place
+        The place.
+    indicator : Indicator
+        The indicator.
+    graph : Contiguity
+        The place's contiguity.
+    alpha : float, default 0.05
+        False discovery rate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`insight.spatial.outliers.neighbour_outliers`.
+    """
+    areas = place.areas
+    values = values_of(areas, indicator.id, "indicator")
+    columns = [c for c in (indicator.numerator, indicator.denominator) if c]
+    counted = len(columns) == 2 and all(c in areas.columns for c in columns)
+    model, numerator, denominator, multiplier = "none", None, None, 1.0
+    if indicator.kind == "count" and not indicator.denominator:
+        model = "poisson"
+    elif indicator.kind in ("count", "rate", "ratio") and counted:
+        model, multiplier = "poisson", float(indicator.multiplier)
+    elif indicator.kind == "proportion" and counted:
+        model, multiplier = "binomial", float(indicator.multiplier)
+    if (
+        counted
+        and model != "none"
+        and not (indicator.kind == "count" and not indicator.denominator)
+    ):
+        numerator = values_of(areas, indicator.numerator, "numerator")
+        denominator = values_of(areas, indicator.denominator, "denominator")
+    return neighbour_outliers(
+        areas, values, graph=graph, model=model, numerator=numerator,
+        denominator=denominator, multiplier=multiplier, alpha=alpha,
+    )  # fmt: skip
 
 
 def _spatial_findings(
     place: Place,
     context: _Context,
     graph: Contiguity,
-    moran: pd.DataFrame,
+    outliers: pd.DataFrame,
 ) -> list[dict[str, Any]]:
-    """One finding per cluster of touching High-Low (or Low-High) outliers."""
-    ind = context.indicator
-    outlier = moran["outlier"].to_numpy()
-    if not outlier.any():
+    """One finding per group of touching areas flagged the same way (higher or lower), or
+    per area where the group's own comparison is not clear (see :func:`_group_difference`)."""
+    flagged = outliers["flagged"].to_numpy()
+    if not flagged.any():
         return []
-    quadrant = moran["quadrant"].to_numpy()
+    direction = outliers["direction"].to_numpy()
     adjacency = graph.sparse
-    values = context.values
-    benchmark = compare_groups(place, ind.id, context.grouping.id)
+    # Counts, rates and shares are tested on a variance-stabilised scale: area by area.
+    grouped = outliers.attrs.get("model", "none") == "none"
     records = []
-    for label in ("High-Low", "Low-High"):
-        members = np.flatnonzero(outlier & (quadrant == label))
+    for side in ("higher", "lower"):
+        members = np.flatnonzero(flagged & (direction == side))
         if members.size == 0:
             continue
-        sub = adjacency[members][:, members]
-        count, component = connected_components(sub, directed=False)
+        count, component = connected_components(adjacency[members][:, members], directed=False)
         for k in range(count):
             rows = members[component == k]
-            around = np.setdiff1d(np.unique(adjacency[rows].indices), rows)
-            around = around[np.isfinite(values[around])]
-            if around.size == 0:
-                continue
-            effect, lower, upper, inside, outside = _cluster_difference(
-                rows, around, values, context.weights, adjacency
+            record = (
+                _spatial_record(context, adjacency, outliers, rows)
+                if rows.size > 1 and grouped
+                else None
             )
-            groups = pd.Series(context.groups[rows]).dropna()
-            group = groups.mode().iloc[0] if len(groups) else ""
-            name = context.name(group)
-            affected = context.affected(rows)
-            example = context.area_names[rows[np.argmax(np.abs(values[rows] - outside))]]
-            other_name = "the areas around it" if rows.size == 1 else "the areas around them"
-            rest = np.setdiff1d(context.rows_of(group), rows)
-            chart = FindingChart(
-                kind="cluster",
-                title=f"{ind.title}: average",
-                bars=(
-                    Bar(
-                        f"The {explain.plural(len(rows), 'area')} of the finding", inside, "finding"
-                    ),
-                    Bar(f"The rest of {name}", mean_of(place, ind, rest), "context"),
-                    Bar(f"All of {benchmark.benchmark_name}", benchmark.benchmark, "context"),
-                ),
-                unit=explain.unit_label(ind),
-            )
-            records.append(
-                _record(
-                    kind="spatial",
-                    group_code=group,
-                    group_name=name,
-                    other_name=other_name,
-                    effect=effect,
-                    lower=lower,
-                    upper=upper,
-                    value=inside,
-                    benchmark=outside,
-                    benchmark_label=other_name,
-                    areas=int(rows.size),
-                    affected=affected,
-                    p_value=float(moran["p_value"].iloc[rows].min()),
-                    q_value=float(moran["q_value"].iloc[rows].min()),
-                    sentence=explain.spatial_sentence(
-                        ind,
-                        group_name=name,
-                        other_name=other_name,
-                        areas=int(rows.size),
-                        example=str(example),
-                        difference=effect,
-                        lower=lower,
-                        upper=upper,
-                        affected=affected,
-                        weight_label=context.weight_label,
-                    ),
-                    area_codes=context.codes[rows].tolist(),
-                    other_area_codes=context.codes[around].tolist(),
-                    chart=chart,
-                )  # fmt: skip
-            )
-    return records
+            if record is None:  # alone, or the group's comparison is not clear: area by area
+                records += [
+                    _spatial_record(context, adjacency, outliers, np.array([r])) for r in rows
+                ]
+            else:
+                records.append(record)
+    return [r for r in records if r is not None]
 
 
-def _cluster_difference(
-    rows: np.ndarray,
-    around: np.ndarray,
-    values: np.ndarray,
-    weights: np.ndarray | None,
-    adjacency: sparse.csr_matrix,
-) -> tuple[float, float, float, float, float]:
-    """Cluster mean minus the mean of the areas around it, a 95% interval, and both means.
-
-    The variance is that of a difference of means of independent areas whose spread
-    is the typical difference between neighbouring areas around the cluster
-    (half the mean squared difference over touching pairs among them).
-    """
-    w = np.ones(values.size) if weights is None else np.nan_to_num(weights, nan=0.0)
-    w_in, w_out = w[rows], w[around]
-    if w_in.sum() <= 0 or w_out.sum() <= 0:
-        w_in, w_out = np.ones(rows.size), np.ones(around.size)
-    inside = float(np.dot(w_in, values[rows]) / w_in.sum())
-    outside = float(np.dot(w_out, values[around]) / w_out.sum())
-    local = adjacency[around][:, around].tocoo()
-    pairs = local.row < local.col
-    if pairs.any():
-        diffs = values[around][local.row[pairs]] - values[around][local.col[pairs]]
-        gamma = 0.5 * float(np.mean(diffs**2))
+def _spatial_record(
+    context: _Context, adjacency: sparse.csr_matrix, outliers: pd.DataFrame, rows: np.ndarray
+) -> dict[str, Any] | None:
+    """The finding of areas ``rows`` (touching, flagged the same way), or None when their
+    difference from the areas around them has an interval that includes zero."""
+    ind = context.indicator
+    values = context.values
+    around = np.setdiff1d(np.unique(adjacency[rows].indices), rows)
+    around = around[np.isfinite(values[around])]
+    if around.size == 0:
+        return None
+    if rows.size == 1:
+        row = outliers.iloc[int(rows[0])]
+        effect, lower, upper = float(row["difference"]), float(row["lower"]), float(row["upper"])
+        # The area's level on the test's scale (its value, unless counted by chance).
+        outside = float(row["around"])
+        inside = outside + effect
+        p_value, q_value = float(row["p_value"]), float(row["q_value"])
     else:
-        gamma = float(np.var(values[around]))
-    squares = float((w_in**2).sum() / w_in.sum() ** 2 + (w_out**2).sum() / w_out.sum() ** 2)
-    half = 1.96 * math.sqrt(gamma * squares)
+        effect, lower, upper, p_value, inside, outside = _group_difference(rows, around, outliers)
+        q_value = float(outliers["q_value"].iloc[rows].max())
+    if not (lower > 0 or upper < 0) or (effect > 0) != (lower > 0):
+        return None
+    group_codes = pd.Series(context.groups[rows]).dropna()
+    group = group_codes.mode().iloc[0] if len(group_codes) else ""
+    name = context.name(group)
+    affected = context.affected(rows)
+    example = context.area_names[rows[np.argmax(np.abs(values[rows] - outside))]]
+    other_name = "the areas around it" if rows.size == 1 else "the areas around them"
+    chart = FindingChart(
+        kind="cluster",
+        title=f"{ind.title}: compared with the areas around",
+        bars=(
+            Bar(f"The {explain.plural(len(rows), 'area')} of the finding", inside, "finding"),
+            Bar(f"The {explain.plural(len(around), 'area')} around", outside, "other"),
+            Bar("Difference (95% CI)", effect, "difference", lower, upper),
+        ),
+        unit=explain.unit_label(ind),
+    )
+    return _record(
+        kind="spatial",
+        group_code=group,
+        group_name=name,
+        other_name=other_name,
+        effect=effect,
+        lower=lower,
+        upper=upper,
+        value=inside,
+        benchmark=outside,
+        benchmark_label=other_name,
+        areas=int(rows.size),
+        affected=affected,
+        p_value=p_value,
+        q_value=q_value,
+        sentence=explain.spatial_sentence(
+            ind, group_name=name, other_name=other_name, areas=int(rows.size),
+            example=str(example), difference=effect, lower=lower, upper=upper,
+            affected=affected, weight_label=context.weight_label,
+        ),
+        area_codes=context.codes[rows].tolist(),
+        other_area_codes=context.codes[around].tolist(),
+        chart=chart,
+    )  # fmt: skip
+
+
+def _group_difference(
+    rows: np.ndarray, around: np.ndarray, outliers: pd.DataFrame
+) -> tuple[float, float, float, float, float, float]:
+    """Mean of touching flagged areas minus the mean of the areas around them.
+
+    On the scale the test used (the areas' level and the surroundings' level as
+    :func:`neighbour_outliers` reports them), with the variance of a difference of two
+    means of independent areas, each area's variance being that of its own test's
+    difference divided by ``1 + 1/k`` (its chance and real spread). Returns the
+    difference, its 95% interval, its two-sided p-value and both means.
+    """
+    table = outliers.iloc[np.concatenate([rows, around])]
+    value = table["value"].to_numpy(dtype=float)
+    k = np.maximum(table["neighbours"].to_numpy(dtype=float), 1.0)
+    var = (table["se"].to_numpy(dtype=float) ** 2) / (1.0 + 1.0 / k)
+    inside_v, outside_v = value[: rows.size], value[rows.size :]
+    known = np.isfinite(var)
+    inside_var = var[: rows.size][known[: rows.size]]
+    outside_var = var[rows.size :][known[rows.size :]]
+    if inside_var.size == 0 or outside_var.size == 0:
+        return (math.nan,) * 6
+    inside, outside = float(np.nanmean(inside_v)), float(np.nanmean(outside_v))
     effect = inside - outside
-    return effect, effect - half, effect + half, inside, outside
+    se = math.sqrt(
+        float(np.mean(inside_var)) / rows.size + float(np.mean(outside_var)) / around.size
+    )
+    half = 1.959963984540054 * se
+    p_value = float(2 * _norm_sf(abs(effect) / se)) if se > 0 else 0.0
+    return effect, effect - half, effect + half, p_value, inside, outside

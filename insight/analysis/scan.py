@@ -9,7 +9,7 @@ Tasks run in this process, or on Dask: :func:`scan` takes an optional
 ``dask.distributed.Client`` (local worker processes or an existing cluster; the caller
 makes it). A task is sent a :class:`PlaceSource`, a few bytes naming one version of the
 place; each worker process loads that place once, keeps it (with its spatial index and the
-local Moran of each indicator it has seen) for every later task, and sends back records,
+the neighbour outliers of each indicator it has seen) for every later task, and sends back records,
 never geometry. A task that fails returns its error with its indicator and grouping, so the
 rest of the scan goes on.
 
@@ -75,8 +75,9 @@ __all__ = [
 #: Bump when the findings engine changes what it finds or how it words it: every store
 #: written by another revision is stale (and rescanned), never read.
 # 6: penalty sentences at the indicator's decimals; 7: border robustness; 8: shared borders
-# worded together; 9: what closing a gap means for people (opportunity)
-ENGINE_REVISION = 9
+# worded together; 9: what closing a gap means for people (opportunity); 10: areas unlike
+# their neighbours by the neighbour-difference test
+ENGINE_REVISION = 10
 #: The engine version a store is stamped with: the revision and the defaults it ran with.
 ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
 
@@ -389,7 +390,7 @@ class TaskResult:
 class _Working:
     """A worker process's copy of one version of a place, and what it worked out once."""
 
-    #: Local Moran tables kept per process (tasks come indicator by indicator).
+    #: Neighbour-outlier tables kept per process (tasks come indicator by indicator).
     OUTLIERS_KEPT = 4
 
     def __init__(self, key: str, place: Place) -> None:
@@ -400,7 +401,7 @@ class _Working:
         self._lock = threading.Lock()
 
     def outliers(self, place: Place, indicator_id: str, period: str = "") -> pd.DataFrame:
-        """Local Moran of an indicator in a period (``place`` as it was then), as
+        """Every area against its neighbours, for an indicator in a period (``place`` as it was then), as
         :func:`findings` works it out, once per process."""
         key = f"{indicator_id}\t{period}"
         with self._lock:
