@@ -584,6 +584,8 @@ def fmt_about(value: float | None) -> str:
 def _affected_clause(affected: float | None, label: str | None, where: str = "those areas") -> str:
     if affected is None or label is None or not math.isfinite(float(affected)):
         return ""
+    if float(affected) <= 0:
+        return f"; no {label} come from {where}"
     return f"; {fmt_about(affected)} {label} come from {where}"
 
 

@@ -18,7 +18,7 @@
     Groups that :func:`insight.analysis.benchmark.compare_groups` places outside the
     99.8% funnel limits: the same groups the Compare page marks.
 ``spatial``
-    Single areas, or small groups of touching areas, unlike the areas around them
+    (Not for a boundary-penalty what-if.) Single areas, or small groups of touching areas, unlike the areas around them
     (:func:`insight.spatial.outliers.neighbour_outliers`: each area against the mean of its
     neighbours, Benjamini-Hochberg over every area); ``effect`` is the areas' level minus
     that of the areas around them, and its 95% interval excludes zero on the same side.
@@ -446,7 +446,9 @@ def findings(
         records += _penalty_findings(place, context, penalty_threshold)
     if "funnel" in kinds:
         records += _funnel_findings(place, context)
-    if "spatial" in kinds:
+    if "spatial" in kinds and not ind.within:
+        # A boundary penalty is a what-if that steps at the group's border by design: its
+        # areas unlike their neighbours would be that border again, not odd areas.
         if outliers is None:
             outliers = local_outliers_of(place, ind, graph, alpha)
         records += _spatial_findings(place, context, graph, outliers)

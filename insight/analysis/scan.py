@@ -465,10 +465,12 @@ def run_task(source: PlaceSource, indicator: str, grouping: str, period: str = "
         working, loaded = _working_copy(source)
         place = at_period(working.place, indicator, period or None)
         place.grouping(grouping)
-        found = findings(
-            place, indicator, grouping, index=working.index,
-            outliers=working.outliers(place, indicator, period),
-        )  # fmt: skip
+        shared = (
+            None
+            if place.indicator(indicator).within
+            else working.outliers(place, indicator, period)
+        )
+        found = findings(place, indicator, grouping, index=working.index, outliers=shared)
         records = finding_records(found, period)
         error = None
     except Exception as failure:  # reported with its pair; the scan goes on

@@ -29,7 +29,9 @@ construction of Assuncao & Reis (1999) applied to neighbour differences: the exc
 expected value), averaged over the areas around *i* with a diffusion kernel on the
 contiguity graph (:data:`SMOOTHING_STEPS` steps of a lazy random walk, a few hundred
 areas: precise enough for p-values of one in a million, local enough to follow towns and
-the countryside), floored at zero. It estimates the spread of ``d`` itself, so it stays
+the countryside), floored at a hundredth of the map-wide mean square of those
+differences (so that runs of tied values, such as zeros, do not make every small
+difference an outlier). It estimates the spread of ``d`` itself, so it stays
 right where neighbouring areas are correlated (clustering, smooth trends), where the
 variogram of the values would need a model of that correlation. A small denominator makes
 ``v_i`` large, so it cannot make an outlier.
@@ -406,7 +408,10 @@ def _local_spread(
             numerator = step @ numerator
             denominator = step @ denominator
         sigma2 = np.maximum(numerator / denominator, 0.0)
-    floor = 1e-9 * max(global_, float(np.median(s)) if s.size else 0.0, 1e-300)
+    # Never below a hundredth of the map-wide mean square (a tenth of its typical size):
+    # where most values are tied (long runs of zeros) the local spread is zero, and any
+    # difference at all would otherwise be "unlike the neighbours".
+    floor = max(0.01 * float(np.mean(np.maximum(d * d - s, 0.0) / c)), 1e-300)
     full = np.full(has.size, np.nan)
     full[has] = np.maximum(sigma2, floor)
     return full

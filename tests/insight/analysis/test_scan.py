@@ -235,7 +235,9 @@ def test_the_demo_is_scanned_by_county_too(demo_place) -> None:
     result = scan.scan(InMemory(demo_place), [scan.Task("admissions", "county")])
     assert not result.failures
     found = result.findings("admissions", "county")
-    assert found.items and {f.kind for f in found.items} == {"funnel"}
+    assert found.items and {f.kind for f in found.items} == {"funnel", "spatial"}
+    for odd in (f for f in found.items if f.kind == "spatial"):  # one area of many admissions
+        assert odd.areas == 1 and odd.lower > 0 and odd.effect > 0
 
 
 def test_every_period_is_scanned_and_equals_findings_worked_out_for_it(
