@@ -411,7 +411,7 @@ def _local_spread(
     # Never below a hundredth of the map-wide mean square (a tenth of its typical size):
     # where most values are tied (long runs of zeros) the local spread is zero, and any
     # difference at all would otherwise be "unlike the neighbours".
-    floor = max(0.01 * float(np.mean(np.maximum(d * d - s, 0.0) / c)), 1e-300)
+    floor = max(0.01 * float(np.mean((d * d - s) / c)), 1e-300)
     full = np.full(has.size, np.nan)
     full[has] = np.maximum(sigma2, floor)
     return full
