@@ -194,10 +194,11 @@ def test_on_dask_a_failure_comes_back_with_its_pair_and_the_place_loads_once() -
 
 @pytest.mark.slow
 def test_stored_findings_equal_fresh_ones_field_by_field(demo_place, demo_copy) -> None:
-    """Through the real store: a scan (local Moran shared across groupings), written to
-    Parquet, read back, against findings worked out afresh. ``ivt_minutes`` by ``icb`` has
-    borders, penalties and clusters; ``admissions`` by ``lad`` funnels (travel times have
-    none: they are not sampled). The cluster test in ``tests/insight/test_cli.py`` compares
+    """Through the real store: a scan (each indicator's areas unlike their neighbours shared
+    across groupings), written to Parquet, read back, against findings worked out afresh.
+    ``ivt_minutes`` by ``icb`` has borders, penalties and areas unlike their neighbours;
+    ``admissions`` by ``lad`` funnels (travel times have none: they are not sampled). The
+    cluster test in ``tests/insight/test_cli.py`` compares
     whole stores."""
     pairs = [("ivt_minutes", "icb"), ("admissions", "lad")]
     tasks = [scan.Task(*pair) for pair in pairs]

@@ -1,4 +1,4 @@
-"""Contiguity graph, border pairs and local Moran outliers (insight.neighbours)."""
+"""Contiguity graph and border pairs (insight.spatial.contiguity)."""
 
 from __future__ import annotations
 
