@@ -845,6 +845,30 @@ def area_name_sentence(name: str, level: str) -> str:
     return ""
 
 
+def counts_sentence(titles: list[str]) -> str:
+    """Said on Your area of counts kept out of its cards.
+
+    Examples
+    --------
+    >>> counts_sentence(["Stroke admissions a year"])  # doctest: +NORMALIZE_WHITESPACE
+    'Stroke admissions a year is a count for your small area, not a rate: it says more about
+    how many people live there than about how well they are served, so it is only in the
+    table under “How we worked this out”.'
+    >>> counts_sentence([])
+    ''
+    """
+    if not titles:
+        return ""
+    names = " and ".join(titles)
+    verb, they = ("is a count", "it says") if len(titles) == 1 else ("are counts", "they say")
+    return (
+        f"{names} {verb} for your small area, not a rate: {they} more about how many people "
+        "live there than about how well they are served, so "
+        f"{'it is' if len(titles) == 1 else 'they are'} only in the table under “How we "
+        "worked this out”."
+    )
+
+
 def beyond_sentence(elsewhere: str) -> str:
     """Said instead of "just across the boundary" when the nearest boundary is with a
     nation the place has no figures for.

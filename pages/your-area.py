@@ -68,6 +68,8 @@ if nation_note:
     st.info(escape_markdown(nation_note))
 
 headline, boundary = render.split_profile(place, profile)
+if render.counts_note(place):
+    st.caption(escape_markdown(render.counts_note(place)))
 columns = st.columns(min(3, max(1, len(headline))))
 for i, (_, row) in enumerate(headline.iterrows()):
     with columns[i % len(columns)]:

@@ -22,6 +22,7 @@ from insight.explain import (
     about_the_same_rule,
     average_label,
     benchmark_sentence,
+    counts_sentence,
     escape_markdown,
     fmt_number,
     fmt_value,
@@ -269,9 +270,22 @@ def downloads(table, stem: str, place: Place) -> None:
 
 
 def split_profile(place: Place, profile):
-    """Split a profile into headline indicators and boundary-penalty ones."""
-    is_penalty = profile["indicator"].str.contains("_penalty_")
-    return profile[~is_penalty], profile[is_penalty]
+    """Split a profile into headline indicators and boundary-penalty ones.
+
+    A count with nothing to divide it by (admissions a year from one small area) is not a
+    resident's headline: it says nothing of better or worse, or of how many people live
+    there. It stays in the table of figures (:func:`counts_note` says where).
+    """
+    indicators = [place.indicators[i] for i in profile["indicator"]]
+    within = pd.Series([bool(i.within) for i in indicators], index=profile.index)
+    rated = pd.Series([i.rated for i in indicators], index=profile.index)
+    return profile[~within & rated], profile[within]
+
+
+def counts_note(place: Place) -> str:
+    """Where Your area's counts are, when they are not cards ("" when there are none)."""
+    counts = [i.title for i in place.indicators.values() if not i.rated and not i.within]
+    return counts_sentence(counts)
 
 
 def profile_card(indicator: Indicator, row) -> None:

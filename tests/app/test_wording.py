@@ -77,3 +77,13 @@ def test_the_accessibility_statement_is_linked_from_every_page_and_names_the_aud
         other = run_page(page)
         links = [link.label for link in other.sidebar.get("page_link")]
         assert "Accessibility statement" in links
+
+
+def test_your_area_keeps_counts_per_small_area_out_of_its_cards():
+    app = run_page("pages/your-area.py", postcode="CF10 1EP")
+    assert not app.exception
+    cards = [m.value for m in app.markdown if m.value.startswith("**")]
+    assert cards and not any("Stroke admissions a year" in c for c in cards)
+    assert not any(m.value == "no data" for m in app.metric)
+    captions = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert "Stroke admissions a year is a count for your small area, not a rate" in captions
