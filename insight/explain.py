@@ -12,7 +12,7 @@ import re
 from insight import outcomes
 from insight.model import Grouping, Indicator
 
-#: What a modelled stroke outcome indicator is ({who}: the typical patient).
+#: What a modelled stroke outcome indicator is ({who}: the patients it is about).
 MODELLED_DESCRIPTION = (
     "A modelled estimate for a typical patient, not a measured outcome: the share of "
     "{who} expected to live independently afterwards (modified Rankin Scale 0-2), from the "

