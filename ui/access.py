@@ -28,6 +28,7 @@ import streamlit as st
 
 from insight.data import policy
 from insight.errors import ConfigError
+from ui import upload_gate
 
 #: Request headers a reverse proxy adds: their presence means other machines reach us.
 PROXY_HEADERS = ("x-forwarded-for", "x-real-ip", "forwarded", "x-forwarded-host")
@@ -86,11 +87,13 @@ def current() -> policy.Access:
     """What this visitor may do here (see :func:`insight.data.policy.decide`).
 
     A mode that is not ``public`` or ``officer`` fails closed: nobody writes, and the
-    reason says what to fix.
+    reason says what to fix. The decision also opens (or closes) Streamlit's upload route
+    to this session (:mod:`ui.upload_gate`).
     """
     try:
         chosen = mode()
     except ConfigError as error:
+        upload_gate.allow(False)
         return policy.Access("public", False, "", False, False, str(error))
     user = st.user
     logged_in = bool(user.get("is_logged_in"))
@@ -98,7 +101,7 @@ def current() -> policy.Access:
     if logged_in and user.get("email_verified") is False:
         email = None  # an address the provider has not checked is no one's
     found = settings()
-    return policy.decide(
+    decision = policy.decide(
         chosen,
         auth_configured=provider() is not None,
         email=str(email) if email else None,
@@ -108,6 +111,9 @@ def current() -> policy.Access:
         server_address=st.get_option("server.address"),
         proxied=_proxied(),
     )
+    # Streamlit's upload route takes files only from sessions that may write.
+    upload_gate.allow(decision.can_write)
+    return decision
 
 
 def sign_in_button(label: str = "Sign in as an officer") -> None:

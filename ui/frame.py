@@ -22,7 +22,7 @@ import streamlit as st
 from insight.data.catalogue import list_places
 from insight.data.policy import title_key
 from insight.model import Place
-from ui import loaders, state
+from ui import loaders, state, upload_gate
 
 APP_NAME = "Place Insight"
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.png"
@@ -83,6 +83,7 @@ def frame(title: str) -> Place:
     Place
         The place chosen in the URL (``?place=``) or the sidebar, the demo by default.
     """
+    upload_gate.install()  # once per process: no session uploads unless the app allows it
     st.set_page_config(
         page_title=title if title == APP_NAME else f"{title} · {APP_NAME}",
         page_icon=str(FAVICON),
