@@ -445,6 +445,11 @@ def comparison_sentence(
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@&])")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+#: Where GitHub's autolinker (run by Streamlit's Markdown on the text after escapes are
+#: removed) would start a link: ``http://``, ``mailto:``, ``www.``, ``name@host``.
+_AUTOLINK_STARTS = re.compile(r"(?=[:@])|(?<=www)(?=\.)", re.IGNORECASE)
+#: An invisible word joiner, put there so no link starts: the text reads the same.
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: str) -> str:
@@ -454,18 +459,22 @@ def escape_markdown(text: str) -> str:
     name like ``<script>`` or ``[link](javascript:...)`` would be interpreted. Every
     punctuation mark that Markdown (with GitHub's extensions and Streamlit's own ``:red[]``,
     ``:material/...:`` and ``$maths$``) could read is escaped with a backslash, which
-    Markdown removes again, so the text reads exactly as given, once; URLs and email
-    addresses are not turned into links; line breaks become spaces (the text stays inside
-    its heading or sentence).
+    Markdown removes again, so the text reads exactly as given, once; line breaks become
+    spaces (the text stays inside its heading or sentence). URLs, ``www.`` hosts and email
+    addresses are not turned into links: backslashes alone do not stop GitHub's autolinker,
+    which reads the text once they are gone, so an invisible word joiner (U+2060) goes
+    before every ``:`` and ``@`` and between ``www`` and its dot.
 
     Examples
     --------
     >>> print(escape_markdown("St Helen's *Ward* <b>"))
     St Helen's \\*Ward\\* \\<b\\>
-    >>> print(escape_markdown("http://x.example"))
-    http\\://x\\.example
+    >>> print(escape_markdown("see http://x.example, www.x.example or a@x.example").replace(
+    ...     WORD_JOINER, "|"))
+    see http|\\://x\\.example, www|\\.x\\.example or a|\\@x\\.example
     """
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+    text = _AUTOLINK_STARTS.sub(WORD_JOINER, _LINE_BREAKS.sub(" ", str(text)))
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 # --------------------------------------------------------------------------------------

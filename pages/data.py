@@ -222,7 +222,7 @@ with st.form("upload"):
         max_chars=building.MAX_CONFIG_CHARS,
         help="Paths are the names of the files you upload.",
     )
-    files = st.file_uploader("Files", accept_multiple_files=True)
+    uploaded = st.file_uploader("Files", accept_multiple_files=True)
     replace = st.checkbox(
         "Replace a place with the same id",
         help="Needed to update a place. Someone else's place can only be replaced by a "
@@ -232,12 +232,12 @@ with st.form("upload"):
 if submitted:
     try:
         # access again: the session may have signed out since the form was shown
-        building.check_upload(access.current(), {f.name: f.size for f in files or []}, LIMITS)
+        building.check_upload(access.current(), {f.name: f.size for f in uploaded or []}, LIMITS)
         with st.status("Building your place…", expanded=True) as status:
             bar = st.progress(0.0)
             built, build_report = building.build_upload(
                 config_text,
-                {f.name: f.getvalue() for f in files or []},
+                {f.name: f.getvalue() for f in uploaded or []},
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
                 replace=replace,
                 who=officer.who,

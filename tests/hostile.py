@@ -36,6 +36,7 @@ TEXT: dict[str, str] = {
     "bare url": f"http://{EVIL}/bare",
     "www url": f"www.{EVIL}",
     "email": f"someone@{EVIL}",
+    "mailto": f"mailto:someone@{EVIL}",
     "html image": f'<img src="http://{EVIL}/i.png" onerror="alert(1)">',
     "html link": f'<a href="http://{EVIL}/a">a</a>',
     "script": "<script>alert(1)</script>",

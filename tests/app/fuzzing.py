@@ -21,7 +21,9 @@ MARKDOWN_FIELDS = {"body", "label", "help"}
 #: Element types whose ``body`` is not Markdown.
 PLAIN_BODIES = {"Metric", "Code", "Text", "Json", "Exception"}
 
-_ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+#: Links Markdown makes from its syntax: an escaped character is not syntax, so these are
+#: looked for with escaped characters left out.
 _LINKS = [
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
@@ -29,11 +31,19 @@ _LINKS = [
         r"\]\s*\[",  # [text][ref]
         r"^\s*\[[^\]]*\]\s*:",  # [ref]: url
         r"<\s*https?:",  # <http://...>
-        r"https?://",  # bare URL (GitHub autolink)
-        r"\bwww\.",  # www.example.org autolink
-        r"[\w.+-]+@[\w-]+\.\w",  # email autolink
-        r"javascript:|mailto:|data:",
         r"<\s*/?\s*(a|img|script|iframe|object|embed|link|meta)\b",  # (the app styles its own HTML)
+        r"javascript:|data:",
+    )
+]
+#: Links GitHub's autolinker makes from the text once Markdown has removed the escapes
+#: (the backslashes go, the characters stay): escaping does not stop these.
+_AUTOLINKS = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"https?://",  # bare URL
+        r"\bwww\.",  # www.example.org
+        r"[\w.+-]+@[\w-]+\.\w",  # email
+        r"(mailto|xmpp):",
     )
 ]
 _HTML_ATTRIBUTES = re.compile(r"\b(href|src|onerror|onload)\s*=", re.IGNORECASE)
@@ -60,12 +70,14 @@ def walk(node) -> Iterator:
 
 def link_in_markdown(source: str, allow_html: bool = False) -> str | None:
     """The first link, image, autolink or tag Markdown would make of ``source`` (or None)."""
-    text = _ESCAPED.sub("", source)
-    for pattern in _LINKS:
+    syntax = _ESCAPED.sub("", source)
+    shown = _ESCAPED.sub(r"\1", source)
+    for pattern, text in [(p, syntax) for p in _LINKS] + [(p, shown) for p in _AUTOLINKS]:
         for line in text.splitlines() or [text]:
             found = pattern.search(line)
             if found:
                 return found.group(0)
+    text = syntax
     if allow_html and _HTML_ATTRIBUTES.search(text):
         return _HTML_ATTRIBUTES.search(text).group(0)
     return None

@@ -9,7 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fuzzing import problems
 from streamlit.testing.v1 import AppTest
+
+from insight.explain import WORD_JOINER
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 AUTH = {
@@ -38,7 +41,9 @@ def data_page(secrets: dict | None = None, user: dict | None = None) -> AppTest:
 
 
 def text(app: AppTest) -> str:
-    return " ".join(m.value for m in [*app.markdown, *app.caption]).replace("\\", "")
+    """What the page says, as read (escapes and the joiners that stop autolinks removed)."""
+    shown = " ".join(m.value for m in [*app.markdown, *app.caption])
+    return shown.replace("\\", "").replace(WORD_JOINER, "")
 
 
 def test_officer_machine_without_sign_in_may_upload():
@@ -71,6 +76,7 @@ def test_an_allow_listed_officer_who_signed_in_may_upload(email):
     assert not app.exception
     assert app.get("file_uploader")
     assert f"Signed in as {email}" in text(app)
+    assert not problems(app), problems(app)
     assert [b for b in app.button if b.label == "Sign out"]
 
 
@@ -81,6 +87,7 @@ def test_a_signed_in_account_off_the_list_is_refused_and_told_why():
     )
     assert not app.get("file_uploader")
     assert "eve@evil.example is not on this dashboard's list of officers" in text(app)
+    assert not problems(app), problems(app)  # the address is not a mailto: link
 
 
 def test_an_unverified_email_is_no_one():

@@ -11,6 +11,9 @@ Skips, saying why, only when no chromium is installed (``scripts/test`` installs
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+import pandas as pd
 import pytest
 from accessibility import audit, describe
 from harness import VIEWPORTS, Page
@@ -186,3 +189,36 @@ def test_present_shows_the_whole_picture_wide_and_map_above_chart_on_a_phone(
         assert shown["width"] >= 0.8 * page.page.locator("h1.slide-title").bounding_box()["width"]
     finally:
         page.close()
+
+
+def test_batch_postcode_lookup_downloads_the_table(server, desktop, tmp_path):
+    desktop.open(server + "data")
+    source = tmp_path / "clients.csv"
+    source.write_text("client,postcode\n1,NN1 1AA\n2,nn11ab\n3,not a postcode\n")
+    box = desktop.page.locator("[data-testid='stFileUploader']").filter(
+        has_text="File of postcodes"
+    )
+    box.locator("input[type='file']").set_input_files(str(source))
+    desktop.settle()
+    button = desktop.page.get_by_role("button", name="Download the table (CSV)")
+    with desktop.page.expect_download(timeout=60_000) as download:
+        button.click()
+    saved = tmp_path / "placed.csv"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "postcodes-placed.csv"
+    table = pd.read_csv(saved, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(table["client"]) == ["1", "2", "3"]
+    assert table.loc[0, "problem"] == "" and table.loc[2, "problem"] != ""
+    assert table.loc[0, "lad_name"] == "West Northamptonshire"
+    desktop.assert_healthy()
+
+
+@pytest.mark.parametrize(
+    "value", ["http://evil.example/x", "www.evil.example", "someone@evil.example"]
+)
+def test_a_url_or_email_in_the_postcode_is_not_a_link(server, desktop, value):
+    desktop.open(server + "your-area?" + urlencode({"postcode": value}))
+    assert "not a UK postcode" in desktop.page.locator("[data-testid='stAlert']").inner_text()
+    hrefs = desktop.page.locator("a").evaluate_all("links => links.map(a => a.href)")
+    made = [h for h in hrefs if not h.startswith(server)]  # the app's own links stay on it
+    assert not made, made
