@@ -6,6 +6,8 @@ so that pages can show it with ``st.error`` as it stands and the command line ca
 
 from __future__ import annotations
 
+from defusedxml import DefusedXmlException
+
 
 class InsightError(Exception):
     """Base class for every error Place Insight raises on purpose."""
@@ -72,3 +74,34 @@ class AccessError(DataError):
 
 class DamagedPlaceError(DataError):
     """A place on disk that is incomplete or damaged (a file missing, cut short or changed)."""
+
+
+def excel_is_unsafe(error: BaseException) -> bool:
+    """Whether reading a workbook stopped on defusedxml's refusal (entities, DTDs).
+
+    Parameters
+    ----------
+    error : BaseException
+        What openpyxl (or pandas) raised; openpyxl wraps defusedxml's exception.
+
+    Returns
+    -------
+    bool
+        True when defusedxml's refusal is the error or any of its causes.
+
+    Examples
+    --------
+    >>> from defusedxml import EntitiesForbidden
+    >>> wrapped = ValueError("could not read worksheets")
+    >>> wrapped.__context__ = EntitiesForbidden("lol", None, None, None, None, None)
+    >>> excel_is_unsafe(wrapped), excel_is_unsafe(ValueError("bad zip"))
+    (True, False)
+    """
+    seen: BaseException | None = error
+    for _ in range(20):  # causes chain; never loop on a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, DefusedXmlException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -447,7 +447,7 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@&])")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 #: Where GitHub's autolinker (run by Streamlit's Markdown on the text after escapes are
 #: removed) would start a link: ``http://``, ``mailto:``, ``www.``, ``name@host``.
-_AUTOLINK_STARTS = re.compile(r"(?=[:@])|(?<=www)(?=\.)", re.IGNORECASE)
+_AUTOLINK_STARTS = re.compile(r"(?=@|://)|(?<=www)(?=\.)", re.IGNORECASE)
 #: An invisible word joiner, put there so no link starts: the text reads the same.
 WORD_JOINER = "\u2060"
 
@@ -463,7 +463,7 @@ def escape_markdown(text: str) -> str:
     spaces (the text stays inside its heading or sentence). URLs, ``www.`` hosts and email
     addresses are not turned into links: backslashes alone do not stop GitHub's autolinker,
     which reads the text once they are gone, so an invisible word joiner (U+2060) goes
-    before every ``:`` and ``@`` and between ``www`` and its dot.
+    before every ``://`` and ``@`` and between ``www`` and its dot.
 
     Examples
     --------

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -243,6 +244,45 @@ def _zip_bomb() -> bytes:
         archive.writestr("wards.dbf", b"\0" * 100)
         archive.writestr("wards.prj", b'PROJCS["British_National_Grid"]')
     return buffer.getvalue()
+
+
+def _latin1_wards() -> bytes:
+    """The wards with an accented name, saved as Latin-1 rather than UTF-8."""
+    data = _wards()
+    data["features"][0]["properties"]["WD23NM"] = "Ynys Môn"
+    return json.dumps(data, ensure_ascii=False).encode("latin-1")
+
+
+@functools.lru_cache(maxsize=1)
+def _excel_entity_bomb() -> bytes:
+    """An .xlsx of the indicator whose sheet declares nested XML entities ("billion laughs")."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["code", "Value"])
+    for code in _codes():
+        sheet.append([code, "lol"])
+    plain = io.BytesIO()
+    book.save(plain)
+    entities = '<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+                xml = content.decode()
+                xml = xml.split("?>", 1)[-1].replace(">lol<", ">&lol9;<")
+                content = f'<?xml version="1.0"?><!DOCTYPE w [{entities}]>{xml}'.encode()
+            archive.writestr(item, content)
+    return buffer.getvalue()
+
+
+#: A place.toml nested 20,000 levels deep (Python's TOML reader recurses once a level).
+DEEP_TOML = "a = " + "[" * 20_000 + "]" * 20_000 + "\n"
 
 
 @functools.lru_cache(maxsize=1)
@@ -531,6 +571,16 @@ OWN_DATA: list[Case] = [
         ),
     ),
     Case("table", "binary CSV", _with_file("values.csv", b"\x00\xff\xfe" * 5000)),
+    Case(
+        "table",
+        "Excel entity expansion",
+        _with_file(
+            "values.xlsx",
+            _excel_entity_bomb,
+            indicators=[{"path": "values.xlsx", "format": "wide", "area_code": "code"}],
+        ),
+    ),
+    Case("encoding", "Latin-1 GeoJSON", _with_file("wards.geojson", _latin1_wards)),
     Case("table", "header only", _with_file("values.csv", b"code,Value\n")),
     Case(
         "values",

@@ -35,6 +35,7 @@ from insight.errors import (
     OutsideCoverageError,
     OutsidePlaceError,
     UnknownPostcodeError,
+    excel_is_unsafe,
 )
 from insight.model import Place
 from insight.spatial.index import AreaIndex
@@ -866,8 +867,14 @@ def postcode_rows(content: bytes, name: str, column: str | None = None) -> tuple
                 io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig"
             )
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        if excel_is_unsafe(error):
+            raise DataError(
+                f"{name!r} declares XML entities, which are not read (they can expand a small "
+                "file into gigabytes). Save it again in Excel as .xlsx, or as CSV (UTF-8)."
+            ) from None
+        reason = str(error).splitlines()[0][:200]
         raise DataError(
-            f"Cannot read {name!r} as a table ({error}); save it as CSV (UTF-8) or XLSX."
+            f"Cannot read {name!r} as a table ({reason}); save it as CSV (UTF-8) or XLSX."
         ) from None
     if column is None:
         named = [

@@ -43,7 +43,7 @@ _AUTOLINKS = [
         r"https?://",  # bare URL
         r"\bwww\.",  # www.example.org
         r"[\w.+-]+@[\w-]+\.\w",  # email
-        r"(mailto|xmpp):",
+        r"(mailto|xmpp):[\w.+-]+@",
     )
 ]
 _HTML_ATTRIBUTES = re.compile(r"\b(href|src|onerror|onload)\s*=", re.IGNORECASE)

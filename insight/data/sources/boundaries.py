@@ -267,6 +267,12 @@ def _read(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
             f"{file}: could not read the boundary file as {fmt} ({error}). Check that it is "
             f"a complete {fmt} file (open it in QGIS) and export it again if not."
         ) from None
+    except UnicodeDecodeError:
+        raise DataError(
+            f"{file}: the boundary file's text is not UTF-8 (names with accents, say, saved "
+            f"as Latin-1). Save it again as {fmt} with UTF-8 encoding (QGIS: Export, Save "
+            "Features As, Encoding UTF-8)."
+        ) from None
     except (MemoryError, OSError, shapely.errors.GEOSException) as error:
         raise DataError(
             f"{file}: could not read the boundary file as {fmt} ({type(error).__name__}: "

@@ -367,17 +367,56 @@ def read_config(path: str | Path) -> PlaceConfig:
             "`python -m insight build data/my-place/place.toml`."
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(
-            f"{path.name} is not valid TOML: {error}. Check quotes around text values and "
-            'that each table header is on its own line, e.g. [place] then id = "my-place".'
-        ) from None
+        data = loads_toml(path.read_text(encoding="utf-8-sig"), path.name)
     except UnicodeDecodeError:
         raise ConfigError(
             f"{path.name} is not a UTF-8 text file. Save it as UTF-8 text (a .toml file)."
         ) from None
     return parse_config(data, path.resolve().parent, origin=path.name)
+
+
+def loads_toml(text: str, name: str) -> dict[str, Any]:
+    """Parse the text of a ``place.toml``, with a message naming ``name`` when it is not TOML.
+
+    Parameters
+    ----------
+    text : str
+        The file's text.
+    name : str
+        The file, as the message names it (``place.toml``, ``the uploaded place.toml``).
+
+    Returns
+    -------
+    dict
+        The parsed tables.
+
+    Raises
+    ------
+    ConfigError
+        If the text is not TOML, or nests arrays or tables too deeply to read.
+
+    Examples
+    --------
+    >>> loads_toml('place = {id = "x"}', "place.toml")
+    {'place': {'id': 'x'}}
+    >>> loads_toml("a = " + "[" * 5000 + "]" * 5000, "place.toml")
+    Traceback (most recent call last):
+    ...
+    insight.errors.ConfigError: place.toml nests arrays or tables too deeply to read ...
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            f"{name} is not valid TOML: {error}. Check quotes around text values and "
+            'that each table header is on its own line, e.g. [place] then id = "my-place".'
+        ) from None
+    except RecursionError:  # tomllib recurses once per level of [[[...]]] or {a={b=...}}
+        raise ConfigError(
+            f"{name} nests arrays or tables too deeply to read (thousands of levels). A "
+            "place.toml needs at most three levels; start from the example in the README "
+            '("Your own data").'
+        ) from None
 
 
 def parse_config(

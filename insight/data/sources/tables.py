@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from insight.data.sources.report import Problem, ProblemList
-from insight.errors import DataError
+from insight.errors import DataError, excel_is_unsafe
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 #: Values that mean "withheld" or "not available" in official statistics.
@@ -142,13 +142,12 @@ def _read_text(path: Path, separator: str, role: str) -> pd.DataFrame:
 
 
 def _read_excel(path: Path, sheet: str | None, role: str) -> pd.DataFrame:
+    # openpyxl parses the workbook's XML with defusedxml (a requirement): a workbook that
+    # declares XML entities (an "entity expansion" that could fill memory) is refused.
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise DataError(
-            f"{path.name}: the {role} file could not be read as an Excel workbook "
-            f"({type(error).__name__}: {error}). Open it in Excel and save it again as .xlsx."
-        ) from None
+        raise _excel_error(path, role, error) from None
     with book:
         sheets = [str(s) for s in book.sheet_names]
         if sheet is None:
@@ -160,9 +159,27 @@ def _read_excel(path: Path, sheet: str | None, role: str) -> pd.DataFrame:
                 f"{path.name}: there is no sheet {sheet!r}. Sheets in the workbook: "
                 f"{', '.join(map(repr, sheets))}. Set sheet = one of these."
             )
-        raw = pd.read_excel(book, sheet_name=chosen, dtype=object, header=0)
+        try:
+            raw = pd.read_excel(book, sheet_name=chosen, dtype=object, header=0)
+        except Exception as error:  # the sheet's own XML is read only now
+            raise _excel_error(path, role, error) from None
     raw = raw.dropna(how="all")
     return raw.apply(lambda column: column.map(_cell_text)).astype(object)
+
+
+def _excel_error(path: Path, role: str, error: BaseException) -> DataError:
+    """The message for a workbook that could not be read (never the server's path)."""
+    if excel_is_unsafe(error):
+        return DataError(
+            f"{path.name}: the {role} file declares XML entities, which Place Insight does "
+            "not read (they can expand a small file into gigabytes). Open it in Excel and "
+            "save it again as .xlsx, or save the sheet as CSV (UTF-8)."
+        )
+    reason = str(error).replace(str(path), path.name).splitlines()[0][:200]
+    return DataError(
+        f"{path.name}: the {role} file could not be read as an Excel workbook "
+        f"({type(error).__name__}: {reason}). Open it in Excel and save it again as .xlsx."
+    )
 
 
 def _cell_text(value: object) -> str:

@@ -34,7 +34,6 @@ import subprocess
 import sys
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ from insight import errors
 from insight.data.catalogue import list_places
 from insight.data.policy import THIS_COMPUTER, UPLOAD_LIMITS, Limits, check_new_place, check_replace
 from insight.data.sources.build import build_place, file_record
-from insight.data.sources.config import parse_config
+from insight.data.sources.config import loads_toml, parse_config
 from insight.data.sources.report import BuildReport
 from insight.data.store import (
     clean_stale,
@@ -280,7 +279,9 @@ def build_job(
     """
     sources = job / "sources"
     text = (sources / "place.toml").read_text(encoding="utf-8")
-    parsed = parse_config(tomllib.loads(text), sources, origin="the uploaded place.toml")
+    parsed = parse_config(
+        loads_toml(text, "The uploaded place.toml"), sources, origin="the uploaded place.toml"
+    )
     place, report = build_place(parsed, progress, save=False, limits=limits, upload=upload)
     built = job / "built"
     built.mkdir()
@@ -456,13 +457,7 @@ def _as_dict(config: Mapping[str, Any] | str) -> dict[str, Any]:
                 f"The uploaded place.toml is {len(config):,} characters long; a place.toml "
                 f"needs far fewer (at most {MAX_CONFIG_CHARS:,})."
             )
-        try:
-            return tomllib.loads(config)
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(
-                f"The uploaded place.toml is not valid TOML: {error}. Check quotes around "
-                "text values."
-            ) from None
+        return loads_toml(config, "The uploaded place.toml")
     return dict(config)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,12 +26,12 @@ from insight.data.store import place_dir, read_place, version_of
 from insight.errors import ConfigError, InsightError, LimitError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from hostile import BASE, OWN_DATA, base_files  # noqa: E402
+from hostile import BASE, DEEP_TOML, OWN_DATA, base_files  # noqa: E402
 
 #: Cases whose input must be refused (the rest may build, with what was dropped reported).
 MUST_REFUSE = {
     "place id", "title", "reserved id", "indicator metadata", "archive", "table", "indicators",
-    "toml", "path",
+    "toml", "path", "encoding",
 }  # fmt: skip
 
 
@@ -82,6 +83,37 @@ def test_hostile_upload_over_a_good_place_leaves_it_untouched(saved, name):
     else:
         assert version_of(place_dir(saved.id)) == before
         assert len(read_place(place_dir(saved.id)).areas) == len(saved.areas)
+
+
+def test_a_place_toml_nested_20000_levels_is_refused_with_a_message(data_root, tmp_path):
+    with pytest.raises(ConfigError, match="The uploaded place.toml nests .* too deeply"):
+        build_from_uploads(DEEP_TOML, base_files(), isolate=False)
+    # The command line: the same message, exit status 2, no traceback.
+    (tmp_path / "place.toml").write_text(DEEP_TOML)
+    done = subprocess.run(
+        [sys.executable, "-m", "insight", "build", str(tmp_path / "place.toml"), "--no-scan"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "place.toml nests arrays or tables too deeply" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("Excel entity expansion", "declares XML entities"), ("Latin-1 GeoJSON", "not UTF-8")],
+)
+def test_unsafe_or_mis_encoded_files_are_named_with_the_fix(name, said, tmp_path, data_root):
+    config, files = next(c for c in OWN_DATA if c.name == name).make()
+    for file, content in files.items():
+        (tmp_path / file).write_bytes(content)
+    with pytest.raises(InsightError) as raised:
+        build_place(parse_config(config, tmp_path, origin="place.toml"), save=False)
+    message = str(raised.value)
+    assert said in message and "save it again" in message.lower(), message
+    assert str(tmp_path) not in message  # the file's name, never where it is on the server
 
 
 def test_upload_counts_and_sizes_are_capped_before_anything_is_read(data_root):
