@@ -2432,3 +2432,18 @@ def accessibility_statement(contact: str | None = None) -> list[tuple[str, str]]
             f"(tests/e2e). This statement was last reviewed on {ACCESSIBILITY_REVIEWED}.",
         ),
     ]
+
+
+# What a visitor of a public dashboard is told when a place cannot be opened (the details,
+# with the server's paths and the administrator's commands, go to the server's log)
+# --------------------------------------------------------------------------------------
+
+PLACE_UNAVAILABLE = (
+    "This place cannot be shown just now: its files on the server are missing or damaged. "
+    "The people who run this dashboard can see why in the server's log, and can rebuild it "
+    "or go back to its previous version."
+)
+DEMO_NOT_READY = (
+    "This dashboard's data is not ready on this server yet. Please come back later; the "
+    "people who run it can see why in the server's log."
+)

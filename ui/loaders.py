@@ -13,7 +13,9 @@ place this process has loaded; only a pair the store does not hold is worked out
 from __future__ import annotations
 
 import gc
+import logging
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -25,9 +27,15 @@ from insight.analysis import benchmark, findings, profile, scan, similar, trend
 from insight.data import demo, findings_store, postcodes
 from insight.data.catalogue import list_places
 from insight.data.sources import BuildReport
-from insight.data.store import content_hash, place_dir, version_of
+from insight.data.store import content_hash, data_dir, place_dir, version_of
 from insight.errors import InsightError
-from insight.explain import escape_markdown, pin_label, pin_sentence
+from insight.explain import (
+    DEMO_NOT_READY,
+    PLACE_UNAVAILABLE,
+    escape_markdown,
+    pin_label,
+    pin_sentence,
+)
 from insight.model import DEMO_ID, Place
 from insight.present import maps, slides
 from insight.spatial.index import AreaIndex
@@ -112,17 +120,47 @@ def place() -> Place:
     _notice_replacement(place_id)
     if place_id == DEMO_ID and not _demo_ready(version_of(place_dir(DEMO_ID))):
         if access.current().mode == "public":
-            st.info(escape_markdown(demo.NOT_BUILT))
+            _LOG.warning("%s", demo.NOT_BUILT)
+            st.info(DEMO_NOT_READY)
             st.stop()
         _build_demo()
     try:
         return _place(place_id)
     except InsightError as error:
-        st.error(escape_markdown(str(error)))
+        st.error(escape_markdown(shown_to_visitor(str(error))))
         st.stop()
     except OSError as error:
-        st.error(escape_markdown(_os_message(error)))
+        st.error(escape_markdown(shown_to_visitor(_os_message(error))))
         st.stop()
+
+
+_LOG = logging.getLogger("place_insight")
+_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"`]+/)*([^\s/'\"`]+)")
+
+
+def shown_to_visitor(message: str) -> str:
+    """What this visitor is told of a problem opening a place.
+
+    Someone who may not write (a visitor of a public dashboard) reads no server path and
+    no administrator's command: the sentence :data:`insight.explain.PLACE_UNAVAILABLE`,
+    with the whole message in the server's log. An officer reads the message with every
+    path cut to the file's name (the data folder named as such).
+
+    Parameters
+    ----------
+    message : str
+        The error's message.
+
+    Returns
+    -------
+    str
+        The text to show.
+    """
+    _LOG.warning("Could not open a place: %s", message)
+    if not access.current().can_write:
+        return PLACE_UNAVAILABLE
+    message = message.replace(str(data_dir().resolve()), "the data folder")
+    return _PATH.sub(r"\1", message)
 
 
 def _build_demo() -> None:

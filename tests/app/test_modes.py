@@ -12,7 +12,8 @@ import pytest
 from fuzzing import problems
 from streamlit.testing.v1 import AppTest
 
-from insight.explain import WORD_JOINER
+from insight.data.store import data_dir, place_dir
+from insight.explain import PLACE_UNAVAILABLE, WORD_JOINER
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 AUTH = {
@@ -114,3 +115,27 @@ def test_public_mode_never_builds_the_demo_for_a_visitor(tmp_path, monkeypatch):
         "\\", ""
     )
     assert list(tmp_path.iterdir()) == []  # nothing written because of a visitor
+
+
+def test_a_damaged_place_shows_no_server_path_or_command(ward_place):
+    pointer = place_dir(ward_place.id) / "CURRENT"
+    saved = pointer.read_bytes()
+    pointer.write_text("not a version")
+    try:
+        for secrets in ({"place_insight": {"mode": "public"}}, None):
+            app = AppTest.from_file(APP, default_timeout=120)
+            if secrets:
+                app.secrets = secrets
+            app.query_params["place"] = ward_place.id
+            app.run()
+            assert not app.exception, app.exception
+            shown = " ".join(str(e.value) for e in [*app.error, *app.markdown, *app.caption])
+            shown = shown.replace("\\", "")
+            assert str(data_dir().resolve()) not in shown, shown
+            if secrets:  # a visitor: what happened, in words; no file, no command
+                assert PLACE_UNAVAILABLE in shown, shown
+                assert "CURRENT" not in shown and "python -m" not in shown, shown
+            else:  # the officer's own machine: which file, and the fix
+                assert "CURRENT is damaged" in shown, shown
+    finally:
+        pointer.write_bytes(saved)

@@ -252,6 +252,19 @@ def build_from_uploads(
         _check_place(parsed.id, parsed.title, who, replace, signed_in, limits)  # again: races
         install(job / "built", place_dir(parsed.id))
         return read_place(place_dir(parsed.id)), report
+    except errors.InsightError as error:
+        # Readers' messages may hold the job's folder (its name holds the host and process
+        # id): the officer reads the uploaded file's name instead.
+        text = str(error)
+        for folder, said in ((job / "sources", ""), (job, "the upload")):
+            text = text.replace(f"{folder}/", said).replace(str(folder), said or "the upload")
+        if text == str(error):
+            raise
+        try:
+            rewritten = type(error)(text)
+        except TypeError:
+            rewritten = DataError(text)
+        raise rewritten from None
     finally:
         shutil.rmtree(job, ignore_errors=True)
 
