@@ -190,6 +190,39 @@ FUNNEL_STYLES: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: The colour of the group an officer chose on a funnel plot (no status uses it).
+CHOSEN_COLOUR = "#0B0C0C"
+#: Most outliers named on a funnel plot (the others are named on hover).
+FUNNEL_LABELS = 8
+
+
+def _funnel_labels(points: pd.DataFrame, limits: pd.DataFrame, chosen: set[str]) -> set[str]:
+    """Codes of the groups a funnel plot names: the chosen ones, then the outliers furthest
+    outside the limits, skipping any whose label would fall on one already placed (about a
+    tenth of the width apart, or a twentieth of the height)."""
+    frame = (
+        [points["value"], limits.filter(like="_99_8").stack()]
+        if not limits.empty
+        else [points["value"]]
+    )
+    values = pd.concat(frame)
+    height = float(values.max() - values.min()) or 1.0
+    width = float(points["size"].max() - points["size"].min()) or 1.0
+    order = points.assign(out=points["z"].abs().fillna(0)).sort_values("out", ascending=False)
+    outliers = order[order["funnel"].isin(["high", "low"])]
+    placed: list[tuple[float, float]] = []
+    named: set[str] = set()
+    for _, row in pd.concat([points[points["code"].isin(chosen)], outliers]).iterrows():
+        if row["code"] in named:
+            continue
+        x, y = float(row["size"]) / width, float(row["value"]) / height
+        near = any(abs(x - px) < 0.1 and abs(y - py) < 0.05 for px, py in placed)
+        if row["code"] in chosen or (not near and len(named) < FUNNEL_LABELS + len(chosen)):
+            placed.append((x, y))
+            named.add(row["code"])
+    return named
+
+
 def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> go.Figure:
     """Funnel plot: groups against size with 95% and 99.8% limits around the benchmark.
 
@@ -231,8 +264,9 @@ def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> 
     fig.add_hline(y=result.benchmark, line={"color": "#000000", "width": 1.5})
     highlight = set(highlight or [])
     points = result.table.dropna(subset=["value", "size"])
+    named = _funnel_labels(points, limits, highlight)
     for status, (symbol, colour, words) in FUNNEL_STYLES.items():
-        chosen = points[points["funnel"] == status]
+        chosen = points[(points["funnel"] == status) & ~points["code"].isin(highlight)]
         if chosen.empty:
             continue
         fig.add_trace(
@@ -241,18 +275,37 @@ def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> 
                 y=chosen["value"],
                 mode="markers+text",
                 name=words,
-                marker={
-                    "symbol": symbol,
-                    "size": [16 if c in highlight else 11 for c in chosen["code"]],
-                    "color": colour,
-                    "line": {"width": 1.5},
-                },
+                marker={"symbol": symbol, "size": 11, "color": colour, "line": {"width": 1.5}},
                 text=[
-                    _t(n) if c in highlight or status in ("high", "low") else ""
+                    _t(n) if c in named else ""
                     for n, c in zip(chosen["name"], chosen["code"], strict=True)
                 ],
                 textposition="top center",
+                textfont={"color": CHOSEN_COLOUR, "size": 13},
                 customdata=[_t(n) for n in chosen["name"]],
+                hovertemplate="%{customdata}: %{y:.1f}<extra>" + words + "</extra>",
+            )
+        )
+    # The group looked at: set apart in shape, colour and size, drawn over the others, its
+    # name in bold, and its status said in the legend.
+    for _, row in points[points["code"].isin(highlight)].iterrows():
+        words = FUNNEL_STYLES.get(row["funnel"], ("", "", FUNNEL_WORDS.get(row["funnel"], "")))[2]
+        fig.add_trace(
+            go.Scatter(
+                x=[row["size"]],
+                y=[row["value"]],
+                mode="markers+text",
+                name=f"{_t(row['name'])} (chosen): {words.lower()}",
+                marker={
+                    "symbol": "star",
+                    "size": 20,
+                    "color": CHOSEN_COLOUR,
+                    "line": {"width": 1.5, "color": "#FFFFFF"},
+                },
+                text=[f"<b>{_t(row['name'])}</b>"],
+                textposition="top center",
+                textfont={"color": CHOSEN_COLOUR, "size": 14},
+                customdata=[_t(row["name"])],
                 hovertemplate="%{customdata}: %{y:.1f}<extra>" + words + "</extra>",
             )
         )

@@ -53,8 +53,31 @@ def test_funnel_names_only_outliers_and_the_group_looked_at():
     looked_at = table.loc[table["funnel"] == "within"].iloc[0]
     fig = charts.funnel_plot(result, highlight=[looked_at["code"]])
     named = {text for trace in fig.data if trace.mode == "markers+text" for text in trace.text}
-    assert named - {""} == outliers | {looked_at["name"]}
-    assert {t.name for t in fig.data if t.mode == "markers+text"} <= set(FUNNEL_WORDS.values())
+    assert named - {""} == outliers | {f"<b>{looked_at['name']}</b>"}
+    statuses = [t for t in fig.data if t.mode == "markers+text" and "(chosen)" not in t.name]
+    assert {t.name for t in statuses} <= set(FUNNEL_WORDS.values())
+    # the group looked at is set apart: its own star, colour and legend entry
+    (mine,) = [t for t in fig.data if t.name and "(chosen)" in t.name]
+    assert mine.marker.symbol == "star" and mine.marker.color == charts.CHOSEN_COLOUR
+    assert mine.name.startswith(f"{looked_at['name']} (chosen): within")
+
+
+def test_funnel_labels_never_fall_on_one_another(demo_place):
+    result = benchmark.compare_groups(demo_place, "admissions", "lad")
+    fig = charts.funnel_plot(result, highlight=["E06000062"])
+    points = [
+        (x, y)
+        for trace in fig.data
+        if trace.mode == "markers+text"
+        for x, y, text in zip(trace.x, trace.y, trace.text, strict=True)
+        if text
+    ]
+    assert 2 <= len(points) <= charts.FUNNEL_LABELS + 1
+    sizes = result.table["size"].dropna()
+    width, height = sizes.max() - sizes.min(), result.table["value"].max() * 1.5
+    for i, (x1, y1) in enumerate(points):
+        for x2, y2 in points[i + 1 :]:
+            assert abs(x1 - x2) / width >= 0.1 or abs(y1 - y2) / height >= 0.03
 
 
 @pytest.mark.parametrize("name", ["<b>x</b>", "King's Lynn & West Norfolk"])
