@@ -15,6 +15,8 @@ number shown by Place Insight can be checked against the official method:
   over-dispersion adjustment (:func:`overdispersion`);
 * disclosure control (:func:`suppress_small`, :func:`suppress_frame`) and
   false discovery rate control (:func:`benjamini_hochberg`);
+* the slope and relative indices of inequality across deprivation quantiles, with
+  simulated intervals, as ``phe_sii`` works them out (:func:`slope_index`);
 * Fingertips' recent trend of a series (:func:`recent_trend`: the chi-squared test for
   trend for proportions, a weighted regression for other values, 99.8% level).
 
@@ -84,6 +86,7 @@ __all__ = [
     "TREND_POINTS",
     "TREND_REASONS",
     "RecentTrend",
+    "SlopeIndex",
     "overdispersion_normal",
     "Overdispersion",
     "benjamini_hochberg",
@@ -98,6 +101,7 @@ __all__ = [
     "logit_gradient",
     "overdispersion",
     "proportion_ci",
+    "slope_index",
     "rate_ci",
     "recent_trend",
     "standardised_ratio_ci",
@@ -2344,3 +2348,189 @@ def recent_trend(
             return RecentTrend("no significant change", "outlier", **found)
     marker = "increasing" if gradient > 0 else "decreasing"
     return RecentTrend(marker, "significant", **found)
+
+
+# --------------------------------------------------------------------------------------
+# Slope index of inequality (PHEindicatormethods' phe_sii)
+# --------------------------------------------------------------------------------------
+
+#: What a value is, for :func:`slope_index`: simulated on its own scale ("normal"), on the
+#: log scale ("rate") or on the logit scale ("proportion", values between 0 and 1), as
+#: phe_sii's ``value_type`` 0, 1 and 2.
+SII_VALUE_TYPES = ("normal", "rate", "proportion")
+
+
+@dataclass(frozen=True)
+class SlopeIndex:
+    """The slope and relative indices of inequality of one set of quantiles.
+
+    Attributes
+    ----------
+    sii : float
+        The slope index of inequality: the modelled difference in value between the top
+        (x = 1) and the bottom (x = 0) of the population ranked by quantile, times the
+        multiplier. Positive when values rise from the first quantile (most deprived, by
+        convention) to the last.
+    rii : float
+        The relative index: modelled value at x = 1 over that at x = 0 (inverted for a
+        negative multiplier).
+    intercept : float
+        The modelled value at x = 0.
+    sii_lower, sii_upper, rii_lower, rii_upper : float
+        Simulated confidence limits.
+    confidence : float
+        Their level.
+    repetitions : int
+        Simulations behind them.
+    """
+
+    sii: float
+    rii: float
+    intercept: float
+    sii_lower: float
+    sii_upper: float
+    rii_lower: float
+    rii_upper: float
+    confidence: float
+    repetitions: int
+
+
+def _mid_ranks(populations: FloatArray) -> FloatArray:
+    """Each quantile's cumulative mid-point of the population (phe_sii's ``b`` values)."""
+    share = populations / populations.sum()
+    return np.cumsum(share) - share / 2
+
+
+def slope_index(
+    values: Any,
+    populations: Any,
+    se: Any = None,
+    lower: Any = None,
+    upper: Any = None,
+    value_type: str = "normal",
+    multiplier: float = 1.0,
+    confidence: float = 0.95,
+    repetitions: int = 100_000,
+    seed: int = 0,
+) -> SlopeIndex:
+    """Slope (SII) and relative (RII) indices of inequality, as ``phe_sii`` works them out.
+
+    The quantiles (deciles or quintiles of deprivation, in order: the first is the most
+    deprived by convention) are placed at the mid-point of their cumulative share of the
+    population, and the values regressed on that position weighted by each quantile's
+    share (least squares on sqrt(share) and position x sqrt(share), no constant). The SII
+    is the slope, the RII (intercept + slope) / intercept. The confidence limits are
+    simulated: each quantile's value is drawn ``repetitions`` times from a normal
+    distribution with its standard error (on the log scale for rates, the logit scale for
+    proportions), the regression repeated and the limits read at the matching ranks, as
+    phe_sii does. The draws come from numpy's generator with ``seed``, not R's, so limits
+    agree with phe_sii's to simulation error (well under 1% at 100,000 repetitions), while
+    the point estimates agree exactly.
+
+    Parameters
+    ----------
+    values : array-like
+        Each quantile's value, in quantile order.
+    populations : array-like
+        Each quantile's population (all positive).
+    se : array-like, optional
+        Standard errors of the values (on the transformed scale for rates and
+        proportions, as phe_sii takes them).
+    lower, upper : array-like, optional
+        95% limits of the values, used when ``se`` is not given: the standard error is
+        (upper - lower) / (2 x 1.96) on the transformed scale.
+    value_type : {"normal", "rate", "proportion"}
+        See :data:`SII_VALUE_TYPES`.
+    multiplier : float, default 1
+        Scales the SII (e.g. 100 for a proportion shown as a percentage; negative to
+        reverse its sign, which also inverts the RII).
+    confidence : float, default 0.95
+        Level of the limits.
+    repetitions : int, default 100,000
+        Simulations (at least 1,000, as phe_sii requires).
+    seed : int, default 0
+        Seed of the simulation, so the same input always gives the same limits.
+
+    Returns
+    -------
+    SlopeIndex
+
+    Raises
+    ------
+    ValueError
+        Fewer than 5 or more than 100 quantiles, a population that is not positive, a
+        missing or negative standard error, or neither ``se`` nor both limits.
+
+    Examples
+    --------
+    >>> result = slope_index([70.5, 71.6, 72.5, 73.5, 73.1], [21675, 20065, 19750, 24713,
+    ...                      20112], se=[0.23, 0.26, 0.30, 0.16, 0.79], repetitions=1000)
+    >>> round(result.sii, 6), round(result.rii, 6)
+    (3.601415, 1.051107)
+    """
+    y = _as_float(values, "values").array.ravel()
+    pop = _as_float(populations, "populations").array.ravel()
+    if not 5 <= y.size <= 100 or pop.size != y.size:
+        raise ValueError(
+            f"slope_index needs from 5 to 100 quantiles with a value and a population each; "
+            f"got {y.size} values and {pop.size} populations"
+        )
+    if not (np.isfinite(pop) & (pop > 0)).all():
+        bad = int(np.flatnonzero(~(np.isfinite(pop) & (pop > 0)))[0])
+        raise ValueError(f"populations at position {bad} is {_fmt(pop[bad])}; must be positive")
+    if not np.isfinite(y).all():
+        bad = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise ValueError(f"values at position {bad} is missing; every quantile needs a value")
+    kind = _check_choice(value_type, "value_type", SII_VALUE_TYPES)
+    confidence = _check_confidence(confidence)
+    if repetitions < 1000:
+        raise ValueError(f"repetitions is {repetitions}; at least 1,000 are needed")
+
+    def forward(x: FloatArray) -> FloatArray:
+        if kind == "rate":
+            return np.log(x)
+        if kind == "proportion":
+            return np.log(x / (1 - x))
+        return x
+
+    if se is not None:
+        spread = _as_float(se, "se").array.ravel()
+    elif lower is not None and upper is not None:
+        lo = forward(_as_float(lower, "lower").array.ravel())
+        hi = forward(_as_float(upper, "upper").array.ravel())
+        spread = (hi - lo) / _z(0.95) / 2  # phe_sii: always the 95% z
+    else:
+        raise ValueError("slope_index needs se, or both lower and upper limits")
+    if spread.size != y.size or not (np.isfinite(spread) & (spread >= 0)).all():
+        raise ValueError("se (or the limits) must be given, not negative, for every quantile")
+    share = pop / pop.sum()
+    root = np.sqrt(share)
+    design = np.column_stack([root, _mid_ranks(pop) * root])
+    solve = np.linalg.pinv(design)  # (X'X)^-1 X', as phe_sii's simulation uses
+    intercept, slope = solve @ (root * y)
+    sii = multiplier * slope
+    rii = (intercept + slope) / intercept
+    if multiplier < 0:
+        rii = 1 / rii
+    rng = np.random.default_rng(seed)
+    draws = rng.normal(forward(y)[:, None], spread[:, None], size=(y.size, repetitions))
+    if kind == "rate":
+        draws = np.exp(draws)
+    elif kind == "proportion":
+        draws = np.exp(draws) / (1 + np.exp(draws))
+    fitted = solve @ (draws * root[:, None])
+    sim_sii = np.sort(fitted[1] * multiplier)
+    sim_rii = (fitted[0] + fitted[1]) / fitted[0]
+    if multiplier < 0:
+        sim_rii = 1 / sim_rii
+    sim_rii = np.sort(sim_rii)
+    upper_level = confidence + (1 - confidence) / 2
+    # phe_sii reads the limits at R's round(repetitions x level) (1-based, halves to even).
+    at_lower = int(np.round(repetitions * (1 - upper_level))) - 1
+    at_upper = int(np.round(repetitions * upper_level)) - 1
+    return SlopeIndex(
+        float(sii), float(rii), float(intercept),
+        float(sim_sii[at_lower]), float(sim_sii[at_upper]),
+        float(sim_rii[at_lower]), float(sim_rii[at_upper]),
+        confidence, int(repetitions),
+    )  # fmt: skip
