@@ -188,6 +188,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inequality(args: argparse.Namespace) -> int:
+    """Print an indicator by deprivation quantile and its slope index of inequality."""
+    if args.group and not args.grouping:
+        raise DataError("--group needs --grouping (e.g. --grouping lad --group E06000062).")
+    places = _places()
+    record = service.inequality_record(
+        args.place, args.indicator, args.grouping, args.group, args.quantiles, places=places
+    )
+    if args.json:
+        _print_json(record)
+        return 0
+    indicator = places.place(args.place).indicator(args.indicator)
+    label = explain.interval_label(indicator)
+    print(record["sentence"])
+    for row in record["quantiles"]:
+        interval = explain.fmt_interval(row["lower"], row["upper"], indicator.decimals, label)
+        print(f"  {row['label']}: {explain.fmt_value(row['value'], indicator)} {interval}")
+    print(f"How this is worked out: {record['method']}")
+    return 0
+
+
 def cmd_findings(args: argparse.Namespace) -> int:
     """Print the ranked findings as text, CSV or JSON."""
     places = _places()
@@ -489,6 +510,22 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--json", action="store_true", help="print JSON")
     _add_place(compare)
     compare.set_defaults(handler=cmd_compare)
+
+    unequal = commands.add_parser(
+        "inequality",
+        help="an indicator by deprivation fifth, and its slope index of inequality",
+    )
+    unequal.add_argument("--indicator", required=True, help="indicator id, e.g. fuel_poverty")
+    unequal.add_argument("--grouping", help="grouping id of --group, e.g. lad")
+    unequal.add_argument(
+        "--group", help="only the areas of this group (quantiles stay the place's)"
+    )
+    unequal.add_argument(
+        "--quantiles", type=int, choices=(5, 10), default=5, help="fifths (5) or tenths (10)"
+    )
+    unequal.add_argument("--json", action="store_true", help="print JSON")
+    _add_place(unequal)
+    unequal.set_defaults(handler=cmd_inequality)
 
     found = commands.add_parser(
         "findings",

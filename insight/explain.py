@@ -2447,3 +2447,152 @@ DEMO_NOT_READY = (
     "This dashboard's data is not ready on this server yet. Please come back later; the "
     "people who run it can see why in the server's log."
 )
+
+
+# --------------------------------------------------------------------------------------
+# Deprivation: inequality and adjusted border steps
+# --------------------------------------------------------------------------------------
+
+_ORDINALS = {2: "2nd", 3: "3rd"}
+
+
+def quantile_label(quantile: int, quantiles: int) -> str:
+    """A deprivation quantile's name (1 is the most deprived).
+
+    Examples
+    --------
+    >>> [quantile_label(q, 5) for q in (1, 2, 5)]
+    ['Most deprived fifth', '2nd fifth', 'Least deprived fifth']
+    >>> quantile_label(7, 10)
+    '7th tenth'
+    """
+    part = {5: "fifth", 10: "tenth"}.get(quantiles, f"1/{quantiles}")
+    if quantile == 1:
+        return f"Most deprived {part}"
+    if quantile == quantiles:
+        return f"Least deprived {part}"
+    return f"{_ORDINALS.get(quantile, f'{quantile}th')} {part}"
+
+
+def inequality_method(measure: Indicator, quantiles: int, sampled: bool) -> str:
+    """How the values by deprivation and the slope index were worked out.
+
+    Examples
+    --------
+    >>> inequality_method(Indicator("imd", "IMD score", "score"), 5, True)[:77]
+    'Areas are put in fifths of the whole place by their IMD score (the 1st is the'
+    """
+    part = {5: "fifths", 10: "tenths"}.get(quantiles, f"{quantiles} groups")
+    interval = "95% confidence interval" if sampled else "middle 80% of its areas"
+    return (
+        f"Areas are put in {part} of the whole place by their {lower_first(measure.title)} "
+        f"(the 1st is the most deprived); each {part[:-1]}'s value and {interval} are worked "
+        "out as a group's on Compare. The slope index of inequality is the modelled gap "
+        "between the least and the most deprived ends (a regression on the population's "
+        "cumulative rank, as PHEindicatormethods' phe_sii), with 95% limits by simulation."
+    )
+
+
+def inequality_sentence(result) -> str:
+    """The headline of an :class:`insight.analysis.inequality.Inequality`.
+
+    Examples
+    --------
+    >>> inequality_sentence(result)  # doctest: +SKIP
+    'In the most deprived fifth of areas in Northampton, fuel poverty is 14.2%; in the
+    least deprived fifth, 8.1%. ...'
+    """
+    ind = result.indicator
+    table = result.table
+    first, last = table.iloc[0], table.iloc[-1]
+    part = first["label"].split()[-1]
+    what = lower_first(ind.title)
+    text = (
+        f"In the most deprived {part} of areas in {result.where}, {what} is "
+        f"{fmt_value(first['value'], ind)}; in the least deprived {part}, "
+        f"{fmt_value(last['value'], ind)}."
+    )
+    slope = result.slope
+    if slope is None:
+        return text + " The slope index cannot be worked out: a quantile has no value."
+    gap = fmt_amount(abs(slope.sii), ind)
+    interval = fmt_interval(slope.sii_lower, slope.sii_upper, ind.decimals)
+    if slope.sii_lower <= 0 <= slope.sii_upper:
+        sii = fmt_number(slope.sii, ind.decimals)
+        trend = f"no clear gradient with deprivation (slope index {sii}, {interval})"
+    else:
+        direction = "higher" if slope.sii > 0 else "lower"
+        trend = (
+            f"the least deprived end is {gap} {direction} than the most deprived "
+            f"(slope index of inequality, {interval})"
+        )
+    return f"{text} Across the whole range, {trend}."
+
+
+def adjusted_border_sentence(
+    indicator: Indicator,
+    *,
+    effect: float,
+    adjusted: float,
+    lower: float,
+    upper: float,
+    more_deprived: str | None,
+) -> str:
+    """What allowing for deprivation does to a border's step (a border finding's sentence).
+
+    ``more_deprived`` names the side whose areas are more deprived (None when the two
+    sides are about as deprived).
+
+    Examples
+    --------
+    >>> ind = Indicator("p", "Poverty", "%", "proportion", "low_is_good")
+    >>> adjusted_border_sentence(ind, effect=6.0, adjusted=0.4, lower=-1.0, upper=1.8,
+    ...                          more_deprived="Riverside")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'Most of this gap goes with deprivation: the areas on the Riverside side are more
+    deprived. Allowing for it, the step is 0.4 percentage points (95% CI -1.0 to 1.8), no
+    clear step.'
+    >>> adjusted_border_sentence(ind, effect=6.0, adjusted=5.1, lower=3.0, upper=7.2,
+    ...                          more_deprived="Riverside")
+    'Deprivation does not explain it: allowing for it, the step is still 5.1 percentage points (95% CI 3.0 to 7.2).'
+    """  # noqa: E501
+    interval = fmt_interval(lower, upper, indicator.decimals)
+    step = f"{fmt_amount(adjusted, indicator)} ({interval})"
+    if lower <= 0 <= upper or adjusted * effect <= 0 or abs(adjusted) < abs(effect) / 2:
+        why = (
+            f"the areas on the {more_deprived} side are more deprived"
+            if more_deprived
+            else "deprivation differs across it"
+        )
+        clear = ", no clear step" if lower <= 0 <= upper else ""
+        return (
+            f"Most of this gap goes with deprivation: {why}. Allowing for it, the step is "
+            f"{step}{clear}."
+        )
+    return f"Deprivation does not explain it: allowing for it, the step is still {step}."
+
+
+def no_deprivation_note(place_title: str) -> str:
+    """Why a place shows nothing by deprivation, and how to add it.
+
+    Examples
+    --------
+    >>> no_deprivation_note("Stroke care")[:48]
+    'Stroke care has no deprivation measure, so value'
+    """
+    return (
+        f"{escape_markdown(place_title)} has no deprivation measure, so values by deprivation "
+        'cannot be shown. A place declares one by adding role = "deprivation" to the '
+        "settings of a column holding an IMD score (see the README)."
+    )
+
+
+def deprivation_area_sentence(label: str, where: str) -> str:
+    """Which deprivation fifth a resident's area is in.
+
+    Examples
+    --------
+    >>> deprivation_area_sentence("Most deprived fifth", "England")
+    'Your area is in the most deprived fifth of areas in England.'
+    """
+    return f"Your area is in the {lower_first(label)} of areas in {where}."

@@ -24,6 +24,10 @@ KINDS: tuple[str, ...] = (
 #: Kinds whose values vary by chance: intervals, funnels and significance apply to them only.
 SAMPLED_KINDS: tuple[str, ...] = ("count", "rate", "proportion", "ratio")
 POLARITIES: tuple[str, ...] = ("high_is_good", "low_is_good", "neutral")
+#: What an indicator may be declared as, besides a measure to compare: ``"deprivation"``,
+#: the place's deprivation measure (an IMD score: higher is more deprived; or a rank,
+#: declared ``polarity = "high_is_good"``: 1 is the most deprived).
+ROLES: tuple[str, ...] = ("deprivation",)
 #: Columns of a place's series (:attr:`Place.series`): one row per indicator, area and period.
 SERIES_COLUMNS: tuple[str, ...] = (
     "indicator", "area_code", "period", "period_order",
@@ -76,6 +80,9 @@ class Indicator:
     outcome : str or None
         For a modelled stroke outcome (kind ``"modelled"``): the stroke type it is for,
         ``"lvo"`` (large-vessel) or ``"nlvo"`` (:mod:`insight.outcomes`).
+    role : str or None
+        One of :data:`ROLES` when the indicator is declared as such (e.g. the place's
+        deprivation measure), else None.
     """
 
     id: str
@@ -97,6 +104,7 @@ class Indicator:
     within: str | None = None
     periods: tuple[str, ...] = ()
     outcome: str | None = None
+    role: str | None = None
 
     @property
     def has_series(self) -> bool:
@@ -135,6 +143,10 @@ class Indicator:
             raise DataError(
                 f"Indicator {self.id!r}: polarity {self.polarity!r} is not one of "
                 f"{', '.join(POLARITIES)}."
+            )
+        if self.role is not None and self.role not in ROLES:
+            raise DataError(
+                f"Indicator {self.id!r}: role {self.role!r} is not one of {', '.join(ROLES)}."
             )
 
 
@@ -311,6 +323,12 @@ class Place:
         if self.series is None or not indicator.has_series:
             return pd.DataFrame(columns=list(SERIES_COLUMNS))
         return self.series[self.series["indicator"] == indicator.id]
+
+    @property
+    def deprivation(self) -> Indicator | None:
+        """The indicator declared as the place's deprivation measure (``role =
+        "deprivation"``), or None when the place has none."""
+        return next((i for i in self.indicators.values() if i.role == "deprivation"), None)
 
     def indicator(self, indicator_id: str) -> Indicator:
         """Return the indicator ``indicator_id``.

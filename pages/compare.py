@@ -8,6 +8,7 @@ from insight.explain import (
     escape_markdown,
     funnel_caption,
     lower_first,
+    no_deprivation_note,
     no_funnel_reason,
 )
 from insight.present import charts
@@ -74,12 +75,13 @@ spine = loaders.spine(place.id, grouping_id, group_code)
 if period is not None:
     st.info(f"Figures for {escape_markdown(period)}, an earlier period of this indicator.")
 st.markdown(render.benchmark_summary(shown, indicator, result))
-tab_bars, tab_funnel, tab_spine, tab_time, tab_table = st.tabs(
+tab_bars, tab_funnel, tab_spine, tab_time, tab_deprivation, tab_table = st.tabs(
     [
         "Bars",
         "Funnel plot",
         f"All indicators for {escape_markdown(names.get(group_code, group_code))}",
         "Over time",
+        "By deprivation",
         "Table",
     ]
 )
@@ -115,6 +117,17 @@ with tab_spine:
         st.dataframe(render.spine_table(spine), hide_index=True)
 with tab_time:
     render.trend_block(over_time, group_code, str(names.get(group_code, group_code)), "trend")
+with tab_deprivation:
+    if place.deprivation is None:
+        st.info(no_deprivation_note(place.title))
+    else:
+        try:
+            unequal = loaders.inequality_by_deprivation(
+                place.id, indicator_id, grouping_id, group_code
+            )
+            render.inequality_block(unequal, "deprivation")
+        except DataError as error:
+            st.info(escape_markdown(str(error)))
 with tab_table:
     st.dataframe(render.benchmark_table(result, shown), hide_index=True)
 render.downloads(

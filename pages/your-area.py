@@ -2,14 +2,16 @@
 
 import streamlit as st
 
-from insight.errors import PostcodeError
+from insight.errors import DataError, PostcodeError
 from insight.explain import (
     area_name_sentence,
+    deprivation_area_sentence,
     escape_markdown,
     lower_first,
     one_period_sentence,
     pin_label,
     pin_sentence,
+    quantile_label,
 )
 from insight.present import maps
 from ui import loaders, render, state
@@ -105,6 +107,29 @@ if with_series:
 else:
     sampled = [i for i in place.indicators.values() if i.sampled]
     st.markdown(escape_markdown(one_period_sentence((sampled or [*place.indicators.values()])[0])))
+
+if place.deprivation is not None:
+    st.subheader("By deprivation")
+    fifth = int(loaders.deprivation_quantiles(place.id).get(found.area_code, 0))
+    if fifth:
+        sentence = deprivation_area_sentence(quantile_label(fifth, 5), place.benchmark_name)
+        st.markdown(escape_markdown(sentence))
+    measured = [i.id for i in place.indicators.values() if i.role is None and i.within is None]
+    unequal_id = st.selectbox(
+        "Indicator",
+        measured,
+        format_func=lambda i: place.indicators[i].title,
+        key="deprivation_indicator",
+    )
+    try:
+        render.inequality_block(
+            loaders.inequality_by_deprivation(
+                place.id, unequal_id, grouping.id, str(area[grouping.code_column])
+            ),
+            "area_deprivation",
+        )
+    except DataError as error:
+        st.info(escape_markdown(str(error)))
 
 services = loaders.nearest_services(place.id, found.area_index)
 if not services.empty:

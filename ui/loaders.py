@@ -23,7 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from insight import service
-from insight.analysis import benchmark, findings, profile, scan, similar, trend
+from insight.analysis import benchmark, findings, inequality, profile, scan, similar, trend
 from insight.data import demo, findings_store, postcodes
 from insight.data.catalogue import list_places
 from insight.data.sources import BuildReport
@@ -400,6 +400,21 @@ def map_average(
 def scope_grouping(place_id: str) -> str:
     """Any grouping of the place: the benchmark does not depend on it."""
     return _place(place_id).default_grouping
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def inequality_by_deprivation(
+    place_id: str, indicator_id: str, grouping_id: str | None, code: str | None
+) -> inequality.Inequality:
+    """An indicator by deprivation fifth (see :func:`insight.analysis.inequality.inequality`)."""
+    return service.inequality_result(place_id, indicator_id, grouping_id, code, places=PLACES)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def deprivation_quantiles(place_id: str) -> pd.Series:
+    """Each area's deprivation fifth of the whole place, by area code (0: no value)."""
+    place = _place(place_id)
+    return pd.Series(inequality.deprivation_quantiles(place), index=place.areas["code"])
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

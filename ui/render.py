@@ -27,6 +27,7 @@ from insight.explain import (
     fmt_number,
     fmt_value,
     how_sure_sentences,
+    inequality_sentence,
     lower_first,
     one_period_sentence,
     service_key_line,
@@ -224,6 +225,19 @@ def spine_table(spine):
         )
         .round(2)
     )
+
+
+def inequality_block(result, key: str) -> None:
+    """An indicator by deprivation fifth (:class:`insight.analysis.inequality.Inequality`):
+    its sentence, chart, table and method."""
+    st.markdown(escape_markdown(inequality_sentence(result)))
+    st.plotly_chart(charts.inequality_chart(result), width="stretch", key=key)
+    table = result.table[["label", "areas", "value", "lower", "upper"]].rename(
+        columns={"label": "Deprivation", "areas": "Areas", "value": "Value",
+                 "lower": "Lower", "upper": "Upper"}
+    )  # fmt: skip
+    st.dataframe(table.round(result.indicator.decimals + 1), hide_index=True)
+    st.caption(f"How this is worked out: {escape_markdown(result.method)}")
 
 
 def neighbours_table(found) -> pd.DataFrame:

@@ -43,7 +43,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from insight import explain, outcomes
-from insight.analysis import trend
+from insight.analysis import inequality, trend
 from insight.analysis.benchmark import MIN_AREAS, compare_groups
 from insight.analysis.borders import _codes_of, border_discontinuities, shared_borders
 from insight.analysis.penalty import (
@@ -80,7 +80,8 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "rank", "kind", "label", "group_code", "group_name", "other_code", "other_name",
     "effect", "lower", "upper", "interval", "value", "benchmark", "benchmark_label",
     "areas", "affected", "affected_label", "score", "p_value", "q_value",
-    "then_period", "then_effect", "then_lower", "then_upper", "change", "sentence",
+    "then_period", "then_effect", "then_lower", "then_upper", "change",
+    "adjusted_effect", "adjusted_lower", "adjusted_upper", "sentence",
     "area_codes", "other_area_codes", "shared_borders", "same_steps",
     "step", "placebo_steps", "placebo_share", "ring_steps", "opportunity",
     "opportunity_label",
@@ -208,6 +209,11 @@ class Finding:
         "" when not compared. ``"closed"``: a border that was a finding in ``then_period``
         and is not now (its effect, interval and sentence are today's, about the side
         that was worse off then).
+    adjusted_effect, adjusted_lower, adjusted_upper : float
+        A border finding's step once deprivation is allowed for (the same border contrast
+        on the indicator with what the place's deprivation measure predicts taken out:
+        :func:`insight.analysis.inequality.adjusted_values`) and its interval; NaN when
+        the place has no deprivation measure, or for other kinds of finding.
     shared_borders : tuple of (str, float)
         A border finding: the other groupings of the place that run along the same stretch,
         as (grouping id, share of the border's touching pairs of areas that lie across a
@@ -273,6 +279,9 @@ class Finding:
     then_lower: float = math.nan
     then_upper: float = math.nan
     change: str = ""
+    adjusted_effect: float = math.nan
+    adjusted_lower: float = math.nan
+    adjusted_upper: float = math.nan
     shared_borders: tuple[tuple[str, float], ...] = ()
     same_steps: tuple[tuple[str, str, str], ...] = ()
     step: float = math.nan
@@ -437,6 +446,7 @@ def findings(
             names=context.names, indicator=ind, weight_label=context.weight_label,
         )  # fmt: skip
         border_records = _border_findings(context, border_table)
+        _allow_for_deprivation(place, context, border_records, graph, min_areas, alpha)
         records += border_records
         records += _compare_with_earlier(
             place, context, border_records, border_table, graph, min_areas, alpha
@@ -563,6 +573,7 @@ def _record(**fields: Any) -> dict[str, Any]:
         "benchmark_label": "", "p_value": float("nan"), "q_value": float("nan"),
         "area_codes": (), "other_area_codes": (), "then_period": "",
         "then_effect": math.nan, "then_lower": math.nan, "then_upper": math.nan, "change": "",
+        "adjusted_effect": math.nan, "adjusted_lower": math.nan, "adjusted_upper": math.nan,
         "shared_borders": (), "same_steps": (), "step": math.nan, "placebo_steps": (),
         "placebo_share": math.nan, "ring_steps": (),
     }  # fmt: skip
@@ -820,6 +831,58 @@ def _compare_with_earlier(
             sentence = explain.gap_change_sentence(ind, change, then, gap[0])
             record["sentence"] += f" {sentence}"
     return _closed_gaps(context, borders, table, then)
+
+
+def _allow_for_deprivation(
+    place: Place,
+    context: _Context,
+    records: list[dict[str, Any]],
+    graph: Contiguity | None,
+    min_areas: int,
+    alpha: float,
+) -> None:
+    """Add to each border finding its step once deprivation is allowed for, and a
+    sentence on whether deprivation explains it (nothing when the place has no measure).
+
+    The indicator's areas are residualised on the place's deprivation across every area
+    (:func:`insight.analysis.inequality.adjusted_values`) and the same border contrast is
+    run on the residuals; each finding reads its border's gap, the same side minus the
+    other, from that."""
+    if not records:
+        return
+    ind = context.indicator
+    adjusted = inequality.adjusted_values(place, ind.id)
+    if adjusted is None:
+        return
+    table = border_discontinuities(
+        place.areas, adjusted.to_numpy(float), context.grouping.code_column,
+        weight=ind.weight if ind.weight in place.areas.columns else None,
+        min_areas=min_areas, alpha=alpha, graph=graph, names=context.names,
+        indicator=ind, weight_label=context.weight_label,
+    )  # fmt: skip
+    rows = _tested_pairs(table)
+    rank = pd.Series(inequality.deprivation_rank(place), index=_codes_of(place.areas))
+    for record in records:
+        group, other = record["group_code"], record["other_code"]
+        if (other, group) in rows:
+            gap = _side_gap(rows[(other, group)], "b")
+        elif (group, other) in rows:
+            gap = _side_gap(rows[(group, other)], "a")
+        else:
+            continue
+        record.update(adjusted_effect=float(gap[0]), adjusted_lower=float(gap[1]),
+                      adjusted_upper=float(gap[2]))  # fmt: skip
+        # Lower rank is more deprived; a tenth of the range apart counts as a difference.
+        here = rank.reindex(list(record["area_codes"])).mean()
+        there = rank.reindex(list(record["other_area_codes"])).mean()
+        more_deprived = None
+        if np.isfinite(here) and np.isfinite(there) and abs(here - there) >= 0.1:
+            more_deprived = record["group_name"] if here < there else record["other_name"]
+        sentence = explain.adjusted_border_sentence(
+            ind, effect=record["effect"], adjusted=gap[0], lower=gap[1], upper=gap[2],
+            more_deprived=more_deprived,
+        )  # fmt: skip
+        record["sentence"] += f" {sentence}"
 
 
 def _tested_pairs(borders: pd.DataFrame) -> dict[tuple[str, str], Any]:

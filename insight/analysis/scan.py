@@ -77,7 +77,8 @@ __all__ = [
 # 6: penalty sentences at the indicator's decimals; 7: border robustness; 8: shared borders
 # worded together; 9: what closing a gap means for people (opportunity); 10: areas unlike
 # their neighbours by the neighbour-difference test
-ENGINE_REVISION = 10
+# 11: border findings give their step once deprivation is allowed for
+ENGINE_REVISION = 11
 #: The engine version a store is stamped with: the revision and the defaults it ran with.
 ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
 
@@ -93,7 +94,9 @@ _TYPES: dict[str, pa.DataType] = {
     "value": pa.float64(), "benchmark": pa.float64(), "areas": pa.int64(),
     "affected": pa.float64(), "score": pa.float64(), "p_value": pa.float64(),
     "q_value": pa.float64(), "then_effect": pa.float64(), "then_lower": pa.float64(),
-    "then_upper": pa.float64(), "area_codes": pa.list_(pa.string()),
+    "then_upper": pa.float64(), "adjusted_effect": pa.float64(),
+    "adjusted_lower": pa.float64(), "adjusted_upper": pa.float64(),
+    "area_codes": pa.list_(pa.string()),
     "other_area_codes": pa.list_(pa.string()),
     "step": pa.float64(), "placebo_steps": pa.list_(pa.float64()),
     "placebo_share": pa.float64(), "ring_steps": pa.list_(pa.float64()),
@@ -303,6 +306,9 @@ def findings_from_records(
                 then_lower=_float(record["then_lower"]),
                 then_upper=_float(record["then_upper"]),
                 change=record["change"] or "",
+                adjusted_effect=_float(record.get("adjusted_effect")),
+                adjusted_lower=_float(record.get("adjusted_lower")),
+                adjusted_upper=_float(record.get("adjusted_upper")),
                 shared_borders=tuple(
                     (s["grouping"], _float(s["share"])) for s in record.get("shared_borders") or ()
                 ),

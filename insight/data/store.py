@@ -412,6 +412,8 @@ def _indicator_meta(indicator: Indicator) -> dict:
     meta = asdict(indicator)
     if not meta["periods"]:
         del meta["periods"]
+    if meta["role"] is None:
+        del meta["role"]
     return meta
 
 

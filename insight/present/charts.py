@@ -536,3 +536,51 @@ def series_chart(
     fig.update_yaxes(title=_t(indicator.unit or indicator.title), rangemode="tozero")
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
     return _base_layout(fig, f"{indicator.title} over time", 380)
+
+
+def inequality_chart(result) -> go.Figure:
+    """An indicator by deprivation quantile, most deprived on the left, with intervals.
+
+    Parameters
+    ----------
+    result : insight.analysis.inequality.Inequality
+        From :func:`insight.analysis.inequality.inequality`; drawn as it is.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Vertical bars with the value written on each; the title names the place and what
+        the lines are.
+    """
+    table = result.table
+    indicator = result.indicator
+    fig = go.Figure(
+        go.Bar(
+            x=[_t(label) for label in table["label"]],
+            y=table["value"],
+            marker={"color": sequential(5)[::-1][: len(table)] if len(table) <= 5 else FOCUS[1],
+                    "line": {"color": "#3D3D3D", "width": 0.5}},
+            text=[fmt_number(v, indicator.decimals) for v in table["value"]],
+            textposition="inside",
+            insidetextanchor="start",
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": table["upper"] - table["value"],
+                "arrayminus": table["value"] - table["lower"],
+                "color": "#000000",
+                "thickness": 2,
+                "width": 6,
+            },
+            hovertemplate="%{x}: %{y}<extra></extra>",
+            name=_t(indicator.title),
+        )
+    )  # fmt: skip
+    fig.update_yaxes(title=_t(indicator.unit), rangemode="tozero")
+    fig.update_xaxes(title=None, automargin=True)
+    return _base_layout(
+        fig,
+        f"{indicator.title} by deprivation, {result.where} "
+        f"(lines: {INTERVAL_WORDS[indicator.sampled]})",
+        380,
+    )

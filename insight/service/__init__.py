@@ -11,7 +11,7 @@ it opened.
 - :mod:`~insight.service.findings`: one pair's findings (store, else worked out; any
   period), and every stored pair's.
 - :mod:`~insight.service.scanning`: scan what a store lacks, in this process or on Dask.
-- :mod:`~insight.service.queries`: compare, trend, lookup (one postcode or a file), penalty,
+- :mod:`~insight.service.queries`: compare, inequality by deprivation, trend, lookup (one postcode or a file), penalty,
   exports.
 - :mod:`~insight.service.building`: build a place from uploads or a ``place.toml``, or the
   demo.
@@ -26,6 +26,8 @@ from insight.service.queries import (
     export,
     finding_record,
     grouping_record,
+    inequality_record,
+    inequality_result,
     json_safe,
     locate,
     lookup_file,
@@ -49,6 +51,8 @@ __all__ = [
     "export",
     "finding_record",
     "grouping_record",
+    "inequality_record",
+    "inequality_result",
     "json_safe",
     "list_places",
     "locate",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from insight import explain
-from insight.analysis import benchmark, penalty, similar, trend
+from insight.analysis import benchmark, inequality, penalty, similar, trend
 from insight.analysis.findings import Finding
 from insight.analysis.penalty import PENALTY_THRESHOLD
 from insight.data import postcodes
@@ -306,6 +306,92 @@ def compare_record(
 # --------------------------------------------------------------------------------------
 # trend
 # --------------------------------------------------------------------------------------
+
+
+def inequality_result(
+    place_id: str,
+    indicator_id: str,
+    grouping_id: str | None = None,
+    group: str | None = None,
+    quantiles: int = 5,
+    *,
+    places: Places | None = None,
+) -> inequality.Inequality:
+    """An indicator by deprivation quantile (see
+    :func:`insight.analysis.inequality.inequality`).
+
+    Raises
+    ------
+    DataError
+        The place has no deprivation measure, or an unknown indicator or group.
+    """
+    places = places or Places()
+    return inequality.inequality(
+        places.place(place_id), indicator_id, grouping_id, group, quantiles
+    )
+
+
+def inequality_record(
+    place_id: str,
+    indicator_id: str,
+    grouping_id: str | None = None,
+    group: str | None = None,
+    quantiles: int = 5,
+    *,
+    places: Places | None = None,
+) -> dict[str, Any]:
+    """An indicator by deprivation quantile and its slope index of inequality, as a dict
+    (``python -m insight inequality --json``).
+
+    Returns
+    -------
+    dict
+        ``indicator``, ``deprivation`` (the measure's id), ``where``, ``grouping``,
+        ``group``, ``method``, ``sentence``, ``quantiles`` (each ``quantile``, ``label``,
+        ``areas``, ``population``, ``value``, ``lower``, ``upper``) and ``sii`` (``sii``,
+        ``lower``, ``upper``, ``rii``, ``rii_lower``, ``rii_upper``, ``confidence``,
+        ``repetitions``; null when a quantile has no value).
+
+    Examples
+    --------
+    >>> inequality_record("northants-wards", "child_poverty")["sii"]["sii"]  # doctest: +SKIP
+    -25.4
+    """
+    result = inequality_result(place_id, indicator_id, grouping_id, group, quantiles, places=places)
+    slope = result.slope
+    return {
+        "indicator": indicator_id,
+        "deprivation": result.deprivation.id,
+        "where": result.where,
+        "grouping": grouping_id if group is not None else None,
+        "group": group,
+        "method": result.method,
+        "sentence": explain.inequality_sentence(result),
+        "quantiles": [
+            {
+                "quantile": int(row.quantile),
+                "label": row.label,
+                "areas": int(row.areas),
+                "population": row.population,
+                "value": row.value,
+                "lower": row.lower,
+                "upper": row.upper,
+            }
+            for row in result.table.itertuples()
+        ],
+        "sii": None
+        if slope is None
+        else {
+            "sii": slope.sii,
+            "lower": slope.sii_lower,
+            "upper": slope.sii_upper,
+            "rii": slope.rii,
+            "rii_lower": slope.rii_lower,
+            "rii_upper": slope.rii_upper,
+            "confidence": slope.confidence,
+            "repetitions": slope.repetitions,
+        },
+    }
 
 
 def trend_record(

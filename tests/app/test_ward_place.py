@@ -38,3 +38,31 @@ def test_choosing_the_place_in_the_sidebar_moves_every_page_link_to_it(ward_plac
     links = app.sidebar.get("page_link")
     assert {link.proto.query_string for link in links} == {f"place={ward_place.id}"}
     assert ward_place.title in " ".join(m.value for m in app.markdown)
+
+
+def run_ward_page(ward_place, page: str, **query) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["place"] = ward_place.id
+    for key, value in query.items():
+        app.query_params[key] = value
+    app.switch_page(page)
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def test_compare_and_your_area_show_the_indicator_by_deprivation(ward_place):
+    """The example declares a (synthetic) deprivation score: both pages say what the
+    most deprived fifth has, and the numbers are the engine's."""
+    app = run_ward_page(ward_place, "pages/compare.py", indicator="child_poverty",
+                        grouping="lad", group="E06000062")  # fmt: skip
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "In the most deprived fifth of areas in West Northamptonshire, children" in text
+    assert "slope index of inequality" in text
+    tables = [d.value for d in app.dataframe if "Deprivation" in d.value.columns]
+    assert list(tables[0]["Deprivation"])[0] == "Most deprived fifth"
+    app = run_ward_page(ward_place, "pages/your-area.py", postcode="NN1 1AA")
+    subheaders = [s.value for s in app.subheader]
+    assert "By deprivation" in subheaders
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "fifth of areas in Northampton and Wellingborough" in text

@@ -71,7 +71,7 @@ from typing import Any
 
 from insight.data.policy import check_title
 from insight.errors import ConfigError
-from insight.model import DEMO_ID, KINDS, POLARITIES
+from insight.model import DEMO_ID, KINDS, POLARITIES, ROLES
 
 #: Columns every place's areas (and services) have: no indicator or service may take them.
 RESERVED_COLUMNS = frozenset({"code", "name", "geometry"})
@@ -127,6 +127,7 @@ COLUMN_KEYS = (
     "upper",
     "decimals",
     "multiplier",
+    "role",
 )
 SERVICE_KEYS = (
     "id",
@@ -636,6 +637,12 @@ def _indicators(entry: Any, where: str, origin: str, base: Path) -> IndicatorsCo
             raise ConfigError(
                 f"{origin}: {spot} has polarity = {polarity!r}; allowed values: "
                 f"{', '.join(POLARITIES)}."
+            )
+        role = meta.get("role")
+        if role is not None and role not in ROLES:
+            raise ConfigError(
+                f"{origin}: {spot} has role = {role!r}; allowed values: {', '.join(ROLES)} "
+                "(the place's deprivation measure, e.g. an IMD score)."
             )
         for key, kinds in (("decimals", (int,)), ("multiplier", (int, float))):
             if key in meta and (isinstance(meta[key], bool) or not isinstance(meta[key], kinds)):

@@ -662,6 +662,7 @@ def _finish(
         upper=names.get("upper"),
         decimals=int(meta.get("decimals", 1)),
         multiplier=float(multiplier),
+        role=meta.get("role"),
     )
     return IndicatorData(indicator, frame[frame.index.isin(list(area_codes))], file)
 

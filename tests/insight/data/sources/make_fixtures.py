@@ -410,6 +410,27 @@ def write_local(w: gpd.GeoDataFrame, rng: np.random.Generator) -> None:
     pd.DataFrame(long_rows).to_csv(DATA / "long_indicators.csv", index=False)
 
 
+def write_deprivation(w: gpd.GeoDataFrame) -> None:
+    """A deprivation score per ward, declared as the place's deprivation measure.
+
+    Synthetic, and NOT the Index of Multiple Deprivation: 10 + 0.6 x (the ward's synthetic
+    child poverty %) + 0.6 x (its Universal Credit %) + noise (sd 3), so that it goes with
+    the example's poverty figures as the IMD would. Its own seed: the other files stay as
+    they were. (The README says how to add the real IMD.)"""
+    rng = np.random.default_rng(20251207)
+    long = pd.read_csv(DATA / "long_indicators.csv")
+    wide = long.pivot(index="code", columns="indicator", values="value").reindex(w["WD23CD"])
+    score = (
+        10
+        + 0.6 * wide["Children in relative low income families (%)"].to_numpy()
+        + 0.6 * wide["Adults claiming Universal Credit (%)"].to_numpy()
+        + rng.normal(0, 3, len(w))
+    )
+    pd.DataFrame(
+        {"Ward code": w["WD23CD"].to_numpy(), "Deprivation score": np.round(score, 1)}
+    ).to_csv(DATA / "deprivation.csv", index=False)
+
+
 def write_services(w: gpd.GeoDataFrame) -> None:
     """Libraries by postcode, leisure centres by latitude/longitude, hubs by easting/northing."""
     for name, postcode in LIBRARY_POSTCODES.items():
@@ -492,6 +513,16 @@ kind = "proportion", unit = "%", polarity = "low_is_good" }, \
 "Adults claiming Universal Credit (%)" = { id = "universal_credit", kind = "proportion", \
 unit = "%", polarity = "low_is_good" } }
 
+# The place's deprivation measure (role = "deprivation"): a synthetic score, NOT the IMD;
+# for real data use the IMD score of each area (higher is more deprived; see the README).
+[[indicators]]
+path = "deprivation.csv"
+area_code = "Ward code"
+columns = { "Deprivation score" = { id = "deprivation", title = "Deprivation score \
+(synthetic, not the IMD)", unit = "score", role = "deprivation", description = "Synthetic \
+for testing: 10 + 0.6 x child poverty % + 0.6 x Universal Credit % + noise. Higher is \
+more deprived." } }
+
 [[services]]
 id = "libraries"
 title = "Libraries"
@@ -528,6 +559,7 @@ def main() -> None:
     write_lookup(w)
     write_fingertips(w, rng)
     write_local(w, rng)
+    write_deprivation(w)
     write_services(w)
     (DATA / "place.toml").write_text(PLACE_TOML)
     total = 0

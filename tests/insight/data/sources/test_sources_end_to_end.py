@@ -90,6 +90,7 @@ def test_ward_place_from_toml_is_saved_and_opens_like_the_demo(built, data_root)
         "library_visits",
         "child_poverty",
         "universal_credit",
+        "deprivation",
         "libraries_km",
         "libraries_penalty_lad",
         "leisure_km",
@@ -98,6 +99,7 @@ def test_ward_place_from_toml_is_saved_and_opens_like_the_demo(built, data_root)
         "hubs_penalty_lad",
     ]
     assert place.indicator("fuel_poverty").numerator == "fuel_poverty_numerator"
+    assert place.deprivation is place.indicator("deprivation")  # role = "deprivation"
     assert set(place.service_types) == {"libraries", "leisure", "hubs"}
     assert len(place.services) == 8 + 5 + 3
     assert place.services.groupby("located_by").size().to_dict() == {
@@ -205,12 +207,13 @@ def test_uploaded_toml_text(data_root):
         "fingertips_export.csv",
         "local_indicators.xlsx",
         "long_indicators.csv",
+        "deprivation.csv",
         "libraries.csv",
         "leisure_centres.csv",
         "family_hubs.csv",
     ]
     place, _ = build_from_uploads(text, {n: (DATA / n).read_bytes() for n in names}, save=False)
-    assert place.id == "from-text" and len(place.indicators) == 12
+    assert place.id == "from-text" and len(place.indicators) == 13
     assert not place_dir("from-text").exists()
 
 
