@@ -605,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Serve the read-only JSON API: places, indicators, groupings, compare, findings, "
             "trend and postcode lookup under /api/v1, described by /api/v1/openapi.json. "
-            "Put it behind a reverse proxy with a rate limit (deploy/nginx-api.conf) when "
+            "Put it behind a reverse proxy with a rate limit (deploy/api.py) when "
             "it is public; PLACE_INSIGHT_API_CORS lists browser origins allowed to call it."
         ),
     )

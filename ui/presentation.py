@@ -28,35 +28,23 @@ import streamlit as st
 
 from insight import explain
 from insight.model import Place
-from insight.present.slides import ITEM_KINDS
+from insight.present.slides import ITEM_FIELDS, SlideItem
 
 _KEY = "presentation"
 _ADDED = "presentation_added"
 #: Fields of each kind of item in a URL, after its letter.
-_FIELDS = {
-    "area": ("indicator", "grouping", "area_code"),
-    "finding": ("indicator", "grouping", "finding_kind", "group_code", "other_code"),
-}
+_FIELDS = ITEM_FIELDS
 _LETTERS = {"area": "a", "finding": "f"}
 #: Most slides a presentation in a URL may have, and the longest text it may be.
 MAX_ITEMS = 60
 MAX_URL_CHARS = 8_000
 _MAX_FIELD = 200
-_REQUIRED = {
-    "area": ("indicator", "grouping", "area_code"),
-    "finding": ("indicator", "grouping", "group_code"),
-}
 
 
 def _check(item: Mapping[str, Any]) -> dict[str, Any]:
-    kind = item.get("kind")
-    if kind not in ITEM_KINDS:
-        raise ValueError(f"Presentation item kind {kind!r} is not one of {', '.join(ITEM_KINDS)}.")
-    missing = [k for k in _REQUIRED[kind] if not item.get(k)]
-    if missing:
-        raise ValueError(
-            f"A {kind} item needs {', '.join(_REQUIRED[kind])}; missing {', '.join(missing)}."
-        )
+    """The item as kept: checked (:meth:`SlideItem.from_mapping`; a DataError is a
+    ValueError), its values as text."""
+    SlideItem.from_mapping(item)
     return {k: (str(v) if v is not None else None) for k, v in item.items()}
 
 

@@ -280,13 +280,84 @@ def area_slide(
     )
 
 
-#: Kinds of presentation item (see :func:`item_slide`).
+#: Kinds of presentation item (see :class:`SlideItem`).
 ITEM_KINDS: tuple[str, ...] = ("area", "finding")
+#: The fields of each kind of item, in order (the order of an item in a URL).
+ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    "area": ("indicator", "grouping", "area_code"),
+    "finding": ("indicator", "grouping", "finding_kind", "group_code", "other_code"),
+}
+#: The fields each kind of item cannot do without.
+ITEM_REQUIRED: dict[str, tuple[str, ...]] = {
+    "area": ("indicator", "grouping", "area_code"),
+    "finding": ("indicator", "grouping", "group_code"),
+}
+
+
+@dataclass(frozen=True)
+class SlideItem:
+    """One item of a user's presentation: an area, or a postcode-lottery finding.
+
+    The one definition of an item: the pages add items as mappings of these fields, the
+    presentation keeps and links them (``ui.presentation``), and :func:`item_slide` draws
+    them; each reads them through :meth:`from_mapping`, which checks them.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`ITEM_KINDS`.
+    indicator, grouping : str
+        The indicator and grouping of the slide.
+    area_code : str
+        An area item's area.
+    group_code, finding_kind, other_code : str
+        A finding item's group, its kind ("" for any) and the group across the border
+        (borders only; "" otherwise).
+
+    Examples
+    --------
+    >>> SlideItem.from_mapping({"kind": "area", "indicator": "mt_minutes", "grouping": "lad",
+    ...                         "area_code": "E01027210"}).area_code
+    'E01027210'
+    """
+
+    kind: str
+    indicator: str
+    grouping: str
+    area_code: str = ""
+    group_code: str = ""
+    finding_kind: str = ""
+    other_code: str = ""
+
+    @classmethod
+    def from_mapping(cls, item: Mapping[str, Any]) -> SlideItem:
+        """The item a mapping describes (fields other than its kind's are ignored).
+
+        Raises
+        ------
+        DataError
+            If the kind is not one of :data:`ITEM_KINDS` or a required field is missing
+            (the message names them).
+        """
+        kind = item.get("kind")
+        if kind not in ITEM_KINDS:
+            raise DataError(
+                f"Presentation item kind {kind!r} is not one of {', '.join(ITEM_KINDS)}."
+            )
+        needed = ITEM_REQUIRED[kind]
+        missing = [k for k in needed if not item.get(k)]
+        if missing:
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise DataError(
+                f"Presentation item {dict(item)!r} lacks {', '.join(missing)}; {article} "
+                f"{kind} item needs {', '.join(needed)}."
+            )
+        return cls(kind, **{f: str(item.get(f) or "") for f in ITEM_FIELDS[kind]})
 
 
 def item_slide(
     place: Place,
-    item: Mapping[str, Any],
+    item: SlideItem | Mapping[str, Any],
     findings: Callable[[str, str], Findings] | Findings | None = None,
     index: AreaIndex | None = None,
     *,
@@ -298,10 +369,9 @@ def item_slide(
     ----------
     place : Place
         The place.
-    item : mapping
-        ``{"kind": "area", "indicator": ..., "grouping": ..., "area_code": ...}`` or
-        ``{"kind": "finding", "indicator": ..., "grouping": ..., "finding_kind": ...,
-        "group_code": ..., "other_code": ...}`` (``other_code`` for borders only).
+    item : SlideItem or mapping
+        The item, or a mapping of its fields (:meth:`SlideItem.from_mapping`), e.g.
+        ``{"kind": "area", "indicator": ..., "grouping": ..., "area_code": ...}``.
     findings : callable or Findings, optional
         For finding items: the findings of the item's indicator and grouping, or a function
         ``findings(indicator_id, grouping_id)`` returning them (e.g. a cached loader).
@@ -325,33 +395,22 @@ def item_slide(
     >>> item_slide(place, {"kind": "area", "indicator": "mt_minutes", "grouping": "lad",
     ...                    "area_code": "E01027210"})  # doctest: +SKIP
     """
-    kind = item.get("kind")
-    if kind not in ITEM_KINDS:
-        raise DataError(f"Presentation item kind {kind!r} is not one of {', '.join(ITEM_KINDS)}.")
-    needed = ["indicator", "grouping"] + (["area_code"] if kind == "area" else ["group_code"])
-    missing = [k for k in needed if not item.get(k)]
-    if missing:
-        raise DataError(
-            f"Presentation item {dict(item)!r} lacks {', '.join(missing)}; a {kind} item needs "
-            f"{', '.join(needed)}."
-        )
-    indicator_id, grouping_id = str(item["indicator"]), str(item["grouping"])
-    if kind == "area":
-        return area_slide(
-            place, str(item["area_code"]), indicator_id, grouping_id, index, date=date
-        )
+    chosen = item if isinstance(item, SlideItem) else SlideItem.from_mapping(item)
+    indicator_id, grouping_id = chosen.indicator, chosen.grouping
+    if chosen.kind == "area":
+        return area_slide(place, chosen.area_code, indicator_id, grouping_id, index, date=date)
     if findings is None:
         raise DataError("A finding item needs the findings of its indicator and grouping.")
     found = findings(indicator_id, grouping_id) if callable(findings) else findings
     for finding in found:
         if (
-            finding.group_code == str(item["group_code"])
-            and (not item.get("finding_kind") or finding.kind == item["finding_kind"])
-            and (not item.get("other_code") or finding.other_code == str(item["other_code"]))
+            finding.group_code == chosen.group_code
+            and (not chosen.finding_kind or finding.kind == chosen.finding_kind)
+            and (not chosen.other_code or finding.other_code == chosen.other_code)
         ):
             return finding_slide(place, finding, index, date=date)
     raise DataError(
-        f"The finding for {item['group_code']!r} ({item.get('finding_kind') or 'any kind'}) "
+        f"The finding for {chosen.group_code!r} ({chosen.finding_kind or 'any kind'}) "
         f"is no longer among the findings of {indicator_id!r} by {grouping_id!r}; remove it "
         f"from the presentation."
     )
