@@ -262,11 +262,11 @@ def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> 
                 )
             )
     fig.add_hline(y=result.benchmark, line={"color": "#000000", "width": 1.5})
-    highlight = set(highlight or [])
+    marked = set(highlight or [])
     points = result.table.dropna(subset=["value", "size"])
-    named = _funnel_labels(points, limits, highlight)
+    named = _funnel_labels(points, limits, marked)
     for status, (symbol, colour, words) in FUNNEL_STYLES.items():
-        chosen = points[(points["funnel"] == status) & ~points["code"].isin(highlight)]
+        chosen = points[(points["funnel"] == status) & ~points["code"].isin(marked)]
         if chosen.empty:
             continue
         fig.add_trace(
@@ -288,7 +288,7 @@ def funnel_plot(result: GroupComparison, highlight: list[str] | None = None) -> 
         )
     # The group looked at: set apart in shape, colour and size, drawn over the others, its
     # name in bold, and its status said in the legend.
-    for _, row in points[points["code"].isin(highlight)].iterrows():
+    for _, row in points[points["code"].isin(marked)].iterrows():
         words = FUNNEL_STYLES.get(row["funnel"], ("", "", FUNNEL_WORDS.get(row["funnel"], "")))[2]
         fig.add_trace(
             go.Scatter(
