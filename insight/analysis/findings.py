@@ -21,7 +21,8 @@
     (Not for a boundary-penalty what-if.) Single areas, or small groups of touching areas, unlike the areas around them
     (:func:`insight.spatial.outliers.neighbour_outliers`: each area against the mean of its
     neighbours, Benjamini-Hochberg over every area); ``effect`` is the areas' level minus
-    that of the areas around them, and its 95% interval excludes zero on the same side.
+    that of the areas around them, and its 95% interval excludes zero on the same side;
+    a difference the words would call "about the same" is not a finding.
 
 A :class:`Finding` carries everything any surface shows: its kind and label, the groups,
 effect and interval, the value it is compared with, areas and people affected, the
@@ -1209,7 +1210,9 @@ def _spatial_record(
     context: _Context, adjacency: sparse.csr_matrix, outliers: pd.DataFrame, rows: np.ndarray
 ) -> dict[str, Any] | None:
     """The finding of areas ``rows`` (touching, flagged the same way), or None when their
-    difference from the areas around them has an interval that includes zero."""
+    difference from the areas around them has an interval that includes zero, or is one
+    the words call "about the same" (:func:`insight.explain.is_negligible`: under 5% of the
+    areas around, or under a minute for a travel time)."""
     ind = context.indicator
     values = context.values
     around = np.setdiff1d(np.unique(adjacency[rows].indices), rows)
@@ -1228,6 +1231,8 @@ def _spatial_record(
         q_value = float(outliers["q_value"].iloc[rows].max())
     if not (lower > 0 or upper < 0) or (effect > 0) != (lower > 0):
         return None
+    if explain.is_negligible(effect, outside, ind.decimals, ind):
+        return None  # clear, but a difference every sentence would call "about the same"
     group_codes = pd.Series(context.groups[rows]).dropna()
     group = group_codes.mode().iloc[0] if len(group_codes) else ""
     name = context.name(group)
