@@ -405,10 +405,19 @@ def fmt_amount(amount: float, indicator: Indicator) -> str:
     return f"{text} {unit}" if unit else text
 
 
-def _in_brackets(value: float, indicator: Indicator) -> str:
-    """`` (24.3%)``, or ``, at 94.6 (England = 100)`` when the unit has brackets of its own."""
+def _in_brackets(value: float, indicator: Indicator, after: str = "") -> str:
+    """`` (24.3%)``, or ``, at 94.6 (England = 100)`` when the unit, or the name it follows
+    (``after``: "Wellingborough (the 39 areas with data)"), has brackets of its own.
+
+    Examples
+    --------
+    >>> share = Indicator("p", "Share", "%", "proportion")
+    >>> _in_brackets(10.6, share), _in_brackets(10.6, share, "the wards (the 39 with data)")
+    (' (10.6%)', ', at 10.6%')
+    """
     shown = fmt_value(value, indicator)
-    return f", at {shown}" if "(" in indicator.unit else f" ({shown})"
+    nested = "(" in indicator.unit or after.rstrip().endswith(")")
+    return f", at {shown}" if nested else f" ({shown})"
 
 
 def comparison_sentence(
@@ -433,14 +442,15 @@ def comparison_sentence(
         return f"Not enough data to compare with {other_name}."
     difference = shown_difference(indicator, value, other)
     if is_negligible(difference, other, indicator.decimals, indicator):
-        return f"About the same as {other_name}{_in_brackets(other, indicator)}."
+        return f"About the same as {other_name}{_in_brackets(other, indicator, other_name)}."
     direction = "more" if difference > 0 else "less"
     judgement = ""
     if indicator.rated:
         good = (difference > 0) == (indicator.polarity == "high_is_good")
         judgement = ", which is better" if good else ", which is worse"
     amount = fmt_amount(difference, indicator)
-    return f"{amount} {direction} than {other_name}{_in_brackets(other, indicator)}{judgement}."
+    brackets = _in_brackets(other, indicator, other_name)
+    return f"{amount} {direction} than {other_name}{brackets}{judgement}."
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@&])")
@@ -737,7 +747,7 @@ def benchmark_sentence(
         return f"{name}: {fmt_value(value, indicator)} ({interval})."
     return (
         f"{name}: {fmt_value(value, indicator)} ({interval}), {rating_phrase(rating)} "
-        f"{benchmark_name}{_in_brackets(benchmark, indicator)}."
+        f"{benchmark_name}{_in_brackets(benchmark, indicator, benchmark_name)}."
     )
 
 

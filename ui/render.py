@@ -320,11 +320,16 @@ def profile_card(indicator: Indicator, row) -> None:
                 unsafe_allow_html=True,
             )
         else:
-            if indicator.unit.lower() in indicator.title.lower() and not indicator.percentage:
+            scale = indicator.unit.strip().startswith("(")  # "(England = 100)": too long
+            if (
+                indicator.unit.lower() in indicator.title.lower() and not indicator.percentage
+            ) or scale:
                 value = fmt_number(row["value"], indicator.decimals)
             else:
                 value = fmt_value(row["value"], indicator)
             st.metric(escape_markdown(title), value, label_visibility="collapsed")
+            if scale:  # said under the figure, where a phone would cut it off beside it
+                st.caption(escape_markdown(indicator.unit.strip()))
         if pd.isna(row["value"]) and not row.get("value_text"):
             st.caption(escape_markdown(indicator.description))
             return

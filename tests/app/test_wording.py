@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from ui import render
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120
@@ -26,17 +29,17 @@ def run_page(page: str, **query) -> AppTest:
     return app.run()
 
 
-def test_a_search_no_finding_matches_says_where_the_word_is():
+def test_a_search_no_finding_matches_says_where_the_word_is(demo_place):
+    hint = render.search_hint(demo_place, "Northamptonshire", "isdn")
+    assert hint.startswith("No finding shown here mentions “Northamptonshire”. It is in the")
+    assert "local authorities — North Northamptonshire, West Northamptonshire" in hint
     app = run_page("pages/lottery.py", indicator="mt_minutes", grouping="isdn")
     assert not app.exception
-    app.text_input[0].input("Northamptonshire").run()
+    app.text_input[0].input("Atlantis").run()
     assert not app.exception
     assert any(c.value.startswith("0 of ") for c in app.caption)
     hint = " ".join(i.value for i in app.info).replace("\\", "")
-    assert "No finding shown here mentions “Northamptonshire”. It is in the names of" in hint
-    assert "local authorities — North Northamptonshire, West Northamptonshire" in hint
-    app.text_input[0].input("Atlantis").run()
-    hint = " ".join(i.value for i in app.info).replace("\\", "")
+    assert "No finding shown here mentions “Atlantis”" in hint
     assert "no area of this place is named so" in hint
 
 
@@ -87,3 +90,15 @@ def test_your_area_keeps_counts_per_small_area_out_of_its_cards():
     assert not any(m.value == "no data" for m in app.metric)
     captions = " ".join(c.value for c in app.caption).replace("\\", "")
     assert "Stroke admissions a year is a count for your small area, not a rate" in captions
+
+
+def test_own_data_card_writes_a_scale_under_its_figure_and_points_not_percent(ward_place):
+    app = run_page("pages/your-area.py", place=ward_place.id, postcode="NN1 1AA")
+    assert not app.exception
+    values = [m.value for m in app.metric]
+    assert not any("(England" in v for v in values)
+    assert "(England = 100)" in " ".join(c.value for c in app.caption).replace("\\", "")
+    text = " ".join(m.value for m in app.markdown).replace("\\", "")
+    assert "percentage points" in text
+    assert not re.search(r"\d% (more|less) than", text)  # a difference of shares is in points
+    assert ") (" not in text

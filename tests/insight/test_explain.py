@@ -108,3 +108,10 @@ def test_welsh_areas_read_local_health_boards():
     assert explain.in_nation_words(title, "W01001234").endswith("your own local health board")
     assert explain.in_nation_words(title, "E01027210") == title
     assert explain.in_nation_words("Sub-ICB location", "W01001234") == "Local health board"
+
+
+def test_no_brackets_inside_brackets():
+    share = Indicator("p", "Share", "%", "proportion", "low_is_good")
+    sentence = explain.comparison_sentence(share, 13.4, 10.6, "the wards (the 39 areas with data)")
+    assert sentence.startswith("2.8 percentage points more than the wards (the 39 areas with")
+    assert "data), at 10.6%, which is worse" in sentence and ") (" not in sentence
