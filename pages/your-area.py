@@ -72,10 +72,14 @@ if nation_note:
 headline, boundary = render.split_profile(place, profile)
 if render.counts_note(place):
     st.caption(escape_markdown(render.counts_note(place)))
-columns = st.columns(min(3, max(1, len(headline))))
-for i, (_, row) in enumerate(headline.iterrows()):
-    with columns[i % len(columns)]:
-        render.profile_card(place.indicators[row["indicator"]], row)
+# Row by row, so that a phone (columns stacked) reads the cards in the same order: the
+# modelled outcome just after the minutes it comes from.
+cards = [row for _, row in headline.iterrows()]
+width = min(3, max(1, len(cards)))
+for start in range(0, len(cards), width):
+    for column, row in zip(st.columns(width), cards[start : start + width], strict=False):
+        with column:
+            render.profile_card(place.indicators[row["indicator"]], row)
 if not boundary.empty:
     st.subheader("Does a boundary cost you time?")
     st.markdown(

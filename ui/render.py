@@ -340,7 +340,8 @@ def profile_card(indicator: Indicator, row) -> None:
         if indicator.kind == "modelled":
             st.page_link(
                 "pages/data.py",
-                label="How this is modelled (Data and methods)",
+                label="How this is modelled",
+                help="The assumptions, on Data and methods",
                 icon=":material/info:",
             )
 
