@@ -445,6 +445,9 @@ def _means(place: Place, indicator: Indicator, grouping: Grouping, confidence: f
     # No sampling: the spread of the group's areas (10th to 90th centile), not an interval.
     spread = pd.DataFrame({"key": keys, "value": values}).dropna()
     centiles = spread.groupby("key")["value"].quantile([0.1, 0.9]).unstack()
+    # No value at all (a penalty no group can have: every service outside the areas) leaves
+    # no centile columns: the spread is then unknown, not an error.
+    centiles = centiles.reindex(columns=[0.1, 0.9])
     table["lower"] = centiles[0.1].reindex(table.index)
     table["upper"] = centiles[0.9].reindex(table.index)
     table["size"] = table["n_eff"]
