@@ -223,6 +223,11 @@ def similar_groups(
             f"No {place.grouping(grouping_id).title.lower()} has the code {code!r} in place "
             f"{place.id!r} (codes such as {', '.join(map(str, names.index[:3]))})."
         )
+    if len(names) < MIN_GROUPS:
+        raise DataError(
+            f"Place {place.id!r} has {len(names)} {place.grouping(grouping_id).plural}: similar "
+            f"areas need at least {MIN_GROUPS} to compare a profile across."
+        )
     scores = standardise(group_profile(place, grouping_id, indicators))
     if scores.shape[1] == 0:
         raise DataError(

@@ -556,7 +556,8 @@ def inequality_chart(result) -> go.Figure:
     indicator = result.indicator
     fig = go.Figure(
         go.Bar(
-            x=[_t(label) for label in table["label"]],
+            # One word a line: five labels fit a phone's width without turning.
+            x=[_t(label).replace(" ", "<br>") for label in table["label"]],
             y=table["value"],
             marker={"color": sequential(5)[::-1][: len(table)] if len(table) <= 5 else FOCUS[1],
                     "line": {"color": "#3D3D3D", "width": 0.5}},
@@ -577,7 +578,7 @@ def inequality_chart(result) -> go.Figure:
         )
     )  # fmt: skip
     fig.update_yaxes(title=_t(indicator.unit), rangemode="tozero")
-    fig.update_xaxes(title=None, automargin=True)
+    fig.update_xaxes(title=None, automargin=True, tickangle=0)
     return _base_layout(
         fig,
         f"{indicator.title} by deprivation, {result.where} "

@@ -15,7 +15,7 @@ import pytest
 from shapely.geometry import box
 
 from insight import service, stats
-from insight.analysis import findings, inequality
+from insight.analysis import findings, inequality, scan
 from insight.cli import main
 from insight.data.sources.build import build_place
 from insight.data.sources.config import parse_config
@@ -179,3 +179,17 @@ def test_inequality_record_on_the_example_place(example_place):
 def test_inequality_command_without_a_measure_says_how_to_declare_one(demo_place, capsys):
     assert main(["inequality", "--indicator", "mt_minutes", "--json"]) == 2
     assert 'role = "deprivation"' in capsys.readouterr().err
+
+
+def test_the_adjusted_step_survives_the_findings_store():
+    rng = np.random.default_rng(1)
+    imd = rng.normal(20, 4, NX * NY) + np.where(right_side(), 20.0, 0.0)
+    value = 10 + 0.5 * imd + rng.normal(0, 1, NX * NY)
+    found = findings.findings(halves(value, imd), "v", "lad", kinds=("border",))
+    back = scan.findings_from_records("v", "lad", scan.finding_records(found))
+    (before,), (after,) = found.items, back.items
+    assert np.isfinite(before.adjusted_effect)
+    assert (after.adjusted_effect, after.adjusted_lower, after.adjusted_upper) == (
+        before.adjusted_effect, before.adjusted_lower, before.adjusted_upper,
+    )  # fmt: skip
+    assert after.sentence == before.sentence

@@ -123,3 +123,11 @@ def test_bad_neighbour_files_name_the_file_column_and_value(tmp_path, text, word
     assert str(path) in str(error.value)
     for word in words:
         assert word in str(error.value)
+
+
+def test_too_few_groups_says_so():
+    place = profile_place()
+    areas = place.areas[place.areas["lad_code"].isin(["G00", "G01"])].reset_index(drop=True)
+    small = Place("q", "Q", "area", areas, place.indicators, place.groupings)
+    with pytest.raises(DataError, match="has 2 authorities: similar areas need at least 3"):
+        similar.similar_groups(small, "lad", "G00")
