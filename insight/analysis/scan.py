@@ -77,8 +77,9 @@ __all__ = [
 # 6: penalty sentences at the indicator's decimals; 7: border robustness; 8: shared borders
 # worded together; 9: what closing a gap means for people (opportunity); 10: areas unlike
 # their neighbours by the neighbour-difference test
-# 11: border findings give their step once deprivation is allowed for
-ENGINE_REVISION = 11
+# 11: border findings give their step once deprivation is allowed for; 12: no negligible
+# areas unlike their neighbours
+ENGINE_REVISION = 12
 #: The engine version a store is stamped with: the revision and the defaults it ran with.
 ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
 
