@@ -592,7 +592,8 @@ def _record(**fields: Any) -> dict[str, Any]:
 def opportunity_of(
     place: Place, indicator: Indicator, record: dict[str, Any], rows: np.ndarray
 ) -> float:
-    """What closing a finding's gap would mean, in people a year (NaN where unknown).
+    """What closing a finding's gap would mean, in people a year (NaN where unknown, and
+    where the finding's areas are the better off).
 
     * a modelled stroke outcome: the finding's stroke admissions a year x the share of that
       stroke type treated x the gap (:func:`insight.outcomes.independent_lives`);
@@ -617,8 +618,13 @@ def opportunity_of(
     -------
     float
     """
-    gap = abs(float(record["effect"]))
+    effect = float(record["effect"])
+    gap = abs(effect)
     if not np.isfinite(gap) or indicator.polarity == "neutral":
+        return math.nan
+    # Only where the finding's areas are the worse off: closing the gap of areas already
+    # better off than those around them would help the others, who are not counted here.
+    if (effect > 0) != (indicator.polarity == "low_is_good"):
         return math.nan
     if indicator.kind == "modelled" and indicator.outcome in outcomes.TREATED_SHARE:
         admissions = float(record["affected"])

@@ -79,7 +79,8 @@ __all__ = [
 # their neighbours by the neighbour-difference test
 # 11: border findings give their step once deprivation is allowed for; 12: no negligible
 # areas unlike their neighbours
-ENGINE_REVISION = 12
+# 13: no people counted for closing the gap of areas already better off
+ENGINE_REVISION = 13
 #: The engine version a store is stamped with: the revision and the defaults it ran with.
 ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
 

@@ -20,10 +20,13 @@ def test_gap_times_the_denominator(trend_place):
     assert rated, "the example export has indicators with denominators"
     indicator = rated[0]
     rows = np.arange(5)
-    record = {"effect": -2.5, "value": 10.0, "benchmark": 12.5, "affected": math.nan}
+    record = {"effect": 2.5, "value": 12.5, "benchmark": 10.0, "affected": math.nan}
     denominator = pd.to_numeric(trend_place.areas[indicator.denominator]).to_numpy(float)[rows]
     expected = 2.5 / indicator.multiplier * np.nansum(denominator)
     assert opportunity_of(trend_place, indicator, record, rows) == pytest.approx(expected)
+    # The same gap about areas already better off (lower, where lower is good): nobody counted
+    better = {**record, "effect": -2.5, "value": 10.0, "benchmark": 12.5}
+    assert math.isnan(opportunity_of(trend_place, indicator, better, rows))
 
 
 def test_nothing_to_count_gives_nan(trend_place):
