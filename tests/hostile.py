@@ -281,6 +281,19 @@ def _excel_entity_bomb() -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=1)
+def _wide_xlsx() -> bytes:
+    """The indicator as an .xlsx of 601 columns (over the upload limit of 500 columns)."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["code", *(f"Value {i}" for i in range(600))])
+    for code in _codes():
+        sheet.append([code, *([1.5] * 600)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 #: A place.toml nested 20,000 levels deep (Python's TOML reader recurses once a level).
 DEEP_TOML = "a = " + "[" * 20_000 + "]" * 20_000 + "\n"
 
@@ -577,6 +590,15 @@ OWN_DATA: list[Case] = [
         _with_file(
             "values.xlsx",
             _excel_entity_bomb,
+            indicators=[{"path": "values.xlsx", "format": "wide", "area_code": "code"}],
+        ),
+    ),
+    Case(
+        "table",
+        "601 columns in Excel",
+        _with_file(
+            "values.xlsx",
+            _wide_xlsx,
             indicators=[{"path": "values.xlsx", "format": "wide", "area_code": "code"}],
         ),
     ),

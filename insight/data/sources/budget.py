@@ -16,6 +16,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import openpyxl
 import pyarrow.parquet as pq
 import pyogrio
 
@@ -134,6 +135,13 @@ def _check_zip(path: Path, limits: Limits, role: str, excel: bool) -> None:
                 "columns of your place, or build it on the command line."
             )
     if excel:
+        widest = _excel_header_width(path)
+        if widest > limits.columns:
+            raise LimitError(
+                f"{name}: a sheet has {widest:,} columns, over the limit of "
+                f"{limits.columns:,}. Keep only the columns you need (or use the long "
+                "format: one row per area and indicator)."
+            )
         cells = _excel_cells(path)
         if cells and cells > limits.rows * min(limits.columns, 50):
             raise LimitError(
@@ -141,6 +149,29 @@ def _check_zip(path: Path, limits: Limits, role: str, excel: bool) -> None:
                 f"({limits.rows * min(limits.columns, 50):,}). Delete the empty rows and "
                 "columns, or save only the sheet you need as CSV."
             )
+
+
+def _excel_header_width(path: Path) -> int:
+    """Columns of the widest first row of the workbook's sheets (0 when it cannot be read).
+
+    The first row only, streamed (openpyxl's read-only mode, through defusedxml): the
+    ``<dimension>`` a sheet declares may be missing or untrue.
+    """
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # not a workbook openpyxl can open: the reader says so later
+        return 0
+    try:
+        widest = 0
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows(min_row=1, max_row=1, values_only=True):
+                cells = [i for i, value in enumerate(row) if value not in (None, "")]
+                widest = max(widest, cells[-1] + 1 if cells else 0)
+        return widest
+    except Exception:  # a damaged sheet: the reader says what is wrong with it
+        return 0
+    finally:
+        book.close()
 
 
 def _excel_cells(path: Path) -> int:

@@ -116,6 +116,14 @@ def test_unsafe_or_mis_encoded_files_are_named_with_the_fix(name, said, tmp_path
     assert str(tmp_path) not in message  # the file's name, never where it is on the server
 
 
+def test_the_column_limit_applies_to_excel_as_to_csv(tmp_path, data_root):
+    config, files = next(c for c in OWN_DATA if c.name == "601 columns in Excel").make()
+    for file, content in files.items():
+        (tmp_path / file).write_bytes(content)
+    with pytest.raises(LimitError, match="values.xlsx: a sheet has 601 columns, over the limit"):
+        build_place(parse_config(config, tmp_path, origin="place.toml"), limits=UPLOAD_LIMITS)
+
+
 def test_upload_counts_and_sizes_are_capped_before_anything_is_read(data_root):
     limits = Limits(files=3, total_bytes=20_000)
     files = base_files()
