@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from insight.data.store import content_hash, place_dir
+from insight.data.store import SCAN_TEMP_PREFIX, content_hash, owner_tag, place_dir
 from insight.errors import DataError, InsightError
 
 __all__ = [
@@ -194,7 +194,10 @@ def write_findings(
     metadata = dict(table.schema.metadata or {})
     metadata[STAMP_KEY] = json.dumps(stamp).encode()
     table = table.replace_schema_metadata(metadata)
-    handle, temporary = tempfile.mkstemp(prefix=f".{STORE_FILE}-", suffix=".tmp", dir=folder)
+    # Named after this process, so `clean` knows a killed scan's file from a running one's.
+    handle, temporary = tempfile.mkstemp(
+        prefix=f"{SCAN_TEMP_PREFIX}{owner_tag()}-", suffix=".tmp", dir=folder
+    )
     os.close(handle)
     try:
         pq.write_table(table, temporary, compression="zstd")

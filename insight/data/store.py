@@ -99,6 +99,16 @@ def work_dir() -> Path:
 # --------------------------------------------------------------------------------------
 
 
+#: Prefix of a findings store being written (``findings_store.STORE_FILE``): a killed scan
+#: leaves one behind, named after its process like the other temporary files.
+SCAN_TEMP_PREFIX = ".findings.parquet-"
+
+
+def owner_tag() -> str:
+    """This process's tag in temporary names: host (letters and digits) and process id."""
+    return _owner_tag()
+
+
 def _owner_tag() -> str:
     host = "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:40] or "host"
     return f"{host}-{os.getpid()}"
@@ -146,9 +156,10 @@ def _is_stale(path: Path, prefix: str, now: float) -> bool:
 
 
 def clean_stale(root: Path | None = None, now: float | None = None) -> list[Path]:
-    """Remove the temporary folders of builds whose process has died.
+    """Remove the temporary folders of builds (and files of scans) whose process has died.
 
-    Looks in every place's folder (``.tmp-*``), in ``data/tmp`` (upload jobs) and, for
+    Looks in every place's folder (``.tmp-*``, and ``.findings.parquet-*.tmp`` left by a
+    killed scan), in ``data/tmp`` (upload jobs) and, for
     folders left by earlier versions (``data/places/.<id>-*``), removes those a day old.
 
     Returns
@@ -169,6 +180,9 @@ def clean_stale(root: Path | None = None, now: float | None = None) -> list[Path
             elif folder.is_dir():
                 candidates += [(f, STAGING_PREFIX) for f in folder.glob(f"{STAGING_PREFIX}*")]
                 candidates += [(f, f".{POINTER}-") for f in folder.glob(f".{POINTER}-*")]
+                candidates += [
+                    (f, SCAN_TEMP_PREFIX) for f in folder.glob(f"{SCAN_TEMP_PREFIX}*.tmp")
+                ]
     if (root / "tmp").is_dir():
         candidates += [(f, "job-") for f in (root / "tmp").glob("job-*")]
     for path, prefix in candidates:

@@ -262,3 +262,15 @@ def test_temporary_folders_of_dead_builds_are_removed_and_live_ones_kept(tmp_pat
     removed = store.clean_stale(tmp_path, now=time.time() + 2 * store.STALE_AFTER_S)
     assert dead in removed and job in removed and old_layout in removed
     assert live.exists()
+
+
+def test_a_killed_scans_findings_file_is_removed_and_a_running_ones_kept(tmp_path) -> None:
+    folder = tmp_path / "places" / "tiny"
+    store.save_place(tiny_place(), folder)
+    host = store.owner_tag().rsplit("-", 1)[0]
+    dead = folder / f"{store.SCAN_TEMP_PREFIX}{host}-999997-x1y2.tmp"
+    live = folder / f"{store.SCAN_TEMP_PREFIX}{store.owner_tag()}-z9.tmp"
+    dead.write_bytes(b"half a store")
+    live.write_bytes(b"being written")
+    removed = store.clean_stale(tmp_path)  # at once: the dead process is known to be gone
+    assert removed == [dead] and live.exists()
