@@ -17,6 +17,7 @@ versions, or :data:`BUILD_VERSION`, changes.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from importlib import metadata, resources
@@ -608,6 +609,22 @@ def is_current() -> bool:
     return True
 
 
+_LOG = logging.getLogger("place_insight")
+
+
+def damage() -> str | None:
+    """Why the cached demo is damaged (a file missing or cut short), or None when it is not
+    (whole, missing altogether, or only out of date)."""
+    folder = place_dir(DEMO_ID)
+    try:
+        meta = read_meta(folder)
+        if meta is not None and "files" in meta:
+            verify(folder, meta, digests=False)
+    except DamagedPlaceError as error:
+        return str(error)
+    return None
+
+
 def load_demo(progress: Progress | None = None, force: bool = False, rebuild: bool = True) -> Place:
     """Load the cached demo place, building it first when it is missing, stale or damaged.
 
@@ -629,14 +646,26 @@ def load_demo(progress: Progress | None = None, force: bool = False, rebuild: bo
     if force or not is_current():
         if not rebuild:
             raise PlaceNotFoundError(NOT_BUILT)
+        _say_damaged(None if force else damage(), progress)
         _build(folder, progress)
     try:
         return read_place(folder)
-    except DamagedPlaceError:
+    except DamagedPlaceError as error:
         if not rebuild:
             raise
+        _say_damaged(str(error), progress)
         _build(folder, progress)
         return read_place(folder)
+
+
+def _say_damaged(reason: str | None, progress: Progress | None) -> None:
+    """A damaged cache is said to be damaged (on stderr or in the server's log, and in the
+    progress) before it is rebuilt, never rebuilt silently."""
+    if reason is None:
+        return
+    _LOG.warning("The cached demo place is damaged, so it is rebuilt first: %s", reason)
+    if progress is not None:
+        progress(0.0, "The cached demo place is damaged: rebuilding it")
 
 
 NOT_BUILT = (
