@@ -80,7 +80,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 0
     outcome = service.scan_place(
         place, workers=args.workers, scheduler=args.scheduler, only_missing=True,
-        progress=_progress_bar(),
+        progress=_progress_bar(), scheduler_port=args.scheduler_port, dashboard=args.dashboard,
     )  # fmt: skip
     return _report_scan(outcome)
 
@@ -387,6 +387,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     outcome = service.scan_place(
         args.place, args.indicator, args.grouping, workers=args.workers,
         scheduler=args.scheduler, progress=_progress_bar(), places=_places(),
+        scheduler_port=args.scheduler_port, dashboard=args.dashboard,
     )  # fmt: skip
     return _report_scan(outcome)
 
@@ -426,6 +427,18 @@ def _add_where(parser: argparse.ArgumentParser) -> None:
             f"local worker processes (default: one per CPU, here {service.default_workers()}; 0: in "
             "this process); with --scheduler, wait for N workers to join"
         ),
+    )
+    parser.add_argument(
+        "--scheduler-port",
+        type=int,
+        default=0,
+        metavar="PORT",
+        help="port of the local cluster's scheduler on 127.0.0.1 (default: any free port)",
+    )
+    parser.add_argument(
+        "--dashboard",
+        metavar="HOST:PORT",
+        help="serve the local cluster's Dask dashboard there, e.g. 127.0.0.1:8787 (default: none)",
     )
 
 

@@ -35,7 +35,12 @@ def default_workers() -> int:
 
 @contextmanager
 def dask_client(
-    workers: int | None = None, scheduler: str | None = None, timeout: float = 30
+    workers: int | None = None,
+    scheduler: str | None = None,
+    timeout: float = 30,
+    *,
+    scheduler_port: int = 0,
+    dashboard: str | None = None,
 ) -> Iterator[Any]:
     """Where a scan runs: a Dask client, or None for this process.
 
@@ -49,6 +54,11 @@ def dask_client(
         Address of an existing ``dask.distributed`` scheduler, e.g. ``tcp://10.0.0.5:8786``.
     timeout : float
         Seconds to keep trying to reach the scheduler.
+    scheduler_port : int
+        Port of the local cluster's scheduler on 127.0.0.1 (default 0: any free port).
+    dashboard : str, optional
+        Address of the local cluster's Dask dashboard, e.g. ``127.0.0.1:8787`` (default:
+        none).
 
     Raises
     ------
@@ -85,7 +95,8 @@ def dask_client(
         _bare_main_module(),
         LocalCluster(
             n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-            host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+            host="127.0.0.1", scheduler_port=scheduler_port, dashboard_address=dashboard,
+            silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
     ):  # fmt: skip
@@ -134,6 +145,8 @@ def scan_place(
     only_missing: bool = False,
     progress: Progress | None = None,
     places: Places | None = None,
+    scheduler_port: int = 0,
+    dashboard: str | None = None,
 ) -> ScanOutcome:
     """Scan a stored place and write its findings store (see ``python -m insight scan``).
 
@@ -147,7 +160,7 @@ def scan_place(
         needed).
     indicators, groupings : sequence of str, optional
         Only these (default: all).
-    workers, scheduler
+    workers, scheduler, scheduler_port, dashboard
         Where to run (:func:`dask_client`).
     only_missing : bool
         Scan only the pairs the current store does not hold (what a build does).
@@ -182,7 +195,9 @@ def scan_place(
     if not tasks:
         kept = len(previous.tasks) if previous is not None else 0
         return ScanOutcome(place, scan.ScanResult((), 0.0, "nowhere"), None, kept)
-    with dask_client(workers, scheduler) as client:
+    with dask_client(
+        workers, scheduler, scheduler_port=scheduler_port, dashboard=dashboard
+    ) as client:
         result = scan.scan(ref, tasks, client=client, progress=progress)
     records, entries = scan.store_content(place, result, previous)
     path = findings_store.write_findings(

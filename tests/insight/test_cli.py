@@ -488,3 +488,13 @@ def test_local_workers_never_run_a_script_that_is_the_main_module(tmp_path, monk
         assert client.submit(int, "7").result(timeout=120) == 7
     assert not marker.exists()
     assert sys.modules["__main__"] is page
+
+
+def test_the_local_cluster_listens_where_it_is_told():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with service.scanning.dask_client(1, scheduler_port=port, dashboard=None) as client:
+        assert client.scheduler.address == f"tcp://127.0.0.1:{port}"
+    args = cli.build_parser().parse_args(["scan", "--scheduler-port", "9786", "--dashboard", ":0"])
+    assert (args.scheduler_port, args.dashboard) == (9786, ":0")
