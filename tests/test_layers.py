@@ -41,7 +41,8 @@ def test_mypy_finds_no_type_errors_in_insight() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy"], capture_output=True, text=True, cwd=ROOT, timeout=900
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    fix = "\nFix these (run `python -m mypy`); pyproject.toml's [tool.mypy] says how it checks."
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:] + fix
     assert "Success: no issues found" in result.stdout
 
 
