@@ -35,6 +35,7 @@ place's folder, no manifest) are still read; the next save moves them to this la
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -43,6 +44,7 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -153,6 +155,35 @@ def _is_stale(path: Path, prefix: str, now: float) -> bool:
         if host == _owner_tag().rsplit("-", 1)[0]:
             return not _pid_alive(pid)  # this machine: its owner is known to be gone
     return age > STALE_AFTER_S
+
+
+@contextlib.contextmanager
+def build_lock(place_id: str) -> Iterator[None]:
+    """Hold the right to build place ``place_id`` (one build of an id at a time).
+
+    An exclusive lock on ``tmp/build-<id>.lock`` in the data folder (the kernel lets go of
+    it when the process ends, however it ends). A second build of the same id, in any process on this machine,
+    is refused at once rather than racing the first to install its version.
+
+    Raises
+    ------
+    DataError
+        If another build of this place is running.
+    """
+    folder = work_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"build-{place_id}.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DataError(
+                f"Another build of place {place_id!r} is running; this one was not started. "
+                "Wait for it to finish, then build again if you still need to."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def clean_stale(root: Path | None = None, now: float | None = None) -> list[Path]:

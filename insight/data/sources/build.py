@@ -7,6 +7,7 @@ time matrix, access to services is measured in straight-line kilometres.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from insight.data.sources.groupings import grouping_columns
 from insight.data.sources.indicators import OGL, IndicatorData, read_indicators
 from insight.data.sources.report import BuildReport
 from insight.data.sources.services import combine_services, read_services
-from insight.data.store import current_dir, place_dir, read_place, save_place
+from insight.data.store import build_lock, current_dir, place_dir, read_place, save_place
 from insight.errors import DataError
 from insight.model import BNG, Grouping, Indicator, Layer, Place, ServiceType
 from insight.spatial import access
@@ -77,9 +78,10 @@ def build_from_toml(
     sources = Path(path).resolve().parent
     current = current_dir(place_dir(config.id))
     keep_sources = current is not None and sources == current.resolve() / "sources"
-    return build_place(
-        config, progress, save=save, sources=sources if keep_sources else None, limits=limits
-    )
+    with build_lock(config.id) if save else contextlib.nullcontext():
+        return build_place(
+            config, progress, save=save, sources=sources if keep_sources else None, limits=limits
+        )
 
 
 def build_place(

@@ -45,6 +45,7 @@ from insight.data.sources.build import build_place, file_record
 from insight.data.sources.config import loads_toml, parse_config
 from insight.data.sources.report import BuildReport
 from insight.data.store import (
+    build_lock,
     clean_stale,
     install,
     place_dir,
@@ -228,6 +229,7 @@ def build_from_uploads(
     _check_paths(data, files)
     clean_stale()
     job = temporary_dir(work_dir(), "job-")
+    held = contextlib.ExitStack()
     try:
         sources = job / "sources"
         sources.mkdir()
@@ -235,7 +237,8 @@ def build_from_uploads(
             (sources / name).write_bytes(content)
         (sources / "place.toml").write_text(config_to_toml(data), encoding="utf-8")
         parsed = parse_config(data, sources, origin="the uploaded place.toml")
-        if save:
+        if save:  # one build of an id at a time: a second is told, not "Built"
+            held.enter_context(build_lock(parsed.id))
             _check_place(parsed.id, parsed.title, who, replace, signed_in, limits)
         upload = {
             "by": who,
@@ -266,6 +269,7 @@ def build_from_uploads(
             rewritten = DataError(text)
         raise rewritten from None
     finally:
+        held.close()
         shutil.rmtree(job, ignore_errors=True)
 
 

@@ -22,8 +22,8 @@ import pytest
 from insight.data.catalogue import list_places
 from insight.data.policy import UPLOAD_LIMITS, Limits, check_new_place
 from insight.data.sources import build_from_uploads, build_place, parse_config
-from insight.data.store import place_dir, read_place, version_of
-from insight.errors import ConfigError, InsightError, LimitError
+from insight.data.store import build_lock, place_dir, read_place, version_of
+from insight.errors import ConfigError, DataError, InsightError, LimitError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from hostile import BASE, DEEP_TOML, OWN_DATA, base_files  # noqa: E402
@@ -122,6 +122,16 @@ def test_the_column_limit_applies_to_excel_as_to_csv(tmp_path, data_root):
         (tmp_path / file).write_bytes(content)
     with pytest.raises(LimitError, match="values.xlsx: a sheet has 601 columns, over the limit"):
         build_place(parse_config(config, tmp_path, origin="place.toml"), limits=UPLOAD_LIMITS)
+
+
+def test_a_second_build_of_one_id_is_told_and_does_not_report_built(data_root):
+    # The first build holds the place's lock until it has installed its version.
+    refused = pytest.raises(DataError, match="Another build of place 'hostile' is running")
+    with build_lock(BASE["place"]["id"]), refused:
+        build_from_uploads(copy.deepcopy(BASE), base_files(), isolate=False)
+    assert not place_dir("hostile").exists() or version_of(place_dir("hostile")) is None
+    place, _ = build_from_uploads(copy.deepcopy(BASE), base_files(), isolate=False)  # then free
+    assert place.id == "hostile"
 
 
 def test_upload_counts_and_sizes_are_capped_before_anything_is_read(data_root):
