@@ -9,6 +9,7 @@ on the list signs in, uploads a place, and it opens on the map, with who uploade
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -32,6 +33,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 OFFICER = "ann@council.gov.uk"
 REFUSED = "eve@evil.example"
 UPLOAD = "[data-testid='stFileUploader']"
+
+
+def as_shown(text: str) -> re.Pattern:
+    """``text`` as the page shows it: an e-mail address carries an invisible word joiner
+    before its ``@`` (insight.explain.escape_markdown: so it is not made a mailto: link)."""
+    return re.compile(re.escape(text).replace("@", "\u2060?@"))
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +86,7 @@ def test_visitor_refused_account_and_officer_upload(public_app, browser, sync_ap
         # An account that is not on the list signs in, and is refused with the reason.
         sign_in(page, base, REFUSED, sync_api)
         sync_api.expect(main).to_contain_text(
-            f"{REFUSED} is not on this dashboard's list of officers", timeout=30_000
+            as_shown(f"{REFUSED} is not on this dashboard's list of officers"), timeout=30_000
         )
         assert page.page.locator(UPLOAD).count() == 0
         page.page.get_by_role("button", name="Sign out").click()
@@ -88,7 +95,7 @@ def test_visitor_refused_account_and_officer_upload(public_app, browser, sync_ap
 
         # An officer on the list signs in and adds a place.
         sign_in(page, base, OFFICER, sync_api)
-        sync_api.expect(main).to_contain_text(f"Signed in as {OFFICER}", timeout=30_000)
+        sync_api.expect(main).to_contain_text(as_shown(f"Signed in as {OFFICER}"), timeout=30_000)
         page.screenshot("data-signed-in-officer-desktop", heading="Use your own data")
         files = folder / "upload"
         files.mkdir()
@@ -115,7 +122,7 @@ def test_visitor_refused_account_and_officer_upload(public_app, browser, sync_ap
         sync_api.expect(main.locator("h1")).to_have_text("Map")
         sync_api.expect(main).to_contain_text("Value")
         page.open(base + "data?place=ann-wards")
-        sync_api.expect(main).to_contain_text(f"uploaded by {OFFICER}")
+        sync_api.expect(main).to_contain_text(as_shown(f"uploaded by {OFFICER}"))
         page.assert_healthy()
     finally:
         page.close()
