@@ -7,7 +7,7 @@ starts with :func:`ui.frame.frame`, which draws the sidebar and the place picker
 
 import streamlit as st
 
-from insight.explain import escape_markdown, lower_first
+from insight.explain import FINDING_FAMILIES, RANKING_RULE, escape_markdown, lower_first
 from ui import loaders
 from ui.frame import APP_NAME, frame
 
@@ -48,17 +48,23 @@ for i, (page, label, icon) in enumerate(links):
     with columns[i % 2]:
         st.page_link(page, label=label, icon=icon, query_params={"place": place.id})
 
-indicator_id, grouping_id = place.featured_pair()
 st.subheader("The strongest findings")
-st.caption(
-    f"{escape_markdown(place.indicator(indicator_id).title)}, by "
-    f"{escape_markdown(lower_first(place.grouping(grouping_id).title))}."
-)
-found = loaders.ranked_findings(place.id, indicator_id, grouping_id)
-if found.empty:
-    st.caption("No postcode lottery stands out for this indicator.")
-for finding in found.items[:3]:
+best = loaders.strongest_findings(place.id)
+if best is None:  # no findings store yet: the place's featured indicator and boundary
+    indicator_id, grouping_id = place.featured_pair()
+    top = loaders.ranked_findings(place.id, indicator_id, grouping_id).items[:3]
+else:
+    top = best.items[:3]
+st.caption(RANKING_RULE)
+if not top:
+    st.caption("No postcode lottery stands out in this place.")
+for finding in top:
     with st.container(border=True):
+        st.markdown(
+            f"**{FINDING_FAMILIES[finding.tested]}** · "
+            f"{escape_markdown(place.indicator(finding.indicator).title)}, by "
+            f"{escape_markdown(place.grouping(finding.grouping).title.lower())}"
+        )
         st.markdown(escape_markdown(finding.sentence))
         st.page_link(
             "pages/lottery.py",
@@ -66,8 +72,9 @@ for finding in found.items[:3]:
             icon=":material/arrow_forward:",
             query_params={
                 "place": place.id,
-                "indicator": indicator_id,
-                "grouping": grouping_id,
+                "view": "pair",
+                "indicator": finding.indicator,
+                "grouping": finding.grouping,
                 "finding": str(finding.rank),
             },
         )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import uvicorn
 from tqdm import tqdm
 
@@ -212,6 +213,13 @@ def cmd_inequality(args: argparse.Namespace) -> int:
 def cmd_findings(args: argparse.Namespace) -> int:
     """Print the ranked findings as text, CSV or JSON."""
     places = _places()
+    if args.all:
+        return _print_strongest(args, places)
+    if not (args.indicator and args.grouping):
+        raise DataError(
+            "findings needs --indicator and --grouping (one pair), or --all (the strongest "
+            "findings across every indicator and grouping)."
+        )
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     found = service.pair_findings(
         args.place, args.indicator, args.grouping, kinds=kinds, materiality=args.materiality,
@@ -219,23 +227,8 @@ def cmd_findings(args: argparse.Namespace) -> int:
     )  # fmt: skip
     place = places.place(args.place)
     table = found.table
-    if args.format == "csv":
-        out = table.copy()
-        for column in ("area_codes", "other_area_codes"):
-            out[column] = out[column].map(lambda codes: ";".join(map(str, codes)))
-        # one cell each: "icb:1.00;ambulance:0.60" and "icb:E54000030:E54000031"
-        out["shared_borders"] = out["shared_borders"].map(
-            lambda items: ";".join(f"{s['grouping']}:{s['share']:.2f}" for s in items)
-        )
-        out["same_steps"] = out["same_steps"].map(
-            lambda items: ";".join(":".join(s.values()) for s in items)
-        )
-        for column in ("placebo_steps", "ring_steps"):
-            out[column] = out[column].map(lambda steps: ";".join(f"{v:.6g}" for v in steps))
-        out.to_csv(sys.stdout, index=False)
-        return 0
-    if args.format == "json":
-        _print_json(table.to_dict(orient="records"))
+    if args.format != "text":
+        _print_table(table, args.format)
         return 0
     ind, grp = place.indicator(args.indicator), place.grouping(args.grouping)
     count = "no findings" if table.empty else explain.plural(len(table), "finding")
@@ -404,6 +397,51 @@ def cmd_serve_api(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_table(table: pd.DataFrame, form: str) -> None:
+    """A findings table as CSV (codes joined by ";") or JSON records, on stdout."""
+    if form == "json":
+        _print_json(table.to_dict(orient="records"))
+        return
+    out = table.copy()
+    for column in ("area_codes", "other_area_codes"):
+        out[column] = out[column].map(lambda codes: ";".join(map(str, codes)))
+    # one cell each: "icb:1.00;ambulance:0.60" and "icb:E54000030:E54000031"
+    out["shared_borders"] = out["shared_borders"].map(
+        lambda items: ";".join(f"{s['grouping']}:{s['share']:.2f}" for s in items)
+    )
+    out["same_steps"] = out["same_steps"].map(
+        lambda items: ";".join(":".join(s.values()) for s in items)
+    )
+    for column in ("placebo_steps", "ring_steps"):
+        out[column] = out[column].map(lambda steps: ";".join(f"{v:.6g}" for v in steps))
+    out.to_csv(sys.stdout, index=False)
+
+
+def _print_strongest(args: argparse.Namespace, places: service.Places) -> int:
+    """``findings --all``: the strongest findings across every pair of the store (the pairs
+    it lacks scanned into it first, in this process)."""
+    top = args.top if args.top is not None else args.limit
+    best = service.strongest_findings(args.place, top, scan_missing=True, places=places)
+    place = places.place(args.place)
+    if args.format != "text":
+        _print_table(best.table, args.format)
+        return 0
+    count = "no findings" if not len(best) else explain.plural(len(best), "finding")
+    print(
+        f"The strongest findings of {place.title} across "
+        f"{explain.plural(best.pairs, 'indicator × boundary pair')}: {count}"
+    )
+    for position, finding in enumerate(best, start=1):
+        where = (
+            f"{place.indicator(finding.indicator).title}, by "
+            f"{explain.lower_first(place.grouping(finding.grouping).title)}"
+        )
+        print(f"\n{position}. [{finding.label}; {where}] {finding.sentence}")
+    if best.held_back:
+        print("\n" + explain.held_back_sentence(best.held_back))
+    return 0
+
+
 # --------------------------------------------------------------------------------------
 # The parser
 # --------------------------------------------------------------------------------------
@@ -543,10 +581,17 @@ def build_parser() -> argparse.ArgumentParser:
     found = commands.add_parser(
         "findings",
         aliases=["flags"],
-        help="ranked postcode-lottery findings for one indicator and grouping",
+        help="ranked postcode-lottery findings for one indicator and grouping, or across all",
     )
-    found.add_argument("--indicator", required=True, help="indicator id, e.g. mt_minutes")
-    found.add_argument("--grouping", required=True, help="grouping id, e.g. isdn")
+    found.add_argument("--indicator", help="indicator id, e.g. mt_minutes")
+    found.add_argument("--grouping", help="grouping id, e.g. isdn")
+    found.add_argument(
+        "--all",
+        action="store_true",
+        help="the strongest findings across every indicator and grouping of the findings "
+        "store (tested differences first; error control across the whole store)",
+    )
+    found.add_argument("--top", type=int, default=None, help="with --all: the first N")
     found.add_argument("--format", choices=("text", "csv", "json"), default="text")
     found.add_argument("--limit", type=int, default=None, help="show only the first N findings")
     found.add_argument(

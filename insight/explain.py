@@ -28,15 +28,25 @@ FINDING_KINDS: dict[str, str] = {
     "spatial": "Areas unlike their neighbours",
 }
 
+#: The two families of finding (:attr:`insight.analysis.findings.Finding.tested`), as
+#: labelled on every card, list and slide.
+FINDING_FAMILIES: dict[bool, str] = {True: "Tested difference", False: "What-if"}
+
+#: Headings of the two families' sections, tested differences first.
+FAMILY_HEADINGS: dict[bool, str] = {
+    True: "Tested differences",
+    False: "What-ifs: if people could only use services in their own area",
+}
+
 #: What the Postcode lottery page says its findings are: true of every kind (the what-ifs
 #: are not tests, and say so).
 LOTTERY_INTRO = (
-    "Places where what people get depends on which side of a boundary they live, ranked by "
-    "how many people are affected and how big the difference is. Differences at a boundary, "
-    "groups unlike the rest and areas unlike their neighbours are tested: those that chance, "
-    "or a smooth change across the country, would explain are left out. The what-ifs are not "
-    "tests: they show how much further journeys would be if people could only use services "
-    "inside their own area."
+    "Places where what people get depends on which side of a boundary they live. Tested "
+    "differences come first: differences at a boundary, groups unlike the rest and areas "
+    "unlike their neighbours, each checked so that what chance, or a smooth change across the "
+    "country, would explain is left out. The what-ifs come after them: they are not tests, "
+    "but show how much further journeys would be if people could only use services inside "
+    "their own area."
 )
 
 #: How areas unlike their neighbours are found, for Data and methods.
@@ -56,6 +66,76 @@ OUTLIER_METHOD = (
     "and 34,782 areas this finds most single odd areas 5 or 6 standard deviations out, and "
     "reports nothing on pure noise or a smooth trend in about 19 maps out of 20."
 )
+
+#: The two families of finding, as Data and methods explains them.
+FAMILIES_EXPLAINED = (
+    "Tested differences (a step at a boundary, a group unlike the rest, areas unlike their "
+    "neighbours) each have a statistical test behind them, with the share of false findings "
+    "controlled. What-ifs (a boundary penalty: the extra journey if people could only use "
+    "services inside their own area, and any step in such an extra journey) are not tests: "
+    "they describe a journey nobody is made to take today, so they are always worded as a "
+    "what-if, marked as one in every table and file (its 'tested' column says false), and listed after "
+    "the tested differences."
+)
+
+#: The ranking rule, as the pages and Data and methods state it.
+RANKING_RULE = (
+    "Findings are ranked by one rule: tested differences before what-ifs; then findings that "
+    "count people (admissions, residents) before those with no figures for the people "
+    "affected; then by what closing the gap would mean in people a year, where a model of "
+    "outcomes or a denominator says it; then by the size of the gap times the people it "
+    "affects, the gap measured against how much the indicator varies across all areas, so "
+    "that minutes, percentages and counts rank on one scale."
+)
+
+#: Which findings the lists across everything leave to their own indicator's page.
+STRONGEST_LEAVES_OUT = (
+    "Lists across every indicator and boundary leave out findings about counts with nothing "
+    "to divide them by (such as admissions a year: more where more people live) and about "
+    "indicators with no better direction: they say nothing about whether people get better "
+    "or worse, so they are shown only with their own indicator and boundary."
+)
+
+#: How a border finding's shared stretch and its robustness are worked out (Data and methods).
+BORDERS_EXPLAINED = (
+    "Council, NHS, stroke-network and ambulance borders often run along the same line. For "
+    "each step at a border, we count the pairs of touching areas that make up that border "
+    "and, for every other kind of boundary, the share of those pairs that are split by it "
+    "too; where that share is at least a half, the finding names that boundary, and a step "
+    "found on both is called the same step, so it is not credited to one of them alone. "
+    "How sure a step is: the same test is run on the border moved 1, 2 and 3 rows of areas "
+    "into either side (placebo borders, where no boundary is), and on the areas within 1, 2 "
+    "and 3 rows of the real border; a step that is bigger than its placebos and keeps its "
+    "direction at every depth is one to stand behind."
+)
+
+#: How error is controlled across the whole findings store, as Data and methods says it.
+STORE_ERROR_CONTROL = (
+    "Each indicator and boundary is tested with the Benjamini-Hochberg procedure, which keeps "
+    "the expected share of false findings among those reported at 5%. A list that picks the "
+    "strongest findings from every indicator and boundary at once (Home, the Postcode "
+    "lottery's view across everything, the default slides and the findings --all command) applies the same "
+    "procedure across every test behind the whole findings store, counting every border, "
+    "group and area tested for every indicator and boundary (an area's test counted once, "
+    "not once per boundary); a tested difference is listed there only when its q-value under "
+    "that rule is 5% or less (Benjamini and Hochberg, 1995, J R Stat Soc B 57:289-300)."
+)
+
+
+def held_back_sentence(count: int) -> str:
+    """Why some tested findings of single pairs are missing from a list across everything.
+
+    Examples
+    --------
+    >>> held_back_sentence(2)[:44]
+    '2 more findings of single indicators and bou'
+    """
+    return (
+        f"{plural(count, 'more finding')} of single indicators and boundaries did not pass "
+        "the check across every indicator and boundary at once, so they are not listed here; "
+        "each is still shown under its own indicator and boundary."
+    )
+
 
 #: A group's funnel status (:data:`insight.analysis.benchmark.FUNNEL_STATUSES`), in words.
 FUNNEL_WORDS: dict[str, str] = {

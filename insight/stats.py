@@ -1933,7 +1933,7 @@ def suppress_frame(
     return out
 
 
-def benjamini_hochberg(p_values: Any) -> FloatResult:
+def benjamini_hochberg(p_values: Any, tests: int | None = None) -> FloatResult:
     """Benjamini-Hochberg false discovery rate q-values (adjusted p-values).
 
     Parameters
@@ -1941,6 +1941,12 @@ def benjamini_hochberg(p_values: Any) -> FloatResult:
     p_values : array-like
         p-values between 0 and 1; missing values are ignored (they neither
         count towards the number of tests nor receive a q-value).
+    tests : int, optional
+        The number of tests ``m`` when only some of their p-values are given (a store keeps
+        the findings, not every test behind them). The tests not given rank after those
+        given, which can only make the q-values larger: the control stays valid, and is
+        conservative when an unlisted p-value was in fact smaller. Default: the number of
+        p-values given.
 
     Returns
     -------
@@ -1953,12 +1959,15 @@ def benjamini_hochberg(p_values: Any) -> FloatResult:
     Raises
     ------
     ValueError
-        If a p-value is outside [0, 1] or not numeric.
+        If a p-value is outside [0, 1] or not numeric, or ``tests`` is fewer than the
+        p-values given.
 
     Examples
     --------
     >>> benjamini_hochberg([0.01, 0.04, 0.03, float("nan"), 0.5]).round(4)
     array([0.04  , 0.0533, 0.0533,    nan, 0.5   ])
+    >>> benjamini_hochberg([0.001, 0.004], tests=100).round(4)
+    array([0.1, 0.2])
     """
     p = _as_float(p_values, "p-value")
     bad = (p.array < 0) | (p.array > 1)
@@ -1970,7 +1979,11 @@ def benjamini_hochberg(p_values: Any) -> FloatResult:
     if present.size:
         order = present[np.argsort(flat[present], kind="stable")]
         m = order.size
-        scaled = flat[order] * m / np.arange(1, m + 1)
+        if tests is not None:
+            if int(tests) < m:
+                raise ValueError(f"tests must be at least the {m} p-values given, got {tests!r}.")
+            m = int(tests)
+        scaled = flat[order] * m / np.arange(1, order.size + 1)
         q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
     shape = _Shape(index=p.index, scalar=p.scalar)
     return _wrap(q.reshape(p.array.shape), shape, "q_value")

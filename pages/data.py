@@ -5,8 +5,13 @@ import streamlit as st
 
 from insight.errors import InsightError
 from insight.explain import (
+    BORDERS_EXPLAINED,
+    FAMILIES_EXPLAINED,
     GLOSSARY,
     OUTLIER_METHOD,
+    RANKING_RULE,
+    STORE_ERROR_CONTROL,
+    STRONGEST_LEAVES_OUT,
     escape_markdown,
     modelled_outcome_method,
     weights_sentence,
@@ -124,6 +129,10 @@ st.markdown(
   between neighbouring areas on the same side (so smooth changes across the country are not mistaken
   for a boundary effect), controlling false discoveries across all boundaries tested (Benjamini–Hochberg).
 - {OUTLIER_METHOD}
+- **Two kinds of finding.** {escape_markdown(FAMILIES_EXPLAINED)}
+- **Borders that coincide, and how sure a step is.** {escape_markdown(BORDERS_EXPLAINED)}
+- **How findings are ranked.** {escape_markdown(RANKING_RULE)} {escape_markdown(STRONGEST_LEAVES_OUT)}
+- **Error control across every indicator and boundary.** {escape_markdown(STORE_ERROR_CONTROL)}
 - **Small numbers**: counts under 5 are suppressed in downloads.
 """
 )

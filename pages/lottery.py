@@ -1,21 +1,87 @@
-"""Postcode lottery: ranked findings where what people get changes at a boundary."""
+"""Postcode lottery: ranked findings where what people get changes at a boundary.
+
+Two views: the strongest findings across every indicator and boundary of the findings store
+(the default), and every finding of one indicator and boundary (the view a link with
+``?indicator=`` or ``?grouping=`` opens). Tested differences come first in both.
+"""
 
 import streamlit as st
 
 from insight.explain import (
+    FAMILY_HEADINGS,
+    FINDING_FAMILIES,
     FINDING_KINDS,
     LOTTERY_INTRO,
+    RANKING_RULE,
     escape_markdown,
-    services_on_map_title,
+    held_back_sentence,
 )
-from ui import loaders, presentation, render, state
+from ui import loaders, render, state
 from ui.frame import frame
+
+VIEWS = {
+    "all": "The strongest across every indicator and boundary",
+    "pair": "Every finding of one indicator and boundary",
+}
 
 place = frame("Postcode lottery")
 st.title("Postcode lottery")
 st.markdown(LOTTERY_INTRO)
 
 # Settings
+best = loaders.strongest_findings(place.id)
+asked_for_pair = any(name in st.query_params for name in ("indicator", "grouping", "finding"))
+views = list(VIEWS) if best is not None else ["pair"]
+view = state.select(
+    "Show", "view", views, "pair" if asked_for_pair else views[0], format_func=VIEWS.get
+)
+search = st.text_input("Only findings mentioning", placeholder="an authority, NHS area or network")
+
+
+def where(finding) -> str:
+    """The indicator and boundary of a finding, in words."""
+    return (
+        f"{place.indicator(finding.indicator).title}, by "
+        f"{place.grouping(finding.grouping).title.lower()}"
+    )
+
+
+if view == "all":
+    # Compute
+    shown = render.search_findings(best.items, search, where)
+    st.caption(
+        f"{len(shown):,} of {len(best):,} findings across {best.pairs:,} indicator and "
+        f"boundary pairs, strongest first. {RANKING_RULE}"
+    )
+    if best.held_back:
+        st.caption(held_back_sentence(best.held_back))
+    if not shown:
+        st.info(escape_markdown(render.search_hint(place, search, None)))
+        st.stop()
+    # Render
+    positions = [position for position, _ in shown]
+    chosen = st.selectbox(
+        "Finding to show on the map",
+        positions,
+        format_func=lambda p: (
+            f"{p}. {FINDING_FAMILIES[best.items[p - 1].tested]}: {best.items[p - 1].group_name}"
+            f" ({where(best.items[p - 1])})"
+        ),
+        key="strongest_box",
+    )
+    finding = best.items[chosen - 1]
+    st.caption(escape_markdown(where(finding)) + ".")
+    render.finding_block(place, finding)
+    for tested in (True, False):
+        render.finding_list(
+            [(p, f) for p, f in shown if f.tested is tested], FAMILY_HEADINGS[tested], 20, where
+        )
+    table = render.findings_table(best.table.iloc[[p - 1 for p in positions]], None)
+    with st.expander("As a table"):
+        st.dataframe(table, hide_index=True)
+    render.downloads(table, "lottery-strongest", place)
+    st.stop()
+
 featured_indicator, featured_grouping = place.featured_pair()
 with st.sidebar:
     st.header("Lottery settings")
@@ -47,9 +113,8 @@ chosen_kinds = (
     )
     or []
 )
-search = st.text_input("Only findings mentioning", placeholder="an authority, NHS area or network")
 shown = render.filter_findings(findings, chosen_kinds, search)
-st.caption(f"{len(shown):,} of {len(findings):,} findings shown, strongest first.")
+st.caption(f"{len(shown):,} of {len(findings):,} findings shown. {RANKING_RULE}")
 if shown.empty:
     if search.strip():
         st.info(escape_markdown(render.search_hint(place, search, grouping_id)))
@@ -67,46 +132,13 @@ rank = st.selectbox(
     key="finding_box",
 )
 state.put("finding", str(rank))
-finding = found.by_rank(rank)
-with st.container(border=True):
-    render.finding_card(finding, place.indicator(indicator_id))
-    finding_map = loaders.finding_map(place.id, indicator_id, grouping_id, rank, period)
-    left, right = st.columns([3, 1])
-    with left:
-        st.pydeck_chart(
-            finding_map.deck,
-            height=420,
-            key="finding_map",
-            alt=f"Map of the areas in finding {rank} and the areas around them; "
-            "the lists of areas and services are below.",
-        )
-    with right:
-        render.legend(finding_map.classification, place.indicator(indicator_id), unit_line=False)
-        render.service_key(place, tuple(place.service_types), finding_map.services)
-        render.place_names_note()
-    with st.expander("The areas in this finding"):
-        st.dataframe(finding_map.table, hide_index=True)
-    if not finding_map.services.empty:
-        with st.expander(escape_markdown(services_on_map_title(len(finding_map.services)))):
-            st.dataframe(finding_map.services, hide_index=True)
-    if period is not None:
-        st.caption("Slides show the latest period: choose it to add this finding to them.")
-    else:
-        presentation.add_button(
-            {
-                "kind": "finding",
-                "indicator": indicator_id,
-                "grouping": grouping_id,
-                "finding_kind": finding.kind,
-                "group_code": finding.group_code,
-                "other_code": finding.other_code or None,
-            },
-            key=f"present_{rank}",
-        )
-
-st.subheader("All findings")
-for _, row in shown.head(20).iterrows():
-    st.markdown(f"{int(row['rank'])}. {escape_markdown(row['sentence'])}")
+render.finding_block(place, found.by_rank(rank), period)
+for tested in (True, False):
+    render.finding_list(
+        [(f.rank, f) for f in found if f.rank in set(ranks) and f.tested is tested],
+        FAMILY_HEADINGS[tested],
+        20,
+    )
 table = render.findings_table(shown, place.indicator(indicator_id))
 with st.expander("As a table"):
     st.dataframe(table, hide_index=True)

@@ -1,6 +1,7 @@
 """Present: meeting mode. One finding per slide in large type, ready for a committee.
 
-The slides are the ranked postcode-lottery findings of one indicator and grouping, or the
+The slides are the strongest findings across every indicator and grouping (the default,
+tested differences first), the ranked findings of one indicator and grouping, or the
 items added to "your presentation" from other pages (opened on the slide added last, and
 in the URL, ``?deck=own&items=...``, so that its link shares it). Previous / next with the
 buttons or the arrow keys; the slide number is in the URL (``?slide=3``); the whole deck
@@ -18,7 +19,7 @@ from insight.present import slides
 from ui import loaders, presentation, render, state
 from ui.frame import frame
 
-FINDINGS, OWN = "findings", "own"
+STRONGEST, FINDINGS, OWN = "strongest", "findings", "own"
 LIMITS = ["3", "5", "10"]
 
 
@@ -36,6 +37,7 @@ if from_link:
     elif from_link["fitting"]:
         st.info(escape_markdown(explain.deck_opened_from_link(from_link["fitting"])))
 own_items = presentation.presentation_items()
+best = loaders.strongest_findings(place.id)
 added_elsewhere = presentation.wants_own_deck()  # just added on another page: show it
 if added_elsewhere:
     state.put("deck", OWN)
@@ -43,14 +45,17 @@ if added_elsewhere:
 # Settings
 with st.sidebar:
     st.header("Presentation")
+    decks = [FINDINGS, OWN] if best is None else [STRONGEST, FINDINGS, OWN]
+    asked_for_pair = any(name in st.query_params for name in ("indicator", "grouping"))
     source = state.select(
         "Show",
         "deck",
-        [FINDINGS, OWN],
-        OWN if from_link else FINDINGS,
+        decks,
+        OWN if from_link else FINDINGS if asked_for_pair else decks[0],
         move=added_elsewhere,
         format_func={
-            FINDINGS: "Top postcode-lottery findings",
+            STRONGEST: "The strongest findings across everything",
+            FINDINGS: "Top findings of one indicator and boundary",
             OWN: f"Your presentation ({len(own_items)})",
         }.get,
         container=st.sidebar,
@@ -59,6 +64,7 @@ with st.sidebar:
         featured_indicator, featured_grouping = place.featured_pair()
         indicator_id = state.select_indicator(place, featured_indicator)
         grouping_id = state.select_grouping(place, "Boundaries", featured_grouping)
+    if source != OWN:
         limit = int(
             state.select(
                 "Findings",
@@ -74,7 +80,10 @@ state.put_items(own_items)  # the link shares the presentation, whichever deck i
 
 # Compute: how many slides, and the one shown
 try:
-    if source == FINDINGS:
+    if source == STRONGEST:
+        total = min(limit, len(best))
+        deck_key = (STRONGEST, total)
+    elif source == FINDINGS:
         found = loaders.ranked_findings(place.id, indicator_id, grouping_id)
         total = min(limit, len(found))
         deck_key = (FINDINGS, indicator_id, grouping_id, total)
@@ -87,7 +96,9 @@ except InsightError as error:
 
 if total == 0:
     st.title("Present")
-    if source == FINDINGS:
+    if source == STRONGEST:
+        st.info("No postcode lotteries were found in this place.")
+    elif source == FINDINGS:
         st.info(
             "No postcode lotteries were found for "
             f"{escape_markdown(place.indicator(indicator_id).title.lower())} by "
@@ -116,6 +127,8 @@ state.put("slide", str(current))
 
 def build(position: int) -> slides.Slide:
     """Slide ``position`` (0-based) of the deck shown."""
+    if source == STRONGEST:
+        return loaders.strongest_slide(place.id, position, today)
     if source == FINDINGS:
         return loaders.finding_slide(place.id, indicator_id, grouping_id, position, today)
     return loaders.item_slide(place.id, own_items[position], today)
@@ -195,12 +208,12 @@ following.button(
     type="primary",
 )
 with middle:
-    if source == FINDINGS:
-        finding = found.items[current - 1]
+    if source != OWN:
+        finding = (best if source == STRONGEST else found).items[current - 1]
         item = {
             "kind": "finding",
-            "indicator": indicator_id,
-            "grouping": grouping_id,
+            "indicator": finding.indicator,
+            "grouping": finding.grouping,
             "finding_kind": finding.kind,
             "group_code": finding.group_code,
             "other_code": finding.other_code or None,
@@ -217,11 +230,11 @@ def deck() -> list[slides.Slide]:
     return [build(position) for position in range(total)]
 
 
-stem = (
-    f"place-insight-{indicator_id}-{grouping_id}"
-    if source == FINDINGS
-    else "place-insight-presentation"
-)
+stem = {
+    STRONGEST: "place-insight-strongest",
+    FINDINGS: f"place-insight-{indicator_id}-{grouping_id}" if source == FINDINGS else "",
+    OWN: "place-insight-presentation",
+}[source]
 st.subheader("Download the presentation")
 pptx_col, pdf_col, png_col = st.columns(3)
 pptx_col.download_button(

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from insight.analysis.scan import ENGINE_VERSION, StoredFindings
+from insight.data import findings_store
+from insight.data.catalogue import place_ref
 from insight.data.demo import load_demo
 from insight.data.postcodes import index_dir
 from insight.data.store import CONTENT_FILES, current_dir, place_dir
 from insight.model import DEMO_ID, Place
+from insight.service import scan_place
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +56,16 @@ def demo_copy(demo_place, tmp_path, monkeypatch) -> Path:
     root = copy_demo(tmp_path / "data")
     monkeypatch.setenv("PLACE_INSIGHT_DATA", str(root))
     return root
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_place):
+    """The demo's findings store, current for this engine: the pairs it lacks are scanned
+    into it first (on local Dask workers; about a minute when none is current). Tests that
+    read the strongest findings across every pair (Home, ``findings --all``) need it."""
+    scan_place(demo_place, only_missing=True)
+    stored = findings_store.read_findings(
+        DEMO_ID, engine=ENGINE_VERSION, content_hash=place_ref(DEMO_ID).content_hash
+    )
+    assert stored is not None, "the demo's findings store was not written"
+    return StoredFindings(stored)

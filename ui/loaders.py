@@ -497,6 +497,20 @@ def ranked_findings(
     return service.pair_findings(place_id, indicator_id, grouping_id, period, places=PLACES)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _strongest(place_id: str, version: str, store: tuple[int, int]) -> findings.Strongest | None:
+    best = service.strongest_findings(place_id, places=PLACES)
+    return best if best.pairs else None
+
+
+def strongest_findings(place_id: str) -> findings.Strongest | None:
+    """The strongest findings across every indicator × grouping of the place's findings
+    store (:func:`insight.service.strongest_findings`), or None without a current store.
+    Shared: do not change them."""
+    store = findings_store.store_version(place_id)
+    return None if store is None else _strongest(place_id, _content(place_id), store)
+
+
 @st.cache_resource(show_spinner="Drawing the finding…", max_entries=64)
 def finding_map(
     place_id: str, indicator_id: str, grouping_id: str, rank: int, period: str | None = None
@@ -532,6 +546,13 @@ def finding_slide(
     """Slide ``position`` (0-based) of the ranked findings (:func:`~slides.finding_slide`)."""
     found = ranked_findings(place_id, indicator_id, grouping_id)
     finding = sorted(found, key=lambda f: f.rank)[position]
+    return _with_png(slides.finding_slide(_place(place_id), finding, _index(place_id), date=day))
+
+
+@st.cache_data(show_spinner="Drawing the slide…", max_entries=64)
+def strongest_slide(place_id: str, position: int, day: str) -> slides.Slide:
+    """Slide ``position`` (0-based) of the strongest findings across every pair."""
+    finding = strongest_findings(place_id).items[position]
     return _with_png(slides.finding_slide(_place(place_id), finding, _index(place_id), date=day))
 
 

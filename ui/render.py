@@ -13,6 +13,7 @@ from insight.analysis.profile import NEAR_BOUNDARY_KM
 from insight.analysis.trend import TrendResult
 from insight.data import policy
 from insight.explain import (
+    FINDING_FAMILIES,
     FUNNEL_WORDS,
     GAP_CHANGE_WORDS,
     HOW_SURE_TITLE,
@@ -31,6 +32,7 @@ from insight.explain import (
     lower_first,
     one_period_sentence,
     service_key_line,
+    services_on_map_title,
     significant,
     titled_with_unit,
     trend_method_sentence,
@@ -42,6 +44,7 @@ from insight.explain import (
 )
 from insight.model import Indicator, Place
 from insight.present import charts, files, maps, tables
+from ui import loaders, presentation
 
 
 def legend(
@@ -427,6 +430,18 @@ def search_hint(place: Place, search: str, grouping_id: str) -> str:
     return explain_search_hint(search.strip(), matches)
 
 
+def search_findings(items, search: str, where) -> list[tuple[int, Finding]]:
+    """``(position, finding)`` of the findings whose groups' names, or indicator and
+    boundary (``where(finding)``), contain ``search`` (any case); all when it is blank."""
+    needle = search.strip().lower()
+    return [
+        (position, finding)
+        for position, finding in enumerate(items, start=1)
+        if not needle
+        or needle in f"{finding.group_name} {finding.other_name} {where(finding)}".lower()
+    ]
+
+
 def finding_labels(findings) -> dict[int, str]:
     """Short label of each finding for a picker, by rank: rank, kind and the groups involved."""
     return {
@@ -442,7 +457,9 @@ def finding_labels(findings) -> dict[int, str]:
 
 
 def finding_card(finding: Finding, indicator: Indicator) -> None:
-    """A finding: its sentence large, then the effect with its interval and who is affected."""
+    """A finding: its family, its sentence large, then the effect with its interval and who
+    is affected."""
+    st.markdown(f"**{FINDING_FAMILIES[finding.tested]}** · {escape_markdown(finding.label)}")
     st.markdown(f"#### {escape_markdown(finding.sentence)}")
     cells = st.columns(3)
     limits = f"{fmt_number(finding.lower)} to {fmt_number(finding.upper)}"
@@ -452,18 +469,79 @@ def finding_card(finding: Finding, indicator: Indicator) -> None:
     )
     cells[1].metric("Areas", f"{finding.areas:,}")
     cells[2].metric("Affected a year", fmt_number(finding.affected, 0, missing="not known"))
-    st.caption(f"{finding.label}. {interval}.")
+    st.caption(f"{interval}.")
     sure = how_sure_sentences(indicator, finding.step, finding.placebo_steps, finding.ring_steps)
     if finding.kind == "border" and sure:
         st.markdown(f"##### {HOW_SURE_TITLE}")
         st.markdown(escape_markdown(" ".join(sure)))
 
 
-def findings_table(findings, indicator: Indicator):
-    """The findings as shown and downloaded, with units and interval columns named."""
+def finding_block(place: Place, finding: Finding, period: str | None = None) -> None:
+    """A finding's card, its map with legend and keys, its areas and services, and the
+    button that adds it to the presentation (both views of the Postcode lottery page)."""
+    indicator = place.indicator(finding.indicator)
+    with st.container(border=True):
+        finding_card(finding, indicator)
+        finding_map = loaders.finding_map(
+            place.id, finding.indicator, finding.grouping, finding.rank, period
+        )
+        left, right = st.columns([3, 1])
+        with left:
+            st.pydeck_chart(
+                finding_map.deck,
+                height=420,
+                key="finding_map",
+                alt=f"Map of the areas in this finding ({finding.group_name}) and the areas "
+                "around them; the lists of areas and services are below.",
+            )
+        with right:
+            legend(finding_map.classification, indicator, unit_line=False)
+            service_key(place, tuple(place.service_types), finding_map.services)
+            place_names_note()
+        with st.expander("The areas in this finding"):
+            st.dataframe(finding_map.table, hide_index=True)
+        if not finding_map.services.empty:
+            with st.expander(escape_markdown(services_on_map_title(len(finding_map.services)))):
+                st.dataframe(finding_map.services, hide_index=True)
+        if period is not None:
+            st.caption("Slides show the latest period: choose it to add this finding to them.")
+        else:
+            presentation.add_button(
+                {
+                    "kind": "finding",
+                    "indicator": finding.indicator,
+                    "grouping": finding.grouping,
+                    "finding_kind": finding.kind,
+                    "group_code": finding.group_code,
+                    "other_code": finding.other_code or None,
+                },
+                key=f"present_{finding.indicator}_{finding.grouping}_{finding.rank}",
+            )
+
+
+def finding_list(items, heading: str, limit: int, where=None) -> None:
+    """A numbered list of findings' sentences under ``heading``; ``where(finding)``, when
+    given, names the indicator and boundary of each (lists across everything)."""
+    if not items:
+        return
+    st.subheader(heading)
+    for position, finding in items[:limit]:
+        prefix = f"*{escape_markdown(where(finding))}:* " if where else ""
+        st.markdown(f"{position}. {prefix}{escape_markdown(finding.sentence)}")
+    if len(items) > limit:
+        st.caption(f"and {len(items) - limit:,} more in the table below.")
+
+
+def findings_table(findings, indicator: Indicator | None):
+    """The findings as shown and downloaded, with units and interval columns named
+    (``indicator`` None: findings of many indicators, each in its own units)."""
+    across = [c for c in ("position", "indicator", "grouping") if c in findings.columns]
+    unit = indicator.unit if indicator is not None else "in the indicator's units"
+    decimals = indicator.decimals if indicator is not None else 1
     table = findings[
         [
             "rank",
+            *across,
             "label",
             "group_code",
             "group_name",
@@ -476,20 +554,24 @@ def findings_table(findings, indicator: Indicator):
             "areas",
             "affected",
             "opportunity",
+            "tested",
             "q_value",
+            "store_q_value",
             "then_period",
             "then_effect",
             "change",
             "sentence",
         ]
     ].copy()
+    table["tested"] = table["tested"].map(FINDING_FAMILIES)
     # One rounding rule: differences at the decimals the sentences show, counts whole, and
     # q values to two significant figures (a q of 0.00004 is not "0.0")
     for column in ("effect", "lower", "upper", "then_effect"):
-        table[column] = pd.to_numeric(table[column], errors="coerce").round(indicator.decimals)
+        table[column] = pd.to_numeric(table[column], errors="coerce").round(decimals)
     table["areas"] = pd.to_numeric(table["areas"], errors="coerce").round().astype("Int64")
     table["affected"] = pd.to_numeric(table["affected"], errors="coerce").round(1)
-    table["q_value"] = [significant(q, 2) for q in table["q_value"]]
+    for column in ("q_value", "store_q_value"):
+        table[column] = [significant(q, 2) for q in table[column]]
     if (table["change"] == "").all():  # no earlier period compared: no empty columns
         table = table.drop(columns=["then_period", "then_effect", "change"])
     else:
@@ -497,22 +579,27 @@ def findings_table(findings, indicator: Indicator):
     return table.rename(
         columns={
             "then_period": "Compared with period",
-            "then_effect": titled_with_unit("Difference then", indicator.unit),
+            "then_effect": titled_with_unit("Difference then", unit),
             "change": "Change since then",
-            "rank": "Rank",
+            "rank": "Rank within its indicator and boundary" if across else "Rank",
             "label": "Kind",
             "group_code": "Code",
             "group_name": "Name",
             "other_code": "Compared with (code)",
             "other_name": "Compared with",
-            "effect": titled_with_unit("Difference", indicator.unit),
+            "effect": titled_with_unit("Difference", unit),
+            "indicator": "Indicator",
+            "grouping": "Boundary",
+            "position": "Position",
             "lower": "Lower limit",
             "upper": "Upper limit",
             "interval": "Limits are",
             "areas": "Areas",
             "affected": "Affected a year",
             "opportunity": "People a year if the gap closed (see Finding)",
+            "tested": "Tested or what-if",
             "q_value": "q value (false discovery rate)",
+            "store_q_value": "q value across every indicator and boundary",
             "sentence": "Finding",
         }
     )

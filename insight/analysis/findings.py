@@ -24,6 +24,16 @@
     that of the areas around them, and its 95% interval excludes zero on the same side;
     a difference the words would call "about the same" is not a finding.
 
+Two families, kept apart everywhere (:attr:`Finding.tested`): *tested differences* (a test
+with error control stands behind each) and *what-ifs* (``penalty`` findings, and every
+finding about a what-if indicator such as a boundary penalty's extra minutes: a
+counterfactual journey, not something people get today). :func:`ranking_key` is the one ranking
+rule, within a pair (:func:`findings`) and across every pair of a store
+(:func:`strongest`): tested differences before what-ifs, findings that count people before
+those that count nobody, then what closing the gap would mean in people a year
+(:attr:`Finding.opportunity`) where that is known, then the size of the gap in people
+(:attr:`Finding.score`).
+
 A :class:`Finding` carries everything any surface shows: its kind and label, the groups,
 effect and interval, the value it is compared with, areas and people affected, the
 sentence, the areas to draw and the numbers of its chart. The Postcode lottery page, Home,
@@ -34,8 +44,8 @@ Present, the slides, the data files and ``python -m insight findings`` all rende
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -67,20 +77,33 @@ __all__ = [
     "Finding",
     "FindingChart",
     "Findings",
+    "PER_INDICATOR_KINDS",
+    "Strongest",
+    "WHAT_IF_KINDS",
     "findings",
     "gap_change",
     "local_outliers_of",
     "opportunity_of",
+    "ranking_key",
+    "strongest",
 ]
 
 #: Kinds of finding, in the order they are worked out.
 FINDING_KINDS: tuple[str, ...] = ("border", "penalty", "funnel", "spatial")
 
+#: Kinds that are what-ifs (no test stands behind them); the other kinds are tested
+#: differences, unless their indicator is itself a what-if (:attr:`Indicator.within`).
+WHAT_IF_KINDS: frozenset[str] = frozenset({"penalty"})
+
+#: Kinds whose test is about areas of an indicator, whatever the grouping: the same
+#: finding appears under every grouping and is counted and shown once across a store.
+PER_INDICATOR_KINDS: frozenset[str] = frozenset(FINDING_KINDS) - {"border", "penalty", "funnel"}
+
 #: Columns of :attr:`Findings.table`, in order.
 FINDING_COLUMNS: tuple[str, ...] = (
-    "rank", "kind", "label", "group_code", "group_name", "other_code", "other_name",
+    "rank", "kind", "label", "tested", "rated", "group_code", "group_name", "other_code", "other_name",
     "effect", "lower", "upper", "interval", "value", "benchmark", "benchmark_label",
-    "areas", "affected", "affected_label", "score", "p_value", "q_value",
+    "areas", "affected", "affected_label", "score", "p_value", "q_value", "store_q_value",
     "then_period", "then_effect", "then_lower", "then_upper", "change",
     "adjusted_effect", "adjusted_lower", "adjusted_upper", "sentence",
     "area_codes", "other_area_codes", "shared_borders", "same_steps",
@@ -189,10 +212,13 @@ class Finding:
     affected_label : str
         What ``affected`` counts, e.g. "stroke admissions a year" ("" when unknown).
     score : float
-        Ranking score, ``|effect| * affected`` (with ``areas`` times the mean weight of an
-        area where ``affected`` is unknown).
+        Size of the gap in people: ``|effect| / spread * affected``, where ``spread`` is the
+        standard deviation of the indicator across the place's areas (so that gaps in
+        minutes, percentages or counts rank on one scale), with ``areas`` times the mean
+        weight of an area where ``affected`` is unknown.
     p_value, q_value : float
-        The test behind the finding where there is one (NaN for penalties).
+        The test behind the finding where there is one (NaN for what-ifs); ``q_value`` is
+        the Benjamini-Hochberg q-value among the tests of its indicator and grouping.
     sentence : str
         The plain-English sentence.
     area_codes, other_area_codes : tuple of str
@@ -247,6 +273,21 @@ class Finding:
         where there is neither an outcome model nor a denominator.
     opportunity_label : str
         ``opportunity`` in words ("" where it is NaN).
+    tested : bool
+        True for a tested difference; False for a what-if (a kind of
+        :data:`WHAT_IF_KINDS`, or any finding about a what-if indicator).
+    rated : bool
+        Whether its indicator can be called better or worse
+        (:attr:`insight.model.Indicator.rated`): False for a count with nothing to divide it
+        by (more admissions where more people live) or an indicator with no better
+        direction. Such a finding is shown with its own indicator, never among the
+        strongest across everything (:func:`strongest`): it says nothing about whether
+        people get better or worse.
+    store_q_value : float
+        The q-value under the error control across the whole findings store
+        (Benjamini-Hochberg over every test of every indicator and grouping: see
+        :func:`insight.analysis.scan.store_q_values`); NaN for a what-if, or a finding
+        worked out outside a store.
     """
 
     rank: int
@@ -291,6 +332,14 @@ class Finding:
     ring_steps: tuple[float, ...] = ()
     opportunity: float = math.nan
     opportunity_label: str = ""
+    tested: bool = True
+    rated: bool = True
+    store_q_value: float = math.nan
+
+    @property
+    def counted(self) -> bool:
+        """True when the finding counts people (``affected`` known and above zero)."""
+        return math.isfinite(self.affected) and self.affected > 0
 
     def record(self) -> dict[str, Any]:
         """The finding as a flat dict of :data:`FINDING_COLUMNS` (lists for the codes, the
@@ -323,12 +372,17 @@ class Findings:
     border_table : pandas.DataFrame or None
         Every border tested (:func:`insight.analysis.borders.border_discontinuities`),
         where borders were worked out.
+    tests : dict of str to int
+        How many tests stand behind each tested kind (borders tested, groups placed on the
+        funnel, areas tested for being unlike their neighbours): the number of hypotheses
+        the error control across a store counts.
     """
 
     indicator: str
     grouping: str
     items: tuple[Finding, ...]
     border_table: pd.DataFrame | None = None
+    tests: dict[str, int] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.items)
@@ -438,6 +492,7 @@ def findings(
     if "border" in kinds or "spatial" in kinds:
         graph = (index or AreaIndex.for_place(place)).contiguity
     records: list[dict[str, Any]] = []
+    tests: dict[str, int] = {}
     border_table = None
     if "border" in kinds:
         border_table = border_discontinuities(
@@ -446,6 +501,7 @@ def findings(
             min_areas=min_areas, materiality=materiality, alpha=alpha, graph=graph,
             names=context.names, indicator=ind, weight_label=context.weight_label,
         )  # fmt: skip
+        tests["border"] = int(border_table["tested"].sum()) if len(border_table) else 0
         border_records = _border_findings(context, border_table)
         _allow_for_deprivation(place, context, border_records, graph, min_areas, alpha)
         records += border_records
@@ -456,14 +512,17 @@ def findings(
     if "penalty" in kinds:
         records += _penalty_findings(place, context, penalty_threshold)
     if "funnel" in kinds:
-        records += _funnel_findings(place, context)
+        funnel_records, tests["funnel"] = _funnel_findings(place, context)
+        records += funnel_records
     if "spatial" in kinds and not ind.within:
         # A boundary penalty is a what-if that steps at the group's border by design: its
         # areas unlike their neighbours would be that border again, not odd areas.
         if outliers is None:
             outliers = local_outliers_of(place, ind, graph, alpha)
+        tests["spatial"] = int(np.isfinite(outliers["p_value"].to_numpy(dtype=float)).sum())
         records += _spatial_findings(place, context, graph, outliers)
     typical = context.typical_weight
+    spread = context.spread
     position = {code: i for i, code in enumerate(context.codes)}
     for record in records:
         if record["interval"] == "95% CI" and not ind.sampled:
@@ -484,21 +543,194 @@ def findings(
         caveat = grp.note_for(record["group_code"]) if record["kind"] == "penalty" else ""
         if caveat:
             record["sentence"] += f" {caveat}"
-        size = abs(record["effect"])
+        size = abs(record["effect"]) / spread
+        if record["kind"] == "funnel" and ind.kind == "count" and not ind.denominator:
+            size /= max(record["areas"], 1)  # a count's gap is the group's total: per area
         if np.isfinite(record["affected"]):
             record["score"] = size * record["affected"]
         else:
             record["score"] = size * record["areas"] * (typical if np.isfinite(typical) else 1.0)
-    # Gaps that have closed are good news, not lotteries: after every finding of today.
-    records.sort(key=lambda r: (r["change"] == "closed", -r["score"], -r["areas"]))
+    unranked = [
+        Finding(rank=0, label=explain.FINDING_KINDS[r["kind"]], indicator=ind.id,
+                grouping=grp.id, affected_label=context.weight_label or "",
+                tested=r["kind"] not in WHAT_IF_KINDS and ind.within is None,
+                rated=ind.rated, **r)
+        for r in records
+    ]  # fmt: skip
+    unranked.sort(key=ranking_key)
     if limit is not None:
-        records = records[: max(int(limit), 0)]
-    items = tuple(
-        Finding(rank=rank, label=explain.FINDING_KINDS[r["kind"]], indicator=ind.id,
-                grouping=grp.id, affected_label=context.weight_label or "", **r)
-        for rank, r in enumerate(records, start=1)
-    )  # fmt: skip
-    return Findings(ind.id, grp.id, items, border_table)
+        unranked = unranked[: max(int(limit), 0)]
+    items = tuple(replace(f, rank=rank) for rank, f in enumerate(unranked, start=1))
+    return Findings(ind.id, grp.id, items, border_table, tests)
+
+
+def ranking_key(finding: Finding) -> tuple[Any, ...]:
+    """The one ranking rule of findings, best first (sort by this key).
+
+    1. Today's findings before gaps that have closed since an earlier period (good news,
+       not lotteries).
+    2. Tested differences before what-ifs.
+    3. Findings that count people before those that count nobody (no figures for the
+       people affected: a what-if about nobody never leads).
+    4. What closing the gap would mean in people a year (:attr:`Finding.opportunity`,
+       where an outcome model or a denominator says it), largest first, before findings
+       where it is not known.
+    5. The size of the gap in people (:attr:`Finding.score`: the gap against the
+       indicator's spread, times the people affected), largest first; then the number of
+       areas.
+
+    Parameters
+    ----------
+    finding : Finding
+        A finding.
+
+    Returns
+    -------
+    tuple
+        A key that sorts the best finding first.
+
+    Examples
+    --------
+    >>> sorted(found, key=ranking_key)[0].tested  # doctest: +SKIP
+    True
+    """
+    score = finding.score if math.isfinite(finding.score) else -math.inf
+    known = math.isfinite(finding.opportunity)
+    return (
+        finding.change == "closed",
+        not finding.tested,
+        not finding.counted,
+        not known,
+        -finding.opportunity if known else 0.0,
+        -score,
+        -finding.areas,
+    )
+
+
+@dataclass(frozen=True)
+class Strongest:
+    """The strongest findings across every indicator × grouping (:func:`strongest`).
+
+    Attributes
+    ----------
+    items : tuple of Finding
+        Best first (:func:`ranking_key`); each keeps its ``rank`` within its own indicator
+        and grouping (what links to it use).
+    alpha : float
+        The false discovery rate across the store.
+    held_back : int
+        Tested findings of a single indicator and grouping that do not pass the error
+        control across the whole store, left out.
+    pairs : int
+        Indicator × grouping pairs the findings were drawn from.
+    """
+
+    items: tuple[Finding, ...]
+    alpha: float
+    held_back: int
+    pairs: int
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per finding, best first: ``position`` (in this list across everything),
+        ``indicator``, ``grouping``, then :data:`FINDING_COLUMNS` (``rank`` within its own
+        indicator and grouping, what links to it use)."""
+        columns = ["position", "indicator", "grouping", *FINDING_COLUMNS]
+        rows = [
+            {"position": position, "indicator": item.indicator, "grouping": item.grouping,
+             **item.record()}
+            for position, item in enumerate(self.items, start=1)
+        ]  # fmt: skip
+        if not rows:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def strongest(
+    found: Iterable[Finding],
+    *,
+    alpha: float = 0.05,
+    top: int | None = None,
+    pairs: int | None = None,
+) -> Strongest:
+    """Rank the findings of many indicators and groupings together, best first.
+
+    The findings of a store's latest period (:meth:`insight.analysis.scan.StoredFindings.latest`)
+    are ranked by :func:`ranking_key`, after four rules: a gap that has closed is not a
+    lottery, and a finding about an indicator that is never called better or worse
+    (:attr:`Finding.rated`: a count with nothing to divide it by, such as admissions a year)
+    says nothing about what people get, so both are left out; a tested difference is kept only when it passes the error
+    control across the whole store (``store_q_value <= alpha``; a finding worked out
+    outside a store, with no such q-value, is kept on its own pair's control); and a finding
+    that several groupings repeat (the areas of an indicator unlike their neighbours, which
+    every grouping finds; a group or a border whose areas are the same in two groupings) is
+    kept once, under the first grouping it appears in.
+
+    Parameters
+    ----------
+    found : iterable of Finding
+        Findings of any indicators and groupings, in the place's order.
+    alpha : float, default 0.05
+        False discovery rate across the store.
+    top : int, optional
+        Keep only the first ``top``.
+    pairs : int, optional
+        How many indicator × grouping pairs were looked at (default: those with findings).
+
+    Returns
+    -------
+    Strongest
+        The ranked findings, and how many were held back.
+
+    Raises
+    ------
+    DataError
+        If ``alpha`` is not between 0 and 1.
+
+    Examples
+    --------
+    >>> best = strongest(stored.latest(), top=10)  # doctest: +SKIP
+    >>> [f.tested for f in best.items[:3]]  # doctest: +SKIP
+    [True, True, True]
+    """
+    if not 0 < alpha < 1:
+        raise DataError(f"alpha must be between 0 and 1, got {alpha!r}.")
+    kept: list[Finding] = []
+    seen: set[tuple[Any, ...]] = set()
+    looked_at: set[tuple[str, str]] = set()
+    held_back = 0
+    for item in found:
+        looked_at.add((item.indicator, item.grouping))
+        if item.change == "closed" or not item.rated:
+            continue
+        if item.tested and math.isfinite(item.store_q_value) and item.store_q_value > alpha:
+            held_back += 1
+            continue
+        key = _repeat_key(item)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(item)
+    kept.sort(key=ranking_key)
+    if top is not None:
+        kept = kept[: max(int(top), 0)]
+    return Strongest(tuple(kept), float(alpha), held_back, pairs or len(looked_at))
+
+
+def _repeat_key(item: Finding) -> tuple[Any, ...]:
+    """What makes two findings of different groupings the same finding: the same indicator
+    and kind about the same areas (or, for a group, the same group code), with the same
+    effect; the areas alone for a kind about areas of an indicator."""
+    if item.kind in PER_INDICATOR_KINDS:
+        return (item.indicator, item.kind, frozenset(item.area_codes))
+    areas = frozenset(item.area_codes) or item.group_code
+    return (item.indicator, item.kind, areas, item.other_code, round(item.effect, 9))
 
 
 @dataclass
@@ -565,6 +797,14 @@ class _Context:
 
     def rows_of(self, group: Any) -> np.ndarray:
         return np.flatnonzero(self.groups == group)
+
+    @property
+    def spread(self) -> float:
+        """Standard deviation of the indicator across the areas (1 when it has none), so
+        that gaps of different indicators rank on one scale."""
+        finite = self.values[np.isfinite(self.values)]
+        spread = float(np.std(finite)) if finite.size > 1 else 0.0
+        return spread if spread > 0 else 1.0
 
 
 def _record(**fields: Any) -> dict[str, Any]:
@@ -1030,9 +1270,11 @@ def _penalty_findings(place: Place, context: _Context, threshold: float) -> list
 # --------------------------------------------------------------------------------------
 
 
-def _funnel_findings(place: Place, context: _Context) -> list[dict[str, Any]]:
+def _funnel_findings(place: Place, context: _Context) -> tuple[list[dict[str, Any]], int]:
+    """The funnel outliers, and how many groups were placed on the funnel (tested)."""
     ind = context.indicator
     comparison = compare_groups(place, ind.id, context.grouping.id)
+    tested = int(np.isfinite(comparison.table["z"].to_numpy(dtype=float)).sum())
     every = comparison.table.dropna(subset=["value"])
     groups = every[["code", "name", "value"]].sort_values("value", kind="stable")
     reference = (explain.average_label(comparison.benchmark_name), comparison.benchmark)
@@ -1098,7 +1340,7 @@ def _funnel_findings(place: Place, context: _Context) -> list[dict[str, Any]]:
                 sentence=sentence,
             )  # fmt: skip
         )
-    return records
+    return records, tested
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray | None, rows: np.ndarray) -> float:

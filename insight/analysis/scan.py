@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -42,18 +43,23 @@ from insight import explain
 from insight.analysis.benchmark import MIN_AREAS
 from insight.analysis.findings import (
     FINDING_COLUMNS,
+    PER_INDICATOR_KINDS,
+    WHAT_IF_KINDS,
     Bar,
     Finding,
     FindingChart,
     Findings,
+    Strongest,
     findings,
     local_outliers_of,
+    strongest,
 )
 from insight.analysis.penalty import PENALTY_THRESHOLD
 from insight.analysis.trend import at_period
 from insight.errors import DataError
 from insight.model import Place
 from insight.spatial.index import AreaIndex
+from insight.stats import benjamini_hochberg
 
 __all__ = [
     "ENGINE_VERSION",
@@ -70,6 +76,7 @@ __all__ = [
     "scan",
     "scan_tasks",
     "store_content",
+    "store_q_values",
 ]
 
 #: Bump when the findings engine changes what it finds or how it words it: every store
@@ -80,7 +87,8 @@ __all__ = [
 # 11: border findings give their step once deprivation is allowed for; 12: no negligible
 # areas unlike their neighbours
 # 13: no people counted for closing the gap of areas already better off
-ENGINE_REVISION = 13
+# 14: tested or what-if, rated, q-values across the store
+ENGINE_REVISION = 14
 #: The engine version a store is stamped with: the revision and the defaults it ran with.
 ENGINE_VERSION = f"{ENGINE_REVISION};penalty>{PENALTY_THRESHOLD:g};min_areas={MIN_AREAS}"
 
@@ -92,7 +100,9 @@ _BAR = pa.struct(
 )  # fmt: skip
 _GROUP = pa.struct([("code", pa.string()), ("name", pa.string()), ("value", pa.float64())])
 _TYPES: dict[str, pa.DataType] = {
-    "rank": pa.int64(), "effect": pa.float64(), "lower": pa.float64(), "upper": pa.float64(),
+    "rank": pa.int64(), "tested": pa.bool_(), "rated": pa.bool_(),
+    "store_q_value": pa.float64(),
+    "effect": pa.float64(), "lower": pa.float64(), "upper": pa.float64(),
     "value": pa.float64(), "benchmark": pa.float64(), "areas": pa.int64(),
     "affected": pa.float64(), "score": pa.float64(), "p_value": pa.float64(),
     "q_value": pa.float64(), "then_effect": pa.float64(), "then_lower": pa.float64(),
@@ -324,6 +334,9 @@ def findings_from_records(
                 ring_steps=tuple(_float(v) for v in record.get("ring_steps") or ()),
                 opportunity=_float(record.get("opportunity")),
                 opportunity_label=record.get("opportunity_label") or "",
+                tested=bool(record.get("tested", record["kind"] not in WHAT_IF_KINDS)),
+                rated=bool(record.get("rated", True)),
+                store_q_value=_float(record.get("store_q_value")),
             )  # fmt: skip
         )
     return Findings(indicator, grouping, tuple(items))
@@ -372,6 +385,8 @@ class TaskResult:
         Peak resident memory of that process so far, in MB.
     period : str
         The earlier period scanned ("" for the latest).
+    tests : dict of str to int
+        How many tests stood behind each tested kind (:attr:`Findings.tests`).
     """
 
     indicator: str
@@ -383,6 +398,7 @@ class TaskResult:
     loaded_place: bool = False
     peak_mb: float = math.nan
     period: str = ""
+    tests: dict[str, int] = field(default_factory=dict)
 
     @property
     def task(self) -> Task:
@@ -480,12 +496,12 @@ def run_task(source: PlaceSource, indicator: str, grouping: str, period: str = "
         )
         found = findings(place, indicator, grouping, index=working.index, outliers=shared)
         records = finding_records(found, period)
-        error = None
+        tests, error = dict(found.tests), None
     except Exception as failure:  # reported with its pair; the scan goes on
-        records, error = [], f"{type(failure).__name__}: {failure}"
+        records, tests, error = [], {}, f"{type(failure).__name__}: {failure}"
     return TaskResult(
         indicator, grouping, records, error, time.perf_counter() - start, worker, loaded,
-        _peak_mb(), period,
+        _peak_mb(), period, tests,
     )  # fmt: skip
 
 
@@ -660,6 +676,7 @@ def _task_entry(result: TaskResult) -> dict[str, Any]:
         "status": "ok" if result.ok else "failed",
         "findings": len(result.records),
         "error": result.error,
+        "tests": dict(result.tests),
     }
 
 
@@ -706,8 +723,86 @@ def store_content(
     }
     known = [k for k in entries if k[0] in order_i and k[1] in order_g and k[2] in order_p[k[0]]]
     known.sort(key=lambda k: (order_i[k[0]], order_p[k[0]][k[2]], order_g[k[1]]))
-    records = link_same_steps(place, [record for pair in known for record in entries[pair][1]])
-    return records, [entries[pair][0] for pair in known]
+    # copies: the store-wide q-values belong to the store, not to the scan's results
+    records = link_same_steps(place, [dict(r) for pair in known for r in entries[pair][1]])
+    tasks = [entries[pair][0] for pair in known]
+    store_q_values(records, tasks)
+    return records, tasks
+
+
+def store_q_values(records: list[dict[str, Any]], tasks: Sequence[Mapping[str, Any]]) -> int:
+    """Set every record's ``store_q_value``: the error control across the whole store.
+
+    Benjamini-Hochberg over every test of the store's latest period: the ``m`` of the
+    procedure is the number of tests behind every indicator × grouping (each task's
+    ``tests``; the areas tested for being unlike their neighbours once per indicator, as
+    every grouping repeats them), and the p-values ranked are those of the stored tested
+    findings (a finding about the same areas of an indicator counted once). The tests a
+    store does not keep (those that found nothing) rank after them, which can only raise
+    the q-values (:func:`insight.stats.benjamini_hochberg`): the control stays valid.
+    What-ifs, earlier periods and gaps that have closed get NaN.
+
+    Parameters
+    ----------
+    records : list of dict
+        The store's records (:func:`finding_records`), changed in place.
+    tasks : sequence of dict
+        The store's task entries, with ``tests``.
+
+    Returns
+    -------
+    int
+        ``m``, the number of tests across the store.
+
+    Examples
+    --------
+    >>> records = [{"kind": "border", "period": "", "p_value": 0.001, "indicator": "i",
+    ...             "grouping": "g", "area_codes": ["a"], "change": ""}]
+    >>> store_q_values(records, [{"period": "", "status": "ok", "indicator": "i",
+    ...                           "tests": {"border": 20}}])
+    20
+    >>> round(records[0]["store_q_value"], 3)
+    0.02
+    """
+    per_pair = 0
+    per_indicator: dict[str, int] = {}
+    for task in tasks:
+        if task.get("period") or task.get("status") != "ok":
+            continue
+        for kind, count in (task.get("tests") or {}).items():
+            if kind in PER_INDICATOR_KINDS:
+                per_indicator[task["indicator"]] = max(
+                    per_indicator.get(task["indicator"], 0), count
+                )
+            else:
+                per_pair += int(count)
+    tests = per_pair + sum(per_indicator.values())
+    distinct: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for record in records:
+        record["store_q_value"] = math.nan
+        tested = record.get("tested", record["kind"] not in WHAT_IF_KINDS)
+        tested = tested and record.get("change") != "closed"
+        p = _float(record.get("p_value"))
+        if record.get("period") or not tested or not math.isfinite(p):
+            continue
+        if record["kind"] in PER_INDICATOR_KINDS:
+            key: tuple[Any, ...] = (
+                record["indicator"],
+                record["kind"],
+                tuple(record["area_codes"]),
+            )
+        else:
+            key = (id(record),)
+        distinct.setdefault(key, []).append(record)
+    if not distinct:
+        return tests
+    groups = list(distinct.values())
+    p_values = [min(_float(r["p_value"]) for r in group) for group in groups]
+    q_values = np.asarray(benjamini_hochberg(p_values, tests=max(tests, len(p_values))))
+    for group, q in zip(groups, q_values, strict=True):
+        for record in group:
+            record["store_q_value"] = float(q)
+    return tests
 
 
 def link_same_steps(place: Place, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -792,6 +887,23 @@ class StoredFindings:
 
     def __len__(self) -> int:
         return len(self._done)
+
+    def latest(self) -> list[Finding]:
+        """Every finding of the latest period of every pair held, pair by pair in the
+        place's order (what :func:`insight.analysis.findings.strongest` ranks)."""
+        every: list[Finding] = []
+        for task in self.stored.tasks:
+            if task["status"] != "ok" or task.get("period"):
+                continue
+            found = self.findings(task["indicator"], task["grouping"])
+            every += found.items if found is not None else ()
+        return every
+
+    def strongest(self, top: int | None = None) -> Strongest:
+        """The strongest findings across every pair held
+        (:func:`insight.analysis.findings.strongest`, over :meth:`latest`)."""
+        pairs = len({(i, g) for i, g, period in self._done if not period})
+        return strongest(self.latest(), top=top, pairs=pairs)
 
     def findings(self, indicator: str, grouping: str, period: str = "") -> Findings | None:
         """The pair's findings in ``period`` ("": the latest), or None when the store does

@@ -305,13 +305,14 @@ def create_app(places: service.Places | None = None) -> FastAPI:
         ] = 100,
     ) -> dict[str, Any]:
         """The ranked postcode-lottery findings of one indicator × grouping (from the
-        findings store, else worked out), or, with neither, of every pair the place's
-        findings store holds."""
+        findings store, else worked out), or, with neither, the strongest across every pair
+        the place's findings store holds (tested differences first; error control across the
+        store: the rows of ``findings --all``)."""
         place = place_of(place_id)
         if (indicator is None) != (grouping is None):
             raise ApiError(
                 422, "Give both indicator and grouping (one pair's findings) or neither "
-                "(every pair's).", "Add the missing parameter, or remove the one given.",
+                "(the strongest across every pair).", "Add the missing parameter, or remove the one given.",
             )  # fmt: skip
         if indicator is None or grouping is None:
             if period is not None:
@@ -319,19 +320,19 @@ def create_app(places: service.Places | None = None) -> FastAPI:
                     422, "A period is for one pair's findings.",
                     "Give indicator and grouping too, or leave period out.",
                 )  # fmt: skip
-            every = service.all_findings(place_id, places=source)
-            found, total = every[:top], len(every)
+            best = service.strongest_findings(place_id, places=source)
+            rows, total = best.table.head(top).to_dict(orient="records"), len(best)
         else:
             check_pair(place, indicator, grouping)
             if period is not None:
                 earlier = [p for p in place.indicator(indicator).periods if p]
                 check(period, earlier, "a period of that indicator", "period")
             pair = service.pair_findings(place_id, indicator, grouping, period, places=source)
-            found, total = list(pair.items[:top]), len(pair)
+            rows = [service.finding_record(f) for f in pair.items[:top]]
+            total = len(pair)
         return {
             "place": place_id, "indicator": indicator, "grouping": grouping, "period": period,
-            "total": total, "findings": [service.json_safe(service.finding_record(f))
-                                         for f in found],
+            "total": total, "findings": [service.json_safe(row) for row in rows],
         }  # fmt: skip
 
     @app.get(

@@ -204,7 +204,7 @@ def _field_type(name: str) -> Any:
     """The JSON type of a finding's column, from its annotation: numbers, text, lists of
     codes; anything else (lists of records such as ``shared_borders``) as it comes."""
     hint = _HINTS[name]
-    if hint in (int, str):
+    if hint in (int, str, bool):
         return hint
     if hint is float or hint == float | None:
         return float | None  # NaN (unknown, not tested) is null
@@ -215,6 +215,14 @@ def _field_type(name: str) -> Any:
 
 def _finding_fields() -> dict[str, Any]:
     fields: dict[str, Any] = {
+        "position": (
+            int | None,
+            Field(
+                default=None,
+                description="Place in the list of the strongest findings across every "
+                "indicator and grouping (null for one pair's findings, ranked by `rank`).",
+            ),
+        ),
         "indicator": (str, Field(description=_FINDING["indicator"])),
         "grouping": (str, Field(description=_FINDING["grouping"])),
     }
@@ -238,7 +246,8 @@ class FindingsAnswer(_Answer):
     period: str | None = Field(description="The period (null: the latest).")
     total: int = Field(description="How many findings there are before `top` is applied.")
     findings: list[FindingRow] = Field(  # type: ignore[valid-type]
-        description="The findings, best first within each indicator × grouping."
+        description="The findings, best first: one pair's by `rank`; across every pair, the "
+        "strongest first by `position` (tested differences before what-ifs)."
     )
 
 

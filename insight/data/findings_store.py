@@ -183,6 +183,7 @@ def write_findings(
                 "status": t["status"],
                 "findings": int(t.get("findings", 0)),
                 "error": t.get("error"),
+                "tests": {str(k): int(v) for k, v in (t.get("tests") or {}).items()},
             }
             for t in tasks
         ],

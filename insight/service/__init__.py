@@ -9,7 +9,7 @@ it opened.
 
 - :mod:`~insight.service.places`: open a place, its index and its findings store.
 - :mod:`~insight.service.findings`: one pair's findings (store, else worked out; any
-  period), and every stored pair's.
+  period), and the strongest across every stored pair.
 - :mod:`~insight.service.scanning`: scan what a store lacks, in this process or on Dask.
 - :mod:`~insight.service.queries`: compare, inequality by deprivation, trend, lookup (one postcode or a file), penalty,
   exports.
@@ -18,7 +18,7 @@ it opened.
 """
 
 from insight.service import building
-from insight.service.findings import all_findings, pair_findings
+from insight.service.findings import pair_findings, strongest_findings
 from insight.service.places import Places, list_places, open_place, read_stored
 from insight.service.queries import (
     compare_groups,
@@ -42,7 +42,6 @@ from insight.service.scanning import ScanOutcome, dask_client, default_workers, 
 __all__ = [
     "Places",
     "ScanOutcome",
-    "all_findings",
     "building",
     "compare_groups",
     "compare_record",
@@ -65,5 +64,6 @@ __all__ = [
     "place_record",
     "read_stored",
     "scan_place",
+    "strongest_findings",
     "trend_record",
 ]

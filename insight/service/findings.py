@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from insight.analysis import findings as engine
-from insight.analysis.findings import FINDING_KINDS, Finding, Findings
+from insight.analysis import scan
+from insight.analysis.findings import FINDING_KINDS, Findings, Strongest
 from insight.service.places import Places
+from insight.service.scanning import scan_place
 
-__all__ = ["all_findings", "pair_findings"]
+__all__ = ["pair_findings", "strongest_findings"]
 
 
 def pair_findings(
@@ -78,14 +80,16 @@ def pair_findings(
     return found
 
 
-def all_findings(
-    place_id: str, top: int | None = None, *, places: Places | None = None
-) -> list[Finding]:
-    """The findings of every indicator × grouping of a place held in its findings store,
-    in the latest period.
-
-    Pairs the store does not hold are not worked out here (that is a scan: ``python -m
-    insight scan``); without a current store the list is empty.
+def strongest_findings(
+    place_id: str,
+    top: int | None = None,
+    *,
+    scan_missing: bool = False,
+    places: Places | None = None,
+) -> Strongest:
+    """The strongest findings across every indicator × grouping of a place's findings store
+    (:func:`insight.analysis.findings.strongest`): tested differences first, error control
+    across the whole store, a finding that coinciding groupings repeat shown once.
 
     Parameters
     ----------
@@ -93,28 +97,31 @@ def all_findings(
         The place.
     top : int, optional
         Only the first ``top`` findings.
+    scan_missing : bool, default False
+        Scan the pairs the store lacks first, in this process (what ``findings --all``
+        does); otherwise a place without a current store has no findings here.
     places : Places, optional
         Where the place and its store come from (default: opened here).
 
     Returns
     -------
-    list of Finding
-        Pair by pair in the place's order (indicators, then groupings), each pair's own
-        ranking kept.
+    Strongest
+        Best first; shared with the front end's cache: do not change them.
 
     Examples
     --------
-    >>> every = all_findings("demo", top=10)  # doctest: +SKIP
+    >>> best = strongest_findings("demo", top=10)  # doctest: +SKIP
+    >>> [f.tested for f in best.items[:3]]  # doctest: +SKIP
+    [True, True, True]
     """
     places = places or Places()
     place = places.place(place_id)
     stored = places.stored(place_id)
+    if scan_missing:
+        wanted = {t.key for t in scan.scan_tasks(place, periods=False)}
+        if stored is None or not wanted <= stored.stored.done():
+            scan_place(place, workers=0, only_missing=True, places=places)
+            stored = places.stored(place_id)
     if stored is None:
-        return []
-    found: list[Finding] = []
-    for indicator_id in place.indicators:
-        for grouping_id in place.groupings:
-            pair = stored.findings(indicator_id, grouping_id)
-            if pair is not None:
-                found.extend(pair.items)
-    return found if top is None else found[: max(top, 0)]
+        return engine.strongest([], top=top, pairs=0)
+    return stored.strongest(top)

@@ -12,6 +12,14 @@ from insight.data.store import place_dir
 FIXTURE = Path(__file__).resolve().parents[2] / "data" / "example" / "place.toml"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def demo_with_its_store(demo_store):
+    """Every page test sees the demo as the app leaves it after its first start: built and
+    scanned into its findings store (Home and the Postcode lottery lead with the strongest
+    findings across every pair)."""
+    return demo_store
+
+
 @pytest.fixture(scope="module")
 def ward_place(tmp_path_factory, demo_place):
     """The example ward place, built in a private data folder (``PLACE_INSIGHT_DATA``, set

@@ -7,11 +7,14 @@ else has run in the session. So every page must draw the shared frame itself.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from insight import cli
+from insight.explain import FAMILY_HEADINGS, FINDING_FAMILIES, escape_markdown
 from ui.frame import CAPTION, PAGES
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -86,11 +89,21 @@ def test_map_local_view_of_an_authority_and_its_neighbours():
     assert "West Northamptonshire and the" in app.caption[0].value
 
 
-def test_home_shows_the_three_strongest_findings_with_links():
+def test_home_shows_the_three_strongest_findings_across_everything_as_the_cli_does(
+    demo_store, capsys
+):
+    """Home's first three are ``findings --all``'s first three: tested differences first,
+    labelled as such, each with a link to its own indicator and boundary."""
+    assert cli.main(["findings", "--all", "--top", "3", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["tested"] for row in rows] == [True, True, True]
     app = run_page("app.py")
     assert_clean(app)
-    sentences = [m.value for m in app.markdown if "thrombectomy" in m.value]
-    assert len(sentences) == 3
+    text = [m.value for m in app.markdown]
+    positions = [text.index(escape_markdown(row["sentence"])) for row in rows]
+    assert positions == sorted(positions)  # the same three, in the same order
+    labels = [t for t in text if t.startswith(f"**{FINDING_FAMILIES[True]}**")]
+    assert len(labels) == 3
 
 
 def test_map_benchmark_scheme_falls_back_with_a_reason_for_travel_times():
@@ -145,9 +158,13 @@ def test_lottery_ranks_findings_and_filters_them():
     # The what-ifs (boundary penalties) are among these findings: the page does not claim
     # that every finding was tested against chance.
     intro = app.markdown[0].value
-    assert "The what-ifs are not tests" in intro and "Each finding has been tested" not in intro
+    assert "they are not tests" in intro and "Each finding has been tested" not in intro
     assert "Range: " in " ".join(c.value for c in app.caption)
-    assert app.caption[0].value.endswith("findings shown, strongest first.")
+    assert "findings shown. Findings are ranked by one rule" in app.caption[0].value
+    # tested differences are listed before the what-ifs, each under its own heading
+    headings = [h.value for h in app.subheader]
+    if "Tested differences" in headings:
+        assert headings.index("Tested differences") < headings.index(FAMILY_HEADINGS[False])
     app.text_input[0].input("London").run()
     assert_clean(app)
     shown = app.dataframe[-1].value
@@ -156,6 +173,26 @@ def test_lottery_ranks_findings_and_filters_them():
         shown["Name"].str.contains("London").any()
         or shown["Compared with"].str.contains("London").any()
     )
+
+
+def test_lottery_opens_on_the_strongest_findings_across_everything(demo_place, demo_store):
+    app = run_page("pages/lottery.py")
+    assert_clean(app)
+    best = demo_store.strongest()
+    assert app.selectbox(key="w_view").value == "all"
+    pairs = len(demo_place.indicators) * len(demo_place.groupings)
+    assert f"across {pairs} indicator and boundary pairs" in app.caption[0].value
+    first = best.items[0]
+    assert first.tested
+    assert any(escape_markdown(first.sentence) in m.value for m in app.markdown)
+    headings = [h.value for h in app.subheader]
+    assert headings.index("Tested differences") < headings.index(FAMILY_HEADINGS[False])
+    table = app.dataframe[-1].value
+    assert list(table["Tested or what-if"][:3]) == ["Tested difference"] * 3
+    # a search with no result says so, and where else to look
+    app.text_input[0].input("Atlantis").run()
+    assert_clean(app)
+    assert any("No finding shown here mentions “Atlantis”" in i.value for i in app.info)
 
 
 def test_data_page_lists_sources_licences_and_quality():

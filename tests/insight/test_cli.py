@@ -117,7 +117,8 @@ def test_cli_findings_formats(demo_place, capsys) -> None:
     assert main(["flags", "--indicator", "mt_minutes", "--grouping", "isdn", "--format", "csv",
                  "--limit", "2", "--kinds", "penalty"]) == 0  # fmt: skip
     csv = capsys.readouterr().out.splitlines()
-    assert csv[0].startswith("rank,kind,label,group_code,group_name") and len(csv) == 3
+    assert csv[0].startswith("rank,kind,label,tested,rated,group_code,group_name") and len(csv) == 3
+    assert csv[1].split(",")[3:5] == ["False", "True"]  # a what-if, about a rated indicator
 
 
 @pytest.mark.slow

@@ -23,8 +23,7 @@ def test_findings_for_thrombectomy_by_network(demo_findings) -> None:
     found = demo_findings
     assert len(found) > 0 and not found.empty
     assert [f.rank for f in found] == list(range(1, len(found) + 1))
-    scores = [f.score for f in found]
-    assert scores == sorted(scores, reverse=True)
+    assert list(found) == sorted(found, key=findings.ranking_key)  # the one ranking rule
     assert {f.kind for f in found} <= set(findings.FINDING_KINDS)
     assert "penalty" in {f.kind for f in found}
     for finding in found:

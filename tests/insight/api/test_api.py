@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 
 from insight.analysis import scan
 from insight.analysis.findings import FINDING_COLUMNS
-from insight.analysis.findings import findings as engine_findings
 from insight.api import API_PREFIX, MAX_TOP, create_app
 from insight.cli import main
 from insight.data import findings_store
@@ -93,25 +92,31 @@ def test_findings_of_a_pair_are_the_command_lines(client, capsys, indicator, gro
     assert top["findings"] == api["findings"][:1] and top["total"] == api["total"]
 
 
-def test_findings_across_pairs_are_every_stored_pair_in_turn(demo_copy, demo_place) -> None:
-    """Without a pair, the findings of every pair the store holds, pair by pair."""
-    pairs = [("mt_minutes", "isdn"), ("admissions", "lad")]
-    worked = {pair: engine_findings(demo_place, *pair) for pair in pairs}
+def test_findings_across_pairs_are_the_strongest_as_findings_all_prints_them(
+    demo_copy, demo_place
+) -> None:
+    """Without a pair, the strongest findings across every pair the store holds: the rows
+    and order of ``findings --all``."""
+    pairs = [("mt_minutes", "isdn"), ("ivt_minutes", "lad")]
     ref = place_ref("demo")
+    result = scan.scan(ref, [scan.Task(*pair) for pair in pairs])
+    records, entries = scan.store_content(demo_place, result)
     findings_store.write_findings(
-        "demo", content_hash=ref.content_hash, engine=scan.ENGINE_VERSION,
-        records=[r for p in pairs[::-1] for r in scan.finding_records(worked[p])],
-        tasks=[{"indicator": i, "grouping": g, "status": "ok", "findings": len(worked[(i, g)])}
-               for i, g in pairs[::-1]],
-        schema=scan.STORE_SCHEMA,
+        "demo", content_hash=ref.content_hash, engine=scan.ENGINE_VERSION, records=records,
+        tasks=entries, schema=scan.STORE_SCHEMA,
     )  # fmt: skip
     client = TestClient(create_app(), raise_server_exceptions=False)
     every = get(client, f"{V1}/findings", top=MAX_TOP)
-    expected = [(f.indicator, f.grouping, f.rank) for p in [pairs[1], pairs[0]] for f in worked[p]]
-    assert [(r["indicator"], r["grouping"], r["rank"]) for r in every["findings"]] == expected[
-        :MAX_TOP
+    stored = scan.StoredFindings(findings_store.read_findings("demo", engine=scan.ENGINE_VERSION))
+    best = stored.strongest()
+    assert every["total"] == len(best) > 0
+    rows = every["findings"]
+    assert [r["position"] for r in rows] == list(range(1, len(rows) + 1))
+    assert [(r["indicator"], r["grouping"], r["rank"]) for r in rows] == [
+        (f.indicator, f.grouping, f.rank) for f in best.items[: len(rows)]
     ]
-    assert every["total"] == len(expected)
+    tested = [r["tested"] for r in rows]
+    assert tested == sorted(tested, reverse=True)  # tested differences before what-ifs
     assert len(get(client, f"{V1}/findings", top=3)["findings"]) == 3
 
 

@@ -132,6 +132,28 @@ def write_lookup(w: gpd.GeoDataFrame) -> None:
     pd.concat([table, elsewhere]).to_csv(DATA / "ward_to_lad.csv", index=False)
 
 
+#: The illustrative local area partnerships: Northampton split north and south of this
+#: northing (metres, EPSG:27700), so that their border crosses the town with many wards on
+#: each side; Wellingborough is one partnership.
+PARTNERSHIP_NORTHING = 261_900
+
+
+def write_partnerships(w: gpd.GeoDataFrame) -> None:
+    """Ward to an illustrative local area partnership: a border with enough wards on each
+    side (at least 5) for the border engine to test, which the two authorities lack."""
+    north = w.geometry.centroid.y >= PARTNERSHIP_NORTHING
+    west = w["LAD23CD"] == WEST[0]
+    code = np.where(~west, "LAP03", np.where(north, "LAP01", "LAP02"))
+    names = {"LAP01": "Northampton North", "LAP02": "Northampton South", "LAP03": "Wellingborough"}
+    pd.DataFrame(
+        {
+            "WD23CD": w["WD23CD"],
+            "LAP_CODE": code,
+            "LAP_NAME": [names[c] for c in code],
+        }
+    ).to_csv(DATA / "ward_to_partnership.csv", index=False)
+
+
 def write_fingertips(w: gpd.GeoDataFrame, rng: np.random.Generator) -> None:
     """A Fingertips "download data" CSV: two indicators, several periods, sexes, area types."""
     rows: list[dict] = []
@@ -492,6 +514,17 @@ id = "lad_by_postcode"
 title = "Local authority (by postcode)"
 from = "postcodes"
 
+# Illustrative: Northampton split north and south, so that a border crosses the town with
+# many wards on each side (the two authorities' border has only one or two).
+[[groupings]]
+id = "partnership"
+title = "Local area partnership (illustrative)"
+plural = "local area partnerships"
+path = "ward_to_partnership.csv"
+area_code = "WD23CD"
+code = "LAP_CODE"
+name = "LAP_NAME"
+
 [[indicators]]
 path = "fingertips_export.csv"
 format = "fingertips"
@@ -557,6 +590,7 @@ def main() -> None:
     w = wards()
     write_boundaries(w)
     write_lookup(w)
+    write_partnerships(w)
     write_fingertips(w, rng)
     write_local(w, rng)
     write_deprivation(w)

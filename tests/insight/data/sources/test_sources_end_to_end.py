@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import DATA
@@ -76,7 +78,7 @@ def test_ward_place_from_toml_is_saved_and_opens_like_the_demo(built, data_root)
     assert place.area_level == "ward"
     assert len(place.areas) == 41 and place.areas["code"].str.startswith("E05").all()
     assert place.areas["name"].iloc[0] == "Northampton ward 1"
-    assert list(place.groupings) == ["lad", "lad_by_postcode"]
+    assert list(place.groupings) == ["lad", "lad_by_postcode", "partnership"]
     assert place.default_grouping == "lad"
     assert place.benchmark_name == "Northampton and Wellingborough"
     assert place.group_names("lad").to_dict() == {
@@ -204,6 +206,7 @@ def test_uploaded_toml_text(data_root):
     names = [
         "wards.geojson",
         "ward_to_lad.csv",
+        "ward_to_partnership.csv",
         "fingertips_export.csv",
         "local_indicators.xlsx",
         "long_indicators.csv",
@@ -245,3 +248,27 @@ def test_relative_paths_are_resolved_against_the_toml(data_root, tmp_path):
     config = read_config(folder / "place.toml")
     place, _ = build_place(config, save=False, require_indicators=False)
     assert len(place.areas) == 41 and place.title == "relative"
+
+
+def test_the_example_place_has_a_border_an_officer_can_test(built) -> None:
+    """The illustrative partnerships' border crosses Northampton with at least 5 wards on
+    each side: a 10-point step planted there is found, and plain noise finds nothing."""
+    place, _ = built
+    indicator = place.indicator("child_poverty")
+    column = place.grouping("partnership").code_column
+    partnership = place.areas[column].to_numpy()
+    noise = np.random.default_rng(7).normal(20.0, 1.0, len(place.areas))
+    for step, expected in ((10.0, True), (0.0, False)):
+        areas = place.areas.copy()
+        areas[indicator.id] = noise + np.where(partnership == "LAP01", step, 0.0)
+        planted = replace(place, areas=areas)
+        table = border_discontinuities(
+            planted.areas, indicator.id, column, min_areas=5, indicator=indicator
+        )
+        north_south = table[
+            table[["group_a", "group_b"]].apply(set, axis=1) == {"LAP01", "LAP02"}
+        ].iloc[0]
+        assert north_south["tested"] and min(north_south["n_a"], north_south["n_b"]) >= 5
+        found = findings(planted, indicator.id, "partnership", kinds=("border",))
+        borders = {(f.group_code, f.other_code) for f in found if f.kind == "border"}
+        assert (("LAP01", "LAP02") in borders) is expected, borders
