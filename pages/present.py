@@ -217,6 +217,7 @@ with middle:
             "finding_kind": finding.kind,
             "group_code": finding.group_code,
             "other_code": finding.other_code or None,
+            "area_code": finding.area_codes[0] if finding.area_codes else None,
         }
         presentation.add_button(item, key=f"add_{current}", open_deck=False)
     elif st.button("Remove this slide", icon=":material/delete:", key=f"remove_{current}"):

@@ -139,7 +139,7 @@ def encode_items(items: Sequence[Mapping[str, Any]]) -> str:
     ...                "area_code": "E01027210"},
     ...               {"kind": "finding", "indicator": "mt_minutes", "grouping": "isdn",
     ...                "finding_kind": "border", "group_code": "a.b", "other_code": None}])
-    'a.mt_minutes.lad.E01027210~f.mt_minutes.isdn.border.a%2Eb.'
+    'a.mt_minutes.lad.E01027210~f.mt_minutes.isdn.border.a%2Eb..'
     """
     return "~".join(
         ".".join([_LETTERS[item["kind"]], *(_field(item.get(f)) for f in _FIELDS[item["kind"]])])
@@ -186,6 +186,8 @@ def decode_items(text: str) -> list[dict[str, Any]]:
     for number, part in enumerate(parts, start=1):
         letter, *values = part.split(".")
         kind = kinds.get(letter)
+        if kind == "finding" and len(values) == len(_FIELDS[kind]) - 1:
+            values.append("")  # a link made before a finding kept one of its areas
         if kind is None or len(values) != len(_FIELDS[kind]):
             raise ValueError(explain.deck_link_problem("form", slide=number))
         try:

@@ -514,6 +514,7 @@ def finding_block(place: Place, finding: Finding, period: str | None = None) -> 
                     "finding_kind": finding.kind,
                     "group_code": finding.group_code,
                     "other_code": finding.other_code or None,
+                    "area_code": finding.area_codes[0] if finding.area_codes else None,
                 },
                 key=f"present_{finding.indicator}_{finding.grouping}_{finding.rank}",
             )

@@ -285,7 +285,7 @@ ITEM_KINDS: tuple[str, ...] = ("area", "finding")
 #: The fields of each kind of item, in order (the order of an item in a URL).
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     "area": ("indicator", "grouping", "area_code"),
-    "finding": ("indicator", "grouping", "finding_kind", "group_code", "other_code"),
+    "finding": ("indicator", "grouping", "finding_kind", "group_code", "other_code", "area_code"),
 }
 #: The fields each kind of item cannot do without.
 ITEM_REQUIRED: dict[str, tuple[str, ...]] = {
@@ -309,7 +309,9 @@ class SlideItem:
     indicator, grouping : str
         The indicator and grouping of the slide.
     area_code : str
-        An area item's area.
+        An area item's area; for a finding item, one of the finding's areas (its first),
+        which tells apart findings of one kind in one group ("" for any: links made before
+        it was kept).
     group_code, finding_kind, other_code : str
         A finding item's group, its kind ("" for any) and the group across the border
         (borders only; "" otherwise).
@@ -407,6 +409,7 @@ def item_slide(
             finding.group_code == chosen.group_code
             and (not chosen.finding_kind or finding.kind == chosen.finding_kind)
             and (not chosen.other_code or finding.other_code == chosen.other_code)
+            and (not chosen.area_code or chosen.area_code in finding.area_codes)
         ):
             return finding_slide(place, finding, index, date=date)
     raise DataError(

@@ -159,7 +159,9 @@ def test_lottery_ranks_findings_and_filters_them():
     # that every finding was tested against chance.
     intro = app.markdown[0].value
     assert "they are not tests" in intro and "Each finding has been tested" not in intro
-    assert "Range: " in " ".join(c.value for c in app.caption)
+    # the first finding is a tested difference (the what-ifs come after), with its interval
+    assert any(m.value.startswith(f"**{FINDING_FAMILIES[True]}**") for m in app.markdown)
+    assert "range: " in " ".join(c.value for c in app.caption).lower()
     assert "findings shown. Findings are ranked by one rule" in app.caption[0].value
     # tested differences are listed before the what-ifs, each under its own heading
     headings = [h.value for h in app.subheader]

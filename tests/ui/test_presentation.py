@@ -157,14 +157,20 @@ def test_the_add_button_refuses_a_bad_item(app):
 def test_items_go_into_a_url_and_come_back_the_same():
     from ui.presentation import decode_items, encode_items
 
-    odd = {**FINDING, "group_code": "a.b~c%d e/f", "other_code": "ü"}
+    odd = {**FINDING, "group_code": "a.b~c%d e/f", "other_code": "ü", "area_code": "E01.2"}
     for deck in ([AREA], [AREA, FINDING, OUTLIER], [odd], []):
         text = encode_items(deck)
-        assert decode_items(text) == deck
+        # a finding's area (which of a group's findings it is) comes back, None when not kept
+        kept = [{**i, "area_code": i.get("area_code")} for i in deck]
+        assert decode_items(text) == kept
         assert text.count("~") == max(len(deck) - 1, 0)  # "~" only between items
     assert encode_items([AREA, OUTLIER]) == (
-        "a.mt_minutes.lad.E01027210~f.mt_minutes.isdn.funnel.E54000001."
+        "a.mt_minutes.lad.E01027210~f.mt_minutes.isdn.funnel.E54000001.."
     )
+    # a link made before findings kept one of their areas still opens
+    assert decode_items("f.mt_minutes.isdn.funnel.E54000001.") == [
+        {**OUTLIER, "area_code": None}
+    ]
 
 
 @pytest.mark.parametrize(

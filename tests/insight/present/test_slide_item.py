@@ -12,9 +12,11 @@ from insight.present.slides import ITEM_FIELDS, ITEM_KINDS, ITEM_REQUIRED, Slide
 def test_an_item_is_read_from_a_mapping_of_its_kinds_fields() -> None:
     item = SlideItem.from_mapping(
         {"kind": "finding", "indicator": "mt_minutes", "grouping": "isdn", "group_code": "x",
-         "finding_kind": None, "other_code": 7, "area_code": "ignored", "extra": "ignored"}
+         "finding_kind": None, "other_code": 7, "area_code": "E01", "extra": "ignored"}
     )  # fmt: skip
-    assert item == SlideItem("finding", "mt_minutes", "isdn", group_code="x", other_code="7")
+    assert item == SlideItem(
+        "finding", "mt_minutes", "isdn", group_code="x", other_code="7", area_code="E01"
+    )
     assert hash(item) == hash(SlideItem.from_mapping({**vars(item)}))  # a cache key
     assert set(ITEM_FIELDS) == set(ITEM_REQUIRED) == set(ITEM_KINDS)
     for kind in ITEM_KINDS:
