@@ -572,7 +572,7 @@ def findings_table(findings, indicator: Indicator | None):
     table["areas"] = pd.to_numeric(table["areas"], errors="coerce").round().astype("Int64")
     table["affected"] = pd.to_numeric(table["affected"], errors="coerce").round(1)
     for column in ("q_value", "store_q_value"):
-        table[column] = [significant(q, 2) for q in table[column]]
+        table[column] = [significant(q, 2) for q in pd.to_numeric(table[column], errors="coerce")]
     if (table["change"] == "").all():  # no earlier period compared: no empty columns
         table = table.drop(columns=["then_period", "then_effect", "change"])
     else:

@@ -28,13 +28,16 @@ def test_benchmark_table_counts_areas_in_whole_numbers_and_rounds_as_sentences(d
 def test_findings_table_rounds_like_its_sentences_and_keeps_small_q_values():
     row = dict.fromkeys(FINDING_COLUMNS, "")
     row.update(rank=1, effect=126.85, lower=120.04, upper=130.96, areas=227.0,
-               affected=40.23, q_value=0.000043, then_effect=float("nan"))  # fmt: skip
+               affected=40.23, q_value=0.000043, store_q_value=0.00031, tested=True,
+               then_effect=float("nan"))  # fmt: skip
     table = render.findings_table(pd.DataFrame([row]), MINUTES)
     shown = pd.Series([126.85]).round(1).iloc[0]  # as the card and sentence show it
     assert table["Difference (minutes)"].iloc[0] == shown
     assert table["Areas"].iloc[0] == 227 and str(table["Areas"].dtype) == "Int64"
     q = table["q value (false discovery rate)"].iloc[0]
     assert q == pytest.approx(0.000043) and not math.isclose(q, 0.0)
+    assert table["q value across every indicator and boundary"].iloc[0] == pytest.approx(0.00031)
+    assert table["Tested or what-if"].iloc[0] == "Tested difference"
 
 
 def test_a_scale_in_brackets_is_not_bracketed_twice():
