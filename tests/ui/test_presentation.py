@@ -168,9 +168,7 @@ def test_items_go_into_a_url_and_come_back_the_same():
         "a.mt_minutes.lad.E01027210~f.mt_minutes.isdn.funnel.E54000001.."
     )
     # a link made before findings kept one of their areas still opens
-    assert decode_items("f.mt_minutes.isdn.funnel.E54000001.") == [
-        {**OUTLIER, "area_code": None}
-    ]
+    assert decode_items("f.mt_minutes.isdn.funnel.E54000001.") == [{**OUTLIER, "area_code": None}]
 
 
 @pytest.mark.parametrize(
