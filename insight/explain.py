@@ -1397,6 +1397,27 @@ def funnel_caption(grouping_title: str, place_name: str, benchmark_name: str) ->
     )
 
 
+def count_funnel_note(indicator: Indicator) -> str:
+    """What a funnel of a count with nothing to divide it by means, in an officer's words
+    ("" for any other indicator).
+
+    Examples
+    --------
+    >>> from insight.model import Indicator
+    >>> count_funnel_note(Indicator("a", "Stroke admissions a year", "admissions", "count"))[:60]
+    'Stroke admissions a year has no population to divide it by, '
+    """
+    if indicator.kind != "count" or indicator.denominator:
+        return ""
+    return (
+        f"{indicator.title} has no population to divide it by, so each group is placed by its "
+        "count per small area (about 1,500 people each) against its number of small areas. A "
+        "group outside the limits has more or fewer than its number of areas would suggest: "
+        "that follows how many people live there and how old they are, so it is never called "
+        "better or worse, and it is not among the strongest findings."
+    )
+
+
 def search_hint(word: str, matches: dict[str, list[str]]) -> str:
     """What Postcode lottery says when no finding mentions ``word``: where it does appear.
 

@@ -5,6 +5,7 @@ import streamlit as st
 from insight.errors import DataError
 from insight.explain import (
     COMPARATOR_WORDS,
+    count_funnel_note,
     escape_markdown,
     funnel_caption,
     lower_first,
@@ -105,6 +106,8 @@ with tab_funnel:
                 funnel_caption(grouping.title, place.benchmark_name, result.benchmark_name)
             )
         )
+        if count_funnel_note(indicator):
+            st.caption(escape_markdown(count_funnel_note(indicator)))
 with tab_spine:
     if spine.empty:
         st.info("No indicator has a value for this group.")

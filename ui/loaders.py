@@ -166,13 +166,17 @@ def shown_to_visitor(message: str) -> str:
 def _build_demo() -> None:
     try:
         with st.status(
-            "Building the demo place: a one-off, about half a minute", expanded=True
+            "Building the demo place: a one-off, a few minutes on a small computer",
+            expanded=True,
         ) as status:
             bar = st.progress(0.0)
             demo.load_demo(
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message)
             )
-            status.update(label="Looking for postcode lotteries across every boundary…")
+            status.update(
+                label="Looking for postcode lotteries across every boundary: the bar shows "
+                "how many indicator and boundary pairs are done"
+            )
             scan_into_store(DEMO_ID, bar)
             status.update(label="Demo place built", state="complete", expanded=False)
     except OSError as error:

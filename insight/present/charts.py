@@ -365,7 +365,8 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
     data = spine.iloc[::-1]
     fig = go.Figure()
     y = [
-        f"{_wrap(title)}<br><sub>{_t(fmt_number(value, 1))} · {_t(rating)}</sub>"
+        # the value and rating at the labels' own size, in bold: a <sub> line was ~7 px
+        f"{_wrap(title)}<br><b>{_t(fmt_number(value, 1))} · {_t(rating)}</b>"
         for title, value, rating in zip(data["title"], data["value"], data["rating"], strict=True)
     ]
     fig.add_trace(

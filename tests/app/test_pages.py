@@ -312,6 +312,8 @@ def test_the_national_map_states_compares_benchmark_and_the_funnel_says_who_has_
     app = run_page("pages/compare.py", indicator="admissions")
     captions = " ".join(c.value for c in app.caption).replace("\\", "")
     assert "Every local authority in England (Wales has no figures for this)" in captions
+    # a count with nothing to divide it by: the funnel says what its limits mean, in words
+    assert "has no population to divide it by" in captions and "never called" in captions
 
 
 def test_lottery_says_how_sure_a_border_step_is():
