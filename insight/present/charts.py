@@ -336,7 +336,9 @@ def _wrap(text: str, width: int = 28) -> str:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    return "<br>".join(_t(line) for line in lines)
+    # A space before each break: a screen reader or a copy of the text joins the lines of
+    # an SVG title without one ("(including" + "severe obesity)" read "includingsevere").
+    return " <br>".join(_t(line) for line in lines)
 
 
 def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go.Figure:
@@ -366,7 +368,7 @@ def spine_chart(spine: pd.DataFrame, group_name: str, benchmark_name: str) -> go
     fig = go.Figure()
     y = [
         # the value and rating at the labels' own size, in bold: a <sub> line was ~7 px
-        f"{_wrap(title)}<br><b>{_t(fmt_number(value, 1))} · {_t(rating)}</b>"
+        f"{_wrap(title)} <br><b>{_t(fmt_number(value, 1))} · {_t(rating)}</b>"
         for title, value, rating in zip(data["title"], data["value"], data["rating"], strict=True)
     ]
     fig.add_trace(

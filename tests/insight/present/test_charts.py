@@ -34,7 +34,8 @@ def test_spine_rows_carry_full_titles_values_and_each_indicators_benchmark():
     fig = charts.spine_chart(spine, "North", "Everywhere")
     labels = list(fig.data[0].y)
     long = next(label for label in labels if label.startswith("A very long"))
-    assert "<br>" in long and "cut off on a phone" in long.replace("<br>", " ")
+    assert "<br>" in long and "cut off on a phone" in " ".join(long.replace("<br>", " ").split())
+    assert all(line.endswith(" ") for line in long.split("<br>")[:-1])  # read as words
     # the value and rating are a line of their own at the labels' size, never a subscript
     assert all("<br><b>" in label and "<sub>" not in label for label in labels)
     assert list(fig.layout.xaxis.ticktext) == ["Worst or lowest", "Everywhere", "Best or highest"]
