@@ -98,7 +98,7 @@ STRONGEST_LEAVES_OUT = (
 
 #: How a border finding's shared stretch and its robustness are worked out (Data and methods).
 BORDERS_EXPLAINED = (
-    "Council, NHS, stroke-network and ambulance borders often run along the same line. For "
+    "Council, NHS and other service boundaries often run along the same line. For "
     "each step at a border, we count the pairs of touching areas that make up that border "
     "and, for every other kind of boundary, the share of those pairs that are split by it "
     "too; where that share is at least a half, the finding names that boundary, and a step "
