@@ -55,7 +55,8 @@ if best is None:  # no findings store yet: the place's featured indicator and bo
     top = loaders.ranked_findings(place.id, indicator_id, grouping_id).items[:3]
 else:
     top = best.items[:3]
-st.caption(RANKING_RULE)
+with st.expander("How these are ranked"):
+    st.caption(RANKING_RULE)
 if not top:
     st.caption("No postcode lottery stands out in this place.")
 for finding in top:

@@ -51,10 +51,12 @@ if view == "all":
     shown = render.search_findings(best.items, search, where)
     st.caption(
         f"{len(shown):,} of {len(best):,} findings across {best.pairs:,} indicator and "
-        f"boundary pairs, strongest first. {RANKING_RULE}"
+        "boundary pairs, strongest first."
     )
-    if best.held_back:
-        st.caption(held_back_sentence(best.held_back))
+    with st.expander("How findings are ranked"):
+        st.caption(RANKING_RULE)
+        if best.held_back:
+            st.caption(held_back_sentence(best.held_back))
     if not shown:
         st.info(escape_markdown(render.search_hint(place, search, None)))
         st.stop()
@@ -114,7 +116,9 @@ chosen_kinds = (
     or []
 )
 shown = render.filter_findings(findings, chosen_kinds, search)
-st.caption(f"{len(shown):,} of {len(findings):,} findings shown. {RANKING_RULE}")
+st.caption(f"{len(shown):,} of {len(findings):,} findings shown, strongest first.")
+with st.expander("How findings are ranked"):
+    st.caption(RANKING_RULE)
 if shown.empty:
     if search.strip():
         st.info(escape_markdown(render.search_hint(place, search, grouping_id)))

@@ -162,7 +162,9 @@ def test_lottery_ranks_findings_and_filters_them():
     # the first finding is a tested difference (the what-ifs come after), with its interval
     assert any(m.value.startswith(f"**{FINDING_FAMILIES[True]}**") for m in app.markdown)
     assert "range: " in " ".join(c.value for c in app.caption).lower()
-    assert "findings shown. Findings are ranked by one rule" in app.caption[0].value
+    assert app.caption[0].value.endswith("findings shown, strongest first.")
+    captions = " ".join(c.value for c in app.caption)
+    assert "Findings are ranked by one rule: tested differences before what-ifs" in captions
     # tested differences are listed before the what-ifs, each under its own heading
     headings = [h.value for h in app.subheader]
     if "Tested differences" in headings:
