@@ -2591,13 +2591,13 @@ def inequality_method(measure: Indicator, quantiles: int, sampled: bool) -> str:
     Examples
     --------
     >>> inequality_method(Indicator("imd", "IMD score", "score"), 5, True)[:77]
-    'Areas are put in fifths of the whole place by their IMD score (the 1st is the'
+    'Areas are put in fifths of the whole place by their IMD score, the 1st the mo'
     """
     part = {5: "fifths", 10: "tenths"}.get(quantiles, f"{quantiles} groups")
     interval = "95% confidence interval" if sampled else "middle 80% of its areas"
     return (
-        f"Areas are put in {part} of the whole place by their {lower_first(measure.title)} "
-        f"(the 1st is the most deprived); each {part[:-1]}'s value and {interval} are worked "
+        f"Areas are put in {part} of the whole place by their {lower_first(measure.title)}, "
+        f"the 1st the most deprived; each {part[:-1]}'s value and {interval} are worked "
         "out as a group's on Compare. The slope index of inequality is the modelled gap "
         "between the least and the most deprived ends (a regression on the population's "
         "cumulative rank, as PHEindicatormethods' phe_sii), with 95% limits by simulation."
