@@ -438,6 +438,7 @@ def _access_indicators(
                 f"Extra straight-line kilometres if only {entry.title.lower()} inside your own "
                 f"{grouping.title.lower()} may be used, compared with the nearest anywhere. "
                 f"Blank where the {grouping.title.lower()} has none.",
+                within=group_id,  # a what-if: its findings are what-ifs, never tested ones
             )
             found.append(
                 IndicatorData(
