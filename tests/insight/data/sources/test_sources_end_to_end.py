@@ -272,3 +272,14 @@ def test_the_example_place_has_a_border_an_officer_can_test(built) -> None:
         found = findings(planted, indicator.id, "partnership", kinds=("border",))
         borders = {(f.group_code, f.other_code) for f in found if f.kind == "border"}
         assert (("LAP01", "LAP02") in borders) is expected, borders
+
+
+def test_officers_boundary_penalties_are_what_ifs(built) -> None:
+    """Extra distance when limited to one's own group is a what-if: its indicator says
+    which grouping it is limited to, and nothing found about it is a tested difference."""
+    place, _ = built
+    penalties = [i for i in place.indicators.values() if "_penalty_" in i.id]
+    assert penalties and all(i.within in place.groupings for i in penalties)
+    for indicator in penalties:
+        found = findings(place, indicator.id, "partnership")
+        assert not any(f.tested for f in found), [f.sentence for f in found if f.tested]
