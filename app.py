@@ -7,7 +7,13 @@ starts with :func:`ui.frame.frame`, which draws the sidebar and the place picker
 
 import streamlit as st
 
-from insight.explain import FINDING_FAMILIES, RANKING_RULE, escape_markdown, lower_first
+from insight.explain import (
+    FINDING_FAMILIES,
+    RANKING_RULE,
+    escape_markdown,
+    finding_where,
+    lower_first,
+)
 from ui import loaders
 from ui.frame import APP_NAME, frame
 
@@ -63,8 +69,12 @@ for finding in top:
     with st.container(border=True):
         st.markdown(
             f"**{FINDING_FAMILIES[finding.tested]}** · "
-            f"{escape_markdown(place.indicator(finding.indicator).title)}, by "
-            f"{escape_markdown(place.grouping(finding.grouping).title.lower())}"
+            + escape_markdown(
+                finding_where(
+                    place.indicator(finding.indicator).title,
+                    place.grouping(finding.grouping).title,
+                )
+            )
         )
         st.markdown(escape_markdown(finding.sentence))
         st.page_link(

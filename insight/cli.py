@@ -432,9 +432,8 @@ def _print_strongest(args: argparse.Namespace, places: service.Places) -> int:
         f"{explain.plural(best.pairs, 'indicator × boundary pair')}: {count}"
     )
     for position, finding in enumerate(best, start=1):
-        where = (
-            f"{place.indicator(finding.indicator).title}, by "
-            f"{explain.lower_first(place.grouping(finding.grouping).title)}"
+        where = explain.finding_where(
+            place.indicator(finding.indicator).title, place.grouping(finding.grouping).title
         )
         print(f"\n{position}. [{finding.label}; {where}] {finding.sentence}")
     if best.held_back:

@@ -122,6 +122,17 @@ STORE_ERROR_CONTROL = (
 )
 
 
+def finding_where(indicator_title: str, grouping_title: str) -> str:
+    """The indicator and boundary a finding is about, as lists across everything name it.
+
+    Examples
+    --------
+    >>> finding_where("Minutes to the nearest stroke unit", "Sub-ICB location")
+    'Minutes to the nearest stroke unit, by sub-ICB location'
+    """
+    return f"{indicator_title}, by {lower_first(grouping_title)}"
+
+
 def held_back_sentence(count: int) -> str:
     """Why some tested findings of single pairs are missing from a list across everything.
 

@@ -14,6 +14,7 @@ from insight.explain import (
     LOTTERY_INTRO,
     RANKING_RULE,
     escape_markdown,
+    finding_where,
     held_back_sentence,
 )
 from ui import loaders, render, state
@@ -40,9 +41,8 @@ search = st.text_input("Only findings mentioning", placeholder="an authority, NH
 
 def where(finding) -> str:
     """The indicator and boundary of a finding, in words."""
-    return (
-        f"{place.indicator(finding.indicator).title}, by "
-        f"{place.grouping(finding.grouping).title.lower()}"
+    return finding_where(
+        place.indicator(finding.indicator).title, place.grouping(finding.grouping).title
     )
 
 
