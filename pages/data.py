@@ -240,25 +240,29 @@ with st.form("upload"):
     submitted = st.form_submit_button("Check and build", type="primary")
 if submitted:
     try:
-        # access again: the session may have signed out since the form was shown
-        building.check_upload(access.current(), {f.name: f.size for f in uploaded or []}, LIMITS)
         with st.status("Building your place…", expanded=True) as status:
             bar = st.progress(0.0)
-            built, build_report = building.build_upload(
+            done = building.upload_place(
+                access.current(),  # again: the session may have signed out since
                 config_text,
-                {f.name: f.getvalue() for f in uploaded or []},
-                progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
+                uploaded or [],
                 replace=replace,
-                who=officer.who,
-                signed_in=officer.signed_in,
+                progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
+                scanning=lambda built: status.update(
+                    label=f"Looking for postcode lotteries in {built.title}…"
+                ),
                 limits=LIMITS,
             )
-            status.update(label=f"Looking for postcode lotteries in {built.title}…")
-            loaders.scan_into_store(built.id, bar)
-            status.update(label=f"Built {built.title}", state="complete")
+            status.update(label=f"Built {done.place.title}", state="complete")
         loaders.forget_places()
-        st.success(f"Built **{escape_markdown(built.title)}** ({len(built.areas):,} areas).")
-        st.code(build_report.as_text(), language=None)
-        st.page_link("pages/map.py", label="Open it on the map", query_params={"place": built.id})
+        st.success(
+            f"Built **{escape_markdown(done.place.title)}** ({len(done.place.areas):,} areas)."
+        )
+        if done.scan_stopped:
+            st.warning(escape_markdown(done.scan_stopped))
+        st.code(done.report.as_text(), language=None)
+        st.page_link(
+            "pages/map.py", label="Open it on the map", query_params={"place": done.place.id}
+        )
     except InsightError as error:
         st.error(escape_markdown(str(error)))

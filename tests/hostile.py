@@ -339,6 +339,40 @@ def _xlsx_huge_dimension() -> bytes:
     )
 
 
+def _period_rows(periods: int) -> list[list]:
+    """A long table of one indicator: every ward in each of ``periods`` yearly periods."""
+    return [
+        ["Fuel poverty", str(1000 + year), code, 10 + (year + n) % 7]
+        for year in range(periods)
+        for n, code in enumerate(_codes())
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def _many_periods_csv() -> bytes:
+    """5,000 periods of one indicator in a long CSV (205,000 rows: under the row limit)."""
+    lines = ["indicator,period,code,value"]
+    lines += [",".join(map(str, row)) for row in _period_rows(5000)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@functools.lru_cache(maxsize=1)
+def _many_periods_xlsx() -> bytes:
+    """101 periods of one indicator in a long .xlsx (one over the upload limit of 100)."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["indicator", "period", "code", "value"])
+    for row in _period_rows(101):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+#: A long table's indicator settings (the code column is not found from ONS names).
+LONG = {"format": "long", "area_code": "code"}
+
+
 def _many_rows() -> bytes:
     return ("code,Value\n" + "E05900001,1\n" * 400_000).encode()
 
@@ -600,6 +634,18 @@ OWN_DATA: list[Case] = [
             "values.xlsx",
             _wide_xlsx,
             indicators=[{"path": "values.xlsx", "format": "wide", "area_code": "code"}],
+        ),
+    ),
+    Case(
+        "periods",
+        "5,000 periods in CSV",
+        _with_file("periods.csv", _many_periods_csv, indicators=[{"path": "periods.csv", **LONG}]),
+    ),
+    Case(
+        "periods",
+        "101 periods in Excel",
+        _with_file(
+            "periods.xlsx", _many_periods_xlsx, indicators=[{"path": "periods.xlsx", **LONG}]
         ),
     ),
     Case("encoding", "Latin-1 GeoJSON", _with_file("wards.geojson", _latin1_wards)),

@@ -59,6 +59,9 @@ class Limits:
         Most files inside one zip.
     rows, columns : int
         Most rows and columns of one table (areas, lookup, indicators, services).
+    periods : int
+        Most periods of one indicator, in any format (each period of each indicator is
+        scanned for every boundary: this bounds the scan that follows a build).
     seconds : float or None
         Longest a build may run (None: no limit; the command line).
     memory_bytes : int or None
@@ -79,6 +82,7 @@ class Limits:
     archive_entries: int = 100
     rows: int = 250_000
     columns: int = 500
+    periods: int = 100
     seconds: float | None = 180.0
     memory_bytes: int | None = 3 * 1024 * MB
     name_chars: int = 200
@@ -103,6 +107,7 @@ COMMAND_LINE_LIMITS = replace(
     archive_entries=1_000,
     rows=3_000_000,
     columns=2_000,
+    periods=10_000,
     seconds=None,
     memory_bytes=None,
 )

@@ -1,32 +1,43 @@
 """Building places: from an officer's uploaded files (the Data page), from a ``place.toml``
 (``python -m insight build``), and the demo. Each build is followed by a scan of what the
-place's findings store lacks (:func:`insight.service.scan_place`), which the caller runs
-with its own progress display."""
+place's findings store lacks: an upload's in a worker process within the limits of an
+upload (:func:`upload_place`, :func:`scan_upload`), the others with
+:func:`insight.service.scan_place`, which the caller runs with its own progress display."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from insight.data import demo, policy, store
 from insight.data.sources import BuildReport, build_from_toml, uploads
 from insight.data.sources.config import PLACE_ID
-from insight.errors import DataError, PlaceNotFoundError
+from insight.errors import DataError, InsightError, PlaceNotFoundError
 from insight.model import DEMO_ID, Place
+from insight.service.limited import scan_in_worker
 from insight.service.places import Progress
 
 __all__ = [
     "EXAMPLE_CONFIG",
     "MAX_CONFIG_CHARS",
     "UPLOAD_LIMITS",
+    "Upload",
+    "UploadedFile",
     "build_demo",
     "build_file",
     "build_upload",
     "check_upload",
     "clean_stopped_builds",
+    "scan_upload",
+    "upload_place",
     "remove_place",
     "restore_place",
 ]
+
+_log = logging.getLogger("place_insight")
 
 #: What one upload may hold (files, sizes, build time and memory).
 UPLOAD_LIMITS: policy.Limits = policy.UPLOAD_LIMITS
@@ -113,6 +124,120 @@ def build_upload(
         config, files, progress=progress, replace=replace, who=who, signed_in=signed_in,
         limits=limits,
     )  # fmt: skip
+
+
+def scan_upload(
+    place_id: str, progress: Progress | None = None, limits: policy.Limits = UPLOAD_LIMITS
+) -> str:
+    """Scan what an uploaded place's findings store lacks, in a worker process within
+    ``limits`` (:func:`insight.service.limited.scan_in_worker`).
+
+    Returns
+    -------
+    str
+        ``""`` when every pair was scanned; else why the scan stopped (a limit, a failure)
+        and what that means: the place is saved and usable either way, and a pair the
+        store lacks is worked out when it is opened, within the same limits.
+
+    Examples
+    --------
+    >>> scan_upload("my-wards")  # doctest: +SKIP
+    ''
+    """
+    try:
+        scan_in_worker(place_id, progress=progress, limits=limits)
+    except InsightError as error:
+        _log.warning("scan of uploaded place %s stopped: %s", place_id, error)
+        return str(error)
+    return ""
+
+
+class UploadedFile(Protocol):
+    """A file from the upload form (Streamlit's ``UploadedFile``): name, size, content."""
+
+    name: str
+    size: int
+
+    def getvalue(self) -> bytes:
+        """The file's content."""
+        ...
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What :func:`upload_place` built: the place, its build report, and how its scan went.
+
+    Attributes
+    ----------
+    place : Place
+    report : BuildReport
+    scan_stopped : str
+        ``""`` when the scan covered every pair; else why it stopped (see
+        :func:`scan_upload`).
+    """
+
+    place: Place
+    report: BuildReport
+    scan_stopped: str
+
+
+def upload_place(
+    access: policy.Access,
+    config: str,
+    files: Sequence[UploadedFile],
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
+    scanning: Callable[[Place], None] | None = None,
+    limits: policy.Limits = UPLOAD_LIMITS,
+) -> Upload:
+    """The upload form's whole pipeline: check who asks and the files' sizes (before
+    reading them), build the place in a bounded worker (:func:`build_upload`), then scan
+    it in another (:func:`scan_upload`).
+
+    Parameters
+    ----------
+    access : Access
+        Who is asking, as they are now (a session may have signed out since the form
+        was shown).
+    config : str
+        The text of the ``place.toml``.
+    files : sequence of UploadedFile
+        The uploaded files.
+    replace : bool, default False
+        Replace a place that has this id already.
+    progress : callable, optional
+        ``progress(fraction, message)``, for the build and then for the scan.
+    scanning : callable, optional
+        Called with the place once it is built, as its scan starts.
+    limits : Limits, default UPLOAD_LIMITS
+
+    Returns
+    -------
+    Upload
+
+    Raises
+    ------
+    AccessError
+        ``access`` may not add or replace places.
+    DataError
+        The upload is refused or its build failed (the message names the file and the
+        fix); nothing was saved.
+
+    Examples
+    --------
+    >>> done = upload_place(access, EXAMPLE_CONFIG, uploaded)  # doctest: +SKIP
+    >>> done.place.id, done.scan_stopped  # doctest: +SKIP
+    ('my-wards', '')
+    """
+    check_upload(access, {f.name: f.size for f in files}, limits)
+    place, report = build_upload(
+        config, {f.name: f.getvalue() for f in files}, progress=progress, replace=replace,
+        who=access.who, signed_in=access.signed_in, limits=limits,
+    )  # fmt: skip
+    if scanning is not None:
+        scanning(place)
+    return Upload(place, report, scan_upload(place.id, progress, limits))
 
 
 def build_file(path: str | Path, progress: Progress | None = None) -> tuple[Place, BuildReport]:

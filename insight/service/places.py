@@ -18,8 +18,9 @@ from insight.analysis import findings as engine
 from insight.data import findings_store
 from insight.data.catalogue import list_places, load_place
 from insight.data.store import content_hash, place_dir
-from insight.errors import InsightError
+from insight.errors import DataError, InsightError
 from insight.model import Place
+from insight.service.limited import is_uploaded, scan_in_worker
 from insight.spatial.index import AreaIndex
 
 __all__ = ["Places", "list_places", "open_place", "read_stored"]
@@ -172,10 +173,32 @@ class Places:
     def computed(
         self, place_id: str, indicator_id: str, grouping_id: str, period: str | None
     ) -> engine.Findings:
-        """The pair's findings worked out now, with the engine's defaults."""
-        return engine.findings(
-            self.place_at(place_id, indicator_id, period),
-            indicator_id,
-            grouping_id,
-            index=self.index(place_id),
-        )
+        """The pair's findings worked out now, with the engine's defaults.
+
+        A place built from uploaded files is scanned for the pair in a worker process
+        within the limits of an upload (:func:`insight.service.limited.scan_in_worker`),
+        and its findings read from the store it writes: never in this process.
+
+        Raises
+        ------
+        LimitError
+            The worker went over the limits of an upload (the message says what to do).
+        """
+        place = self.place(place_id)
+        if not is_uploaded(place):
+            return engine.findings(
+                self.place_at(place_id, indicator_id, period),
+                indicator_id,
+                grouping_id,
+                index=self.index(place_id),
+            )
+        scan_in_worker(place_id, (indicator_id, grouping_id))
+        stored = self.stored(place_id)
+        found = stored.findings(indicator_id, grouping_id, period or "") if stored else None
+        if found is None:  # the place was replaced meanwhile, or the pair failed
+            raise DataError(
+                f"The findings of {indicator_id} by {grouping_id} could not be worked out "
+                f"for {place.title}. Open the place again; if it goes on failing, scan it on "
+                f"the command line (python -m insight scan --place {place_id})."
+            )
+        return found

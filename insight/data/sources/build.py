@@ -28,7 +28,7 @@ from insight.data.sources.indicators import OGL, IndicatorData, read_indicators
 from insight.data.sources.report import BuildReport
 from insight.data.sources.services import combine_services, read_services
 from insight.data.store import build_lock, current_dir, place_dir, read_place, save_place
-from insight.errors import DataError
+from insight.errors import DataError, LimitError
 from insight.model import BNG, Grouping, Indicator, Layer, Place, ServiceType
 from insight.spatial import access
 
@@ -197,6 +197,7 @@ def build_place(
         )
         found = read_indicators(entry, areas, report)
         for item in found:
+            _check_periods(item.indicator, entry.path.name, limits)
             _check_columns(item, origins)
             indicators[item.indicator.id] = item.indicator
             areas = _join(areas, item.values)
@@ -320,6 +321,17 @@ def _check_usable(indicators: dict[str, Indicator], areas, config: PlaceConfig) 
 
 def _grouping_name_columns(groupings: dict[str, Grouping]) -> list[str]:
     return [g.name_column for g in groupings.values()]
+
+
+def _check_periods(indicator: Indicator, file: str, limits: Limits) -> None:
+    """Refuse an indicator with more periods than ``limits.periods`` (any file format)."""
+    if len(indicator.periods) > limits.periods:
+        raise LimitError(
+            f"{file}: indicator {indicator.title[:80]!r} has {len(indicator.periods):,} "
+            f"periods, over the limit of {limits.periods:,} for one indicator. Keep only the "
+            "periods you need (e.g. the latest ten years) in the file and upload it again, or "
+            "build the place on the command line."
+        )
 
 
 def _shorten_names(table, columns, limits: Limits, what: str, report: BuildReport) -> None:

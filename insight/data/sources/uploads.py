@@ -25,20 +25,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
-import queue
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from insight import errors
+from insight.data import bounded
 from insight.data.catalogue import list_places
 from insight.data.policy import THIS_COMPUTER, UPLOAD_LIMITS, Limits, check_new_place, check_replace
 from insight.data.sources.build import build_place, file_record
@@ -87,7 +81,6 @@ path = "fingertips_export.csv"
 format = "fingertips"
 """
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,200}$")
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def check_upload_size(name: str, size: int, limit: int = MAX_UPLOAD_BYTES) -> None:
@@ -313,69 +306,18 @@ def _build_in_worker(
     (job / "job.json").write_text(
         json.dumps({"upload": upload, "limits": limits.as_dict()}), encoding="utf-8"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "insight.data.sources.worker", str(job)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=None,  # the server's log: details an officer's message leaves out
-        text=True,
-        start_new_session=True,  # its own process group, so a timeout stops all of it
-        preexec_fn=_limit_memory(limits.memory_bytes),  # noqa: PLW1509 - only setrlimit
-    )
-    outcome: dict[str, Any] = {}
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:  # in a thread, so the wait below can time out
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    started = time.monotonic()
-    deadline = None if limits.seconds is None else started + limits.seconds
-    finished = False
-    while not finished:
-        timeout = _POLL_SECONDS
-        if deadline is not None:
-            timeout = max(0.0, min(timeout, deadline - time.monotonic()))
-        try:
-            line = lines.get(timeout=timeout)
-        except queue.Empty:
-            line = ""
-        if line is None:
-            finished = True
-            continue
-        kind, _, rest = line.rstrip("\n").partition(" ")
-        if kind == "progress" and progress is not None:
-            fraction, _, message = rest.partition(" ")
-            with contextlib.suppress(Exception):  # a progress bar must not stop a build
-                progress(float(fraction), message)  # on this thread: the page's own
-        elif kind in ("result", "error"):
-            outcome[kind] = json.loads(rest)
-        if limits.memory_bytes is not None and _resident_bytes(process.pid) > limits.memory_bytes:
-            _kill(process)
-            raise LimitError(_memory_message(limits))
-        if deadline is not None and time.monotonic() > deadline:
-            _kill(process)
-            raise LimitError(
-                f"Building this place took longer than {limits.seconds:.0f} seconds, the "
-                "limit of an upload, so it was stopped and nothing was saved. Upload smaller "
-                "files (fewer areas, simplified boundaries), or build it on the command line."
-            )
-    process.wait()
+    outcome = bounded.run(
+        "insight.data.sources.worker", [str(job)], limits, progress,
+        too_slow=(
+            f"Building this place took longer than {limits.seconds or 0:.0f} seconds, the "
+            "limit of an upload, so it was stopped and nothing was saved. Upload smaller "
+            "files (fewer areas, simplified boundaries), or build it on the command line."
+        ),
+        too_big=lambda status: _memory_message(limits, exit_status=status),
+    )  # fmt: skip
     if "result" in outcome:
         return BuildReport.from_dict(outcome["result"])
-    if "error" in outcome:
-        raise _error(outcome["error"], limits)
-    raise LimitError(_memory_message(limits, exit_status=process.returncode))
-
-
-#: How often the worker's memory is read while it builds.
-_POLL_SECONDS = 0.2
-#: Address space a worker may map beyond ``Limits.memory_bytes`` before the kernel refuses
-#: more (the backstop for an allocation faster than the watch): the libraries alone map
-#: ~1.8 GB that is never resident (thread arenas, reserved stacks, shared libraries).
-_ADDRESS_SPACE_ALLOWANCE = 4 * 1024**3
+    raise _error(outcome["error"], limits)
 
 
 def _memory_message(limits: Limits, exit_status: int | None = None) -> str:
@@ -394,46 +336,6 @@ def _memory_message(limits: Limits, exit_status: int | None = None) -> str:
         f"Building this place {what}, and nothing was saved. Upload smaller files (fewer areas "
         "or indicators, simplified boundaries), or build it on the command line."
     )
-
-
-def _resident_bytes(pid: int) -> int:
-    """Memory the process ``pid`` holds (its resident set), or 0 where it cannot be read.
-
-    The limit is on resident memory, not address space: a worker maps ~1.8 GB of libraries
-    and reserved arenas before it reads a byte, so an address-space limit alone would stop
-    honest builds and, set low, leaves the interpreter failing inside its own imports.
-    """
-    try:
-        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
-            pages = int(statm.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0
-    return pages * os.sysconf("SC_PAGE_SIZE")
-
-
-def _limit_memory(memory_bytes: int | None):
-    """A backstop in the worker: the kernel refuses address space far beyond the limit."""
-    if memory_bytes is None:
-        return None
-    ceiling = memory_bytes + _ADDRESS_SPACE_ALLOWANCE
-
-    def apply() -> None:
-        try:
-            import resource  # noqa: PLC0415 - POSIX only, and only in the child
-
-            resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-        except (ImportError, ValueError, OSError):
-            pass
-
-    return apply
-
-
-def _kill(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        process.kill()
-    process.wait()
 
 
 def _error(raised: Mapping[str, str], limits: Limits) -> errors.InsightError:

@@ -31,7 +31,7 @@ from hostile import BASE, DEEP_TOML, OWN_DATA, base_files  # noqa: E402
 #: Cases whose input must be refused (the rest may build, with what was dropped reported).
 MUST_REFUSE = {
     "place id", "title", "reserved id", "indicator metadata", "archive", "table", "indicators",
-    "toml", "path", "encoding",
+    "toml", "path", "encoding", "periods",
 }  # fmt: skip
 
 
@@ -122,6 +122,33 @@ def test_the_column_limit_applies_to_excel_as_to_csv(tmp_path, data_root):
         (tmp_path / file).write_bytes(content)
     with pytest.raises(LimitError, match="values.xlsx: a sheet has 601 columns, over the limit"):
         build_place(parse_config(config, tmp_path, origin="place.toml"), limits=UPLOAD_LIMITS)
+
+
+@pytest.mark.parametrize(
+    ("name", "file", "periods"),
+    [
+        ("5,000 periods in CSV", "periods.csv", "5,000"),
+        ("101 periods in Excel", "periods.xlsx", "101"),
+    ],
+)
+def test_the_period_limit_applies_to_every_format(name, file, periods, tmp_path, data_root):
+    config, files = next(c for c in OWN_DATA if c.name == name).make()
+    for each, content in files.items():
+        (tmp_path / each).write_bytes(content)
+    with pytest.raises(LimitError) as raised:
+        build_place(parse_config(config, tmp_path, origin="place.toml"), limits=UPLOAD_LIMITS)
+    message = str(raised.value)
+    assert message.startswith(f"{file}: indicator 'Fuel poverty' has {periods} periods"), message
+    assert "over the limit of 100" in message and "Keep only the periods you need" in message
+
+
+def test_an_upload_of_5000_periods_is_refused_by_the_build_worker(data_root):
+    """Through the upload path (the bounded worker): the officer reads the file and the fix;
+    nothing is saved, so no scan of 5,000 periods ever starts."""
+    config, files = next(c for c in OWN_DATA if c.name == "5,000 periods in CSV").make()
+    with pytest.raises(LimitError, match=r"^periods\.csv: indicator 'Fuel poverty' has 5,000"):
+        build_from_uploads(config, files)
+    assert not place_dir("hostile").exists() or version_of(place_dir("hostile")) is None
 
 
 def test_a_second_build_of_one_id_is_told_and_does_not_report_built(data_root):
