@@ -26,7 +26,6 @@ from insight.analysis.similar import DEFAULT_COUNT
 from insight.errors import DataError, InsightError
 from insight.model import DEMO_ID
 from insight.present.export import FORMATS
-from insight.present.files import to_csv
 from insight.present.tables import DEFAULT_THRESHOLD
 
 
@@ -119,12 +118,23 @@ def cmd_lookup(args: argparse.Namespace) -> int:
             raise DataError(
                 f"Cannot read {args.file!r}: there is no such file; give the path of a CSV."
             )
-        table, _ = service.lookup_file(
-            args.place, file.read_bytes(), file.name, args.column, places=_places()
-        )
-        _write(out, to_csv(table, dependent_columns=[]))
-        problems = int((table["problem"] != "").sum())
-        print(f"Wrote {out}: {len(table):,} rows, {len(table) - problems:,} placed, "
+        if out.resolve() == file.resolve():
+            raise DataError(f"--out {args.out!r} is the input file; write to another file.")
+        partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # renamed when complete
+        try:
+            with partial.open("wb") as handle:  # piece by piece: any length in bounded memory
+                rows, problems = service.lookup_csv(
+                    args.place, file, handle, args.column, places=_places()
+                )
+            partial.replace(out)
+        except OSError as error:
+            raise DataError(
+                f"Cannot write {str(out)!r}: {error.strerror or error}; choose a folder you "
+                "can write to with --out."
+            ) from None
+        finally:
+            partial.unlink(missing_ok=True)
+        print(f"Wrote {out}: {rows:,} rows, {rows - problems:,} placed, "
               f"{problems:,} with a problem (see its 'problem' column).")  # fmt: skip
         return 0
     if not args.postcode:

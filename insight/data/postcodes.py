@@ -10,12 +10,14 @@ few pages of them, a few microseconds, with nothing to read or index first.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -859,36 +861,116 @@ def postcode_rows(content: bytes, name: str, column: str | None = None) -> tuple
         If the file cannot be read as a table, or has no such column (the message lists
         the columns it has).
     """
-    try:
+    column, chunks = postcode_chunks(io.BytesIO(content), name, column, chunk_rows=None)
+    return next(chunks), column
+
+
+#: Rows of a file of postcodes looked up at a time (:func:`postcode_chunks`): about 100 MB.
+CHUNK_ROWS = 100_000
+
+
+def postcode_chunks(
+    source: Path | io.BytesIO,
+    name: str,
+    column: str | None = None,
+    chunk_rows: int | None = CHUNK_ROWS,
+) -> tuple[str, Iterator[pd.DataFrame]]:
+    """The postcode column of a CSV or XLSX file, and its rows ``chunk_rows`` at a time
+    (the batch lookup of a whole postcode directory holds one chunk at a time).
+
+    Parameters
+    ----------
+    source : pathlib.Path or io.BytesIO
+        The file.
+    name : str
+        Its name (the extension says CSV or XLSX; the name is used in messages).
+    column : str, optional
+        The postcode column (default: the first called "postcode", "pcd" and the like).
+    chunk_rows : int or None, default CHUNK_ROWS
+        Rows per chunk (None: every row in one). An XLSX file (at most 1,048,576 rows) is
+        read whole, then cut into chunks.
+
+    Returns
+    -------
+    (str, iterator of pandas.DataFrame)
+        The postcode column, and the rows as text, in order, with their row numbers as
+        the index. At least one chunk (with no rows for an empty file).
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read as a table, or has no such column (the message lists
+        the columns it has); a CSV that breaks further down raises it while iterating.
+
+    Examples
+    --------
+    >>> column, chunks = postcode_chunks(Path("clients.csv"), "clients.csv")  # doctest: +SKIP
+    """
+    reading = _reading(name)
+    with reading:
         if name.lower().endswith((".xlsx", ".xlsm")):
-            rows = pd.read_excel(io.BytesIO(content), dtype=str).fillna("")
-        else:
-            rows = pd.read_csv(
-                io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+            whole = pd.read_excel(source, dtype=str).fillna("")
+            parts: Iterator[pd.DataFrame] = (
+                iter([whole])
+                if chunk_rows is None
+                else (
+                    whole.iloc[n : n + chunk_rows] for n in range(0, max(len(whole), 1), chunk_rows)
+                )
             )
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        else:
+            parts = pd.read_csv(
+                source, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                chunksize=chunk_rows,
+            ) if chunk_rows is not None else iter([pd.read_csv(
+                source, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+            )])  # fmt: skip
+        first = next(iter(parts))
+    column = _postcode_column(list(first.columns), name, column)
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        yield first
+        while True:
+            with _reading(name):
+                part = next(parts, None)
+            if part is None:
+                return
+            yield part
+
+    return column, chunks()
+
+
+class _reading(contextlib.AbstractContextManager):
+    """Turn a reader's failure into a message naming the file and what to do."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __exit__(self, kind, error, trace) -> None:
+        if not isinstance(error, (ValueError, UnicodeDecodeError, pd.errors.ParserError)):
+            return None
         if excel_is_unsafe(error):
             raise DataError(
-                f"{name!r} declares XML entities, which are not read (they can expand a small "
-                "file into gigabytes). Save it again in Excel as .xlsx, or as CSV (UTF-8)."
+                f"{self.name!r} declares XML entities, which are not read (they can expand a "
+                "small file into gigabytes). Save it again in Excel as .xlsx, or as CSV (UTF-8)."
             ) from None
-        reason = str(error).splitlines()[0][:200]
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise DataError(
-            f"Cannot read {name!r} as a table ({reason}); save it as CSV (UTF-8) or XLSX."
+            f"Cannot read {self.name!r} as a table ({reason}); save it as CSV (UTF-8) or XLSX."
         ) from None
+
+
+def _postcode_column(columns: list, name: str, column: str | None) -> str:
     if column is None:
-        named = [
-            c for c in rows.columns if str(c).strip().lower().replace(" ", "") in POSTCODE_COLUMNS
-        ]
+        named = [c for c in columns if str(c).strip().lower().replace(" ", "") in POSTCODE_COLUMNS]
         if not named:
             raise DataError(
                 f"{name!r} has no column called postcode; its columns are "
-                f"{', '.join(map(str, rows.columns)) or 'none'}. Name the postcode column."
+                f"{', '.join(map(str, columns)) or 'none'}. Name the postcode column."
             )
-        column = named[0]
-    if column not in rows.columns:
+        return named[0]
+    if column not in columns:
         raise DataError(
             f"{name!r} has no column {column!r}; its columns are "
-            f"{', '.join(map(str, rows.columns))}. Name the postcode column."
+            f"{', '.join(map(str, columns))}. Name the postcode column."
         )
-    return rows, column
+    return column

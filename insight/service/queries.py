@@ -8,9 +8,9 @@ API answers (plain dicts; :func:`json_safe` makes them valid JSON).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from insight.analysis.penalty import PENALTY_THRESHOLD
 from insight.data import postcodes
 from insight.model import Indicator
 from insight.present.export import SLIDE_FORMATS, export_bytes
+from insight.present.files import to_csv
 from insight.present.tables import DEFAULT_THRESHOLD
 from insight.service.findings import pair_findings
 from insight.service.places import Places
@@ -609,6 +610,93 @@ def lookup_file(
     """
     rows, column = postcodes.postcode_rows(content, name, column)
     return lookup_table(place_id, rows[column].tolist(), rows, places=places), column
+
+
+def lookup_chunks(
+    place_id: str,
+    source: Path,
+    column: str | None = None,
+    *,
+    chunk_rows: int = postcodes.CHUNK_ROWS,
+    places: Places | None = None,
+) -> tuple[str, Iterator[pd.DataFrame]]:
+    """The batch lookup of a file of any length, ``chunk_rows`` postcodes at a time: the
+    tables :func:`lookup_file` gives for the whole file, cut into consecutive pieces (so a
+    whole postcode directory holds one piece in memory at a time).
+
+    Parameters
+    ----------
+    place_id : str
+        The place.
+    source : pathlib.Path
+        A CSV or XLSX file (its extension says which).
+    column : str, optional
+        The postcode column (default: ``postcode``, or the like).
+    chunk_rows : int
+        Rows per piece.
+    places : Places, optional
+        Where the place comes from (default: opened here).
+
+    Returns
+    -------
+    column : str
+        The postcode column read.
+    tables : iterator of pandas.DataFrame
+        The pieces, in the file's order.
+
+    Raises
+    ------
+    DataError
+        A file that cannot be read, or without the column (the message names it).
+
+    Examples
+    --------
+    >>> column, tables = lookup_chunks("demo", Path("clients.csv"))  # doctest: +SKIP
+    >>> sum(len(t) for t in tables)  # doctest: +SKIP
+    2406090
+    """
+    places = places or Places()
+    place, index = places.place(place_id), places.index(place_id)
+    column, rows = postcodes.postcode_chunks(source, source.name, column, chunk_rows)
+    tables = (postcodes.lookup_table(place, chunk[column].tolist(), index, chunk) for chunk in rows)
+    return column, tables
+
+
+def lookup_csv(
+    place_id: str,
+    source: Path,
+    out: BinaryIO,
+    column: str | None = None,
+    *,
+    chunk_rows: int = postcodes.CHUNK_ROWS,
+    places: Places | None = None,
+) -> tuple[int, int]:
+    """Write the batch lookup of a file to ``out`` as CSV, piece by piece
+    (:func:`lookup_chunks`): byte for byte the CSV of the whole table at once.
+
+    Returns
+    -------
+    rows : int
+        Postcodes looked up.
+    problems : int
+        Of which not placed (their ``problem`` column says why).
+
+    Examples
+    --------
+    >>> with open("placed.csv", "wb") as out:  # doctest: +SKIP
+    ...     lookup_csv("demo", Path("clients.csv"), out)
+    (2406090, 12)
+    """
+    _, tables = lookup_chunks(place_id, source, column, chunk_rows=chunk_rows, places=places)
+    rows = problems = 0
+    for n, table in enumerate(tables):
+        content = to_csv(table, dependent_columns=[])
+        if n:  # every piece but the first without the byte-order mark and header
+            content = content[len(to_csv(table.iloc[:0], dependent_columns=[])) :]
+        out.write(content)
+        rows += len(table)
+        problems += int((table["problem"] != "").sum())
+    return rows, problems
 
 
 # --------------------------------------------------------------------------------------
