@@ -49,6 +49,7 @@ def scan_missing(
     step = progress or (lambda fraction, message: None)
     places = Places(rebuild=False)
     place = places.place(place_id)
+    batches: list[tuple[list[str], list[str] | None]]
     if pair is None:
         batches = [([i], None) for i in dict.fromkeys(t.indicator for t in scan.scan_tasks(place))]
     else:
