@@ -2718,3 +2718,56 @@ def deprivation_area_sentence(label: str, where: str) -> str:
     'Your area is in the most deprived fifth of areas in England.'
     """
     return f"Your area is in the {lower_first(label)} of areas in {where}."
+
+
+def statistical_methods(place, coverage: str) -> str:
+    """The Data and methods page's list of statistical methods (Markdown), with the place's
+    own weights and what its benchmarks cover.
+
+    Parameters
+    ----------
+    place : Place
+        The place (its weights are named).
+    coverage : str
+        What the place's benchmarks cover, or "" when each covers the whole place.
+
+    Examples
+    --------
+    >>> statistical_methods(place, "")  # doctest: +SKIP
+    '\\n- **Confidence intervals** follow the methods OHID uses...'
+    """
+    coverage = coverage or "every benchmark covers the whole place."
+    return f"""
+- **Confidence intervals** follow the methods OHID uses for Fingertips (PHEindicatormethods):
+  Wilson score intervals for proportions; Byar's method for counts and rates, with exact
+  Poisson intervals when the count is under 10; Dobson's method for directly standardised rates.
+- **Compared with the benchmark**: *better* or *worse* only when the 95% interval does not include
+  the benchmark; otherwise *similar*. For indicators with no better direction: *higher* or *lower*.
+- **What an indicator is decides how it is compared.** Counts, rates, percentages and ratios vary
+  by chance: they get 95% confidence intervals, funnel plots and *better*/*worse* ratings. Travel
+  times are worked out from a fixed table of road times, not sampled: they are compared by the size
+  of the gap and the spread of the areas (the middle 80%), never with "chance". Modelled outcomes
+  (below) are compared the same way. Counts with nothing
+  to divide them by (such as admissions a year) are shown as counts, never rated better or worse.
+- **Averages of a group**: {escape_markdown(weights_sentence(place))} Rates and percentages pool their numerators and
+  denominators. Every page, slide, download and command uses the same figures.
+- **Benchmarks are named for what they cover**: {escape_markdown(coverage)}
+- **Funnel plots** show 95% and 99.8% control limits around the benchmark; when the spread
+  between groups is larger than chance allows (over-dispersion), Spiegelhalter's adjustment widens
+  them. A group outside the 99.8% limits is a *group unlike the rest* on the Postcode lottery page
+  too: the same rule everywhere. Groups with fewer than 5 areas are not placed on the funnel.
+- **Postcodes** are placed in the small area of their own council (the ONS postcode directory's),
+  and small areas in the council their 2011 district became. Postcodes of Scotland, Northern
+  Ireland, the Channel Islands and the Isle of Man are not placed.
+- **Source defects**: areas whose road times are missing for some services, or far above all
+  their neighbours', have their travel times withheld, with the reason, rather than shown.
+- **Postcode lotteries** compare the areas touching a boundary on each side, against the differences
+  between neighbouring areas on the same side (so smooth changes across the country are not mistaken
+  for a boundary effect), controlling false discoveries across all boundaries tested (Benjamini–Hochberg).
+- {OUTLIER_METHOD}
+- **Two kinds of finding.** {escape_markdown(FAMILIES_EXPLAINED)}
+- **Borders that coincide, and how sure a step is.** {escape_markdown(BORDERS_EXPLAINED)}
+- **How findings are ranked.** {escape_markdown(RANKING_RULE)} {escape_markdown(STRONGEST_LEAVES_OUT)}
+- **Error control across every indicator and boundary.** {escape_markdown(STORE_ERROR_CONTROL)}
+- **Small numbers**: counts under 5 are suppressed in downloads.
+"""

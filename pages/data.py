@@ -1,20 +1,19 @@
-"""Data & methods: sources, licences, vintages, how each indicator is worked out, data quality."""
+"""Data & methods: sources, licences, vintages, how each indicator is worked out, data quality;
+the batch postcode lookup, and officers' uploads.
 
-import pandas as pd
+Each interactive section reads its settings, calls the service, then renders what it gets
+back (as ``pages/compare.py``): the upload pipeline (check, build and scan in bounded
+workers) is :func:`insight.service.building.upload_place`.
+"""
+
 import streamlit as st
 
 from insight.errors import InsightError
 from insight.explain import (
-    BORDERS_EXPLAINED,
-    FAMILIES_EXPLAINED,
     GLOSSARY,
-    OUTLIER_METHOD,
-    RANKING_RULE,
-    STORE_ERROR_CONTROL,
-    STRONGEST_LEAVES_OUT,
     escape_markdown,
     modelled_outcome_method,
-    weights_sentence,
+    statistical_methods,
 )
 from insight.present import files
 from insight.service import building
@@ -22,8 +21,21 @@ from ui import access, loaders, render
 from ui.frame import frame
 
 LIMITS = building.UPLOAD_LIMITS
+POLARITY_WORDS = {
+    "low_is_good": "lower",
+    "high_is_good": "higher",
+    "neutral": "neither (no judgement)",
+}
 
 place = frame("Data and methods")
+officer = access.current()
+
+# Compute: what the place is made of
+described = building.describe_place(place)
+coverage = loaders.benchmark_notes(place.id)
+report = loaders.build_report(place)
+
+# Render
 st.title("Data and methods")
 st.markdown(
     f"**{escape_markdown(place.title)}**: {len(place.areas):,} areas "
@@ -33,23 +45,11 @@ st.markdown(
 )
 
 st.header("Sources and licences")
-sources = pd.DataFrame(
-    [
-        {
-            "Layer": layer.name,
-            "Source": layer.source,
-            "Licence": layer.licence,
-            "Vintage": layer.vintage,
-        }
-        for layer in place.provenance
-    ]
-)
-st.dataframe(sources, hide_index=True)
-attributions = sorted({layer.attribution for layer in place.provenance if layer.attribution})
-for attribution in attributions:
+st.dataframe(described.sources, hide_index=True)
+for attribution in described.attributions:
     st.caption(escape_markdown(attribution))
 if place.upload:
-    st.markdown(escape_markdown(render.provenance_sentence(place.upload, access.current())))
+    st.markdown(escape_markdown(render.provenance_sentence(place.upload, officer)))
     with st.expander("The files this place was built from"):
         st.dataframe(render.upload_files(place.upload), hide_index=True)
 
@@ -60,82 +60,21 @@ for indicator in place.indicators.values():
             f"{escape_markdown(indicator.description)}\n\n"
             f"- Unit: {escape_markdown(indicator.unit)}; period: {escape_markdown(indicator.period)}\n"
             f"- Source: {escape_markdown(indicator.source)}\n"
-            f"- Which way is better: "
-            + {
-                "low_is_good": "lower",
-                "high_is_good": "higher",
-                "neutral": "neither (no judgement)",
-            }[indicator.polarity]
-            + f"\n- Areas with a value: {place.areas[indicator.id].notna().sum():,} of {len(place.areas):,}"
+            f"- Which way is better: {POLARITY_WORDS[indicator.polarity]}\n"
+            f"- Areas with a value: {described.with_values[indicator.id]:,} of {len(place.areas):,}"
         )
 
 st.header("Boundaries")
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "Boundary": g.title,
-                "Groups": place.areas[g.code_column].nunique(),
-                "Where it comes from": g.description,
-            }
-            for g in place.groupings.values()
-        ]
-    ),
-    hide_index=True,
-)
+st.dataframe(described.boundaries, hide_index=True)
 
 st.header("Data quality")
-if place.quality:
-    quality = pd.DataFrame(
-        [
-            {"Check": key.replace("_", " ").capitalize(), "Result": value}
-            for key, value in place.quality.items()
-            if not isinstance(value, (list, dict))
-        ]
-    )
-    quality["Result"] = quality["Result"].astype(str)
-    st.dataframe(quality, hide_index=True)
+if described.quality is not None:
+    st.dataframe(described.quality, hide_index=True)
 else:
     st.caption("No data-quality report was stored with this place.")
 
 st.header("Statistical methods")
-coverage = loaders.benchmark_notes(place.id) or "every benchmark covers the whole place."
-st.markdown(
-    f"""
-- **Confidence intervals** follow the methods OHID uses for Fingertips (PHEindicatormethods):
-  Wilson score intervals for proportions; Byar's method for counts and rates, with exact
-  Poisson intervals when the count is under 10; Dobson's method for directly standardised rates.
-- **Compared with the benchmark**: *better* or *worse* only when the 95% interval does not include
-  the benchmark; otherwise *similar*. For indicators with no better direction: *higher* or *lower*.
-- **What an indicator is decides how it is compared.** Counts, rates, percentages and ratios vary
-  by chance: they get 95% confidence intervals, funnel plots and *better*/*worse* ratings. Travel
-  times are worked out from a fixed table of road times, not sampled: they are compared by the size
-  of the gap and the spread of the areas (the middle 80%), never with "chance". Modelled outcomes
-  (below) are compared the same way. Counts with nothing
-  to divide them by (such as admissions a year) are shown as counts, never rated better or worse.
-- **Averages of a group**: {escape_markdown(weights_sentence(place))} Rates and percentages pool their numerators and
-  denominators. Every page, slide, download and command uses the same figures.
-- **Benchmarks are named for what they cover**: {escape_markdown(coverage)}
-- **Funnel plots** show 95% and 99.8% control limits around the benchmark; when the spread
-  between groups is larger than chance allows (over-dispersion), Spiegelhalter's adjustment widens
-  them. A group outside the 99.8% limits is a *group unlike the rest* on the Postcode lottery page
-  too: the same rule everywhere. Groups with fewer than 5 areas are not placed on the funnel.
-- **Postcodes** are placed in the small area of their own council (the ONS postcode directory's),
-  and small areas in the council their 2011 district became. Postcodes of Scotland, Northern
-  Ireland, the Channel Islands and the Isle of Man are not placed.
-- **Source defects**: areas whose road times are missing for some services, or far above all
-  their neighbours', have their travel times withheld, with the reason, rather than shown.
-- **Postcode lotteries** compare the areas touching a boundary on each side, against the differences
-  between neighbouring areas on the same side (so smooth changes across the country are not mistaken
-  for a boundary effect), controlling false discoveries across all boundaries tested (Benjamini–Hochberg).
-- {OUTLIER_METHOD}
-- **Two kinds of finding.** {escape_markdown(FAMILIES_EXPLAINED)}
-- **Borders that coincide, and how sure a step is.** {escape_markdown(BORDERS_EXPLAINED)}
-- **How findings are ranked.** {escape_markdown(RANKING_RULE)} {escape_markdown(STRONGEST_LEAVES_OUT)}
-- **Error control across every indicator and boundary.** {escape_markdown(STORE_ERROR_CONTROL)}
-- **Small numbers**: counts under 5 are suppressed in downloads.
-"""
-)
+st.markdown(statistical_methods(place, coverage))
 
 if any(i.kind == "modelled" for i in place.indicators.values()):
     st.header("Modelled stroke outcomes", anchor="modelled-stroke-outcomes")
@@ -162,8 +101,9 @@ st.markdown(
     "indicator, and a *problem* column saying why any postcode could not be placed. Nothing "
     "is kept on the server."
 )
+# Settings: a file, from officers only
 batch = None
-if access.current().can_write:
+if officer.can_write:
     batch = st.file_uploader("File of postcodes", type=["csv", "xlsx"], key="batch_lookup")
 else:  # a public dashboard takes no files from visitors; the command line does the same
     st.caption(
@@ -172,13 +112,16 @@ else:  # a public dashboard takes no files from visitors; the command line does 
         "OUT.csv`."
     )
 if batch is not None:
+    # Compute
     try:
         table, column = loaders.lookup_file(place.id, batch.getvalue(), batch.name)
     except InsightError as error:
         st.error(str(error))
     else:
-        placed = int((table["problem"] == "").sum())
-        st.caption(f"{placed:,} of {len(table):,} postcodes placed (column {column!r}).")
+        # Render
+        st.caption(
+            f"{table.attrs['placed']:,} of {len(table):,} postcodes placed (column {column!r})."
+        )
         st.dataframe(table.head(20), hide_index=True)
         st.download_button(
             "Download the table (CSV)",
@@ -189,7 +132,6 @@ if batch is not None:
         )
 
 st.header("Build report")
-report = loaders.build_report(place)
 if report:
     with st.expander("What was read, matched and repaired when this place was built"):
         st.code(report, language=None)
@@ -199,7 +141,6 @@ else:
     )
 
 st.header("Use your own data")
-officer = access.current()
 if not officer.can_write:
     # Read-only: no upload form at all, and a plain account of how officers add places.
     st.markdown(
@@ -223,6 +164,7 @@ st.markdown(
     f"{LIMITS.total_bytes // 1024 // 1024} MB in all; a build may take "
     f"{LIMITS.seconds:.0f} seconds."
 )
+# Settings: the form
 with st.form("upload"):
     config_text = st.text_area(
         "place.toml",
@@ -240,6 +182,7 @@ with st.form("upload"):
     submitted = st.form_submit_button("Check and build", type="primary")
 if submitted:
     try:
+        # Compute: check, build and scan, each in a bounded worker, with a progress bar
         with st.status("Building your place…", expanded=True) as status:
             bar = st.progress(0.0)
             done = building.upload_place(
@@ -255,6 +198,10 @@ if submitted:
             )
             status.update(label=f"Built {done.place.title}", state="complete")
         loaders.forget_places()
+    except InsightError as error:
+        st.error(escape_markdown(str(error)))
+    else:
+        # Render
         st.success(
             f"Built **{escape_markdown(done.place.title)}** ({len(done.place.areas):,} areas)."
         )
@@ -264,5 +211,3 @@ if submitted:
         st.page_link(
             "pages/map.py", label="Open it on the map", query_params={"place": done.place.id}
         )
-    except InsightError as error:
-        st.error(escape_markdown(str(error)))

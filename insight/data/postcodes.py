@@ -801,7 +801,8 @@ def lookup_table(
         ``area_name``, ``lad_code`` and ``lad_name`` (the postcode's own authority),
         ``<grouping>_code`` and ``<grouping>_name`` for every grouping, one column per
         indicator, and ``problem`` (empty when the postcode was placed). ``attrs`` holds
-        ``count_columns`` (indicators that are counts, for disclosure control).
+        ``count_columns`` (indicators that are counts, for disclosure control) and
+        ``placed`` (how many postcodes were placed).
 
     Examples
     --------
@@ -831,6 +832,7 @@ def lookup_table(
     out.attrs["count_columns"] = [
         i.id for i in place.indicators.values() if i.kind == "count" and i.id in out
     ]
+    out.attrs["placed"] = int(placed.sum())
     return out
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import pandas as pd
+
 from insight.data import demo, policy, store
 from insight.data.sources import BuildReport, build_from_toml, uploads
 from insight.data.sources.config import PLACE_ID
@@ -29,8 +31,10 @@ __all__ = [
     "build_demo",
     "build_file",
     "build_upload",
+    "PlaceData",
     "check_upload",
     "clean_stopped_builds",
+    "describe_place",
     "scan_upload",
     "upload_place",
     "remove_place",
@@ -265,6 +269,76 @@ def build_demo(progress: Progress | None = None, force: bool = False) -> Place:
     >>> demo_place = build_demo()  # doctest: +SKIP
     """
     return demo.load_demo(progress=progress, force=force)
+
+
+@dataclass(frozen=True)
+class PlaceData:
+    """What a place is made of, for the Data and methods page (:func:`describe_place`).
+
+    Attributes
+    ----------
+    sources : pandas.DataFrame
+        One row per layer: ``Layer``, ``Source``, ``Licence``, ``Vintage``.
+    attributions : list of str
+        The attribution statements the licences ask for, once each.
+    with_values : dict of str to int
+        Each indicator's number of areas with a value.
+    boundaries : pandas.DataFrame
+        One row per grouping: ``Boundary``, ``Groups`` (how many), ``Where it comes from``.
+    quality : pandas.DataFrame or None
+        The build's data-quality checks (``Check``, ``Result`` as text); None when none
+        were stored.
+    """
+
+    sources: pd.DataFrame
+    attributions: list[str]
+    with_values: dict[str, int]
+    boundaries: pd.DataFrame
+    quality: pd.DataFrame | None
+
+
+def describe_place(place: Place) -> PlaceData:
+    """Where a place's data come from, how much of it there is, and its quality checks.
+
+    Examples
+    --------
+    >>> data = describe_place(place)  # doctest: +SKIP
+    >>> data.sources.columns.tolist()  # doctest: +SKIP
+    ['Layer', 'Source', 'Licence', 'Vintage']
+    """
+    sources = pd.DataFrame(
+        [
+            {"Layer": layer.name, "Source": layer.source, "Licence": layer.licence,
+             "Vintage": layer.vintage}
+            for layer in place.provenance
+        ],
+        columns=["Layer", "Source", "Licence", "Vintage"],
+    )  # fmt: skip
+    boundaries = pd.DataFrame(
+        [
+            {"Boundary": g.title, "Groups": place.areas[g.code_column].nunique(),
+             "Where it comes from": g.description}
+            for g in place.groupings.values()
+        ],
+        columns=["Boundary", "Groups", "Where it comes from"],
+    )  # fmt: skip
+    quality = None
+    if place.quality:
+        quality = pd.DataFrame(
+            [
+                {"Check": key.replace("_", " ").capitalize(), "Result": str(value)}
+                for key, value in place.quality.items()
+                if not isinstance(value, (list, dict))
+            ],
+            columns=["Check", "Result"],
+        )
+    return PlaceData(
+        sources=sources,
+        attributions=sorted({la.attribution for la in place.provenance if la.attribution}),
+        with_values={i: int(place.areas[i].notna().sum()) for i in place.indicators},
+        boundaries=boundaries,
+        quality=quality,
+    )
 
 
 def _check_place_id(place_id: str) -> None:
