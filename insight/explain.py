@@ -2571,6 +2571,21 @@ DEMO_NOT_READY = (
 )
 
 
+def folder_problem(where: str | None, reason: str) -> str:
+    """Why Place Insight cannot use a file or folder (an ``OSError``), and what to do.
+
+    Examples
+    --------
+    >>> folder_problem(None, "Permission denied")[:59]
+    'Place Insight cannot use the data folder: Permission denied'
+    """
+    return (
+        f"Place Insight cannot use {where or 'the data folder'}: {reason}. The folder must be "
+        "readable (and writable, to build places) by the user running the app; or point "
+        "PLACE_INSIGHT_DATA at a folder that is."
+    )
+
+
 # --------------------------------------------------------------------------------------
 # Deprivation: inequality and adjusted border steps
 # --------------------------------------------------------------------------------------

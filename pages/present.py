@@ -131,7 +131,7 @@ def build(position: int) -> slides.Slide:
         return loaders.strongest_slide(place.id, position, today)
     if source == FINDINGS:
         return loaders.finding_slide(place.id, indicator_id, grouping_id, position, today)
-    return loaders.item_slide(place.id, own_items[position], today)
+    return loaders.item_slide(place.id, slides.SlideItem.from_mapping(own_items[position]), today)
 
 
 def go(number: int) -> None:

@@ -22,7 +22,7 @@ import streamlit as st
 from insight.data.catalogue import list_places
 from insight.data.policy import title_key
 from insight.model import Place
-from ui import loaders, state, upload_gate
+from ui import opening, state, upload_gate
 
 APP_NAME = "Place Insight"
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.png"
@@ -96,7 +96,7 @@ def frame(title: str) -> Place:
             "Place",
             "place",
             list(places),
-            loaders.current_place_id(),
+            opening.current_place_id(),
             format_func=lambda pid: places[pid],
         )
         st.caption(CAPTION)
@@ -105,6 +105,6 @@ def frame(title: str) -> Place:
             st.page_link(
                 page.script, label=page.title, icon=page.icon, query_params={"place": place_id}
             )
-    place = loaders.place()
+    place = opening.place()
     state.keep_items(place)  # "your presentation" survives a reload, on every page
     return place

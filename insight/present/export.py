@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from insight.analysis.findings import Findings
 from insight.errors import DataError
 from insight.model import Place
 from insight.present.files import to_csv, to_geojson, to_xlsx
 from insight.present.slides import (
+    Slide,
     findings_to_slides,
     slides_to_pdf,
     slides_to_png_zip,
@@ -19,6 +22,29 @@ from insight.spatial.index import AreaIndex
 FORMATS: tuple[str, ...] = ("pptx", "pdf", "png", "csv", "xlsx", "geojson")
 #: The formats that hold slides (the rest hold data).
 SLIDE_FORMATS: tuple[str, ...] = ("pptx", "pdf", "png")
+
+
+def deck_bytes(slides: Sequence[Slide], fmt: str) -> bytes:
+    """Slides as a file: PowerPoint (``pptx``), PDF (``pdf``) or a zip of PNG images
+    (``png``; ``slide-01.png``...).
+
+    Raises
+    ------
+    DataError
+        If ``fmt`` is not one of :data:`SLIDE_FORMATS`, or there are no slides.
+
+    Examples
+    --------
+    >>> deck_bytes(slides, "pdf")[:4]  # doctest: +SKIP
+    b'%PDF'
+    """
+    if fmt not in SLIDE_FORMATS:
+        raise DataError(f"Slide format {fmt!r} is not one of {', '.join(SLIDE_FORMATS)}.")
+    if fmt == "pptx":
+        return slides_to_pptx(slides)
+    if fmt == "pdf":
+        return slides_to_pdf(slides)
+    return slides_to_png_zip(slides, stem="slide")
 
 
 def export_bytes(
@@ -80,12 +106,7 @@ def export_bytes(
                 f"by {grouping.plural}: there is nothing to present. Try another indicator "
                 f"or grouping, or export the data as csv, xlsx or geojson."
             )
-        slides = findings_to_slides(place, findings, limit, index)
-        if fmt == "pptx":
-            return slides_to_pptx(slides)
-        if fmt == "pdf":
-            return slides_to_pdf(slides)
-        return slides_to_png_zip(slides)
+        return deck_bytes(findings_to_slides(place, findings, limit, index), fmt)
     others = [g for g in place.groupings if g != grouping_id]
     table = indicator_table(
         place, indicator_id, grouping_id=[grouping_id, *others], geometry=fmt == "geojson"

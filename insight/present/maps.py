@@ -375,6 +375,17 @@ def inline(area_map: AreaMap) -> AreaMap:
     return AreaMap(deck, area_map.classification, area_map.table, {}, area_map.services)
 
 
+def served(area_map: AreaMap, folder: Path) -> AreaMap:
+    """The map with its files written into ``folder`` (:func:`save_files`), from where the
+    app serves them; the map with its geometry inline (:func:`inline`) when the folder
+    cannot be written."""
+    try:
+        save_files(area_map.files, folder)
+    except OSError:
+        return inline(area_map)
+    return area_map
+
+
 def view_for(
     bounds: tuple[float, float, float, float], width_px: int = 800, height_px: int = 560
 ) -> pdk.ViewState:

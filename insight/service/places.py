@@ -10,20 +10,33 @@ once; a front end only chooses which :class:`Places` they use.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from collections.abc import Callable
 
 from insight.analysis import benchmark, scan, trend
 from insight.analysis import findings as engine
-from insight.data import findings_store
+from insight.data import demo, findings_store
 from insight.data.catalogue import list_places, load_place
-from insight.data.store import content_hash, place_dir
+from insight.data.store import content_hash, data_dir, place_dir, version_of
 from insight.errors import DataError, InsightError
+from insight.explain import PLACE_UNAVAILABLE
 from insight.model import Place
 from insight.service.limited import is_uploaded, scan_in_worker
 from insight.spatial.index import AreaIndex
 
-__all__ = ["Places", "list_places", "open_place", "read_stored"]
+__all__ = [
+    "Places",
+    "demo_ready",
+    "list_places",
+    "open_place",
+    "place_content",
+    "place_version",
+    "problem_shown",
+    "read_stored",
+    "store_version",
+]
 
 Progress = Callable[[float, str], None]
 
@@ -54,6 +67,84 @@ def open_place(place_id: str, progress: Progress | None = None, rebuild: bool = 
     >>> place = open_place("demo")  # doctest: +SKIP
     """
     return load_place(place_id, progress=progress, rebuild=rebuild)
+
+
+def demo_ready() -> bool:
+    """Whether the demo on disk is current and whole (else opening it builds it first).
+
+    Examples
+    --------
+    >>> isinstance(demo_ready(), bool)  # doctest: +SKIP
+    True
+    """
+    return demo.is_current()
+
+
+def place_version(place_id: str) -> str | None:
+    """A short name of the stored version of a place: it changes whenever another process
+    replaces the place (a build, a restore); None when there is none.
+
+    Examples
+    --------
+    >>> place_version("no-such-place") is None  # doctest: +SKIP
+    True
+    """
+    return version_of(place_dir(place_id))
+
+
+def place_content(place_id: str) -> str:
+    """Content hash of the stored place (see :func:`insight.data.store.content_hash`).
+
+    Raises
+    ------
+    PlaceNotFoundError
+        No such place.
+    """
+    return content_hash(place_dir(place_id))
+
+
+def store_version(place_id: str) -> tuple[int, int] | None:
+    """What tells versions of the place's findings store file apart (None: no store): a
+    ``stat``, so a store written by another process is seen at once."""
+    return findings_store.store_version(place_id)
+
+
+_LOG = logging.getLogger("place_insight")
+_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"`]+/)*([^\s/'\"`]+)")
+
+
+def problem_shown(message: str, can_write: bool) -> str:
+    """What someone is told of a problem opening a place.
+
+    Someone who may not write (a visitor of a public dashboard) reads no server path and
+    no administrator's command: the sentence :data:`insight.explain.PLACE_UNAVAILABLE`,
+    with the whole message in the server's log. An officer reads the message with every
+    path cut to the file's name (the data folder named as such).
+
+    Parameters
+    ----------
+    message : str
+        The error's message.
+    can_write : bool
+        Whether the reader may build places here (an officer).
+
+    Returns
+    -------
+    str
+        The text to show.
+
+    Examples
+    --------
+    >>> problem_shown("Cannot read /srv/secret/place.json.", can_write=True)
+    'Cannot read place.json.'
+    >>> problem_shown("Cannot read /srv/secret/place.json.", can_write=False) == PLACE_UNAVAILABLE
+    True
+    """
+    _LOG.warning("Could not open a place: %s", message)
+    if not can_write:
+        return PLACE_UNAVAILABLE
+    message = message.replace(str(data_dir().resolve()), "the data folder")
+    return _PATH.sub(r"\1", message)
 
 
 def read_stored(place_id: str, version: str | None = None) -> scan.StoredFindings | None:

@@ -9,12 +9,27 @@ import pytest
 from insight import explain, model, stats
 from insight.api import models as api_models
 from insight.data import demo, postcodes
-from insight.service import places, queries
+from insight.service import areas, decks, maps, places, queries
 from insight.spatial import bearings, index
 
 
 @pytest.mark.parametrize(
-    "module", [explain, stats, index, bearings, postcodes, model, demo, places, queries, api_models]
+    "module",
+    [
+        explain,
+        stats,
+        index,
+        bearings,
+        postcodes,
+        model,
+        demo,
+        places,
+        queries,
+        areas,
+        maps,
+        decks,
+        api_models,
+    ],  # fmt: skip
 )
 def test_docstring_examples_hold(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

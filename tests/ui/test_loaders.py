@@ -12,7 +12,7 @@ from insight.analysis import scan
 from insight.analysis.findings import Bar, Finding, FindingChart, Findings
 from insight.data import findings_store
 from insight.data.catalogue import place_ref
-from ui import loaders
+from ui import loaders, places
 
 pytestmark = pytest.mark.slow
 
@@ -84,5 +84,5 @@ def test_a_store_for_another_version_of_the_place_is_not_read(
     stamp = findings_store.read_stamp("demo")
     assert json.dumps(stamp)  # the store is there...
     monkeypatch.setattr(engine, "findings", lambda place, i, g, **kwargs: Findings(i, g, ()))
-    assert loaders.stored_findings("demo") is None  # ...but stale: never read
+    assert places.stored_findings("demo") is None  # ...but stale: never read
     assert loaders.ranked_findings("demo", "mt_minutes", "isdn").empty
