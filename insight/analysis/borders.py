@@ -61,9 +61,9 @@ admissions) affected, a ranking score and a plain-English sentence.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -72,12 +72,21 @@ from scipy import sparse
 from scipy import stats as sps
 
 from insight import explain
+from insight.analysis.shared import Shared, fingerprint
 from insight.errors import DataError
 from insight.model import Indicator
 from insight.spatial.contiguity import Contiguity, _area_codes, _graph_for, group_codes, values_of
 from insight.stats import benjamini_hochberg
 
-__all__ = ["BORDER_COLUMNS", "SHARED_BORDER_SHARE", "border_discontinuities", "shared_borders"]
+__all__ = [
+    "BORDER_COLUMNS",
+    "SHARED_BORDER_SHARE",
+    "BorderShapes",
+    "border_discontinuities",
+    "shared_borders",
+]
+
+T = TypeVar("T")
 
 #: Columns of :func:`border_discontinuities`, in order.
 BORDER_COLUMNS: tuple[str, ...] = (
@@ -127,6 +136,7 @@ def border_discontinuities(
     weight_label: str | None = None,
     calibrate: bool = True,
     robustness: str = "flagged",
+    shared: Shared | None = None,
 ) -> pd.DataFrame:
     """Compare the areas on either side of every border between two groups.
 
@@ -175,6 +185,11 @@ def border_discontinuities(
     robustness : {"flagged", "all", "none"}, default "flagged"
         Which borders get ``placebo_steps``, ``placebo_share`` and ``ring_steps`` (the
         others get empty lists and NaN): only the flagged ones keeps a scan fast.
+    shared : Shared, optional
+        Where the shapes of the borders are kept (the rows of areas along each border and
+        the pairs among them, which depend on the graph and the groups, not on the values):
+        a scan passes one per place, so every indicator after the first by the same
+        grouping finds them made. The results are the same without it.
 
     Returns
     -------
@@ -277,7 +292,18 @@ def border_discontinuities(
     codes = group_codes(areas, grouping)
     group_names = _group_names(areas, grouping, codes, names)
     labels, gi = _factorise(codes)
-    engine = _BorderEngine(graph, y, w, valid, gi, rings=rings, lags=lags, known=known)
+    shapes = None
+    if shared is not None:
+        key = (
+            "border shapes",
+            fingerprint(graph.heads, graph.tails, graph.points, gi),
+            rings,
+            lags,
+        )
+        shapes = shared.get(key, BorderShapes)
+    engine = _BorderEngine(
+        graph, y, w, valid, gi, rings=rings, lags=lags, known=known, shapes=shapes
+    )
     rows = engine.run(min_areas)
     calibration = engine.calibrate(min_areas) if calibrate else _Calibration(1.0, 0, float("nan"))
     for row in rows:
@@ -515,6 +541,72 @@ class _Border:
     tested: bool
 
 
+@dataclass
+class _Shape:
+    """Where one border's areas are, whatever the indicator: the rows of areas on each
+    side (ring 1 touches the border), the pairs of them that touch (``src``, ``dst``:
+    positions in ``nodes``, ``src < dst``) and those within the variogram's reach
+    (``near_src``, ``near_dst``), with the distances of both in local spacings.
+
+    Worked out for every area, valid or not (the rings run through areas without a value);
+    :meth:`of_valid` leaves out the areas without one, exactly as if it had been worked
+    out on the valid areas alone."""
+
+    nodes: np.ndarray
+    ring: np.ndarray
+    side: np.ndarray
+    edge_a: np.ndarray
+    edge_b: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    near_src: np.ndarray
+    near_dst: np.ndarray
+    d_pairs: np.ndarray
+    d_near: np.ndarray
+    kept: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def of_valid(self, valid: np.ndarray, key: str) -> _Shape:
+        """The shape without the areas that have no value (``key``: of ``valid``)."""
+        keep = valid[self.nodes]
+        if keep.all():
+            return self
+        found = self.kept.get(("valid", key))
+        if found is None:
+            position = np.cumsum(keep) - 1
+            pairs = keep[self.src] & keep[self.dst]
+            near = keep[self.near_src] & keep[self.near_dst]
+            found = _Shape(
+                self.nodes[keep], self.ring[keep], self.side[keep], self.edge_a, self.edge_b,
+                position[self.src[pairs]], position[self.dst[pairs]],
+                position[self.near_src[near]], position[self.near_dst[near]],
+                self.d_pairs[pairs], self.d_near[near],
+            )  # fmt: skip
+            self.kept[("valid", key)] = found
+        return found
+
+
+class BorderShapes:
+    """The shapes of the borders (and placebo borders) of one grouping on one graph, kept
+    for every indicator (:func:`border_discontinuities` with ``shared``).
+
+    Thread-safe enough for a scan: two threads making the same shape both make it."""
+
+    def __init__(self) -> None:
+        self._shapes: dict[Any, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self._shapes)
+
+    def get(self, key: Any, make: Callable[[], T]) -> T:
+        """What is kept under ``key`` (a shape, None for no such border, the variogram's
+        pairs), made on first use."""
+        if key in self._shapes:
+            return self._shapes[key]
+        shape = make()
+        self._shapes[key] = shape
+        return shape
+
+
 class _BorderEngine:
     """Rings, contrasts and variogram-based variances for every border of a map."""
 
@@ -529,6 +621,7 @@ class _BorderEngine:
         rings: int,
         lags: int,
         known: np.ndarray | None = None,
+        shapes: BorderShapes | None = None,
     ) -> None:
         self.graph = graph
         self.adjacency = graph.sparse
@@ -545,7 +638,11 @@ class _BorderEngine:
         self._labels = np.full(self.n, -1, dtype=np.int64)
         self.points = graph.points
         self.spacing = graph.spacing
-        self.reach = graph._reach(lags) if lags > 1 else graph.sparse
+        self.reach = graph.reach(lags)
+        # Without shapes kept from before, every border's shape is made for this map only.
+        self.shapes = shapes if shapes is not None else BorderShapes()
+        self._valid_key = fingerprint(valid)
+        self._weights_key = fingerprint(valid, self.w)
         self.detrended = _detrend_by_group(self.y, valid, gi, self.points)
         self.variogram = _Variogram.fit(self)
 
@@ -564,6 +661,7 @@ class _BorderEngine:
         With ``within``, only borders between labels that lie in the same real group
         (placebo borders drawn inside groups) are worked out.
         """
+        real = labels is None and not within
         labels = self.gi if labels is None else labels
         heads, tails = self.graph.heads, self.graph.tails
         ga, gb = labels[heads], labels[tails]
@@ -587,16 +685,15 @@ class _BorderEngine:
         for start, stop in zip(starts, stops, strict=True):
             if start == stop:
                 continue
-            results.append(
-                self._border(
-                    int(group_a[start]),
-                    int(group_b[start]),
-                    side_a[start:stop],
-                    side_b[start:stop],
-                    min_areas,
-                    labels,
-                )
-            )
+            a, b = int(group_a[start]), int(group_b[start])
+            edge_a, edge_b = side_a[start:stop], side_b[start:stop]
+
+            def make(a: int = a, b: int = b, edge_a=edge_a, edge_b=edge_b) -> _Shape:
+                return self._shape(a, b, edge_a, edge_b, labels)
+
+            shape = self.shapes.get(("border", a, b), make) if real else make()
+            assert shape is not None
+            results.append(self._border(a, b, shape, min_areas))
         return results
 
     def calibrate(self, min_areas: int, seed: int = 20240601, target: int = 60) -> _Calibration:
@@ -621,26 +718,23 @@ class _BorderEngine:
         key = groups.astype(np.int64) * (int(self.gi.max()) + 1) + others
         sides = np.unique(key)
         rng.shuffle(sides)
-        labels = np.full(self.n, -1, dtype=np.int64)
         z: list[float] = []
         for side_key in sides:
             if len(z) >= target:
                 break
-            starts = np.unique(ends[key == side_key])
-            group = int(side_key // (int(self.gi.max()) + 1))
-            nodes, ring = self._rings(starts, group, self.gi, depth=2 * self.rings)
-            if ring.max() <= self.rings:
+
+            def make(side_key: int = int(side_key)) -> _Shape | None:
+                starts = np.unique(ends[key == side_key])
+                group = int(side_key // (int(self.gi.max()) + 1))
+                nodes, ring = self._rings(starts, group, self.gi, depth=2 * self.rings)
+                if ring.max() <= self.rings:
+                    return None
+                return self._placebo_shape(nodes, ring, self.rings)
+
+            shape = self.shapes.get(("calibrate", int(side_key), self.rings), make)
+            if shape is None:
                 continue
-            near, far = nodes[ring <= self.rings], nodes[ring > self.rings]
-            labels[near], labels[far] = 0, 1
-            try:
-                src, dst = _expand(self.adjacency, nodes[ring == self.rings])
-                crossing = labels[dst] == 1
-                border = self._border(
-                    0, 1, nodes[ring == self.rings][src[crossing]], dst[crossing], min_areas, labels
-                )
-            finally:
-                labels[nodes] = -1
+            border = self._border(0, 1, shape, min_areas)
             if border.tested and border.se_step > 0 and np.isfinite(border.step):
                 z.append(border.step / border.se_step)
         values = np.asarray(z)
@@ -664,23 +758,40 @@ class _BorderEngine:
         # a placebo in side a faces a-ward rows (label 1) with b-ward rows (label 0): its
         # step (1 minus 0) runs the other way from the real one, hence the sign
         for group, edge, sign in ((a, edge_a, -1.0), (b, edge_b, 1.0)):
-            nodes, ring = self._rings(edge, group, self.gi, depth=max(depths) + self.rings)
-            placebos += [sign * self._shifted(nodes, ring, k, min_areas) for k in depths]
+
+            def make(group: int = group, edge: np.ndarray = edge) -> list[_Shape | None]:
+                return self._shifted_shapes(edge, group, depths)
+
+            shapes = self.shapes.get(("shifted", a, b, group, tuple(depths)), make)
+            placebos += [sign * self._shifted(shape, min_areas) for shape in shapes]
         return placebos, self._ring_steps(a, b, edge_a, edge_b, depths)
 
-    def _shifted(self, nodes: np.ndarray, ring: np.ndarray, k: int, min_areas: int) -> float:
-        """Step of a placebo border between rows ``k`` and ``k + 1`` of one side."""
-        if ring.max() <= k:
-            return float("nan")
+    def _shifted_shapes(
+        self, edge: np.ndarray, group: int, depths: Sequence[int]
+    ) -> list[_Shape | None]:
+        """The shapes of a border (``edge``: its areas in ``group``) moved ``depths`` rows
+        into ``group`` (None where the group is not that deep)."""
+        nodes, ring = self._rings(edge, group, self.gi, depth=max(depths) + self.rings)
+        return [None if ring.max() <= k else self._placebo_shape(nodes, ring, k) for k in depths]
+
+    def _placebo_shape(self, nodes: np.ndarray, ring: np.ndarray, k: int) -> _Shape:
+        """The shape of a placebo border between rows ``k`` and ``k + 1`` of one side
+        (``nodes`` and ``ring``: that side's rows): rows up to ``k`` are its side 0."""
         labels = self._labels
         labels[nodes[ring <= k]], labels[nodes[ring > k]] = 0, 1
         try:
             inner = nodes[ring == k]
             src, dst = _expand(self.adjacency, inner)
             crossing = labels[dst] == 1
-            border = self._border(0, 1, inner[src[crossing]], dst[crossing], min_areas, labels)
+            return self._shape(0, 1, inner[src[crossing]], dst[crossing], labels)
         finally:
             labels[nodes] = -1
+
+    def _shifted(self, shape: _Shape | None, min_areas: int) -> float:
+        """Step of a placebo border (NaN when there is none, or it cannot be tested)."""
+        if shape is None:
+            return float("nan")
+        border = self._border(0, 1, shape, min_areas)
         return border.step if border.tested else float("nan")
 
     def _ring_steps(
@@ -713,23 +824,37 @@ class _BorderEngine:
             steps.append(float(contrast @ y[inside]))
         return steps
 
-    def _border(
-        self,
-        a: int,
-        b: int,
-        edge_a: np.ndarray,
-        edge_b: np.ndarray,
-        min_areas: int,
-        labels: np.ndarray,
-    ) -> _Border:
-        y, w, valid = self.y, self.w, self.valid
+    def _shape(
+        self, a: int, b: int, edge_a: np.ndarray, edge_b: np.ndarray, labels: np.ndarray
+    ) -> _Shape:
+        """The shape of the border between ``a`` and ``b`` of ``labels`` whose touching
+        pairs are ``edge_a`` (in ``a``) and ``edge_b`` (in ``b``)."""
         nodes_a, ring_a = self._rings(np.unique(edge_a), a, labels)
         nodes_b, ring_b = self._rings(np.unique(edge_b), b, labels)
         nodes = np.concatenate([nodes_a, nodes_b])
         ring = np.concatenate([ring_a, ring_b])
         side = np.concatenate([np.zeros(nodes_a.size), np.ones(nodes_b.size)])
-        keep = valid[nodes]
-        nodes, ring, side = nodes[keep], ring[keep], side[keep]
+        self._pos[nodes] = np.arange(nodes.size)
+        try:
+            src, dst = self._pairs_within(nodes, self.adjacency)
+            near_src, near_dst = (
+                self._pairs_within(nodes, self.reach)
+                if self.reach is not self.adjacency
+                else (src, dst)
+            )
+        finally:
+            self._pos[nodes] = -1
+        d_pairs = self.distance(nodes[src], nodes[dst])
+        d_near = self.distance(nodes[near_src], nodes[near_dst]) if near_src is not src else d_pairs
+        return _Shape(
+            nodes, ring, side, edge_a, edge_b, src, dst, near_src, near_dst, d_pairs, d_near
+        )
+
+    def _border(self, a: int, b: int, whole: _Shape, min_areas: int) -> _Border:
+        y, w, valid = self.y, self.w, self.valid
+        shape = whole.of_valid(valid, self._valid_key)
+        nodes, ring, side = shape.nodes, shape.ring, shape.side
+        edge_a, edge_b = shape.edge_a, shape.edge_b
         touching = ring == 1
         in_a, in_b = touching & (side == 0), touching & (side == 1)
         n_a, n_b = int(in_a.sum()), int(in_b.sum())
@@ -751,22 +876,10 @@ class _BorderEngine:
         result.mean_a = float(np.dot(wn[in_a], yn[in_a]) / weight_a)
         result.mean_b = float(np.dot(wn[in_b], yn[in_b]) / weight_b)
         result.difference = result.mean_b - result.mean_a
-        # contrast of the plain difference
-        contrast_d = np.zeros(nodes.size)
-        contrast_d[in_a] = -wn[in_a] / weight_a
-        contrast_d[in_b] = wn[in_b] / weight_b
-        # contrast of the step: weighted local linear fit, common slope across the border
-        position = np.where(side == 1, ring - 0.5, -(ring - 0.5))
-        self._pos[nodes] = np.arange(nodes.size)
-        try:
-            src, dst = self._pairs_within(nodes, self.adjacency)
-            near_pairs = (
-                self._pairs_within(nodes, self.reach)
-                if self.reach is not self.adjacency
-                else (src, dst)
-            )
-        finally:
-            self._pos[nodes] = -1
+        # contrasts of the plain difference and of the step (weighted local linear fits,
+        # common slope across the border): they depend on the weights, not the values
+        contrast_d, candidates = self._contrasts(shape, wn, in_a, in_b, weight_a, weight_b)
+        src, dst = shape.src, shape.dst
         same = side[src] == side[dst]
         # the local scale comes from the placebo pairs of the shallowest fit's rows, so
         # that it is the same for every depth tried (see _step) and a deep band does
@@ -775,18 +888,17 @@ class _BorderEngine:
         if not local.any():
             return result
         gamma = self.variogram
-        expected = gamma(self.distance(nodes[src[local]], nodes[dst[local]]))
+        expected = gamma(shape.d_pairs[local])
         residual = self.detrended[nodes]
         scale = 0.5 * float(np.sum((residual[src[local]] - residual[dst[local]]) ** 2))
         scale /= float(np.sum(expected))
         near = same & ((ring[src] == 1) | (ring[dst] == 1))
         if near.any():
             result.placebo_typical = float(np.mean(np.abs(yn[src[near]] - yn[dst[near]])))
-        far_src, far_dst = near_pairs
-        gamma_pairs = gamma(self.distance(nodes[far_src], nodes[far_dst]))
-        covariance = (far_src, far_dst, gamma.top - gamma_pairs)
+        gamma_pairs = gamma(shape.d_near)
+        covariance = (shape.near_src, shape.near_dst, gamma.top - gamma_pairs)
         result.se_difference = _contrast_se(contrast_d, scale, gamma, covariance)
-        contrast_s, used = self._step(side, ring, position, wn, scale, covariance)
+        contrast_s, used = self._step(candidates, nodes.size, scale, covariance)
         if contrast_s is not None:
             result.step = float(contrast_s @ yn)
             result.se_step = _contrast_se(contrast_s, scale, gamma, covariance)
@@ -794,12 +906,44 @@ class _BorderEngine:
         result.tested = bool(n_a >= min_areas and n_b >= min_areas and contrast_s is not None)
         return result
 
+    def _contrasts(
+        self,
+        shape: _Shape,
+        wn: np.ndarray,
+        in_a: np.ndarray,
+        in_b: np.ndarray,
+        weight_a: float,
+        weight_b: float,
+    ) -> tuple[np.ndarray, list[tuple[np.ndarray, int]]]:
+        """The contrast of the plain difference, and the step contrast of every depth
+        :meth:`_step` chooses from with the areas each uses, for these weights (kept on
+        the shape for the next indicator with the same weights)."""
+        key = ("contrasts", self._weights_key)
+        found = shape.kept.get(key)
+        if found is not None:
+            return found
+        contrast_d = np.zeros(shape.nodes.size)
+        contrast_d[in_a] = -wn[in_a] / weight_a
+        contrast_d[in_b] = wn[in_b] / weight_b
+        ring, side = shape.ring, shape.side
+        position = np.where(side == 1, ring - 0.5, -(ring - 0.5))
+        candidates = []
+        deepest = min(self.rings, int(ring.max()))
+        for depth in range(min(MIN_DEPTH, deepest), deepest + 1):
+            inside = ring <= depth
+            local = _step_contrast(side[inside], position[inside], wn[inside])
+            if local is None:
+                continue
+            contrast = np.zeros(position.size)
+            contrast[inside] = local
+            candidates.append((contrast, int(inside.sum())))
+        shape.kept[key] = (contrast_d, candidates)
+        return contrast_d, candidates
+
     def _step(
         self,
-        side: np.ndarray,
-        ring: np.ndarray,
-        position: np.ndarray,
-        weights: np.ndarray,
+        candidates: list[tuple[np.ndarray, int]],
+        size: int,
         scale: float,
         covariance: tuple[np.ndarray, np.ndarray, np.ndarray],
     ) -> tuple[np.ndarray | None, int]:
@@ -814,18 +958,11 @@ class _BorderEngine:
         placebo rows and its lever arm costs less. Smooth variation favours shallow
         ones: distant rows differ more from the border than near rows do.
         """
-        best: tuple[float, np.ndarray | None, int] = (math.inf, None, position.size)
-        deepest = min(self.rings, int(ring.max()))
-        for depth in range(min(MIN_DEPTH, deepest), deepest + 1):
-            inside = ring <= depth
-            local = _step_contrast(side[inside], position[inside], weights[inside])
-            if local is None:
-                continue
-            contrast = np.zeros(position.size)
-            contrast[inside] = local
+        best: tuple[float, np.ndarray | None, int] = (math.inf, None, size)
+        for contrast, used in candidates:
             se = _contrast_se(contrast, scale, self.variogram, covariance)
             if se < best[0]:
-                best = (se, contrast, int(inside.sum()))
+                best = (se, contrast, used)
         return best[1], best[2]
 
     def _rings(
@@ -947,14 +1084,11 @@ class _Variogram:
 
     @classmethod
     def fit(cls, engine: _BorderEngine) -> _Variogram:
-        coo = sparse.triu(engine.reach, k=1).tocoo()
-        i, j = coo.row, coo.col
-        gi, valid = engine.gi, engine.valid
-        keep = valid[i] & valid[j] & (gi[i] == gi[j]) & (gi[i] >= 0)
-        i, j = i[keep], j[keep]
+        i, j, u = engine.shapes.get(("variogram pairs",), lambda: cls._pairs(engine))
+        keep = engine.valid[i] & engine.valid[j]
+        i, j, u = i[keep], j[keep], u[keep]
         if i.size == 0:
             return cls(np.array([1.0]), np.array([1.0]))
-        u = engine.distance(i, j)
         half_square = 0.5 * (engine.detrended[i] - engine.detrended[j]) ** 2
         bins = np.digitize(u, cls.EDGES[1:-1])
         count = np.bincount(bins, minlength=len(cls.EDGES) - 1)
@@ -968,6 +1102,17 @@ class _Variogram:
             return cls(np.array([1.0]), np.array([1.0]))
         values = np.maximum(values, values[-1] * 1e-6)
         return cls(centres, values)
+
+    @staticmethod
+    def _pairs(engine: _BorderEngine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every pair of areas in the same group at most ``lags`` steps apart, and their
+        distance in local spacings (whatever the indicator)."""
+        coo = sparse.triu(engine.reach, k=1).tocoo()
+        i, j = coo.row, coo.col
+        gi = engine.gi
+        keep = (gi[i] == gi[j]) & (gi[i] >= 0)
+        i, j = i[keep], j[keep]
+        return i, j, engine.distance(i, j)
 
     @property
     def top(self) -> float:

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,7 @@ from insight.analysis.penalty import (
     boundary_penalties,
     stroke_model_applies,
 )
+from insight.analysis.shared import Shared
 from insight.errors import DataError
 from insight.model import Grouping, Indicator, Place
 from insight.spatial.contiguity import Contiguity, values_of
@@ -344,7 +345,8 @@ class Finding:
     def record(self) -> dict[str, Any]:
         """The finding as a flat dict of :data:`FINDING_COLUMNS` (lists for the codes, the
         shared borders and the same steps; each of the last two a dict per item)."""
-        data = {k: v for k, v in asdict(self).items() if k in FINDING_COLUMNS}
+        # Every column is a plain value or a tuple turned into a list below: no deep copy.
+        data = {column: getattr(self, column) for column in FINDING_COLUMNS}
         data["area_codes"] = list(self.area_codes)
         data["other_area_codes"] = list(self.other_area_codes)
         data["shared_borders"] = [
@@ -429,6 +431,7 @@ def findings(
     limit: int | None = None,
     index: AreaIndex | None = None,
     outliers: pd.DataFrame | None = None,
+    shared: Shared | None = None,
 ) -> Findings:
     """Everything worth a look for one indicator and one grouping, ranked.
 
@@ -459,6 +462,11 @@ def findings(
         ``alpha``, when the caller
         has it already (a scan works it out once per indicator, not once per grouping:
         see :func:`local_outliers_of`). Worked out here when not given.
+    shared : Shared, optional
+        Work kept from other pairs of the same place (the shapes of the grouping's
+        borders, the other boundaries along them, the boundary penalties of a service by
+        the grouping): a scan passes one per place and worker
+        (:mod:`insight.analysis.scan`). The findings are the same without it.
 
     Returns
     -------
@@ -487,6 +495,7 @@ def findings(
     for column in (ind.id, grp.code_column):
         if column not in place.areas.columns:
             raise DataError(f"Place {place.id!r} has no column {column!r} on its areas.")
+    shared = shared if shared is not None else Shared()
     context = _Context.build(place, ind, grp)
     graph = None
     if "border" in kinds or "spatial" in kinds:
@@ -500,17 +509,19 @@ def findings(
             weight=ind.weight if ind.weight in place.areas.columns else None,
             min_areas=min_areas, materiality=materiality, alpha=alpha, graph=graph,
             names=context.names, indicator=ind, weight_label=context.weight_label,
+            shared=shared,
         )  # fmt: skip
         tests["border"] = int(border_table["tested"].sum()) if len(border_table) else 0
         border_records = _border_findings(context, border_table)
-        _allow_for_deprivation(place, context, border_records, graph, min_areas, alpha)
+        _allow_for_deprivation(place, context, border_records, graph, min_areas, alpha, shared)
         records += border_records
         records += _compare_with_earlier(
-            place, context, border_records, border_table, graph, min_areas, alpha
+            place, context, border_records, border_table, graph, min_areas, alpha, shared
         )
-        _name_shared_borders(place, grp, graph, [r for r in records if r["kind"] == "border"])
+        borders = [r for r in records if r["kind"] == "border"]
+        _name_shared_borders(place, grp, graph, borders, shared)
     if "penalty" in kinds:
-        records += _penalty_findings(place, context, penalty_threshold)
+        records += _penalty_findings(place, context, penalty_threshold, shared)
     if "funnel" in kinds:
         funnel_records, tests["funnel"] = _funnel_findings(place, context)
         records += funnel_records
@@ -520,10 +531,11 @@ def findings(
         if outliers is None:
             outliers = local_outliers_of(place, ind, graph, alpha)
         tests["spatial"] = int(np.isfinite(outliers["p_value"].to_numpy(dtype=float)).sum())
-        records += _spatial_findings(place, context, graph, outliers)
+        records += _spatial_findings(place, context, graph, outliers, shared)
     typical = context.typical_weight
     spread = context.spread
     position = {code: i for i, code in enumerate(context.codes)}
+    _ask_outcomes_once(place, ind, records)
     for record in records:
         if record["interval"] == "95% CI" and not ind.sampled:
             record["interval"] = "likely range"
@@ -874,19 +886,49 @@ def opportunity_of(
         return float(outcomes.independent_lives(admissions, change))
     service = indicator.service
     if indicator.kind == "time" and stroke_model_applies(place, service):
-        admissions = float(record["affected"])
-        value = float(record["value"])
-        other = record["benchmark"]
-        shorter = min(value, float(other)) if other is not None else value - gap
-        if not (np.isfinite(admissions) and np.isfinite(shorter)):
+        delay = _delay_of(record, gap)
+        if delay is None:
             return math.nan
-        return outcomes.lives_for_delay(service, max(shorter, 0.0), gap, admissions)
+        return outcomes.lives_for_delay(service, delay[0], gap, delay[1])
     if indicator.denominator and indicator.denominator in place.areas.columns and rows.size:
         denominator = pd.to_numeric(place.areas[indicator.denominator], errors="coerce")
         total = float(np.nansum(denominator.to_numpy(dtype=float)[rows]))
         if total > 0:
             return gap / (indicator.multiplier or 1.0) * total
     return math.nan
+
+
+def _delay_of(record: dict[str, Any], gap: float) -> tuple[float, float] | None:
+    """The shorter journey and the admissions of a travel-time finding whose gap
+    :func:`opportunity_of` turns into people (None when either is unknown)."""
+    admissions = float(record["affected"])
+    value = float(record["value"])
+    other = record["benchmark"]
+    shorter = min(value, float(other)) if other is not None else value - gap
+    if not (np.isfinite(admissions) and np.isfinite(shorter)):
+        return None
+    return max(shorter, 0.0), admissions
+
+
+def _ask_outcomes_once(place: Place, indicator: Indicator, records: list[dict[str, Any]]) -> None:
+    """Ask the outcome model about every journey :func:`opportunity_of` will ask about for
+    these records, in one call: it keeps the answers (:func:`insight.outcomes.outcome_change`),
+    so the findings' own calls, one by one, cost nothing more."""
+    service = indicator.service
+    if indicator.kind != "time" or not stroke_model_applies(place, service):
+        return
+    journeys = []
+    for record in records:
+        if "opportunity" in record:
+            continue
+        gap = abs(float(record["effect"]))
+        if np.isfinite(gap):
+            delay = _delay_of(record, gap)
+            if delay is not None:
+                journeys.append((delay[0], gap))
+    if len(journeys) > 1:
+        minutes, extra = np.array(journeys, dtype=float).T
+        outcomes.outcome_change(str(service), minutes, extra)
 
 
 # --------------------------------------------------------------------------------------
@@ -903,22 +945,31 @@ def _border_findings(context: _Context, borders: pd.DataFrame) -> list[dict[str,
 
 
 def _name_shared_borders(
-    place: Place, grouping: Grouping, graph: Contiguity, records: list[dict[str, Any]]
+    place: Place,
+    grouping: Grouping,
+    graph: Contiguity,
+    records: list[dict[str, Any]],
+    shared: Shared,
 ) -> None:
     """Write on each border record the other groupings that run along its stretch
-    (:func:`shared_borders`, worked out once for every border of the grouping) and add a
-    sentence saying so."""
+    (:func:`shared_borders`, worked out once for every border of the grouping, and kept
+    in ``shared``) and add a sentence saying so."""
     if not records:
         return
-    others = {
-        g.id: place.areas[g.code_column]
-        for g in place.groupings.values()
-        if g.id != grouping.id and g.code_column in place.areas.columns
-    }
-    shared = shared_borders(graph, place.areas[grouping.code_column], others)
+
+    def work_out() -> dict[tuple[str, str], tuple[tuple[str, float], ...]]:
+        others = {
+            g.id: place.areas[g.code_column]
+            for g in place.groupings.values()
+            if g.id != grouping.id and g.code_column in place.areas.columns
+        }
+        return shared_borders(graph, place.areas[grouping.code_column], others)
+
+    # The groupings' columns are the same in every period of a place.
+    along = shared.get(("shared borders", place.id, grouping.id, id(graph)), work_out)
     for record in records:
         a, b = sorted((str(record["group_code"]), str(record["other_code"])))
-        listed = shared.get((a, b), ())
+        listed = along.get((a, b), ())
         if not listed:
             continue
         record["shared_borders"] = listed
@@ -1047,6 +1098,7 @@ def _compare_with_earlier(
     graph: Contiguity | None,
     min_areas: int,
     alpha: float,
+    shared: Shared,
 ) -> list[dict[str, Any]]:
     """Add to each border finding how its gap changed since the comparison period (the
     same border engine on that period's values), and a sentence saying so; return the
@@ -1062,7 +1114,7 @@ def _compare_with_earlier(
         weight=ind.weight if ind.weight in place.areas.columns else None,
         min_areas=min_areas, alpha=alpha, graph=graph, names=context.names,
         indicator=earlier.indicator(ind.id), weight_label=context.weight_label,
-        robustness="none",
+        robustness="none", shared=shared,
     )  # fmt: skip
     rows = _tested_pairs(table)
     for record in records:
@@ -1087,6 +1139,7 @@ def _allow_for_deprivation(
     graph: Contiguity | None,
     min_areas: int,
     alpha: float,
+    shared: Shared,
 ) -> None:
     """Add to each border finding its step once deprivation is allowed for, and a
     sentence on whether deprivation explains it (nothing when the place has no measure).
@@ -1105,7 +1158,7 @@ def _allow_for_deprivation(
         place.areas, adjusted.to_numpy(float), context.grouping.code_column,
         weight=ind.weight if ind.weight in place.areas.columns else None,
         min_areas=min_areas, alpha=alpha, graph=graph, names=context.names,
-        indicator=ind, weight_label=context.weight_label,
+        indicator=ind, weight_label=context.weight_label, shared=shared,
     )  # fmt: skip
     rows = _tested_pairs(table)
     rank = pd.Series(inequality.deprivation_rank(place), index=_codes_of(place.areas))
@@ -1188,11 +1241,17 @@ def _closed_gaps(
 # --------------------------------------------------------------------------------------
 
 
-def _penalty_findings(place: Place, context: _Context, threshold: float) -> list[dict[str, Any]]:
+def _penalty_findings(
+    place: Place, context: _Context, threshold: float, shared: Shared
+) -> list[dict[str, Any]]:
     service = place.service_type_of(context.indicator)
     if service is None:
         return []
-    penalties = boundary_penalties(place, service, context.grouping)
+    # The same for every indicator of the service (travel costs do not change by period).
+    penalties = shared.get(
+        ("penalties", place.id, service, context.grouping.id),
+        lambda: boundary_penalties(place, service, context.grouping),
+    )
     penalty, other = penalties.minutes, penalties.other_group
     over = np.nan_to_num(penalty, nan=0.0) > threshold
     if not over.any():
@@ -1422,9 +1481,28 @@ def _spatial_findings(
     context: _Context,
     graph: Contiguity,
     outliers: pd.DataFrame,
+    shared: Shared,
 ) -> list[dict[str, Any]]:
     """One finding per group of touching areas flagged the same way (higher or lower), or
-    per area where the group's own comparison is not clear (see :func:`_group_difference`)."""
+    per area where the group's own comparison is not clear (see :func:`_group_difference`).
+
+    Everything but the group a finding is placed in depends on the indicator alone: it is
+    worked out once per ``outliers`` table (kept in ``shared``, with the table, for the
+    next grouping of the same indicator) and placed in this grouping's groups here."""
+    ind = context.indicator
+    key = ("spatial", place.id, ind.id, ind.period, id(outliers))
+    kept, found = shared.get(key, lambda: (outliers, _spatial_parts(context, graph, outliers)))
+    if kept is not outliers:  # another table under a reused id: never the case while kept
+        found = _spatial_parts(context, graph, outliers)
+    return [_spatial_record(context, part) for part in found]
+
+
+def _spatial_parts(
+    context: _Context, graph: Contiguity, outliers: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """The groups of touching areas (or single areas) of :func:`_spatial_findings`, with
+    every figure of their findings (:func:`_spatial_part`): what does not depend on the
+    grouping."""
     flagged = outliers["flagged"].to_numpy()
     if not flagged.any():
         return []
@@ -1432,7 +1510,7 @@ def _spatial_findings(
     adjacency = graph.sparse
     # Counts, rates and shares are tested on a variance-stabilised scale: area by area.
     grouped = outliers.attrs.get("model", "none") == "none"
-    records = []
+    parts = []
     for side in ("higher", "lower"):
         members = np.flatnonzero(flagged & (direction == side))
         if members.size == 0:
@@ -1440,27 +1518,25 @@ def _spatial_findings(
         count, component = connected_components(adjacency[members][:, members], directed=False)
         for k in range(count):
             rows = members[component == k]
-            record = (
-                _spatial_record(context, adjacency, outliers, rows)
+            part = (
+                _spatial_part(context, adjacency, outliers, rows)
                 if rows.size > 1 and grouped
                 else None
             )
-            if record is None:  # alone, or the group's comparison is not clear: area by area
-                records += [
-                    _spatial_record(context, adjacency, outliers, np.array([r])) for r in rows
-                ]
+            if part is None:  # alone, or the group's comparison is not clear: area by area
+                parts += [_spatial_part(context, adjacency, outliers, np.array([r])) for r in rows]
             else:
-                records.append(record)
-    return [r for r in records if r is not None]
+                parts.append(part)
+    return [p for p in parts if p is not None]
 
 
-def _spatial_record(
+def _spatial_part(
     context: _Context, adjacency: sparse.csr_matrix, outliers: pd.DataFrame, rows: np.ndarray
 ) -> dict[str, Any] | None:
-    """The finding of areas ``rows`` (touching, flagged the same way), or None when their
-    difference from the areas around them has an interval that includes zero, or is one
-    the words call "about the same" (:func:`insight.explain.is_negligible`: under 5% of the
-    areas around, or under a minute for a travel time)."""
+    """The figures of the finding of areas ``rows`` (touching, flagged the same way), or
+    None when their difference from the areas around them has an interval that includes
+    zero, or is one the words call "about the same" (:func:`insight.explain.is_negligible`:
+    under 5% of the areas around, or under a minute for a travel time)."""
     ind = context.indicator
     values = context.values
     around = np.setdiff1d(np.unique(adjacency[rows].indices), rows)
@@ -1468,12 +1544,13 @@ def _spatial_record(
     if around.size == 0:
         return None
     if rows.size == 1:
-        row = outliers.iloc[int(rows[0])]
-        effect, lower, upper = float(row["difference"]), float(row["lower"]), float(row["upper"])
+        row = int(rows[0])
+        effect, lower, upper, outside, p_value, q_value = (
+            float(outliers[column].iat[row])
+            for column in ("difference", "lower", "upper", "around", "p_value", "q_value")
+        )
         # The area's level on the test's scale (its value, unless counted by chance).
-        outside = float(row["around"])
         inside = outside + effect
-        p_value, q_value = float(row["p_value"]), float(row["q_value"])
     else:
         effect, lower, upper, p_value, inside, outside = _group_difference(rows, around, outliers)
         q_value = float(outliers["q_value"].iloc[rows].max())
@@ -1481,45 +1558,62 @@ def _spatial_record(
         return None
     if explain.is_negligible(effect, outside, ind.decimals, ind):
         return None  # clear, but a difference every sentence would call "about the same"
-    group_codes = pd.Series(context.groups[rows]).dropna()
-    group = group_codes.mode().iloc[0] if len(group_codes) else ""
-    name = context.name(group)
-    affected = context.affected(rows)
-    example = context.area_names[rows[np.argmax(np.abs(values[rows] - outside))]]
     other_name = "the areas around it" if rows.size == 1 else "the areas around them"
-    chart = FindingChart(
-        kind="cluster",
-        title=f"{ind.title}: compared with the areas around",
-        bars=(
-            Bar(f"The {explain.plural(len(rows), 'area')} of the finding", inside, "finding"),
-            Bar(f"The {explain.plural(len(around), 'area')} around", outside, "other"),
-            Bar("Difference (95% CI)", effect, "difference", lower, upper),
+    return {
+        "rows": rows, "around": around, "effect": effect, "lower": lower, "upper": upper,
+        "inside": inside, "outside": outside, "p_value": p_value, "q_value": q_value,
+        "affected": context.affected(rows), "other_name": other_name,
+        "example": context.area_names[rows[np.argmax(np.abs(values[rows] - outside))]],
+        "area_codes": context.codes[rows].tolist(),
+        "other_area_codes": context.codes[around].tolist(),
+        "chart": FindingChart(
+            kind="cluster",
+            title=f"{ind.title}: compared with the areas around",
+            bars=(
+                Bar(f"The {explain.plural(len(rows), 'area')} of the finding", inside, "finding"),
+                Bar(f"The {explain.plural(len(around), 'area')} around", outside, "other"),
+                Bar("Difference (95% CI)", effect, "difference", lower, upper),
+            ),
+            unit=explain.unit_label(ind),
         ),
-        unit=explain.unit_label(ind),
-    )
+    }  # fmt: skip
+
+
+def _spatial_record(context: _Context, part: dict[str, Any]) -> dict[str, Any]:
+    """The finding of a :func:`_spatial_part`, placed in the group of this grouping most
+    of its areas are in."""
+    rows = part["rows"]
+    if rows.size == 1:  # the mode of one code is that code
+        code = context.groups[int(rows[0])]
+        group = "" if pd.isna(code) else code
+    else:
+        group_codes = pd.Series(context.groups[rows]).dropna()
+        group = group_codes.mode().iloc[0] if len(group_codes) else ""
+    name = context.name(group)
+    ind = context.indicator
     return _record(
         kind="spatial",
         group_code=group,
         group_name=name,
-        other_name=other_name,
-        effect=effect,
-        lower=lower,
-        upper=upper,
-        value=inside,
-        benchmark=outside,
-        benchmark_label=other_name,
+        other_name=part["other_name"],
+        effect=part["effect"],
+        lower=part["lower"],
+        upper=part["upper"],
+        value=part["inside"],
+        benchmark=part["outside"],
+        benchmark_label=part["other_name"],
         areas=int(rows.size),
-        affected=affected,
-        p_value=p_value,
-        q_value=q_value,
+        affected=part["affected"],
+        p_value=part["p_value"],
+        q_value=part["q_value"],
         sentence=explain.spatial_sentence(
-            ind, group_name=name, other_name=other_name, areas=int(rows.size),
-            example=str(example), difference=effect, lower=lower, upper=upper,
-            affected=affected, weight_label=context.weight_label,
+            ind, group_name=name, other_name=part["other_name"], areas=int(rows.size),
+            example=str(part["example"]), difference=part["effect"], lower=part["lower"],
+            upper=part["upper"], affected=part["affected"], weight_label=context.weight_label,
         ),
-        area_codes=context.codes[rows].tolist(),
-        other_area_codes=context.codes[around].tolist(),
-        chart=chart,
+        area_codes=part["area_codes"],
+        other_area_codes=part["other_area_codes"],
+        chart=part["chart"],
     )  # fmt: skip
 
 

@@ -55,6 +55,7 @@ from insight.analysis.findings import (
     strongest,
 )
 from insight.analysis.penalty import PENALTY_THRESHOLD
+from insight.analysis.shared import Shared, baseline
 from insight.analysis.trend import at_period
 from insight.errors import DataError
 from insight.model import Place
@@ -421,6 +422,9 @@ class _Working:
         self.key = key
         self.place = place
         self.index = AreaIndex.for_place(place)
+        # What pairs have in common (border shapes by grouping, penalties by service and
+        # grouping...), for every later task; none for the benchmarks' baseline.
+        self.shared = None if baseline() else Shared()
         self._outliers: OrderedDict[str, pd.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -494,7 +498,10 @@ def run_task(source: PlaceSource, indicator: str, grouping: str, period: str = "
             if place.indicator(indicator).within
             else working.outliers(place, indicator, period)
         )
-        found = findings(place, indicator, grouping, index=working.index, outliers=shared)
+        found = findings(
+            place, indicator, grouping, index=working.index, outliers=shared,
+            shared=working.shared,
+        )  # fmt: skip
         records = finding_records(found, period)
         tests, error = dict(found.tests), None
     except Exception as failure:  # reported with its pair; the scan goes on

@@ -89,6 +89,7 @@ class Contiguity:
     joined_to: np.ndarray
     points: np.ndarray
     _lags: dict[int, sparse.csr_matrix] = field(default_factory=dict, repr=False)
+    _reaches: dict[int, sparse.csr_matrix] = field(default_factory=dict, repr=False)
 
     @property
     def n_edges(self) -> int:
@@ -172,6 +173,23 @@ class Contiguity:
             exact.eliminate_zeros()
             self._lags[order] = exact.tocsr().astype(np.int8)
         return self._lags[order]
+
+    def reach(self, order: int) -> sparse.csr_matrix:
+        """Areas 1 to ``order`` steps apart, as a binary symmetric matrix (kept).
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import box
+        >>> graph = contiguity(gpd.GeoSeries([box(x, 0, x + 1, 1) for x in range(4)]))
+        >>> graph.reach(2)[0].indices.tolist()
+        [1, 2]
+        """
+        if order <= 1:
+            return self.sparse
+        if order not in self._reaches:
+            self._reaches[order] = self._reach(order)
+        return self._reaches[order]
 
     def _reach(self, order: int) -> sparse.csr_matrix:
         """Areas 1 to ``order`` steps apart (binary)."""

@@ -7,10 +7,11 @@ import doctest
 import pytest
 
 from insight import explain, model, stats
+from insight.analysis import shared
 from insight.api import models as api_models
 from insight.data import demo, postcodes
 from insight.service import areas, decks, maps, places, queries
-from insight.spatial import bearings, index
+from insight.spatial import bearings, contiguity, index
 
 
 @pytest.mark.parametrize(
@@ -20,6 +21,8 @@ from insight.spatial import bearings, index
         stats,
         index,
         bearings,
+        contiguity,
+        shared,
         postcodes,
         model,
         demo,
