@@ -25,13 +25,20 @@ A stale store is never read: :func:`read_findings` returns None unless the forma
 engine and the place's content hash all match. The file is written to a temporary name in
 the same folder and renamed over the old one, so a reader (another server process) sees the
 old store or the new one, never half of one; a rebuilt place (a new folder) has none.
+Writers that merge their pairs into the store hold :func:`writing` (a lock file beside the
+store) from reading the old store to renaming the new one, so two scans writing at once (two
+server processes, or the app and ``python -m insight scan``) never drop each other's pairs;
+:func:`claim_scan` lets one process at a time scan a place in the background.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +51,11 @@ from insight.data.store import SCAN_TEMP_PREFIX, content_hash, owner_tag, place_
 from insight.errors import DataError, InsightError
 
 __all__ = [
+    "SCAN_LOCK_FILE",
     "STORE_FILE",
+    "WRITE_LOCK_FILE",
+    "ScanClaim",
+    "claim_scan",
     "STORE_FORMAT",
     "StoredTable",
     "read_findings",
@@ -52,6 +63,7 @@ __all__ = [
     "store_path",
     "store_version",
     "write_findings",
+    "writing",
 ]
 
 #: Version of the layout of ``findings.parquet``.
@@ -60,6 +72,81 @@ STORE_FORMAT = 2
 STORE_FILE = "findings.parquet"
 #: Key of the stamp in the Parquet file's metadata.
 STAMP_KEY = b"place_insight"
+#: Lock file held while a store is read, merged and written again (:func:`writing`).
+WRITE_LOCK_FILE = ".findings.lock"
+#: Lock file held by the one process scanning a place in the background (:func:`claim_scan`).
+SCAN_LOCK_FILE = ".scan.lock"
+
+
+def _lock_file(place_id: str, name: str) -> int:
+    folder = place_dir(place_id)
+    try:
+        return os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise DataError(
+            f"Cannot write the findings store in {folder}: {error.strerror or error}."
+        ) from None
+
+
+@contextmanager
+def writing(place_id: str) -> Iterator[None]:
+    """Hold the lock of the store of ``place_id`` (waiting for it): one writer at a time,
+    across processes, from reading the old store to writing the new one.
+
+    The lock is the operating system's (``flock``), so a writer that dies releases it.
+
+    Raises
+    ------
+    DataError
+        If the place's folder cannot be written.
+    """
+    handle = _lock_file(place_id, WRITE_LOCK_FILE)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+class ScanClaim:
+    """The right to scan a place in the background, held until :meth:`release` (or until
+    the process ends: the operating system releases it then)."""
+
+    def __init__(self, handle: int) -> None:
+        self._handle: int | None = handle
+
+    def release(self) -> None:
+        """Give the claim up (again: nothing)."""
+        if self._handle is not None:
+            os.close(self._handle)
+            self._handle = None
+
+
+def claim_scan(place_id: str) -> ScanClaim | None:
+    """Claim the background scan of ``place_id`` for this process, without waiting.
+
+    Returns
+    -------
+    ScanClaim or None
+        The claim, or None when another process holds it.
+
+    Raises
+    ------
+    DataError
+        If the place's folder cannot be written.
+
+    Examples
+    --------
+    >>> claim = claim_scan("demo")  # doctest: +SKIP
+    >>> claim.release()  # doctest: +SKIP
+    """
+    handle = _lock_file(place_id, SCAN_LOCK_FILE)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        return None
+    return ScanClaim(handle)
 
 
 def store_path(place_id: str) -> Path:

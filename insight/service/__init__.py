@@ -11,6 +11,8 @@ it opened.
 - :mod:`~insight.service.findings`: one pair's findings (store, else worked out; any
   period), and the strongest across every stored pair.
 - :mod:`~insight.service.scanning`: scan what a store lacks, in this process or on Dask.
+- :mod:`~insight.service.background`: a server's scan of what a store lacks, in the
+  background, the pairs Home needs first, with its progress and the time left.
 - :mod:`~insight.service.queries`: compare, inequality by deprivation, trend, lookup (one postcode or a file), penalty,
   exports.
 - :mod:`~insight.service.areas`: an area's profile and nearest services, a group's
@@ -21,7 +23,7 @@ it opened.
   demo.
 """
 
-from insight.service import building
+from insight.service import background, building
 from insight.service.areas import (
     area_codes,
     area_profile,
@@ -82,6 +84,7 @@ __all__ = [
     "area_trend",
     "benchmark_notes",
     "build_report",
+    "background",
     "building",
     "compare_groups",
     "compare_record",

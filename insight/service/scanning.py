@@ -22,7 +22,7 @@ from insight.errors import DataError
 from insight.model import Place
 from insight.service.places import Places, Progress
 
-__all__ = ["ScanOutcome", "dask_client", "default_workers", "scan_place"]
+__all__ = ["ScanOutcome", "dask_client", "default_workers", "scan_place", "write_scanned"]
 
 
 def default_workers() -> int:
@@ -199,9 +199,44 @@ def scan_place(
         workers, scheduler, scheduler_port=scheduler_port, dashboard=dashboard
     ) as client:
         result = scan.scan(ref, tasks, client=client, progress=progress)
-    records, entries = scan.store_content(place, result, previous)
-    path = findings_store.write_findings(
-        place.id, content_hash=ref.content_hash, engine=scan.ENGINE_VERSION, records=records,
-        tasks=entries, schema=scan.STORE_SCHEMA,
-    )  # fmt: skip
-    return ScanOutcome(place, result, path, len(entries) - len(result.results))
+    path, stored = write_scanned(place, ref.content_hash, result)
+    return ScanOutcome(place, result, path, stored - len(result.results))
+
+
+def write_scanned(place: Place, content_hash: str, result: scan.ScanResult) -> tuple[Path, int]:
+    """Merge a scan's results into the place's findings store and write it (atomically).
+
+    The store is read again under its lock (:func:`insight.data.findings_store.writing`),
+    so pairs another process wrote while this scan ran are kept.
+
+    Parameters
+    ----------
+    place : Place
+        The place scanned.
+    content_hash : str
+        Content hash of the version scanned (taken before the scan started).
+    result : ScanResult
+        What was scanned.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The store.
+    pairs : int
+        How many indicator × grouping (× period) the store now holds.
+
+    Raises
+    ------
+    DataError
+        If the place's folder cannot be written.
+    """
+    with findings_store.writing(place.id):
+        previous = findings_store.read_findings(
+            place.id, engine=scan.ENGINE_VERSION, content_hash=content_hash
+        )
+        records, entries = scan.store_content(place, result, previous)
+        path = findings_store.write_findings(
+            place.id, content_hash=content_hash, engine=scan.ENGINE_VERSION, records=records,
+            tasks=entries, schema=scan.STORE_SCHEMA,
+        )  # fmt: skip
+    return path, len(entries)
