@@ -20,6 +20,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata, resources
 
 import geopandas as gpd
@@ -41,6 +42,7 @@ from insight.errors import DamagedPlaceError, PlaceNotFoundError
 from insight.model import BNG, DEMO_ID, Grouping, Indicator, Layer, Place, ServiceType
 from insight.spatial import access
 from insight.spatial.contiguity import contiguity
+from insight.spatial.index import AreaIndex
 
 #: Bump when the way the demo is built changes, so old caches are rebuilt.
 BUILD_VERSION = 13
@@ -359,13 +361,20 @@ def build_demo(progress: Progress | None = None) -> Place:
     )
     areas["lad11_name"] = areas["name"].str.replace(r"\s+\d{3}[A-Z]$", "", regex=True)
     areas["lad11_code"] = areas["lad11_name"].map(_slug)
+    # Each grouping's outlines are dissolved (seconds each: most of the save) on a second
+    # thread while this one reads the postcodes: GEOS works without the interpreter lock.
+    outliner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-outlines")
+    outlines = {g.id: _outline(outliner, areas, g) for g in GROUPINGS if g.id in _EARLY}
 
     report(0.22, "Reading the ONS postcode directory (2.7 million postcodes)")
     postcodes = geocode.all_postcodes()
-    report(0.35, "Indexing postcodes for search")
-    geocode.build_index(postcodes)
+    # The postcode index (for search, not for the place) is written on a thread of its own
+    # meanwhile: the build waits for it before it ends.
+    indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-postcodes")
+    indexed = indexer.submit(geocode.build_index, postcodes)
+    indexer.shutdown(wait=False)
 
-    report(0.45, "Giving every LSOA its current local authority")
+    report(0.40, "Giving every LSOA its current local authority; indexing postcodes for search")
     # Official nesting: an LSOA lies in its 2011 district (whose name it carries), and each
     # 2011 district in one current authority (districts have merged, never split).
     lad_codes = geocode.nested_group(areas.geometry, areas["lad11_code"], postcodes, "lad_code")
@@ -386,6 +395,8 @@ def build_demo(progress: Progress | None = None) -> Place:
     unplaced_districts = areas["lad_code"].str.startswith(DISTRICT_PREFIX) & areas[
         "county_code"
     ].eq(areas["lad_code"])
+    outlines |= {g.id: _outline(outliner, areas, g) for g in GROUPINGS if g.id not in _EARLY}
+    outliner.shutdown(wait=False)
 
     report(0.60, "Reading travel times to the stroke units")
     travel = pd.read_csv(_stroke_file("lsoa_travel_time_matrix_calibrated.csv")).set_index("LSOA")
@@ -496,6 +507,7 @@ def build_demo(progress: Progress | None = None) -> Place:
         ),
     ]
     report(0.92, "Saving")
+    indexed.result()
     return Place(
         id=DEMO_ID,
         title="England and Wales stroke services (demo)",
@@ -511,7 +523,29 @@ def build_demo(progress: Progress | None = None) -> Place:
         default_grouping="lad",
         benchmark_name="England and Wales",
         featured=("mt_minutes", "isdn"),
+        outlines=_joined([outlines[g.id] for g in GROUPINGS]),
     )
+
+
+#: Groupings whose columns exist before the postcode steps (their outlines start then).
+_EARLY = frozenset({"lad11", "subicb", "icb", "isdn", "ambulance"})
+
+
+def _outline(
+    pool: ThreadPoolExecutor, areas: gpd.GeoDataFrame, grouping: Grouping
+) -> Future[gpd.GeoDataFrame]:
+    """One grouping's outlines (:meth:`AreaIndex.outline_table`) worked out on ``pool``,
+    from a copy of the columns it needs taken here and now (the build goes on adding
+    columns to ``areas`` meanwhile)."""
+    columns = (grouping.code_column, grouping.name_column)
+    frame = gpd.GeoDataFrame(areas[[*columns, "geometry"]].copy(), geometry="geometry")
+    return pool.submit(lambda: AreaIndex(frame).outline_table([columns]))
+
+
+def _joined(parts: list[Future]) -> gpd.GeoDataFrame:
+    """The groupings' outlines in the groupings' order, as :func:`store.outlines` makes them."""
+    tables = [part.result() for part in parts]
+    return gpd.GeoDataFrame(pd.concat(tables, ignore_index=True), geometry="geometry", crs=BNG)
 
 
 def _modelled_outcomes(
