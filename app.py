@@ -10,11 +10,13 @@ import streamlit as st
 from insight.explain import (
     FINDING_FAMILIES,
     RANKING_RULE,
+    WAITING_FOR_FIRST_FINDINGS,
     escape_markdown,
     finding_where,
     lower_first,
+    partial_findings_note,
 )
-from ui import loaders
+from ui import loaders, scan_progress
 from ui.frame import APP_NAME, frame
 
 place = frame(APP_NAME)
@@ -55,40 +57,57 @@ for i, (page, label, icon) in enumerate(links):
         st.page_link(page, label=label, icon=icon, query_params={"place": place.id})
 
 st.subheader("The strongest findings")
-best = loaders.strongest_findings(place.id)
-if best is None:  # no findings store yet: the place's featured indicator and boundary
-    indicator_id, grouping_id = place.featured_pair()
-    top = loaders.ranked_findings(place.id, indicator_id, grouping_id).items[:3]
-else:
-    top = best.items[:3]
-with st.expander("How these are ranked"):
-    st.caption(RANKING_RULE)
-if not top:
-    st.caption("No postcode lottery stands out in this place.")
-for finding in top:
-    with st.container(border=True):
-        st.markdown(
-            f"**{FINDING_FAMILIES[finding.tested]}** · "
-            + escape_markdown(
-                finding_where(
-                    place.indicator(finding.indicator).title,
-                    place.grouping(finding.grouping).title,
+
+
+def strongest() -> None:
+    """The strongest findings stored so far; while the place is being checked, said to be
+    from the pairs checked so far (this part is a fragment then, redrawn as pairs arrive)."""
+    progress = scan_progress.progress(place.id)
+    best = loaders.strongest_findings(place.id)
+    if best is None and progress.running:  # a first start: the first pair is on its way
+        st.info(WAITING_FOR_FIRST_FINDINGS)
+        return
+    if best is None:  # no findings store yet: the place's featured indicator and boundary
+        indicator_id, grouping_id = place.featured_pair()
+        top = loaders.ranked_findings(place.id, indicator_id, grouping_id).items[:3]
+    else:
+        top = best.items[:3]
+    if best is not None and not progress.complete:
+        st.caption(partial_findings_note(progress.checked, progress.total))
+    with st.expander("How these are ranked"):
+        st.caption(RANKING_RULE)
+    if not top:
+        st.caption("No postcode lottery stands out in this place.")
+    for finding in top:
+        with st.container(border=True):
+            st.markdown(
+                f"**{FINDING_FAMILIES[finding.tested]}** · "
+                + escape_markdown(
+                    finding_where(
+                        place.indicator(finding.indicator).title,
+                        place.grouping(finding.grouping).title,
+                    )
                 )
             )
-        )
-        st.markdown(escape_markdown(finding.sentence))
-        st.page_link(
-            "pages/lottery.py",
-            label="See this finding on the map",
-            icon=":material/arrow_forward:",
-            query_params={
-                "place": place.id,
-                "view": "pair",
-                "indicator": finding.indicator,
-                "grouping": finding.grouping,
-                "finding": str(finding.rank),
-            },
-        )
+            st.markdown(escape_markdown(finding.sentence))
+            st.page_link(
+                "pages/lottery.py",
+                label="See this finding on the map",
+                icon=":material/arrow_forward:",
+                query_params={
+                    "place": place.id,
+                    "view": "pair",
+                    "indicator": finding.indicator,
+                    "grouping": finding.grouping,
+                    "finding": str(finding.rank),
+                },
+            )
+
+
+if scan_progress.progress(place.id).running:
+    st.fragment(run_every=scan_progress.EVERY_S)(strongest)()
+else:
+    strongest()
 
 st.subheader("About the data")
 st.markdown(

@@ -2786,3 +2786,65 @@ def statistical_methods(place, coverage: str) -> str:
 - **Error control across every indicator and boundary.** {escape_markdown(STORE_ERROR_CONTROL)}
 - **Small numbers**: counts under 5 are suppressed in downloads.
 """
+
+
+# --------------------------------------------------------------------------------------
+# The background scan of a place's findings (first start)
+# --------------------------------------------------------------------------------------
+
+
+def time_left_words(seconds: float | None) -> str:
+    """How long the rest of a scan should take, at the pace measured so far.
+
+    Examples
+    --------
+    >>> time_left_words(95), time_left_words(40), time_left_words(None)
+    ('about 2 minutes left', 'less than a minute left', 'working out how long the rest will take')
+    """
+    if seconds is None:
+        return "working out how long the rest will take"
+    if seconds < 60:
+        return "less than a minute left"
+    return f"about {plural(round(seconds / 60), 'minute')} left"
+
+
+def scan_progress_sentence(checked: int, total: int, seconds: float | None) -> str:
+    """The label of the progress bar shown on every page while a place is being checked.
+
+    Examples
+    --------
+    >>> scan_progress_sentence(12, 63, 130)
+    'Looking for postcode lotteries: 12 of 63 indicator and boundary pairs checked, about 2 minutes left.'
+    """
+    pairs = plural(total, "indicator and boundary pair")
+    return (
+        f"Looking for postcode lotteries: {checked:,} of {pairs} checked, "
+        f"{time_left_words(seconds)}."
+    )
+
+
+def partial_findings_note(checked: int, total: int) -> str:
+    """Said under findings ranked across a store that does not yet hold every pair.
+
+    Examples
+    --------
+    >>> partial_findings_note(12, 63)[:62]
+    'So far 12 of 63 indicator and boundary pairs have been checked'
+    """
+    return (
+        f"So far {checked:,} of {plural(total, 'indicator and boundary pair')} have been "
+        "checked: these are the strongest findings among them. As the rest are checked, "
+        "stronger findings may come first, and how sure each one is can change a little, "
+        "because it is weighed against every test made across the place."
+    )
+
+
+#: Shown while a page waits for a pair the background scan is checking for it.
+WAITING_FOR_PAIR = (
+    "Looking for postcode lotteries in this indicator and boundary now: its findings appear "
+    "here in a few seconds."
+)
+#: Shown on Home while the first pair is checked on a first start.
+WAITING_FOR_FIRST_FINDINGS = (
+    "Looking for the first postcode lotteries: the findings appear here in a few seconds."
+)

@@ -15,6 +15,8 @@ the others follow the store's progress and take over if that process ends first.
 
 This module is plain Python: a front end decides when to start a scan (the app: when a
 visitor who may write opens a place whose store lacks pairs) and how to show its progress.
+A place built from uploaded files is never scanned here: its scan runs in a worker bounded
+like its build (:mod:`insight.service.limited`).
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from insight.data import findings_store
 from insight.data.catalogue import place_ref
 from insight.errors import InsightError
 from insight.model import Place
+from insight.service.limited import is_uploaded
 from insight.service.places import Places
 from insight.service.scanning import write_scanned
 
 __all__ = [
     "SCANS",
+    "SCAN_BEFORE_HOME",
     "BackgroundScans",
     "ScanProgress",
     "first_pairs",
@@ -49,6 +53,9 @@ CHECKPOINT_S = 10.0
 #: ...but keep the writing under about this share of the scan's time (the whole store is
 #: merged again on every write: under 2 s for the demo's 63 pairs).
 WRITE_SHARE = 0.2
+#: Environment variable that, set to ``1``, makes the app's first start scan every pair
+#: before Home opens, as it used to (only ``bench/run.py`` sets it, for its baseline).
+SCAN_BEFORE_HOME = "PLACE_INSIGHT_BENCH_SCAN_BEFORE_HOME"
 #: How often (seconds) a process that is not scanning looks at the store and tries to take
 #: the scan over (the scanning process may have ended).
 FOLLOW_S = 2.0
@@ -369,13 +376,13 @@ class BackgroundScans:
                 job = _Job(place_id, version, places, self._clock)
                 self._jobs = {k: v for k, v in self._jobs.items() if k[0] != place_id}
                 self._jobs[(place_id, version)] = job
-                if job.checked < len(job.wanted):
-                    job.start()
+                if job.checked < len(job.wanted) and not is_uploaded(places.place(place_id)):
+                    job.start()  # an upload's own scan runs in a bounded worker instead
             return job
 
     def start(self, place_id: str, places: Places) -> ScanProgress:
         """Start scanning what the place's store lacks, unless this process already does
-        (or did, for this version of the place); its progress.
+        (or did, for this version of the place), or the place was uploaded; its progress.
 
         Parameters
         ----------

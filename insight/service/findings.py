@@ -8,10 +8,14 @@ from collections.abc import Sequence
 from insight.analysis import findings as engine
 from insight.analysis import scan
 from insight.analysis.findings import FINDING_KINDS, Findings, Strongest
+from insight.service.background import SCANS
 from insight.service.places import Places
 from insight.service.scanning import scan_place
 
 __all__ = ["pair_findings", "strongest_findings"]
+
+#: Longest wait (seconds) for a pair the background scan is checking, before working it out.
+WAIT_S = 60.0
 
 
 def pair_findings(
@@ -29,8 +33,10 @@ def pair_findings(
     :func:`insight.analysis.findings.findings`).
 
     With the engine's defaults they come from the place's findings store when it is
-    current and holds the pair (an earlier ``period`` too), else they are worked out now
-    (seconds nationally); other ``kinds`` or a ``materiality`` are always worked out.
+    current and holds the pair (an earlier ``period`` too); while this process scans the
+    place in the background (:mod:`insight.service.background`), from the store as soon as
+    that scan has checked the pair (it takes it next); else they are worked out now
+    (seconds nationally). Other ``kinds`` or a ``materiality`` are always worked out.
 
     Parameters
     ----------
@@ -73,6 +79,11 @@ def pair_findings(
         )  # fmt: skip
     stored = places.stored(place_id)
     found = stored.findings(indicator_id, grouping_id, period or "") if stored else None
+    if found is None and SCANS.wait_for(
+        place_id, places, indicator_id, grouping_id, period or "", timeout=WAIT_S
+    ):  # the background scan of this process takes the pair next: not worked out twice
+        stored = places.stored(place_id)
+        found = stored.findings(indicator_id, grouping_id, period or "") if stored else None
     if found is None:
         found = places.computed(place_id, indicator_id, grouping_id, period)
     if limit is not None:
