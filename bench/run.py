@@ -9,8 +9,8 @@ taken inside fresh subprocesses (``bench/_probe.py``); the maps are measured in 
 browser (Debian chromium through Playwright, ``bench/_browser.py``) against
 ``streamlit run app.py``, and against a naive Plotly baseline written to a temporary folder.
 
-``--quick`` skips the cold build and the baseline. A missed target never fails the run
-(exit 0); an error does (exit 1, after writing what was measured).
+``--quick`` skips the cold build, the baselines and the first start. A missed target never
+fails the run (exit 0); an error does (exit 1, after writing what was measured).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import _first_start  # noqa: E402
 from _browser import Server, Visit, open_browser, visit  # noqa: E402
 
 PROBE = BENCH / "_probe.py"
@@ -68,6 +69,10 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "map_page_rerun_ms": ("<=", 300, "ms"),
     "map_area_select_rerun_ms": ("<=", 300, "ms"),
     "peak_rss_mb": ("<=", 2048, "MB"),
+    # issue 26: a first start and a restart
+    "first_start_findings_s": ("<=", 60, "s"),
+    "restart_home_server_ms": ("<=", 1000, "ms"),
+    "restart_first_findings_s": ("<=", 5, "s"),
 }
 
 BASELINE_SCRIPT = '''"""Baseline for bench/run.py: the national map the naive way (not part of the app).
@@ -324,6 +329,19 @@ def pages_after_restart(repeats: int) -> dict[str, Any]:
     }
 
 
+def first_start(repeats: int) -> dict[str, Any]:
+    """The app's first start on an empty data folder (and its baseline: every pair scanned
+    before Home), then restarts on the folder each left (``bench/_first_start.py``)."""
+
+    def server_time(folder: Path) -> list[dict]:
+        return repeated(
+            "page_after_restart", repeats, "app.py", env={"PLACE_INSIGHT_DATA": str(folder)}
+        )
+
+    with open_browser() as browser:
+        return _first_start.measure(browser, repeats, server_time)
+
+
 def _visits(browser: Any, url: str, chart: str, wait_for: str | None, repeats: int) -> dict:
     """One warm-up visit (server caches cold), then ``repeats`` measured visits, each fresh."""
     first = visit(browser, url, chart, wait_for=wait_for)
@@ -509,6 +527,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             f"{d.get('workers_estimate', {}).get('memory_total_gb', 0):.0f} GB in all"
         ),
         "areas_growth": "contiguity + all findings of mt_minutes by isdn, areas cut in 1, 2, 4",
+        **first_start_notes(d.get("first_start", {})),
     }
     units = {"_s": "s", "_ms": "ms", "_bytes": "B", "_ratio": "x", "_mb": "MB", "_share": "%"}
     table = []
@@ -527,6 +546,28 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         else:
             table.append((key, fmt(value, unit), target, status, note))
     return table
+
+
+def first_start_notes(found: dict[str, Any]) -> dict[str, str]:
+    """Notes of the first-start and restart rows (``found``: their details)."""
+    new = found.get("first_start", {})
+    return {
+        "first_start_findings_s": (
+            f"streamlit run on an empty data folder to Home's first finding in a fresh "
+            f"browser (build included; server up at {new.get('server_up_s', 0):.1f} s; "
+            f"progress bar shown: {new.get('partial_at_first')})"
+        ),
+        "first_start_findings_baseline_s": (
+            "the same, every pair scanned before Home (the old path, "
+            f"{found.get('first_start_baseline', {}).get('findings_s', 0):.0f} s)"
+        ),
+        "first_start_findings_ratio": "first start / baseline",
+        "first_start_complete_s": "until the background scan is done (the progress bar gone)",
+        "first_start_complete_baseline_s": "the same, baseline",
+        "restart_home_server_ms": "Home's first run in a fresh process on that folder (AppTest)",
+        "restart_first_findings_s": "new server on that folder: navigation to the first finding",
+        "restart_first_findings_baseline_s": "the same on the baseline's folder",
+    }
 
 
 def print_table(table: list[tuple[str, str, str, str, str]]) -> None:
@@ -577,6 +618,8 @@ def sections(repeats: int, quick: bool) -> list[tuple[str, Callable[[], dict[str
         ("synthetic scan", synthetic_scan),
         ("areas growth", growth),
     ]
+    if not quick:
+        chosen.append(("first start", lambda: first_start(repeats)))
     return chosen
 
 
@@ -586,7 +629,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs per figure (median; default 3)"
     )
-    parser.add_argument("--quick", action="store_true", help="skip the cold build and the baseline")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="skip the cold build, the baselines and the first start",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON file to write")
     parser.add_argument(
         "--only",
