@@ -16,8 +16,9 @@ from insight.explain import (
     escape_markdown,
     finding_where,
     held_back_sentence,
+    partial_findings_note,
 )
-from ui import loaders, render, state
+from ui import loaders, render, scan_progress, state
 from ui.frame import frame
 
 VIEWS = {
@@ -53,6 +54,9 @@ if view == "all":
         f"{len(shown):,} of {len(best):,} findings across {best.pairs:,} indicator and "
         "boundary pairs, strongest first."
     )
+    progress = scan_progress.progress(place.id)
+    if not progress.complete:  # the place is still being checked: say the list may change
+        st.caption(partial_findings_note(progress.checked, progress.total))
     with st.expander("How findings are ranked"):
         st.caption(RANKING_RULE)
         if best.held_back:
