@@ -21,7 +21,7 @@ from insight.analysis import benchmark, findings, inequality, similar, trend
 from insight.data import postcodes
 from insight.model import Place
 from insight.present import maps, slides
-from ui import state
+from ui import scan_progress, state
 from ui.places import PLACES
 
 STATIC_MAPS = Path(__file__).resolve().parent.parent / "static" / "maps"
@@ -183,8 +183,10 @@ def build_report(place: Place) -> str | None:
 def ranked_findings(
     place_id: str, indicator_id: str, grouping_id: str, period: str | None = None
 ) -> findings.Findings:
-    """:func:`insight.service.pair_findings` (shared: do not change them)."""
-    return service.pair_findings(place_id, indicator_id, grouping_id, period, places=PLACES)
+    """:func:`insight.service.pair_findings` (shared: do not change them), a spinner while
+    it waits for the background scan to check the pair."""
+    with scan_progress.waiting(place_id, indicator_id, grouping_id, period or ""):
+        return service.pair_findings(place_id, indicator_id, grouping_id, period, places=PLACES)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -9,6 +9,9 @@ pair) and nothing polls any more.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import streamlit as st
 
 from insight.explain import WAITING_FOR_PAIR, scan_progress_sentence
@@ -50,11 +53,14 @@ def progress_bar(place_id: str) -> ScanProgress:
     return now
 
 
-def wait_for_pair(place_id: str, indicator_id: str, grouping_id: str, period: str = "") -> None:
-    """Wait (with a spinner) for a pair the background scan has not checked yet, asking it
-    to check that pair next; at once when no scan runs in this process."""
-    now = SCANS.progress(place_id, PLACES)
-    if not now.running:
-        return
-    with st.spinner(WAITING_FOR_PAIR):
-        SCANS.wait_for(place_id, PLACES, indicator_id, grouping_id, period)
+@contextmanager
+def waiting(place_id: str, indicator_id: str, grouping_id: str, period: str = "") -> Iterator[None]:
+    """A spinner saying so while a page waits for a pair the background scan has not
+    checked yet (:func:`insight.service.pair_findings` waits for it); nothing otherwise."""
+    stored = PLACES.stored(place_id)
+    missing = stored is None or stored.findings(indicator_id, grouping_id, period) is None
+    if missing and SCANS.progress(place_id, PLACES).running:
+        with st.spinner(WAITING_FOR_PAIR):
+            yield
+    else:
+        yield
