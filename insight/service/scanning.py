@@ -96,7 +96,11 @@ def dask_client(
         LocalCluster(
             n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
             host="127.0.0.1", scheduler_port=scheduler_port, dashboard_address=dashboard,
-            silence_logs=logging.ERROR,
+            # CRITICAL, not ERROR: when the cluster closes under load a worker's last
+            # heartbeat can find the scheduler gone and log a traceback at ERROR after the
+            # scan has finished ("Failed to communicate with scheduler during heartbeat").
+            # A task's own error still reaches the scan through its future.
+            silence_logs=logging.CRITICAL,
         ) as cluster,
         Client(cluster) as client,
     ):  # fmt: skip
