@@ -47,6 +47,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import pandas as pd
@@ -233,30 +234,46 @@ def clean_stale(root: Path | None = None, now: float | None = None) -> list[Path
 # --------------------------------------------------------------------------------------
 
 
-def _read_pointer(folder: Path) -> dict | None:
+class _Pointer(NamedTuple):
+    """What ``CURRENT`` says: the current version's folder name, and the one it replaced."""
+
+    version: str
+    previous: str | None
+
+
+def _is_version_name(value: object) -> bool:
+    """Whether ``value`` can name a version: a ``v-`` folder directly in the place's folder."""
+    return (
+        isinstance(value, str)
+        and value.startswith(VERSION_PREFIX)
+        and "/" not in value
+        and "\\" not in value
+    )
+
+
+def _read_pointer(folder: Path) -> _Pointer | None:
+    """The pointer of the place in ``folder`` (None: there is none); a previous version it
+    names that could not be a version folder is left out (nothing to go back to)."""
     path = folder / POINTER
     try:
-        text = path.read_text(encoding="utf-8")
+        pointer = json.loads(path.read_bytes())
     except FileNotFoundError:
         return None
-    try:
-        pointer = json.loads(text)
-        if not isinstance(pointer, dict) or not str(pointer.get("version", "")).startswith(
-            VERSION_PREFIX
-        ):
-            raise ValueError
-        return pointer
-    except ValueError:
+    except ValueError:  # not JSON, or not text (UnicodeDecodeError)
+        pointer = None
+    if not isinstance(pointer, dict) or not _is_version_name(pointer.get("version")):
         raise DamagedPlaceError(
             f"{path} is damaged (it should name the current version of the place). {_fix(folder)}"
-        ) from None
+        )
+    previous = pointer.get("previous")
+    return _Pointer(pointer["version"], previous if _is_version_name(previous) else None)
 
 
 def current_dir(folder: Path) -> Path | None:
     """The folder of the current version of the place stored in ``folder`` (None: none)."""
     pointer = _read_pointer(folder)
     if pointer is not None:
-        return folder / pointer["version"]
+        return folder / pointer.version
     if (folder / "place.json").is_file():
         return folder  # the layout of earlier versions
     return None
@@ -269,7 +286,7 @@ def version_of(folder: Path) -> str | None:
     except DamagedPlaceError:
         return "damaged"
     if pointer is not None:
-        return pointer["version"]
+        return pointer.version
     meta = folder / "place.json"
     try:
         return f"legacy-{meta.stat().st_mtime_ns}"
@@ -332,9 +349,9 @@ def install(version_dir: Path, folder: Path) -> str:
         old = _read_pointer(folder)
     except DamagedPlaceError:
         old = None
-    previous = old["version"] if old else None
+    previous = old.version if old else None
     _swap_pointer(folder, name, previous)
-    _prune(folder, keep={name, previous} - {None})
+    _prune(folder, keep={name} if previous is None else {name, previous})
     return name
 
 
@@ -361,13 +378,13 @@ def restore_previous(folder: Path) -> str:
         No previous version is kept.
     """
     pointer = _read_pointer(folder)
-    previous = pointer.get("previous") if pointer else None
-    if not previous or not (folder / previous / "place.json").is_file():
+    previous = pointer.previous if pointer else None
+    if pointer is None or previous is None or not (folder / previous / "place.json").is_file():
         raise PlaceNotFoundError(
             f"No earlier version of the place in {folder} is kept, so there is nothing to go "
             "back to; rebuild it with `python -m insight build`."
         )
-    _swap_pointer(folder, previous, pointer["version"])
+    _swap_pointer(folder, previous, pointer.version)
     return previous
 
 
@@ -500,8 +517,7 @@ def _fix(folder: Path) -> str:
         pointer = None
     if (
         isinstance(pointer, dict)
-        and isinstance(pointer.get("previous"), str)
-        and pointer["previous"].startswith(VERSION_PREFIX)
+        and _is_version_name(pointer.get("previous"))
         and (folder / pointer["previous"]).is_dir()
     ):
         fix += (
@@ -621,6 +637,10 @@ def _read_current(folder: Path) -> Place:
         )
     verify(folder, meta)
     current = current_dir(folder)
+    if current is None:  # removed since its place.json was read
+        raise PlaceNotFoundError(
+            f"No place is stored in {folder}; build it with `python -m insight build`."
+        )
     try:
         areas = gpd.read_parquet(current / "areas.parquet")
         services = None
@@ -698,7 +718,7 @@ def content_hash(folder: Path) -> str:
     for name, path in present:
         digest.update(f"{name}\0{path.stat().st_size}\0".encode())
         with path.open("rb") as handle:
-            for block in iter(lambda handle=handle: handle.read(1 << 20), b""):
+            while block := handle.read(1 << 20):
                 digest.update(block)
     found = digest.hexdigest()
     with _hashes_lock:

@@ -188,6 +188,20 @@ def test_the_previous_version_is_kept_and_can_be_restored(tmp_path) -> None:
     assert store.read_place(folder).areas["v"].tolist() == [1.0, 2.0]
 
 
+@pytest.mark.parametrize("previous", [5, ["v-1"], "v-x/../../elsewhere", "nonsense"])
+def test_a_damaged_previous_version_is_nothing_to_go_back_to(tmp_path, previous) -> None:
+    """A pointer naming a previous version that cannot be one (was: TypeError for a number,
+    and a folder outside the place's for a path) leaves the current version readable."""
+    folder = tmp_path / "tiny"
+    store.save_place(tiny_place(), folder)
+    store.save_place(other_place(), folder)
+    pointer = json.loads((folder / store.POINTER).read_text())
+    (folder / store.POINTER).write_text(json.dumps({**pointer, "previous": previous}))
+    with pytest.raises(PlaceNotFoundError, match="nothing to go back to"):
+        store.restore_previous(folder)
+    assert store.read_place(folder).areas["v"].tolist() == [10.0, 20.0]
+
+
 def test_a_place_in_the_layout_of_earlier_versions_is_read_and_moved_on_save(tmp_path) -> None:
     folder = tmp_path / "tiny"
     store.save_place(tiny_place(), folder)
@@ -229,6 +243,13 @@ def with_costs() -> Place:
         (lambda v: (v / "place.json").write_text("{"), r"place\.json is damaged"),
         (lambda v: shutil.rmtree(v), r"incomplete: .*place\.json is missing"),
         (lambda v: (v.parent / store.POINTER).write_text("nonsense"), r"CURRENT is damaged"),
+        # not text: was a UnicodeDecodeError escaping read_place
+        (lambda v: (v.parent / store.POINTER).write_bytes(b'{"version": "v-\xff"}'), "CURRENT"),
+        # a version outside the place's folder is not read
+        (
+            lambda v: (v.parent / store.POINTER).write_text(f'{{"version": "v-x/../../{v.name}"}}'),
+            r"CURRENT is damaged",
+        ),
     ],
 )
 def test_damage_is_reported_with_the_file_and_the_fix(tmp_path, damage, message) -> None:
