@@ -606,7 +606,7 @@ def _travel_checks(areas: gpd.GeoDataFrame, costs: pd.DataFrame, services) -> pd
     for service in ("ivt", "mt"):
         minutes = areas[f"{service}_minutes"].to_numpy(dtype=float)
         for row in np.flatnonzero(np.isfinite(minutes) & (notes == "")):
-            around = minutes[graph.neighbours(row)]
+            around = minutes[graph.neighbours(int(row))]
             around = around[np.isfinite(around)]
             if around.size == 0:
                 continue

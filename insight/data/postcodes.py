@@ -427,7 +427,7 @@ def locate_many(place: Place, texts, index: AreaIndex | None = None) -> pd.DataF
             "problem": [""] * n,
         }
     )
-    normal = []
+    normal: list[str | None] = []  # None: not a postcode
     for i, text in enumerate(raw):
         try:
             normal.append(normalise_postcode(text))
@@ -676,8 +676,11 @@ def locate(place: Place, text: str, index: AreaIndex | None = None) -> PostcodeL
     )
 
 
-def _votes(areas_geometry, postcodes: pd.DataFrame, column: str) -> tuple[pd.DataFrame, object]:
-    """Postcodes inside each area as (area, value) votes, one per distinct location.
+def _votes(
+    areas_geometry, postcodes: pd.DataFrame, column: str
+) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
+    """Postcodes inside each area as (area, value) votes, one per distinct location; and
+    the distinct locations (shapely points) with their values.
 
     Many postcodes can share one grid reference (a hospital, a university, a business
     park): counted once each, stacked postcodes cannot outvote the homes around them.

@@ -14,6 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import geopandas as gpd
 import numpy as np
@@ -505,8 +506,9 @@ def _lookup(columns: list, *wanted: str) -> str | None:
     return None
 
 
-def _missing_column(raw: gpd.GeoDataFrame, file: str, wanted: str, role: str, setting: str) -> None:
-
+def _missing_column(
+    raw: gpd.GeoDataFrame, file: str, wanted: str, role: str, setting: str
+) -> NoReturn:
     columns = [str(c) for c in raw.columns if c != raw.geometry.name]
     close = difflib.get_close_matches(wanted, columns, n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]!r}?" if close else ""

@@ -212,8 +212,9 @@ def _ref_cells(ref: str) -> int:
             column = column * 26 + (ord(letter) - 64)
         return column, int(digits)
 
-    corners = [split(part) for part in ref.split(":")]
-    if not corners or any(c is None for c in corners):
+    parts = ref.split(":")
+    corners = [corner for corner in map(split, parts) if corner is not None]
+    if not corners or len(corners) < len(parts):
         return 0
     if len(corners) == 1:
         return 1

@@ -190,26 +190,26 @@ def build_place(
     indicators: dict[str, Indicator] = {}
     series: list[pd.DataFrame] = []
     origins: dict[str, str] = {column: "the areas" for column in areas.columns}
-    for n, entry in enumerate(config.indicators):
+    for n, file_config in enumerate(config.indicators):
         step(
             0.35 + 0.3 * n / max(len(config.indicators), 1),
-            f"Reading indicators ({entry.path.name})",
+            f"Reading indicators ({file_config.path.name})",
         )
-        found = read_indicators(entry, areas, report)
+        found = read_indicators(file_config, areas, report)
         for item in found:
-            _check_periods(item.indicator, entry.path.name, limits)
+            _check_periods(item.indicator, file_config.path.name, limits)
             _check_columns(item, origins)
             indicators[item.indicator.id] = item.indicator
             areas = _join(areas, item.values)
             if item.series is not None:
                 series.append(item.series)
         titles = ", ".join(i.indicator.title for i in found)
-        licence = OGL if entry.format == "fingertips" or _is_fingertips(found) else ""
+        licence = OGL if file_config.format == "fingertips" or _is_fingertips(found) else ""
         provenance.append(
             _layer(
-                entry.title or f"Indicators: {titles}",
-                entry.path.name,
-                entry.provenance,
+                file_config.title or f"Indicators: {titles}",
+                file_config.path.name,
+                file_config.provenance,
                 licence,
                 vintage=", ".join(
                     sorted({i.indicator.period for i in found if i.indicator.period})
@@ -221,11 +221,15 @@ def build_place(
     service_types: dict[str, ServiceType] = {}
     if config.services:
         lists = []
-        for n, entry in enumerate(config.services):
-            step(0.65 + 0.2 * n / len(config.services), f"Locating {entry.title.lower()}")
-            lists.append((entry, read_services(entry, report)))
-            service_types[entry.id] = ServiceType(entry.id, entry.title, entry.singular)
-            provenance.append(_layer(entry.title, entry.path.name, entry.provenance))
+        for n, service_config in enumerate(config.services):
+            step(0.65 + 0.2 * n / len(config.services), f"Locating {service_config.title.lower()}")
+            lists.append((service_config, read_services(service_config, report)))
+            service_types[service_config.id] = ServiceType(
+                service_config.id, service_config.title, service_config.singular
+            )
+            provenance.append(
+                _layer(service_config.title, service_config.path.name, service_config.provenance)
+            )
         step(0.87, "Working out distances to services")
         services = combine_services(lists, areas, list(groupings.values()), report)
         for item in _access_indicators(config, areas, services, groupings):

@@ -456,7 +456,7 @@ def parse_config(
     _keys(data, TOP_KEYS, "the top level", origin)
     place = _table(data, "place", "[place]", origin, required=True)
     _keys(place, PLACE_KEYS, "[place]", origin)
-    place_id = _text(place, "id", "[place]", origin, required=True)
+    place_id = _required_text(place, "id", "[place]", origin)
     if place_id == DEMO_ID:
         raise ConfigError(
             f"{origin}: [place] id {place_id!r} is reserved for the embedded demo. "
@@ -773,13 +773,17 @@ def _array(data: Mapping[str, Any], key: str, origin: str) -> list[Any]:
     return value
 
 
-def _text(
-    table: Mapping[str, Any], key: str, where: str, origin: str, required: bool = False
-) -> str | None:
+def _text(table: Mapping[str, Any], key: str, where: str, origin: str) -> str | None:
+    """The text of ``key``, stripped and checked; None when the key is left out."""
     if key not in table:
-        if required:
-            raise ConfigError(f'{origin}: {where} needs {key} = "...".')
         return None
+    return _required_text(table, key, where, origin)
+
+
+def _required_text(table: Mapping[str, Any], key: str, where: str, origin: str) -> str:
+    """The text of ``key``, stripped and checked; a missing key is a ConfigError."""
+    if key not in table:
+        raise ConfigError(f'{origin}: {where} needs {key} = "...".')
     value = table[key]
     if not isinstance(value, str):
         shown = repr(value)[:60]
@@ -805,7 +809,7 @@ def _text(
 def _identifier(
     table: Mapping[str, Any], where: str, origin: str, reserved: set[str] | frozenset = frozenset()
 ) -> str:
-    value = _text(table, "id", where, origin, required=True)
+    value = _required_text(table, "id", where, origin)
     if not IDENTIFIER.match(value):
         raise ConfigError(
             f"{origin}: {where} id {value[:80]!r} cannot be used as a column name or in a web "
@@ -822,7 +826,7 @@ def _identifier(
 
 
 def _path(table: Mapping[str, Any], where: str, origin: str, base: Path) -> Path:
-    value = _text(table, "path", where, origin, required=True)
+    value = _required_text(table, "path", where, origin)
     if len(value) > MAX_PATH or any(len(part) > 255 for part in Path(value).parts):
         raise ConfigError(
             f"{origin}: {where} path {value[:60]!r}... is too long for a file name "

@@ -107,6 +107,7 @@ def from_lookup(
             "column of area codes, and that the lookup is for the same boundaries (and year)."
         )
     group_code = _group_code_column(table, area_column, config, where)
+    group_name: str | None
     if config.name:
         group_name = find_column(table, config.name, "group name", f"name in {where}")
     else:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -162,7 +163,9 @@ def _fingertips(
     table: pd.DataFrame, config: IndicatorsConfig, areas: gpd.GeoDataFrame, report: BuildReport
 ) -> list[IndicatorData]:
     file = table.attrs["file"]
-    missing = [c for c in FINGERTIPS_REQUIRED if match_column(table.columns, [c]) is None]
+    matched = {name: match_column(table.columns, [name]) for name in FINGERTIPS_REQUIRED}
+    required = {name: column for name, column in matched.items() if column is not None}
+    missing = [name for name in FINGERTIPS_REQUIRED if name not in required]
     if missing:
         raise DataError(
             f"{file}: this is not a complete Fingertips export: column(s) "
@@ -171,21 +174,23 @@ def _fingertips(
             '("Download" > "data for this indicator"), or set format = "wide" or '
             '"long" if it is another kind of table.'
         )
-    col = {
-        name: match_column(table.columns, [name])
-        for name in (
-            *FINGERTIPS_REQUIRED,
-            "Area Type",
-            "Sex",
-            "Age",
-            "Category Type",
-            "Time period Sortable",
-            "Lower CI 95.0 limit",
-            "Upper CI 95.0 limit",
-            "Count",
-            "Denominator",
-            "Compared to England value or percentiles",
-        )
+    col: dict[str, str | None] = {
+        **required,
+        **{
+            name: match_column(table.columns, [name])
+            for name in (
+                "Area Type",
+                "Sex",
+                "Age",
+                "Category Type",
+                "Time period Sortable",
+                "Lower CI 95.0 limit",
+                "Upper CI 95.0 limit",
+                "Count",
+                "Denominator",
+                "Compared to England value or percentiles",
+            )
+        },
     }
     for label, pattern in (
         ("Lower CI 95.0 limit", r"^lower ci 95(\.0)? limit$"),
@@ -195,10 +200,10 @@ def _fingertips(
             (c for c in table.columns if re.match(pattern, str(c).strip().lower())), None
         )
     area_codes = set(areas["code"])
-    ids = codes(table[col["Indicator ID"]])
-    names = codes(table[col["Indicator Name"]])
+    ids = codes(table[required["Indicator ID"]])
+    names = codes(table[required["Indicator Name"]])
     wanted = _fingertips_wanted(ids, names, config, file)
-    area_key = codes(table[col["Area Code"]])
+    area_key = codes(table[required["Area Code"]])
     results: list[IndicatorData] = []
     for indicator_id in wanted:
         rows = table[(ids == indicator_id) & area_key.isin(area_codes)]
@@ -214,11 +219,11 @@ def _fingertips(
         rows, history, order, choice = _fingertips_rows(rows, col)
         if choice:
             report.notes.append(f"{file}: indicator {indicator_id} ({name}): {choice}.")
-        period = rows[col["Time period"]].iloc[0]
+        period = rows[required["Time period"]].iloc[0]
         parsed = _Rows(
-            code=codes(rows[col["Area Code"]]),
-            value=numbers(rows, col["Value"], report.not_numbers, report.notes),
-            columns={"value": col["Value"]},
+            code=codes(rows[required["Area Code"]]),
+            value=numbers(rows, required["Value"], report.not_numbers, report.notes),
+            columns={"value": required["Value"]},
         )
         for part, source in (
             ("lower", "Lower CI 95.0 limit"),
@@ -226,9 +231,10 @@ def _fingertips(
             ("numerator", "Count"),
             ("denominator", "Denominator"),
         ):
-            if col[source] and (rows[col[source]].str.strip() != "").any():
-                parsed.parts[part] = numbers(rows, col[source], report.not_numbers)
-                parsed.columns[part] = col[source]
+            column = col[source]
+            if column and (rows[column].str.strip() != "").any():
+                parsed.parts[part] = numbers(rows, column, report.not_numbers)
+                parsed.columns[part] = column
         england = _england_value(table, ids == indicator_id, period, rows, col)
         defaults = {
             "id": f"fingertips_{re.sub(r'[^a-z0-9]+', '_', indicator_id.lower())}",
@@ -246,15 +252,17 @@ def _fingertips(
         match = _matching_fingertips(table, ids == indicator_id, rows, col, area_codes)
         found = _finish(file, {**defaults, **meta}, parsed, areas, report, match)
         parts = {
-            "value": col["Value"],
+            "value": required["Value"],
             "lower": parsed.columns.get("lower"),
             "upper": parsed.columns.get("upper"),
             "numerator": parsed.columns.get("numerator"),
             "denominator": parsed.columns.get("denominator"),
         }
-        earlier = history[history[col["Time period"]] != period]
+        earlier = history[history[required["Time period"]] != period]
         results.append(
-            _with_series(found, earlier, col["Time period"], order, parts, col["Area Code"], report)
+            _with_series(
+                found, earlier, required["Time period"], order, parts, required["Area Code"], report
+            )
         )
     if not results:
         types = _area_types(table, col["Area Type"])
@@ -461,8 +469,9 @@ def _wide(
 
 def _numeric_columns(
     table: pd.DataFrame, area_column: str, file: str, where: str, report: BuildReport
-) -> dict[str, dict]:
-    chosen, skipped = {}, []
+) -> dict[str, dict[str, Any]]:
+    chosen: dict[str, dict[str, Any]] = {}
+    skipped: list[str] = []
     for column in table.columns:
         if (
             column == area_column
@@ -522,14 +531,16 @@ def _long(
         rows = table[labels == label]
         meta = config.columns.get(label, {})
         period = config.period or ""
-        history, order = rows.iloc[:0], None
-        if optional["period"]:
-            order = _label_order(rows[optional["period"]])
-            periods = pd.unique(rows[optional["period"]])
-            period = rows.loc[order == order.max(), optional["period"]].iloc[0]
+        # The earlier periods' rows, the period column and each row's period order.
+        series: tuple[pd.DataFrame, str, pd.Series] | None = None
+        period_column = optional["period"]
+        if period_column:
+            order = _label_order(rows[period_column])
+            periods = pd.unique(rows[period_column])
+            period = rows.loc[order == order.max(), period_column].iloc[0]
             if len(periods) > 1:
-                history = rows[rows[optional["period"]] != period]
-                rows = rows[rows[optional["period"]] == period]
+                series = (rows[rows[period_column] != period], period_column, order)
+                rows = rows[rows[period_column] == period]
                 report.notes.append(
                     f"{file}: indicator {label!r}: latest period {period!r} on the map and "
                     f"in comparisons; all {len(periods)} periods kept as its series."
@@ -540,9 +551,10 @@ def _long(
             columns={"value": value_column},
         )
         for part in PARTS:
-            if optional[part]:
-                parsed.parts[part] = numbers(rows, optional[part], report.not_numbers)
-                parsed.columns[part] = optional[part]
+            column = optional[part]
+            if column:
+                parsed.parts[part] = numbers(rows, column, report.not_numbers)
+                parsed.columns[part] = column
         defaults = {
             "id": _slug(label),
             "title": label,
@@ -550,11 +562,10 @@ def _long(
             "source": config.provenance.source or file,
         }
         found = _finish(file, {**defaults, **meta}, parsed, areas, report)
-        if len(history):
+        if series is not None:
+            history, period_column, order = series
             parts = {"value": value_column} | {p: optional[p] for p in PARTS}
-            found = _with_series(
-                found, history, optional["period"], order, parts, area_column, report
-            )
+            found = _with_series(found, history, period_column, order, parts, area_column, report)
         results.append(found)
     return results
 
