@@ -4,6 +4,7 @@ import streamlit as st
 
 from insight.explain import escape_markdown, map_average_sentence, services_on_map_title
 from insight.present import maps
+from insight.present.slides import SlideItem
 from ui import loaders, presentation, render, state
 from ui.frame import frame
 
@@ -106,10 +107,8 @@ if selected:
     render.area_card(loaders.place_at(place.id, indicator_id, period), selected)
     if period is None:  # slides show the latest period
         presentation.add_button(
-            {"kind": "area", "indicator": indicator_id, "grouping": grouping_id,
-             "area_code": selected},
-            key="present_area",
-        )  # fmt: skip
+            SlideItem("area", indicator_id, grouping_id, area_code=selected), key="present_area"
+        )
 
 # The table is sent to the browser only when asked for: nationally it is 35,000 rows.
 if st.toggle("Show the same data as a table", key="map_table"):

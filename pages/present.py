@@ -26,7 +26,7 @@ LIMITS = ["3", "5", "10"]
 place = frame("Present")
 today = f"{dt.date.today().day} {dt.date.today():%B %Y}"
 # A presentation that came with a link (the frame made it this session's own)
-from_link = state.take_from_link()
+from_link = presentation.take_from_link()
 if from_link and from_link.get("problem"):
     st.warning(escape_markdown(from_link["problem"]))
     from_link = None
@@ -76,7 +76,7 @@ with st.sidebar:
             )
         )
     st.caption("Keys: → next slide, ← previous slide.")
-state.put_items(own_items)  # the link shares the presentation, whichever deck is shown
+presentation.put_items(own_items)  # the link shares the presentation, whichever deck is shown
 
 # Compute: how many slides, and the one shown
 try:
@@ -131,7 +131,7 @@ def build(position: int) -> slides.Slide:
         return loaders.strongest_slide(place.id, position, today)
     if source == FINDINGS:
         return loaders.finding_slide(place.id, indicator_id, grouping_id, position, today)
-    return loaders.item_slide(place.id, slides.SlideItem.from_mapping(own_items[position]), today)
+    return loaders.item_slide(place.id, own_items[position], today)
 
 
 def go(number: int) -> None:
@@ -210,16 +210,9 @@ following.button(
 with middle:
     if source != OWN:
         finding = (best if source == STRONGEST else found).items[current - 1]
-        item = {
-            "kind": "finding",
-            "indicator": finding.indicator,
-            "grouping": finding.grouping,
-            "finding_kind": finding.kind,
-            "group_code": finding.group_code,
-            "other_code": finding.other_code or None,
-            "area_code": finding.area_codes[0] if finding.area_codes else None,
-        }
-        presentation.add_button(item, key=f"add_{current}", open_deck=False)
+        presentation.add_button(
+            slides.SlideItem.of_finding(finding), key=f"add_{current}", open_deck=False
+        )
     elif st.button("Remove this slide", icon=":material/delete:", key=f"remove_{current}"):
         presentation.remove_from_presentation(current - 1)
         state.put("slide", str(max(1, current - 1)))

@@ -22,7 +22,7 @@ import streamlit as st
 from insight.data.catalogue import list_places
 from insight.data.policy import title_key
 from insight.model import Place
-from ui import opening, scan_progress, state, upload_gate
+from ui import opening, presentation, scan_progress, state, upload_gate
 
 APP_NAME = "Place Insight"
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.png"
@@ -106,6 +106,6 @@ def frame(title: str) -> Place:
                 page.script, label=page.title, icon=page.icon, query_params={"place": place_id}
             )
     place = opening.place()
-    state.keep_items(place)  # "your presentation" survives a reload, on every page
+    presentation.keep_items(place)  # "your presentation" survives a reload, on every page
     scan_progress.progress_bar(place.id)  # while the place's findings are being checked
     return place

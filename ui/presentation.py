@@ -1,72 +1,49 @@
-"""The user's own presentation: items added from any page, shown and exported by Present.
+"""The user's own presentation: items added from any page, kept for this session and in
+its URL, shown and exported by Present.
 
-An item is a small dict, kept in this session's state (a list a councillor builds up
-while browsing); Present also writes the items to its URL (:func:`encode_items`), so that
-the presentation can be shared by its link:
-
-``{"kind": "area", "indicator": "mt_minutes", "grouping": "lad", "area_code": "E01027210"}``
-    One area and one indicator, compared with its group.
-``{"kind": "finding", "indicator": "mt_minutes", "grouping": "isdn", "finding_kind": "border",
-"group_code": "...", "other_code": "..."}``
-    One postcode-lottery finding (``other_code`` for borders only).
-
-Slides are made from items by :func:`insight.present.slides.item_slide`.
-
-In a URL each item is a short text of fields separated by ``.``, items separated by ``~``:
-``a.mt_minutes.lad.E01027210`` (an area) or ``f.mt_minutes.isdn.border.east-midlands.london``
-(a finding); a field holding ``.``, ``~`` or ``%`` is percent-encoded. Readable, and
-short enough for dozens of slides.
+An item is a :class:`~insight.present.slides.SlideItem` (an area and an indicator, or a
+postcode-lottery finding), kept in this session's state: a list a councillor builds up
+while browsing. Every page writes the items to its URL (:func:`keep_items`, in the form of
+:mod:`insight.present.links`), so that a reload keeps the presentation and its link shares
+it. Slides are made from items by :func:`insight.service.item_slide`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-from urllib.parse import quote, unquote
+from collections.abc import Sequence
 
 import streamlit as st
 
-from insight import explain
 from insight.model import Place
-from insight.present.slides import ITEM_FIELDS, SlideItem
+from insight.present import links
+from insight.present.slides import SlideItem
+from ui import state
 
 _KEY = "presentation"
 _ADDED = "presentation_added"
-#: Fields of each kind of item in a URL, after its letter.
-_FIELDS = ITEM_FIELDS
-_LETTERS = {"area": "a", "finding": "f"}
-#: Most slides a presentation in a URL may have, and the longest text it may be.
-MAX_ITEMS = 60
-MAX_URL_CHARS = 8_000
-_MAX_FIELD = 200
+_FROM_LINK = "presentation_from_link"
+#: URL parameter holding the items of the user's presentation.
+ITEMS = "items"
 
 
-def _check(item: Mapping[str, Any]) -> dict[str, Any]:
-    """The item as kept: checked (:meth:`SlideItem.from_mapping`; a DataError is a
-    ValueError), its values as text."""
-    SlideItem.from_mapping(item)
-    return {k: (str(v) if v is not None else None) for k, v in item.items()}
-
-
-def presentation_items() -> list[dict[str, Any]]:
+def presentation_items() -> list[SlideItem]:
     """The items added to this session's presentation, in the order they were added.
 
     Returns
     -------
-    list of dict
-        Copies: change the presentation with the functions of this module.
+    list of SlideItem
+        A copy of the list: change the presentation with the functions of this module.
     """
-    return [dict(item) for item in st.session_state.get(_KEY, [])]
+    return list(st.session_state.get(_KEY, []))
 
 
-def add_to_presentation(item: Mapping[str, Any], *, open_deck: bool = True) -> bool:
-    """Add an item (see the module docstring) to this session's presentation.
+def add_to_presentation(item: SlideItem, *, open_deck: bool = True) -> bool:
+    """Add an item to this session's presentation.
 
     Parameters
     ----------
-    item : mapping
-        ``kind`` ("area" or "finding"), ``indicator``, ``grouping``, and ``area_code`` for an
-        area or ``group_code`` (with ``finding_kind`` and ``other_code``) for a finding.
+    item : SlideItem
+        An area and an indicator, or a finding (:meth:`SlideItem.of_finding`).
     open_deck : bool, default True
         Present, opened next, shows the user's presentation (False when adding from
         Present's own findings: it stays on them). Either way the presentation, when shown
@@ -77,23 +54,17 @@ def add_to_presentation(item: Mapping[str, Any], *, open_deck: bool = True) -> b
     bool
         False when the same item is already there (it is not added twice).
 
-    Raises
-    ------
-    ValueError
-        If the kind is unknown or a required key is missing.
-
     Examples
     --------
-    >>> add_to_presentation({"kind": "area", "indicator": "mt_minutes", "grouping": "lad",
-    ...                      "area_code": "E01027210"})  # doctest: +SKIP
+    >>> add_to_presentation(SlideItem("area", "mt_minutes", "lad", area_code="E01027210"))
+    ... # doctest: +SKIP
     True
     """
-    checked = _check(item)
     items = st.session_state.setdefault(_KEY, [])
-    if checked in items:
+    if item in items:
         return False
-    items.append(checked)
-    st.session_state[_ADDED] = {"item": checked, "open_deck": open_deck}  # Present opens on it
+    items.append(item)
+    st.session_state[_ADDED] = {"item": item, "open_deck": open_deck}  # Present opens on it
     return True
 
 
@@ -118,106 +89,10 @@ def take_just_added() -> int | None:
     return items.index(added) if added in items else None
 
 
-def replace_presentation(items: Sequence[Mapping[str, Any]]) -> None:
-    """Make ``items`` (checked as :func:`add_to_presentation`) this session's presentation."""
-    st.session_state[_KEY] = [_check(item) for item in items]
+def replace_presentation(items: Sequence[SlideItem]) -> None:
+    """Make ``items`` this session's presentation (nothing counts as just added)."""
+    st.session_state[_KEY] = list(items)
     st.session_state.pop(_ADDED, None)
-
-
-def _field(value: Any) -> str:
-    return (
-        quote("" if value is None else str(value), safe="").replace(".", "%2E").replace("~", "%7E")
-    )
-
-
-def encode_items(items: Sequence[Mapping[str, Any]]) -> str:
-    """The items as the text of a URL parameter (see the module docstring).
-
-    Examples
-    --------
-    >>> encode_items([{"kind": "area", "indicator": "mt_minutes", "grouping": "lad",
-    ...                "area_code": "E01027210"},
-    ...               {"kind": "finding", "indicator": "mt_minutes", "grouping": "isdn",
-    ...                "finding_kind": "border", "group_code": "a.b", "other_code": None}])
-    'a.mt_minutes.lad.E01027210~f.mt_minutes.isdn.border.a%2Eb..'
-    """
-    return "~".join(
-        ".".join([_LETTERS[item["kind"]], *(_field(item.get(f)) for f in _FIELDS[item["kind"]])])
-        for item in (_check(i) for i in items)
-    )
-
-
-def decode_items(text: str) -> list[dict[str, Any]]:
-    """The items of a URL parameter written by :func:`encode_items`, checked.
-
-    Parameters
-    ----------
-    text : str
-        The parameter's value, from anyone: it is checked, never trusted.
-
-    Returns
-    -------
-    list of dict
-
-    Raises
-    ------
-    ValueError
-        Its message says, in words for the page, what is wrong (too long, too many slides,
-        a slide not in the form the app writes).
-
-    Examples
-    --------
-    >>> decode_items("a.mt_minutes.lad.E01027210")
-    [{'kind': 'area', 'indicator': 'mt_minutes', 'grouping': 'lad', 'area_code': 'E01027210'}]
-    >>> decode_items("x.y")
-    Traceback (most recent call last):
-    ...
-    ValueError: The presentation in this link could not be opened: it is not in the form ...
-    """
-    if not text:
-        return []
-    if len(text) > MAX_URL_CHARS:
-        raise ValueError(explain.deck_link_problem("long"))
-    parts = text.split("~")
-    if len(parts) > MAX_ITEMS:
-        raise ValueError(explain.deck_link_problem("many", limit=MAX_ITEMS))
-    kinds = {letter: kind for kind, letter in _LETTERS.items()}
-    items = []
-    for number, part in enumerate(parts, start=1):
-        letter, *values = part.split(".")
-        kind = kinds.get(letter)
-        if kind == "finding" and len(values) == len(_FIELDS[kind]) - 1:
-            values.append("")  # a link made before a finding kept one of its areas
-        if kind is None or len(values) != len(_FIELDS[kind]):
-            raise ValueError(explain.deck_link_problem("form", slide=number))
-        try:
-            values = [unquote(v, errors="strict") if "%" in v else v for v in values]
-        except UnicodeDecodeError:
-            values = ["\x00"]  # not text: refused below
-        if any(len(v) > _MAX_FIELD or not v.isprintable() for v in values):
-            raise ValueError(explain.deck_link_problem("form", slide=number))
-        item = {
-            "kind": kind,
-            **{f: (v or None) for f, v in zip(_FIELDS[kind], values, strict=True)},
-        }
-        try:
-            items.append(_check(item))
-        except ValueError:
-            raise ValueError(explain.deck_link_problem("item", slide=number)) from None
-    return items
-
-
-def fits(place: Place, item: Mapping[str, Any]) -> bool:
-    """Whether an item names this place's indicator, grouping and areas or groups."""
-    indicator, grouping = item.get("indicator"), item.get("grouping")
-    if indicator not in place.indicators or grouping not in place.groupings:
-        return False
-    if item["kind"] == "area":
-        return bool((place.areas["code"].astype(str) == item["area_code"]).any())
-    groups = place.group_names(grouping).index
-    return item["group_code"] in groups and (
-        not item.get("other_code") or item["other_code"] in groups
-    )
 
 
 def remove_from_presentation(position: int) -> None:
@@ -228,7 +103,7 @@ def remove_from_presentation(position: int) -> None:
 
 
 def add_button(
-    item: Mapping[str, Any],
+    item: SlideItem,
     *,
     key: str,
     label: str = "Add to presentation",
@@ -238,7 +113,7 @@ def add_button(
 
     Parameters
     ----------
-    item : mapping
+    item : SlideItem
         As :func:`add_to_presentation`.
     key : str
         Widget key, unique on the page.
@@ -247,8 +122,7 @@ def add_button(
     open_deck : bool, default True
         As :func:`add_to_presentation`.
     """
-    checked = _check(item)
-    already = checked in st.session_state.get(_KEY, [])
+    already = item in st.session_state.get(_KEY, [])
     if st.button(
         "In your presentation" if already else label,
         key=key,
@@ -256,6 +130,60 @@ def add_button(
         disabled=already,
         help="Open the Present page to show or download your presentation.",
     ):
-        add_to_presentation(checked, open_deck=open_deck)
+        add_to_presentation(item, open_deck=open_deck)
         st.toast("Added to your presentation: open Present to show it.")
         st.rerun()
+
+
+# --- in the URL ---------------------------------------------------------------------------
+
+
+def shared_items() -> tuple[list[SlideItem] | None, str | None]:
+    """The presentation a link carries (URL parameter ``items``), read and checked.
+
+    Only a value this session did not write itself counts (a link opened, a shared
+    address): the session's own presentation is already in its memory.
+
+    Returns
+    -------
+    (list of SlideItem or None, str or None)
+        The items, or None when the URL brings none; and a sentence for the page when the
+        parameter cannot be read (then the items are None).
+    """
+    text = state.from_outside(ITEMS)
+    if text is None:
+        return None, None
+    try:
+        return links.decode_items(text), None
+    except ValueError as error:
+        return None, str(error)
+
+
+def put_items(items: Sequence[SlideItem]) -> None:
+    """Write the presentation's items to the URL (remove them when ``items`` is empty)."""
+    state.put(ITEMS, links.encode_items(items) if items else None)
+
+
+def keep_items(place: Place) -> None:
+    """Keep the presentation in the URL of every page, so that it survives a reload and
+    moving between pages (the frame calls this on every run).
+
+    A presentation in the URL that this session did not write (a reload, which starts a new
+    session, or a link someone sent) becomes the session's own; how many of its slides fit
+    the place (and any problem reading it) is kept for Present to say once
+    (:func:`take_from_link`). The session's presentation is then written to the URL.
+    """
+    shared, problem = shared_items()
+    if problem:
+        st.session_state[_FROM_LINK] = {"problem": problem}
+    elif shared is not None:
+        fitting = [item for item in shared if links.fits(place, item)]
+        replace_presentation(fitting)
+        st.session_state[_FROM_LINK] = {"slides": len(shared), "fitting": len(fitting)}
+    put_items(presentation_items())
+
+
+def take_from_link() -> dict | None:
+    """What :func:`keep_items` found in a link since Present last asked, once: ``slides``
+    and ``fitting`` (how many fit this place), or ``problem`` (a sentence); None if nothing."""
+    return st.session_state.pop(_FROM_LINK, None)

@@ -44,6 +44,7 @@ from insight.explain import (
 )
 from insight.model import Indicator, Place
 from insight.present import charts, files, maps, tables
+from insight.present.slides import SlideItem
 from ui import loaders, presentation
 
 
@@ -507,15 +508,7 @@ def finding_block(place: Place, finding: Finding, period: str | None = None) -> 
             st.caption("Slides show the latest period: choose it to add this finding to them.")
         else:
             presentation.add_button(
-                {
-                    "kind": "finding",
-                    "indicator": finding.indicator,
-                    "grouping": finding.grouping,
-                    "finding_kind": finding.kind,
-                    "group_code": finding.group_code,
-                    "other_code": finding.other_code or None,
-                    "area_code": finding.area_codes[0] if finding.area_codes else None,
-                },
+                SlideItem.of_finding(finding),
                 key=f"present_{finding.indicator}_{finding.grouping}_{finding.rank}",
             )
 

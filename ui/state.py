@@ -15,8 +15,6 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from ui import presentation
-
 _MEMORY = "url_state"
 _OF = "@of"  # memory key suffix: what a remembered value belongs to
 _GROUP_OF = f"group{_OF}"
@@ -42,6 +40,14 @@ def put(name: str, value: str | None) -> None:
     memory[name] = value
     if st.query_params.get(name) != value:
         st.query_params[name] = value
+
+
+def from_outside(name: str) -> str | None:
+    """The value of URL parameter ``name`` when this session did not write it there (a link
+    opened, a shared address, a reload), else None."""
+    value = st.query_params.get(name)
+    memory = st.session_state.setdefault(_MEMORY, {})
+    return value if value is not None and value != memory.get(name) else None
 
 
 def _changed_outside(name: str, options: Sequence[str]) -> str | None:
@@ -273,64 +279,6 @@ def select_many(
     if st.query_params.get_all(name) != written:
         st.query_params[name] = written
     return list(values)
-
-
-#: URL parameter holding the items of the user's presentation (Present writes it).
-ITEMS = "items"
-
-
-def shared_items() -> tuple[list[dict] | None, str | None]:
-    """The presentation a link carries (URL parameter ``items``), read and checked.
-
-    Only a value this session did not write itself counts (a link opened, a shared
-    address): the session's own presentation is already in its memory.
-
-    Returns
-    -------
-    (list of dict or None, str or None)
-        The items, or None when the URL brings none; and a sentence for the page when the
-        parameter cannot be read (then the items are None).
-    """
-    text = st.query_params.get(ITEMS)
-    if text is None or text == st.session_state.setdefault(_MEMORY, {}).get(ITEMS):
-        return None, None
-    try:
-        return presentation.decode_items(text), None
-    except ValueError as error:
-        return None, str(error)
-
-
-def put_items(items) -> None:
-    """Write the presentation's items to the URL (remove them when ``items`` is empty)."""
-    put(ITEMS, presentation.encode_items(items) if items else None)
-
-
-_FROM_LINK = "presentation_from_link"
-
-
-def keep_items(place) -> None:
-    """Keep the presentation in the URL of every page, so that it survives a reload and
-    moving between pages (the frame calls this on every run).
-
-    A presentation in the URL that this session did not write (a reload, which starts a new
-    session, or a link someone sent) becomes the session's own; how many of its slides fit
-    the place (and any problem reading it) is kept for Present to say once
-    (:func:`take_from_link`). The session's presentation is then written to the URL.
-    """
-    shared, problem = shared_items()
-    if problem:
-        st.session_state[_FROM_LINK] = {"problem": problem}
-    elif shared is not None:
-        fitting = [item for item in shared if presentation.fits(place, item)]
-        presentation.replace_presentation(fitting)
-        st.session_state[_FROM_LINK] = {"slides": len(shared), "fitting": len(fitting)}
-    put_items(presentation.presentation_items())
-
-
-def take_from_link() -> dict | None:
-    """What :func:`keep_items` found in a link since Present last asked, once: ``slides``
-    and ``fitting`` (how many fit this place), or ``problem`` (a sentence); None if nothing."""
-    return st.session_state.pop(_FROM_LINK, None)
 
 
 def select_period(indicator, container=st.sidebar) -> str | None:

@@ -298,9 +298,11 @@ ITEM_REQUIRED: dict[str, tuple[str, ...]] = {
 class SlideItem:
     """One item of a user's presentation: an area, or a postcode-lottery finding.
 
-    The one definition of an item: the pages add items as mappings of these fields, the
-    presentation keeps and links them (``ui.presentation``), and :func:`item_slide` draws
-    them; each reads them through :meth:`from_mapping`, which checks them.
+    The one definition of an item: the pages add items (:meth:`of_finding` for a finding),
+    the presentation keeps them (``ui.presentation``) and links them
+    (:mod:`insight.present.links`), and :func:`item_slide` draws them. An item is checked
+    when it is made (a kind of :data:`ITEM_KINDS`, its required fields given); a mapping of
+    its fields is read with :meth:`from_mapping`.
 
     Attributes
     ----------
@@ -331,6 +333,37 @@ class SlideItem:
     finding_kind: str = ""
     other_code: str = ""
 
+    def __post_init__(self) -> None:
+        """Check the item as :meth:`from_mapping` does (an item made by hand included)."""
+        if self.kind not in ITEM_KINDS:
+            raise DataError(
+                f"Presentation item kind {self.kind!r} is not one of {', '.join(ITEM_KINDS)}."
+            )
+        missing = [k for k in ITEM_REQUIRED[self.kind] if not getattr(self, k)]
+        if missing:
+            raise DataError(f"Presentation item {self!r} lacks {', '.join(missing)}.")
+
+    @classmethod
+    def of_finding(cls, finding: Finding) -> SlideItem:
+        """The item of one postcode-lottery finding: its indicator, grouping, kind, group,
+        the group across the border (borders) and its first area (which tells apart
+        findings of one kind in one group).
+
+        Examples
+        --------
+        >>> SlideItem.of_finding(best.items[0]).kind  # doctest: +SKIP
+        'finding'
+        """
+        return cls(
+            "finding",
+            finding.indicator,
+            finding.grouping,
+            finding_kind=finding.kind,
+            group_code=str(finding.group_code),
+            other_code=str(finding.other_code or ""),
+            area_code=str(finding.area_codes[0]) if finding.area_codes else "",
+        )
+
     @classmethod
     def from_mapping(cls, item: Mapping[str, Any]) -> SlideItem:
         """The item a mapping describes (fields other than its kind's are ignored).
@@ -359,7 +392,7 @@ class SlideItem:
 
 def item_slide(
     place: Place,
-    item: SlideItem | Mapping[str, Any],
+    item: SlideItem,
     findings: Callable[[str, str], Findings] | Findings | None = None,
     index: AreaIndex | None = None,
     *,
@@ -371,9 +404,8 @@ def item_slide(
     ----------
     place : Place
         The place.
-    item : SlideItem or mapping
-        The item, or a mapping of its fields (:meth:`SlideItem.from_mapping`), e.g.
-        ``{"kind": "area", "indicator": ..., "grouping": ..., "area_code": ...}``.
+    item : SlideItem
+        The item.
     findings : callable or Findings, optional
         For finding items: the findings of the item's indicator and grouping, or a function
         ``findings(indicator_id, grouping_id)`` returning them (e.g. a cached loader).
@@ -389,15 +421,14 @@ def item_slide(
     Raises
     ------
     DataError
-        If the item's kind is not one of :data:`ITEM_KINDS`, a key is missing, or the
-        finding is no longer among the findings.
+        If a finding item comes without findings, or its finding is no longer among them.
 
     Examples
     --------
-    >>> item_slide(place, {"kind": "area", "indicator": "mt_minutes", "grouping": "lad",
-    ...                    "area_code": "E01027210"})  # doctest: +SKIP
+    >>> item_slide(place, SlideItem("area", "mt_minutes", "lad", area_code="E01027210"))
+    ... # doctest: +SKIP
     """
-    chosen = item if isinstance(item, SlideItem) else SlideItem.from_mapping(item)
+    chosen = item
     indicator_id, grouping_id = chosen.indicator, chosen.grouping
     if chosen.kind == "area":
         return area_slide(place, chosen.area_code, indicator_id, grouping_id, index, date=date)

@@ -218,19 +218,20 @@ OWN_PAGE = {
 def test_hostile_presentations_in_the_url_give_a_message(places):
     """Items in the form Present writes, each field a hostile value: left out with a
     message (they name nothing of the place), on the demo and on the hostile place."""
-    from ui.presentation import encode_items
+    from insight.present.links import encode_items
+    from insight.present.slides import SlideItem
 
     failures = []
     for place in ("demo", "hostile"):
         for name, value in TEXT.items():
             if not value:
                 continue
-            items = [
-                {"kind": "area", "indicator": value, "grouping": "lad", "area_code": value},
-                {"kind": "finding", "indicator": "mt_minutes", "grouping": value,
-                 "finding_kind": value, "group_code": value, "other_code": value},
-            ]  # fmt: skip
             try:
+                items = [
+                    SlideItem("area", value, "lad", area_code=value),
+                    SlideItem("finding", "mt_minutes", value, finding_kind=value,
+                              group_code=value, other_code=value),
+                ]  # fmt: skip
                 text = encode_items(items)
             except ValueError:
                 continue

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from insight.present.slides import SlideItem
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/present.py"
 TIMEOUT = 300
@@ -97,7 +99,7 @@ def test_add_a_finding_then_show_your_presentation():
     app.button(key="add_1").click().run()
     assert_clean(app)
     items = app.session_state["presentation"]
-    assert len(items) == 1 and items[0]["kind"] == "finding"
+    assert len(items) == 1 and items[0].kind == "finding"
     app.sidebar.selectbox(key="w_deck").select("own").run()
     assert_clean(app)
     assert sentence(app) == first
@@ -106,7 +108,7 @@ def test_add_a_finding_then_show_your_presentation():
 
 def test_an_area_item_in_your_presentation(demo_place):
     code = demo_place.areas.loc[demo_place.areas["lad_code"] == "E06000062", "code"].iloc[0]
-    item = {"kind": "area", "indicator": "mt_minutes", "grouping": "lad", "area_code": code}
+    item = SlideItem("area", "mt_minutes", "lad", area_code=code)
     app = open_present(session={"presentation": [item]}, deck="own")
     assert_clean(app)
     assert "West Northamptonshire" in sentence(app)
@@ -126,8 +128,8 @@ def follow(app: AppTest, page: str, **query) -> AppTest:
     return app.run()
 
 
-def area_item(code: str, indicator: str = "mt_minutes") -> dict:
-    return {"kind": "area", "indicator": indicator, "grouping": "lad", "area_code": code}
+def area_item(code: str, indicator: str = "mt_minutes") -> SlideItem:
+    return SlideItem("area", indicator, "lad", area_code=code)
 
 
 def west_northants(demo_place, n: int) -> list[str]:

@@ -10,6 +10,7 @@ from insight import explain, model, stats
 from insight.analysis import shared
 from insight.api import models as api_models
 from insight.data import demo, postcodes
+from insight.present import links, slides
 from insight.service import areas, decks, maps, places, queries
 from insight.spatial import bearings, contiguity, index
 
@@ -32,6 +33,8 @@ from insight.spatial import bearings, contiguity, index
         maps,
         decks,
         api_models,
+        links,
+        slides,
     ],  # fmt: skip
 )
 def test_docstring_examples_hold(module) -> None:

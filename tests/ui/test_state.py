@@ -220,35 +220,3 @@ def test_select_many_keeps_nothing_chosen_and_starts_again_for_another_owner():
     app.query_params.clear()  # another page, then back: the memory keeps the choice
     assert run_many(app, ["B", "C"]) == []
     assert run_many(app, ["C"], of="lad:B") == ["C"]  # a new main group: its own default
-
-
-# --- the presentation in the URL ----------------------------------------------------------------
-
-
-def test_shared_items_reads_only_what_this_session_did_not_write():
-    app = new_app(items="a.mt_minutes.lad.E01027210")
-    results = call(app, ("shared_items",))
-    assert results == [
-        (
-            [
-                {
-                    "kind": "area",
-                    "indicator": "mt_minutes",
-                    "grouping": "lad",
-                    "area_code": "E01027210",
-                }
-            ],
-            None,
-        )
-    ]
-    item = results[0][0][0]
-    call(app, ("put_items", [item]))
-    assert call(app, ("shared_items",)) == [(None, None)]  # its own
-    call(app, ("put_items", []))
-    assert "items" not in app.query_params
-
-
-def test_shared_items_says_what_is_wrong_with_a_bad_value():
-    app = new_app(items="<script>")
-    ((items, problem),) = call(app, ("shared_items",))
-    assert items is None and "could not be opened" in problem

@@ -35,3 +35,16 @@ def test_an_item_is_read_from_a_mapping_of_its_kinds_fields() -> None:
 def test_an_incomplete_item_says_what_it_lacks(mapping, message) -> None:
     with pytest.raises(DataError, match=message):
         SlideItem.from_mapping(mapping)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"kind": "chart", "indicator": "i", "grouping": "g"}, "kind 'chart' is not one of"),
+        ({"kind": "area", "indicator": "i", "grouping": "g"}, "lacks area_code"),
+        ({"kind": "finding", "indicator": "", "grouping": "g"}, "lacks indicator, group_code"),
+    ],
+)
+def test_an_item_made_by_hand_is_checked_too(fields, message) -> None:
+    with pytest.raises(DataError, match=message):
+        SlideItem(**fields)

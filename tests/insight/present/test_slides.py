@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
@@ -18,6 +19,7 @@ from insight.analysis import benchmark, findings
 from insight.errors import DataError
 from insight.explain import fmt_value
 from insight.present import slides as present_slides
+from insight.present.slides import SlideItem
 from insight.spatial.index import AreaIndex
 
 OS_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
@@ -88,25 +90,30 @@ def test_area_and_item_slides(demo_place, found, index):
     indicator = demo_place.indicator("mt_minutes")
     assert fmt_value(group_value, indicator) in slide.alt  # the value Compare shows
     assert fmt_value(comparison.benchmark, indicator) in slide.alt
-    item = {"kind": "area", "indicator": "mt_minutes", "grouping": "lad", "area_code": code}
+    item = SlideItem("area", "mt_minutes", "lad", area_code=code)
     assert present_slides.item_slide(demo_place, item, date="2 May 2025").sentence == slide.sentence
     finding = found.items[0]
-    finding_item = {
-        "kind": "finding",
-        "indicator": "mt_penalty_isdn",
-        "grouping": "isdn",
-        "finding_kind": finding.kind,
-        "group_code": finding.group_code,
-        "other_code": finding.other_code or None,
-    }
+    finding_item = SlideItem.of_finding(finding)
+    assert finding_item == SlideItem(
+        "finding",
+        "mt_penalty_isdn",
+        "isdn",
+        finding_kind=finding.kind,
+        group_code=finding.group_code,
+        other_code=finding.other_code or "",
+        area_code=finding.area_codes[0],
+    )
     chosen = present_slides.item_slide(demo_place, finding_item, lambda i, g: found, index)
     assert chosen.sentence == finding.sentence
+    # a link made before findings kept one of their areas: any area of the group
+    older = dataclasses.replace(finding_item, area_code="")
+    assert present_slides.item_slide(demo_place, older, found, index).sentence == finding.sentence
     with pytest.raises(DataError, match="no longer among the findings"):
-        present_slides.item_slide(demo_place, {**finding_item, "group_code": "E99"}, found, index)
-    with pytest.raises(DataError, match="kind 'chart' is not one of area, finding"):
-        present_slides.item_slide(demo_place, {"kind": "chart"})
-    with pytest.raises(DataError, match="lacks area_code"):
-        present_slides.item_slide(demo_place, {"kind": "area", "indicator": "x", "grouping": "lad"})
+        present_slides.item_slide(
+            demo_place, dataclasses.replace(finding_item, group_code="E99"), found, index
+        )
+    with pytest.raises(DataError, match="needs the findings"):
+        present_slides.item_slide(demo_place, finding_item)
 
 
 def is_not_blank(png: bytes) -> bool:
