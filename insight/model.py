@@ -7,6 +7,7 @@ How a place is stored on disk is :mod:`insight.data.store`'s business.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, TypeAlias, get_args
 
 import geopandas as gpd
 import pandas as pd
@@ -23,7 +24,9 @@ KINDS: tuple[str, ...] = (
 )  # fmt: skip
 #: Kinds whose values vary by chance: intervals, funnels and significance apply to them only.
 SAMPLED_KINDS: tuple[str, ...] = ("count", "rate", "proportion", "ratio")
-POLARITIES: tuple[str, ...] = ("high_is_good", "low_is_good", "neutral")
+#: Whether a higher value is better, worse or neither.
+Polarity: TypeAlias = Literal["high_is_good", "low_is_good", "neutral"]
+POLARITIES: tuple[Polarity, ...] = get_args(Polarity)
 #: What an indicator may be declared as, besides a measure to compare: ``"deprivation"``,
 #: the place's deprivation measure (an IMD score: higher is more deprived; or a rank,
 #: declared ``polarity = "high_is_good"``: 1 is the most deprived).
@@ -89,7 +92,7 @@ class Indicator:
     title: str
     unit: str
     kind: str = "value"
-    polarity: str = "neutral"
+    polarity: Polarity = "neutral"
     period: str = ""
     source: str = ""
     description: str = ""

@@ -286,12 +286,12 @@ def benchmark_coverage(place: Place, indicator: Indicator) -> tuple[str, str]:
     if used.all() or not used.any():
         return place.benchmark_name, ""
     nations = {"E": "England", "W": "Wales"}
-    covered = {nations.get(c[:1]) for c in codes[used]}
-    everywhere = {nations.get(c[:1]) for c in codes}
+    covered = {nations.get(c[:1], "") for c in codes[used]}  # "": neither nation
+    everywhere = {nations.get(c[:1], "") for c in codes}
     what = indicator.title.lower()
     if indicator.weight and indicator.weight in place.indicators and not indicator.sampled:
         what = f"{place.indicators[indicator.weight].title.lower()} (the weights of the average)"
-    if None not in everywhere and len(covered) == 1 and len(everywhere) > 1:
+    if "" not in everywhere and len(covered) == 1 and len(everywhere) > 1:
         name = covered.pop()
         missing = " and ".join(sorted(everywhere - {name}))
         return name, (
@@ -355,7 +355,7 @@ def _pooled(place: Place, indicator: Indicator, grouping: Grouping, confidence: 
     table["size"] = table["denominator"]
     total_den = float(frame["denominator"].sum())
     benchmark = float(frame["count"].sum()) / total_den * indicator.multiplier
-    statistic = "proportion" if proportion else "rate"
+    statistic: stats.Statistic = "proportion" if proportion else "rate"
     text = (
         f"Totals of each group, with {'Wilson score' if proportion else 'Byar or exact Poisson'} "
         "95% confidence intervals (the methods Fingertips uses)."
@@ -458,8 +458,9 @@ def _means(place: Place, indicator: Indicator, grouping: Grouping, confidence: f
         else "worked out from a fixed table, not sampled"
     )
     if weighted:
-        weight_title = place.indicators.get(indicator.weight)
-        label = weight_title.title.lower() if weight_title else indicator.weight
+        weight_id = indicator.weight or ""
+        weight = place.indicators.get(weight_id)
+        label = weight.title.lower() if weight else weight_id
         text = (
             f"Average over the group's areas weighted by {label} (per area where no area "
             f"of the group has them). These values are {origin}, so there is no confidence "
