@@ -63,7 +63,7 @@ def strongest() -> None:
     """The strongest findings stored so far; while the place is being checked, said to be
     from the pairs checked so far (this part is a fragment then, redrawn as pairs arrive)."""
     progress = scan_progress.progress(place.id)
-    best = loaders.strongest_findings(place.id)
+    best = loaders.strongest_findings(place.id, top=3)
     if best is None and progress.running:  # a first start: the first pair is on its way
         st.info(WAITING_FOR_FIRST_FINDINGS)
         return

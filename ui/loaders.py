@@ -189,16 +189,19 @@ def ranked_findings(
         return service.pair_findings(place_id, indicator_id, grouping_id, period, places=PLACES)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _strongest(place_id: str, version: str, store: tuple[int, int]) -> findings.Strongest | None:
-    best = service.strongest_findings(place_id, places=PLACES)
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _strongest(
+    place_id: str, version: str, store: tuple[int, int], top: int | None
+) -> findings.Strongest | None:
+    best = service.strongest_findings(place_id, top, places=PLACES)
     return best if best.pairs else None
 
 
-def strongest_findings(place_id: str) -> findings.Strongest | None:
-    """:func:`insight.service.strongest_findings`, None without a current store (shared)."""
+def strongest_findings(place_id: str, top: int | None = None) -> findings.Strongest | None:
+    """:func:`insight.service.strongest_findings` (the first ``top``, or all), None without
+    a current store (shared)."""
     store = service.store_version(place_id)
-    return None if store is None else _strongest(place_id, PLACES.version(place_id), store)
+    return None if store is None else _strongest(place_id, PLACES.version(place_id), store, top)
 
 
 @st.cache_resource(show_spinner="Drawing the finding…", max_entries=64)

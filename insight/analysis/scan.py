@@ -33,7 +33,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -873,6 +873,64 @@ def _grouping_words(place: Place, grouping: str) -> str:
     return grouping if found is None else explain.grouping_words(found)
 
 
+@dataclass(frozen=True)
+class _Ranked:
+    """What :func:`insight.analysis.findings.strongest` and its ranking rule read of a
+    stored finding (the same names as :class:`Finding`'s), without the rest of it."""
+
+    COLUMNS = (
+        "indicator", "grouping", "period", "rank", "kind", "change", "rated", "tested",
+        "store_q_value", "area_codes", "group_code", "other_code", "effect", "opportunity",
+        "score", "areas", "affected",
+    )  # fmt: skip
+
+    indicator: str
+    grouping: str
+    rank: int
+    kind: str
+    change: str
+    rated: bool
+    tested: bool
+    store_q_value: float
+    area_codes: tuple[str, ...]
+    group_code: str
+    other_code: str
+    effect: float
+    opportunity: float
+    score: float
+    areas: int
+    affected: float
+
+    counted = Finding.counted
+
+    @classmethod
+    def from_columns(cls, columns: Mapping[str, list[Any]], row: int) -> _Ranked:
+        """Row ``row`` of a store's columns, read as :func:`findings_from_records` reads it."""
+        kind = columns["kind"][row]
+        return cls(
+            indicator=columns["indicator"][row],
+            grouping=columns["grouping"][row],
+            rank=int(columns["rank"][row]),
+            kind=kind,
+            change=columns["change"][row] or "",
+            rated=bool(columns["rated"][row]),
+            tested=bool(columns["tested"][row]),
+            store_q_value=_float(columns["store_q_value"][row]),
+            area_codes=tuple(columns["area_codes"][row] or ()),
+            group_code=columns["group_code"][row],
+            other_code=columns["other_code"][row],
+            effect=_float(columns["effect"][row]),
+            opportunity=_float(columns["opportunity"][row]),
+            score=_float(columns["score"][row]),
+            areas=int(columns["areas"][row]),
+            affected=_float(columns["affected"][row]),
+        )
+
+
+def _rank_of(item: _Ranked) -> int:
+    return item.rank
+
+
 class StoredFindings:
     """The findings of a current store, as :class:`Findings`, pair by pair.
 
@@ -908,9 +966,45 @@ class StoredFindings:
 
     def strongest(self, top: int | None = None) -> Strongest:
         """The strongest findings across every pair held
-        (:func:`insight.analysis.findings.strongest`, over :meth:`latest`)."""
+        (:func:`insight.analysis.findings.strongest`, over :meth:`latest`).
+
+        With ``top``, the ranking runs over what it reads of each stored finding
+        (:class:`_Ranked`, read column by column) and only the ``top`` found are made into
+        :class:`Finding`: the same findings, in the same order, as without it (Home after a
+        restart asks for three, and need not make the store's thousands first).
+        """
         pairs = len({(i, g) for i, g, period in self._done if not period})
-        return strongest(self.latest(), top=top, pairs=pairs)
+        ranked = None if top is None else self._ranked()
+        if ranked is None:
+            return strongest(self.latest(), top=top, pairs=pairs)
+        # _Ranked has every attribute strongest() and ranking_key() read of a Finding
+        found = strongest(cast("list[Finding]", ranked), top=top, pairs=pairs)
+        items = []
+        for light in found.items:
+            made = self.findings(light.indicator, light.grouping)
+            assert made is not None  # every _Ranked is of a pair held
+            items.append(next(f for f in made.items if f.rank == light.rank))
+        return Strongest(tuple(items), found.alpha, found.held_back, found.pairs)
+
+    def _ranked(self) -> list[_Ranked] | None:
+        """What the ranking reads of every finding of :meth:`latest`, in the same order
+        (None when the store lacks a column it needs: an older store is ranked in full)."""
+        table = self.stored.table
+        if not set(_Ranked.COLUMNS) <= set(table.column_names):
+            return None
+        columns = {name: table[name].to_pylist() for name in _Ranked.COLUMNS}
+        by_pair: dict[tuple[str, str], list[_Ranked]] = {}
+        for row in range(table.num_rows):
+            if columns["period"][row]:
+                continue
+            light = _Ranked.from_columns(columns, row)
+            by_pair.setdefault((light.indicator, light.grouping), []).append(light)
+        every: list[_Ranked] = []
+        for task in self.stored.tasks:
+            if task["status"] != "ok" or task.get("period"):
+                continue
+            every += sorted(by_pair.get((task["indicator"], task["grouping"]), ()), key=_rank_of)
+        return every
 
     def findings(self, indicator: str, grouping: str, period: str = "") -> Findings | None:
         """The pair's findings in ``period`` ("": the latest), or None when the store does

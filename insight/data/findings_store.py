@@ -40,11 +40,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from insight.data.store import SCAN_TEMP_PREFIX, content_hash, owner_tag, place_dir
@@ -198,14 +198,23 @@ class StoredTable:
     def rows(self, indicator: str, grouping: str, period: str = "") -> list[dict[str, Any]]:
         """The rows of one indicator, grouping and period ("": the latest), in stored order
         (None and NaN kept apart)."""
-        mask = pc.and_(
-            pc.equal(self.table["indicator"], indicator), pc.equal(self.table["grouping"], grouping)
-        )
+        positions = self._positions.get((indicator, grouping, period))
+        return [] if positions is None else self.table.take(positions).to_pylist()
+
+    @cached_property
+    def _positions(self) -> dict[tuple[str, str, str], list[int]]:
+        """Row numbers of each (indicator, grouping, period), found in one pass: filtering
+        the whole table once per pair cost more than the rows themselves (a restart's first
+        Home read every pair of the store)."""
+        columns = [self.table[name].to_pylist() for name in ("indicator", "grouping")]
         if "period" in self.table.column_names:
-            mask = pc.and_(mask, pc.equal(self.table["period"], period))
-        elif period:
-            return []
-        return self.table.filter(mask).to_pylist()
+            columns.append(self.table["period"].to_pylist())
+        else:
+            columns.append([""] * self.table.num_rows)
+        positions: dict[tuple[str, str, str], list[int]] = {}
+        for row, key in enumerate(zip(*columns, strict=True)):
+            positions.setdefault(key, []).append(row)
+        return positions
 
 
 def write_findings(

@@ -133,6 +133,27 @@ def test_the_demos_strongest_findings_lead_with_tested_differences_of_many_pairs
 
 
 @pytest.mark.slow
+def test_the_first_few_strongest_are_those_of_the_whole_ranking(demo_store) -> None:
+    """Home asks for three: ranked over what the store's columns say of each finding
+    (without making every finding first), they are the first of the full ranking, and the
+    same objects the pair's own findings hold."""
+    full = scan.StoredFindings(demo_store.stored).strongest()
+    assert len(full.items) > 100
+    for top in (1, 3, 10, 100, len(full.items), len(full.items) + 5):
+        fresh = scan.StoredFindings(demo_store.stored)
+        first = fresh.strongest(top)
+        assert [(f.indicator, f.grouping, f.rank) for f in first.items] == [
+            (f.indicator, f.grouping, f.rank) for f in full.items[:top]
+        ]
+        assert [f.sentence for f in first.items] == [f.sentence for f in full.items[:top]]
+        assert (first.held_back, first.pairs, first.alpha) == (
+            full.held_back, full.pairs, full.alpha,
+        )  # fmt: skip
+        for item in first.items[:3]:
+            assert item in fresh.findings(item.indicator, item.grouping).items
+
+
+@pytest.mark.slow
 def test_findings_all_prints_the_same_rows_in_the_same_order(
     demo_place, demo_store, capsys
 ) -> None:
