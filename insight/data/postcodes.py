@@ -950,7 +950,7 @@ class _reading(contextlib.AbstractContextManager):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __exit__(self, kind, error, trace) -> None:
+    def __exit__(self, kind, error, _trace) -> None:
         if not isinstance(error, (ValueError, UnicodeDecodeError, pd.errors.ParserError)):
             return None
         if excel_is_unsafe(error):

@@ -78,7 +78,7 @@ STYLE_FILE = Path(afcharts.__file__).resolve().parent / "afcharts.mplstyle"
 #: Size in inches of a finding figure (map and chart): the picture area of a 16:9 slide.
 FIGURE_SIZE: tuple[float, float] = (1776 / 144, 626 / 144)
 
-DARK_BLUE, TEAL, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE = charts.CATEGORICAL[:6]
+DARK_BLUE, DARK_PINK, DARK_GREY = (charts.CATEGORICAL[i] for i in (0, 2, 4))
 #: Colours of the two sides of a finding (the finding's, the other): the Analysis Function
 #: "duo" pair, in the roles of :data:`insight.present.charts.FINDING_ROLE_COLOURS`.
 SIDE_COLOURS: tuple[str, str] = (
