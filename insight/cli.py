@@ -431,7 +431,9 @@ def _print_strongest(args: argparse.Namespace, places: service.Places) -> int:
     """``findings --all``: the strongest findings across every pair of the store (the pairs
     it lacks scanned into it first, in this process)."""
     top = args.top if args.top is not None else args.limit
-    best = service.strongest_findings(args.place, top, scan_missing=True, places=places)
+    best = service.strongest_findings(
+        args.place, top, scan_missing=True, places=places, progress=_progress_bar()
+    )
     place = places.place(args.place)
     if args.format != "text":
         _print_table(best.table, args.format)

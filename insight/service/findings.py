@@ -9,7 +9,7 @@ from insight.analysis import findings as engine
 from insight.analysis import scan
 from insight.analysis.findings import FINDING_KINDS, Findings, Strongest
 from insight.service.background import SCANS
-from insight.service.places import Places
+from insight.service.places import Places, Progress
 from insight.service.scanning import scan_place
 
 __all__ = ["pair_findings", "strongest_findings"]
@@ -97,6 +97,7 @@ def strongest_findings(
     *,
     scan_missing: bool = False,
     places: Places | None = None,
+    progress: Progress | None = None,
 ) -> Strongest:
     """The strongest findings across every indicator × grouping of a place's findings store
     (:func:`insight.analysis.findings.strongest`): tested differences first, error control
@@ -113,6 +114,9 @@ def strongest_findings(
         does); otherwise a place without a current store has no findings here.
     places : Places, optional
         Where the place and its store come from (default: opened here).
+    progress : callable, optional
+        ``progress(fraction, message)`` of the scan ``scan_missing`` starts (a store that
+        lacks many pairs takes minutes: the command line shows it).
 
     Returns
     -------
@@ -131,7 +135,7 @@ def strongest_findings(
     if scan_missing:
         wanted = {t.key for t in scan.scan_tasks(place, periods=False)}
         if stored is None or not wanted <= stored.stored.done():
-            scan_place(place, workers=0, only_missing=True, places=places)
+            scan_place(place, workers=0, only_missing=True, places=places, progress=progress)
             stored = places.stored(place_id)
     if stored is None:
         return engine.strongest([], top=top, pairs=0)

@@ -7,6 +7,7 @@ import dataclasses
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -449,6 +450,12 @@ def test_build_scans_and_the_commands_read_the_store(tmp_path, monkeypatch, caps
     assert f"Kept {len(stored.tasks) - len(scanned)} pairs" in out
     after = findings_store.read_findings("northants-wards", engine=scan.ENGINE_VERSION)
     assert after.tasks == stored.tasks
+    # findings --all on a place whose store is gone scans it first, and says so as it goes.
+    findings_store.store_path("northants-wards").unlink()
+    assert main(["findings", "--all", "--place", "northants-wards", "--top", "3"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"\b1/\d+ \S+ × \S+: ", err), err[-500:]
+    assert findings_store.read_findings("northants-wards", engine=scan.ENGINE_VERSION)
     # The findings command reads the store: the engine is not asked.
     monkeypatch.setattr(engine, "findings", lambda *a, **k: pytest.fail("worked out, not read"))
     assert main(["findings", "--place", "northants-wards", "--indicator", indicator,
