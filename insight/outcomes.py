@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -362,13 +363,13 @@ def lives_for_delay(
     """
     change = outcome_change(service, minutes, extra)
     admissions = np.broadcast_to(np.asarray(admissions, dtype=float), change["lvo"].shape)
-    each = independent_lives(admissions, change)
+    each = np.asarray(independent_lives(admissions, change))
     known = np.isfinite(each)
     return float(np.sum(each[known])) if known.any() else float("nan")
 
 
 def independent_lives(
-    admissions: float | np.ndarray, change: dict[str, float | np.ndarray]
+    admissions: float | np.ndarray, change: Mapping[str, float | np.ndarray]
 ) -> float | np.ndarray:
     """People a year expected to live independently who would not: admissions x the share
     of each stroke type treated (:data:`TREATED_SHARE`) x the difference in outcome.
