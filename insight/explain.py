@@ -10,7 +10,7 @@ import math
 import re
 
 from insight import outcomes
-from insight.model import Grouping, Indicator
+from insight.model import NEAR_BOUNDARY_KM, THIS_COMPUTER, Grouping, Indicator, Place
 
 #: What a modelled stroke outcome indicator is ({who}: the patients it is about).
 MODELLED_DESCRIPTION = (
@@ -2848,3 +2848,227 @@ WAITING_FOR_PAIR = (
 WAITING_FOR_FIRST_FINDINGS = (
     "Looking for the first postcode lotteries: the findings appear here in a few seconds."
 )
+
+
+# --------------------------------------------------------------------------------------
+# Sentences and labels the pages drew themselves until issue 20 (moved from ui/render.py)
+# --------------------------------------------------------------------------------------
+
+#: Characters written as numeric references inside HTML blocks, so that neither HTML nor
+#: Markdown (should the block ever end early) can read them as markup.
+_HTML_SPECIALS = {c: f"&#{ord(c)};" for c in "&<>\"'[]()!:.@*_~`$|#\\{}"}
+
+
+def html_text(text: object) -> str:
+    """Text for inside an HTML block: every character HTML or Markdown could read as markup
+    written as a character reference, on one line (a blank line would end the block).
+
+    Examples
+    --------
+    >>> html_text("<b>King's  " + chr(10) * 2 + "[x](http://evil.example)</b>")
+    '&#60;b&#62;King&#39;s &#91;x&#93;&#40;http&#58;//evil&#46;example&#41;&#60;/b&#62;'
+    """
+    return "".join(_HTML_SPECIALS.get(c, c) for c in " ".join(str(text).split()))
+
+
+def benchmark_summary(shown, indicator: Indicator, benchmark_name: str, benchmark: float) -> str:
+    r"""Markdown sentences: the benchmark, then each group shown against it (names escaped).
+
+    Parameters
+    ----------
+    shown : pandas.DataFrame
+        The groups shown (rows of :attr:`insight.analysis.benchmark.GroupComparison.table`:
+        ``name``, ``value``, ``lower``, ``upper``, ``rating``).
+    indicator : Indicator
+        Their indicator.
+    benchmark_name : str
+        What the benchmark is of (``"England"``).
+    benchmark : float
+        The benchmark's value.
+
+    Returns
+    -------
+    str
+        A Markdown list, one sentence a line.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> minutes = Indicator("t", "Minutes to a unit", "minutes", "time", "low_is_good")
+    >>> print(benchmark_summary(pd.DataFrame(columns=["name"]), minutes, "England", 32.5))
+    - England\: 32\.5 minutes\.
+    """
+    lines = ["- " + escape_markdown(f"{benchmark_name}: {fmt_value(benchmark, indicator)}.")]
+    lines += [
+        "- "
+        + escape_markdown(
+            benchmark_sentence(
+                indicator,
+                row["name"],
+                row["value"],
+                row["lower"],
+                row["upper"],
+                row["rating"],
+                benchmark_name,
+                benchmark,
+            )
+        )
+        for _, row in shown.iterrows()
+    ]
+    return "\n".join(lines)
+
+
+def counts_note(place: Place) -> str:
+    """Where Your area's counts are, when they are not cards ("" when there are none):
+    :func:`counts_sentence` of the place's indicators never rated better or worse.
+
+    Examples
+    --------
+    >>> counts_note(place)[:24]  # doctest: +SKIP
+    'Stroke admissions a year'
+    """
+    counts = [i.title for i in place.indicators.values() if not i.rated and not i.within]
+    return counts_sentence(counts)
+
+
+def methods_for_resident(place: Place, grouping: Grouping) -> str:
+    """A short, jargon-free account of how the Your area figures were worked out (Markdown,
+    names escaped).
+
+    Examples
+    --------
+    >>> methods_for_resident(place, place.grouping("lad"))[:31]  # doctest: +SKIP
+    'Your postcode is placed in a sm'
+    """
+    sources = "; ".join(sorted({layer.source for layer in place.provenance}))
+    return (
+        f"Your postcode is placed in a small area (a {escape_markdown(place.area_level)}) using the ONS "
+        "postcode directory. Travel times are road journeys from the middle of the area. "
+        "*Neighbouring areas* are those that share a border with yours. "
+        f"{escape_markdown(weights_sentence(place))} "
+        "*Just across the boundary* means the nearest areas in the next "
+        f"{escape_markdown(lower_first(grouping.title))} within {NEAR_BOUNDARY_KM:.0f} km of your "
+        f"area. {about_the_same_rule(place.indicators.values())}\n\n"
+        "The table shows the ranges behind the comparisons: for counts and rates, the 95% "
+        "confidence interval of the "
+        f"{escape_markdown(lower_first(grouping.title))}'s figure; for travel times, which are not "
+        "samples, the range of its middle 80% of areas.\n\nSources: "
+        f"{escape_markdown(sources)}."
+    )
+
+
+def place_search_hint(place: Place, search: str, grouping_id: str | None) -> str:
+    """Where a word no finding mentions does appear: :func:`search_hint` with the other
+    boundaries of the place whose groups are named with it (any case).
+
+    Parameters
+    ----------
+    place : Place
+        The place searched.
+    search : str
+        What was searched for.
+    grouping_id : str or None
+        The boundary whose findings were searched (left out), or None (all were).
+
+    Examples
+    --------
+    >>> place_search_hint(place, "Northamptonshire", "isdn")[:45]  # doctest: +SKIP
+    'No finding shown here mentions “Northampton'
+    """
+    needle = search.strip().lower()
+    matches = {}
+    for grouping in place.groupings.values():
+        if grouping.id == grouping_id:
+            continue
+        names = sorted({str(n) for n in place.group_names(grouping.id) if needle in str(n).lower()})
+        if names:
+            matches[grouping.plural or grouping.title] = names
+    return search_hint(search.strip(), matches)
+
+
+def finding_labels(findings) -> dict[int, str]:
+    """Short label of each finding for a picker, by rank: rank, kind and the groups involved.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        Findings as a table (:attr:`insight.analysis.findings.Findings.table`): ``rank``,
+        ``label``, ``group_name``, ``other_name``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> finding_labels(pd.DataFrame({"rank": [1], "label": ["Step at a border"],
+    ...     "group_name": ["A"], "other_name": ["B"]}))
+    {1: '1. Step at a border: A / B'}
+    """
+    return {
+        int(rank): f"{int(rank)}. {label}: {group}" + (f" / {other}" if other else "")
+        for rank, label, group, other in zip(
+            findings["rank"],
+            findings["label"],
+            findings["group_name"],
+            findings["other_name"],
+            strict=True,
+        )
+    }
+
+
+def provenance_sentence(upload: dict, can_write: bool) -> str:
+    """Who added a place and when, in a sentence (plain text).
+
+    Parameters
+    ----------
+    upload : dict
+        The place's record of its making (``Place.upload``: ``by``, ``at``, ``how``,
+        ``files``).
+    can_write : bool
+        The reader may add places here: an officer, shown the email of who added it
+        (visitors read "an officer").
+
+    Examples
+    --------
+    >>> provenance_sentence({"by": "a@council.gov.uk", "at": "2026-05-01T10:00", "how": "upload",
+    ...                      "files": [{}, {}]}, can_write=False)
+    'This place was uploaded by an officer on 2026-05-01, from 2 files.'
+    """
+    by = str(upload.get("by") or "")
+    at = str(upload.get("at") or "")
+    when = at[:10] if at else "an unknown date"
+    how = "uploaded" if upload.get("how") == "upload" else "built on the command line"
+    if by == THIS_COMPUTER or not by:
+        who = "on the computer running this dashboard"
+    elif can_write:
+        who = f"by {by}"
+    else:
+        who = "by an officer"
+    files = upload.get("files") or []
+    return f"This place was {how} {who} on {when}, from {len(files)} files."
+
+
+#: Present's labels of its decks (``insight.service.decks.DECK_SOURCES``); the user's own
+#: is followed by its number of slides.
+DECK_TITLES: dict[str, str] = {
+    "strongest": "The strongest findings across everything",
+    "findings": "Top findings of one indicator and boundary",
+    "own": "Your presentation",
+}
+
+
+def deck_no_findings(indicator_title: str | None = None, grouping_plural: str = "") -> str:
+    """What Present says when a deck of findings has none (Markdown, names escaped):
+    across the place (no indicator), or for one indicator and boundary.
+
+    Examples
+    --------
+    >>> deck_no_findings()
+    'No postcode lotteries were found in this place.'
+    >>> deck_no_findings("Minutes to a unit", "networks")[:62]
+    'No postcode lotteries were found for minutes to a unit by netw'
+    """
+    if indicator_title is None:
+        return "No postcode lotteries were found in this place."
+    return (
+        f"No postcode lotteries were found for {escape_markdown(indicator_title.lower())} by "
+        f"{escape_markdown(grouping_plural)}. Try another indicator or boundary in the sidebar."
+    )

@@ -16,6 +16,12 @@ from insight.errors import DataError
 
 BNG = "EPSG:27700"
 DEMO_ID = "demo"
+#: Who made a place when nobody signed in (``Place.upload["by"]``): the command line, or
+#: the loopback-only app.
+THIS_COMPUTER = "this computer (no sign-in)"
+#: How near (km) the nearest areas of another group must be for "just across the boundary":
+#: a boundary farther away than this is not the one a resident lives by.
+NEAR_BOUNDARY_KM = 3.0
 #: The group pages start from on the demo: West Northamptonshire, the running example.
 EXAMPLE_GROUP = "E06000062"
 

@@ -5,6 +5,7 @@ import streamlit as st
 from insight.errors import DataError
 from insight.explain import (
     COMPARATOR_WORDS,
+    benchmark_summary,
     count_funnel_note,
     escape_markdown,
     funnel_caption,
@@ -12,7 +13,7 @@ from insight.explain import (
     no_deprivation_note,
     no_funnel_reason,
 )
-from insight.present import charts
+from insight.present import charts, tables
 from ui import loaders, render, state
 from ui.frame import frame
 
@@ -63,7 +64,7 @@ if problem:
     st.info(escape_markdown(problem))
 if found is not None:
     st.caption(escape_markdown(found.method))
-    st.dataframe(render.neighbours_table(found), hide_index=True)
+    st.dataframe(tables.neighbours_table(found), hide_index=True)
 shown_codes = [group_code, *[c for c in chosen if c != group_code]]
 
 # Compute
@@ -75,7 +76,7 @@ spine = loaders.spine(place.id, grouping_id, group_code)
 # Render
 if period is not None:
     st.info(f"Figures for {escape_markdown(period)}, an earlier period of this indicator.")
-st.markdown(render.benchmark_summary(shown, indicator, result))
+st.markdown(benchmark_summary(shown, indicator, result.benchmark_name, result.benchmark))
 tab_bars, tab_funnel, tab_spine, tab_time, tab_deprivation, tab_table = st.tabs(
     [
         "Bars",
@@ -117,7 +118,7 @@ with tab_spine:
             width="stretch",
             key="spine",
         )
-        st.dataframe(render.spine_table(spine), hide_index=True)
+        st.dataframe(tables.spine_table(spine), hide_index=True)
 with tab_time:
     render.trend_block(over_time, group_code, str(names.get(group_code, group_code)), "trend")
 with tab_deprivation:
@@ -132,9 +133,9 @@ with tab_deprivation:
         except DataError as error:
             st.info(escape_markdown(str(error)))
 with tab_table:
-    st.dataframe(render.benchmark_table(result, shown), hide_index=True)
+    st.dataframe(tables.benchmark_table(result, shown), hide_index=True)
 render.downloads(
-    render.benchmark_table(result, shown),
+    tables.benchmark_table(result, shown),
     f"compare-{indicator_id}-{grouping_id}-{group_code}" + (f"-{period}" if period else ""),
     place,
 )

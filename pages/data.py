@@ -13,11 +13,12 @@ from insight.explain import (
     GLOSSARY,
     escape_markdown,
     modelled_outcome_method,
+    provenance_sentence,
     statistical_methods,
 )
-from insight.present import files
+from insight.present import files, tables
 from insight.service import building
-from ui import access, loaders, render
+from ui import access, loaders
 from ui.frame import frame
 
 LIMITS = building.UPLOAD_LIMITS
@@ -49,9 +50,9 @@ st.dataframe(described.sources, hide_index=True)
 for attribution in described.attributions:
     st.caption(escape_markdown(attribution))
 if place.upload:
-    st.markdown(escape_markdown(render.provenance_sentence(place.upload, officer)))
+    st.markdown(escape_markdown(provenance_sentence(place.upload, officer.can_write)))
     with st.expander("The files this place was built from"):
-        st.dataframe(render.upload_files(place.upload), hide_index=True)
+        st.dataframe(tables.upload_files(place.upload), hide_index=True)
 
 st.header("Indicators")
 for indicator in place.indicators.values():

@@ -14,10 +14,14 @@ from insight.explain import (
     LOTTERY_INTRO,
     RANKING_RULE,
     escape_markdown,
+    finding_labels,
     finding_where,
     held_back_sentence,
     partial_findings_note,
+    place_search_hint,
 )
+from insight.present import tables
+from insight.service.findings import filter_findings, search_findings
 from ui import loaders, render, scan_progress, state
 from ui.frame import frame
 
@@ -49,7 +53,7 @@ def where(finding) -> str:
 
 if view == "all":
     # Compute
-    shown = render.search_findings(best.items, search, where)
+    shown = search_findings(best.items, search, where)
     st.caption(
         f"{len(shown):,} of {len(best):,} findings across {best.pairs:,} indicator and "
         "boundary pairs, strongest first."
@@ -62,7 +66,7 @@ if view == "all":
         if best.held_back:
             st.caption(held_back_sentence(best.held_back))
     if not shown:
-        st.info(escape_markdown(render.search_hint(place, search, None)))
+        st.info(escape_markdown(place_search_hint(place, search, None)))
         st.stop()
     # Render
     positions = [position for position, _ in shown]
@@ -82,7 +86,7 @@ if view == "all":
         render.finding_list(
             [(p, f) for p, f in shown if f.tested is tested], FAMILY_HEADINGS[tested], 20, where
         )
-    table = render.findings_table(best.table.iloc[[p - 1 for p in positions]], None)
+    table = tables.findings_table(best.table.iloc[[p - 1 for p in positions]], None)
     with st.expander("As a table"):
         st.dataframe(table, hide_index=True)
     render.downloads(table, "lottery-strongest", place)
@@ -119,18 +123,18 @@ chosen_kinds = (
     )
     or []
 )
-shown = render.filter_findings(findings, chosen_kinds, search)
+shown = filter_findings(findings, chosen_kinds, search)
 st.caption(f"{len(shown):,} of {len(findings):,} findings shown, strongest first.")
 with st.expander("How findings are ranked"):
     st.caption(RANKING_RULE)
 if shown.empty:
     if search.strip():
-        st.info(escape_markdown(render.search_hint(place, search, grouping_id)))
+        st.info(escape_markdown(place_search_hint(place, search, grouping_id)))
     st.stop()
 
 # Render
 ranks = shown["rank"].tolist()
-labels = render.finding_labels(shown)
+labels = finding_labels(shown)
 rank = int(state.get("finding", [str(r) for r in ranks], str(ranks[0])))
 rank = st.selectbox(
     "Finding to show on the map",
@@ -147,7 +151,7 @@ for tested in (True, False):
         FAMILY_HEADINGS[tested],
         20,
     )
-table = render.findings_table(shown, place.indicator(indicator_id))
+table = tables.findings_table(shown, place.indicator(indicator_id))
 with st.expander("As a table"):
     st.dataframe(table, hide_index=True)
 render.downloads(table, f"lottery-{indicator_id}-{grouping_id}", place)

@@ -82,14 +82,9 @@ if area_map.classification.note:
     st.info(area_map.classification.note)
 map_col, legend_col = st.columns([4, 1])
 with map_col:
-    event = st.pydeck_chart(
+    clicked = render.pickable_map(
         loaders.with_selected(area_map, place, selected, pin=pinned[0] if pinned else None),
-        on_select="rerun",
-        selection_mode="single-object",
-        # A new key per selected area: Streamlit dims everything it did not select, which
-        # would make the colours disagree with the legend; our black outline marks the choice.
-        key=f"area_map_{selected}",
-        height=560,
+        key=f"area_map_{selected}",  # a new key per selected area (render.pickable_map)
         alt=f"Map of {indicator.title.lower()}; the same figures are in the table below.",
     )
 with legend_col:
@@ -99,7 +94,6 @@ with legend_col:
     if pinned:
         st.caption(escape_markdown(pinned[1]))
 
-clicked = render.picked_area(event)
 if clicked and clicked != selected:
     state.put("area", clicked)
     st.rerun()

@@ -14,9 +14,9 @@ import streamlit as st
 
 from insight import explain
 from insight.errors import InsightError
-from insight.explain import escape_markdown
+from insight.explain import escape_markdown, html_text
 from insight.present import slides
-from ui import loaders, presentation, render, state
+from ui import loaders, presentation, state
 from ui.frame import frame
 
 STRONGEST, FINDINGS, OWN = "strongest", "findings", "own"
@@ -159,12 +159,12 @@ margin:.3rem 0 1rem 0;color:#0B0C0C}
 )
 head, count = st.columns([6, 1])
 head.markdown(
-    f'<h1 class="slide-title">{render.html_text(slide.title)}</h1>',
+    f'<h1 class="slide-title">{html_text(slide.title)}</h1>',
     unsafe_allow_html=True,
 )
 count.markdown(f'<div class="slide-count">Slide {current} of {total}</div>', unsafe_allow_html=True)
 st.markdown(
-    f'<div class="slide-sentence">{render.html_text(slide.sentence)}</div>',
+    f'<div class="slide-sentence">{html_text(slide.sentence)}</div>',
     unsafe_allow_html=True,
 )
 # The whole picture on a wide screen; on a phone its map and its chart one above the other,

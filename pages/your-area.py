@@ -5,15 +5,17 @@ import streamlit as st
 from insight.errors import DataError, PostcodeError
 from insight.explain import (
     area_name_sentence,
+    counts_note,
     deprivation_area_sentence,
     escape_markdown,
     lower_first,
+    methods_for_resident,
     one_period_sentence,
     pin_label,
     pin_sentence,
     quantile_label,
 )
-from insight.present import maps
+from insight.present import maps, tables
 from ui import loaders, render, state
 from ui.frame import frame
 
@@ -69,9 +71,9 @@ nation_note = loaders.nation_note(place.id, found.area_index, grouping.id)
 if nation_note:
     st.info(escape_markdown(nation_note))
 
-headline, boundary = render.split_profile(place, profile)
-if render.counts_note(place):
-    st.caption(escape_markdown(render.counts_note(place)))
+headline, boundary = tables.split_profile(place, profile)
+if counts_note(place):
+    st.caption(escape_markdown(counts_note(place)))
 # Row by row, so that a phone (columns stacked) reads the cards in the same order: the
 # modelled outcome just after the minutes it comes from.
 cards = [row for _, row in headline.iterrows()]
@@ -173,5 +175,5 @@ st.caption(
 )
 
 with st.expander("How we worked this out"):
-    st.markdown(render.methods_for_resident(place, grouping))
-    st.dataframe(render.profile_table(place, profile, grouping), hide_index=True)
+    st.markdown(methods_for_resident(place, grouping))
+    st.dataframe(tables.profile_table(profile, grouping), hide_index=True)

@@ -24,9 +24,8 @@ from insight.analysis.findings import findings
 from insight.analysis.profile import area_summary
 from insight.cli import main
 from insight.explain import fmt_value
-from insight.present import files, slides
+from insight.present import files, slides, tables
 from insight.spatial.index import AreaIndex
-from ui import render
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +81,7 @@ def test_compare_command_findings_and_csv_agree(demo_place, capsys, indicator_id
         assert row["benchmark"] == pytest.approx(expected if count else engine.benchmark)
 
     # The Compare page's download: every group, then the benchmark, as CSV
-    frame = pd.read_csv(io.BytesIO(files.to_csv(render.benchmark_table(engine, engine.table))))
+    frame = pd.read_csv(io.BytesIO(files.to_csv(tables.benchmark_table(engine, engine.table))))
     value_column = frame.columns[3]
     decimals = demo_place.indicator(indicator_id).decimals  # the one rounding rule (render)
     downloaded = frame.iloc[:-1].set_index("Code")[value_column]

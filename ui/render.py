@@ -7,40 +7,25 @@ import pandas as pd
 import streamlit as st
 
 from insight.analysis import profile
-from insight.analysis.benchmark import GroupComparison
 from insight.analysis.findings import Finding
-from insight.analysis.profile import NEAR_BOUNDARY_KM
 from insight.analysis.trend import TrendResult
-from insight.data import policy
 from insight.explain import (
     FINDING_FAMILIES,
-    FUNNEL_WORDS,
-    GAP_CHANGE_WORDS,
     HOW_SURE_TITLE,
-    INTERVAL_COLUMNS,
     PLACE_NAMES_NOTE,
     SERVICE_HOVER_HINT,
-    about_the_same_rule,
     average_label,
-    benchmark_sentence,
-    counts_sentence,
     escape_markdown,
     fmt_number,
     fmt_value,
     how_sure_sentences,
+    html_text,
     inequality_sentence,
-    lower_first,
     one_period_sentence,
     service_key_line,
     services_on_map_title,
-    significant,
-    titled_with_unit,
     trend_method_sentence,
     trend_sentence,
-    weights_sentence,
-)
-from insight.explain import (
-    search_hint as explain_search_hint,
 )
 from insight.model import Indicator, Place
 from insight.present import charts, files, maps, tables
@@ -70,23 +55,6 @@ def legend(
 vertical-align:middle;border:1px solid #3D3D3D}}</style>""",
         unsafe_allow_html=True,
     )
-
-
-#: Characters written as numeric references inside HTML blocks, so that neither HTML nor
-#: Markdown (should the block ever end early) can read them as markup.
-_HTML_SPECIALS = {c: f"&#{ord(c)};" for c in "&<>\"'[]()!:.@*_~`$|#\\{}"}
-
-
-def html_text(text: object) -> str:
-    """Text for inside an HTML block: every character HTML or Markdown could read as markup
-    written as a character reference, on one line (a blank line would end the block).
-
-    Examples
-    --------
-    >>> html_text("<b>King's  " + chr(10) * 2 + "[x](http://evil.example)</b>")
-    '&#60;b&#62;King&#39;s &#91;x&#93;&#40;http&#58;//evil&#46;example&#41;&#60;/b&#62;'
-    """
-    return "".join(_HTML_SPECIALS.get(c, c) for c in " ".join(str(text).split()))
 
 
 def service_key(
@@ -127,8 +95,21 @@ def place_names_note() -> None:
     st.caption(escape_markdown(PLACE_NAMES_NOTE))
 
 
-def picked_area(event) -> str | None:
-    """Code of the area clicked on a map made by :func:`insight.present.maps.area_map`, if any."""
+def pickable_map(deck, *, key: str, alt: str, height: int = 560) -> str | None:
+    """A map made by :func:`insight.present.maps.area_map` on which one area can be clicked;
+    returns the code of the area clicked, if any.
+
+    A new ``key`` per selected area: Streamlit dims everything it did not select, which
+    would make the colours disagree with the legend (the map's own outline marks the choice).
+    """
+    event = st.pydeck_chart(
+        deck,
+        on_select="rerun",
+        selection_mode="single-object",
+        key=key,
+        height=height,
+        alt=alt,
+    )
     try:
         objects = event.selection["objects"].get("areas") or []
     except (AttributeError, KeyError, TypeError):
@@ -159,78 +140,6 @@ def area_card(place: Place, code: str) -> None:
         )
 
 
-def benchmark_summary(shown, indicator: Indicator, result) -> str:
-    """Markdown sentences: the benchmark, then each shown group against it (names escaped)."""
-    lines = [
-        "- "
-        + escape_markdown(f"{result.benchmark_name}: {fmt_value(result.benchmark, indicator)}.")
-    ] + [
-        "- "
-        + escape_markdown(
-            benchmark_sentence(
-                indicator,
-                row["name"],
-                row["value"],
-                row["lower"],
-                row["upper"],
-                row["rating"],
-                result.benchmark_name,
-                result.benchmark,
-            )
-        )
-        for _, row in shown.iterrows()
-    ]
-    return "\n".join(lines)
-
-
-def benchmark_table(result: GroupComparison, shown: pd.DataFrame) -> pd.DataFrame:
-    """The benchmarking table as shown and downloaded: the groups shown, then the benchmark,
-    with units in the column names and the funnel status in words."""
-    indicator = result.indicator
-    columns = {
-        "code": "Code",
-        "name": "Name",
-        "areas": "Areas",
-        "value": titled_with_unit(indicator.title, indicator.unit),
-        "lower": INTERVAL_COLUMNS[indicator.sampled][0],
-        "upper": INTERVAL_COLUMNS[indicator.sampled][1],
-        "rating": f"Compared with {result.benchmark_name}",
-        "funnel": "Funnel plot",
-        "count": "Count",
-        "denominator": "Denominator",
-    }
-    table = shown[[c for c in columns if c in shown.columns]].copy()
-    words = FUNNEL_WORDS if indicator.sampled else {"n/a": "Does not apply (not sampled)"}
-    table["funnel"] = table["funnel"].map(words)
-    benchmark_row = {"code": "", "name": result.benchmark_name, "value": result.benchmark}
-    table = pd.concat([table, pd.DataFrame([benchmark_row])], ignore_index=True)
-    # Whole numbers stay whole (the benchmark row has no count of areas: blank, not 227.0)
-    for whole in ("areas", "count", "denominator"):
-        if whole in table:
-            table[whole] = pd.to_numeric(table[whole], errors="coerce").round().astype("Int64")
-    # One rounding rule: the decimals every sentence and card shows
-    return table.rename(columns=columns).round(indicator.decimals)
-
-
-def spine_table(spine):
-    """The spine chart's numbers as a table (its text alternative)."""
-    return (
-        spine[["title", "value", "benchmark_name", "benchmark", "rating", "worst", "best"]]
-        .rename(
-            columns={
-                "title": "Indicator",
-                "value": "Value",
-                "benchmark_name": "Benchmark of",
-                "benchmark": "Benchmark",
-                "rating": "Compared with benchmark",
-                "worst": "Worst (or lowest) group",
-                "best": "Best (or highest) group",
-            }
-        )
-        .round(2)
-    )
-
-
 def inequality_block(result, key: str) -> None:
     """An indicator by deprivation fifth (:class:`insight.analysis.inequality.Inequality`):
     its sentence, chart, table and method."""
@@ -242,23 +151,6 @@ def inequality_block(result, key: str) -> None:
     )  # fmt: skip
     st.dataframe(table.round(result.indicator.decimals + 1), hide_index=True)
     st.caption(f"How this is worked out: {escape_markdown(result.method)}")
-
-
-def neighbours_table(found) -> pd.DataFrame:
-    """A group's similar groups (:class:`insight.analysis.similar.Neighbours`) as a table."""
-    return (
-        found.table[["rank", "name", "code", "distance", "shared"]]
-        .rename(
-            columns={
-                "rank": "Rank",
-                "name": "Name",
-                "code": "Code",
-                "distance": "Distance (standardised; 0 = the same)",
-                "shared": "Indicators compared",
-            }
-        )
-        .round(2)
-    )
 
 
 def downloads(table, stem: str, place: Place) -> None:
@@ -285,25 +177,6 @@ def downloads(table, stem: str, place: Place) -> None:
         key=f"xlsx_{stem}",
         on_click="ignore",
     )
-
-
-def split_profile(place: Place, profile):
-    """Split a profile into headline indicators and boundary-penalty ones.
-
-    A count with nothing to divide it by (admissions a year from one small area) is not a
-    resident's headline: it says nothing of better or worse, or of how many people live
-    there. It stays in the table of figures (:func:`counts_note` says where).
-    """
-    indicators = [place.indicators[i] for i in profile["indicator"]]
-    within = pd.Series([bool(i.within) for i in indicators], index=profile.index)
-    rated = pd.Series([i.rated for i in indicators], index=profile.index)
-    return profile[~within & rated], profile[within]
-
-
-def counts_note(place: Place) -> str:
-    """Where Your area's counts are, when they are not cards ("" when there are none)."""
-    counts = [i.title for i in place.indicators.values() if not i.rated and not i.within]
-    return counts_sentence(counts)
 
 
 def profile_card(indicator: Indicator, row) -> None:
@@ -348,113 +221,6 @@ def profile_card(indicator: Indicator, row) -> None:
                 help="The assumptions, on Data and methods",
                 icon=":material/info:",
             )
-
-
-def methods_for_resident(place: Place, grouping) -> str:
-    """A short, jargon-free account of how the Your area figures were worked out."""
-    sources = "; ".join(sorted({layer.source for layer in place.provenance}))
-    return (
-        f"Your postcode is placed in a small area (a {escape_markdown(place.area_level)}) using the ONS "
-        "postcode directory. Travel times are road journeys from the middle of the area. "
-        "*Neighbouring areas* are those that share a border with yours. "
-        f"{escape_markdown(weights_sentence(place))} "
-        "*Just across the boundary* means the nearest areas in the next "
-        f"{escape_markdown(lower_first(grouping.title))} within {NEAR_BOUNDARY_KM:.0f} km of your "
-        f"area. {about_the_same_rule(place.indicators.values())}\n\n"
-        "The table shows the ranges behind the comparisons: for counts and rates, the 95% "
-        "confidence interval of the "
-        f"{escape_markdown(lower_first(grouping.title))}'s figure; for travel times, which are not "
-        "samples, the range of its middle 80% of areas.\n\nSources: "
-        f"{escape_markdown(sources)}."
-    )
-
-
-def profile_table(place: Place, profile, grouping):
-    """The numbers behind an area profile, with the group's interval and rating."""
-    table = profile[
-        [
-            "title",
-            "value",
-            "neighbours",
-            "group",
-            "group_lower",
-            "group_upper",
-            "group_rating",
-            "overall",
-            "overall_name",
-            "across",
-        ]
-    ].copy()
-    table.columns = [
-        "Indicator",
-        "This area",
-        "Neighbouring areas",
-        f"{grouping.title} average",
-        "Lower (95% CI, or 10th centile of its areas)",
-        "Upper (95% CI, or 90th centile of its areas)",
-        f"{grouping.title} compared with the benchmark",
-        "Benchmark",
-        "Benchmark is",
-        "Just across the boundary",
-    ]
-    return table.round(1)
-
-
-def filter_findings(findings, kinds: list[str], search: str):
-    """Findings of the chosen kinds whose groups' names or sentence contain ``search`` (any
-    case)."""
-    shown = findings[findings["kind"].isin(kinds)]
-    if search.strip():
-        needle = search.strip().lower()
-        text = (
-            shown["group_name"].fillna("")
-            + " "
-            + shown["other_name"].fillna("")
-            + " "
-            + shown["sentence"].fillna("")
-        )
-        shown = shown[text.str.lower().str.contains(needle, regex=False)]
-    return shown
-
-
-def search_hint(place: Place, search: str, grouping_id: str) -> str:
-    """Where a word no finding mentions does appear: the other boundaries whose groups are
-    named with it (:func:`insight.explain.search_hint`)."""
-    needle = search.strip().lower()
-    matches = {}
-    for grouping in place.groupings.values():
-        if grouping.id == grouping_id:
-            continue
-        names = sorted({str(n) for n in place.group_names(grouping.id) if needle in str(n).lower()})
-        if names:
-            matches[grouping.plural or grouping.title] = names
-    return explain_search_hint(search.strip(), matches)
-
-
-def search_findings(items, search: str, where) -> list[tuple[int, Finding]]:
-    """``(position, finding)`` of the findings whose groups' names, or indicator and
-    boundary (``where(finding)``), contain ``search`` (any case); all when it is blank."""
-    needle = search.strip().lower()
-    return [
-        (position, finding)
-        for position, finding in enumerate(items, start=1)
-        if not needle
-        or needle in f"{finding.group_name} {finding.other_name} {where(finding)}".lower()
-    ]
-
-
-def finding_labels(findings) -> dict[int, str]:
-    """Short label of each finding for a picker, by rank: rank, kind and the groups involved."""
-    return {
-        int(rank): f"{int(rank)}. {label}: {group}" + (f" / {other}" if other else "")
-        for rank, label, group, other in zip(
-            findings["rank"],
-            findings["label"],
-            findings["group_name"],
-            findings["other_name"],
-            strict=True,
-        )
-    }
 
 
 def finding_card(finding: Finding, indicator: Indicator) -> None:
@@ -524,113 +290,6 @@ def finding_list(items, heading: str, limit: int, where=None) -> None:
         st.markdown(f"{position}. {prefix}{escape_markdown(finding.sentence)}")
     if len(items) > limit:
         st.caption(f"and {len(items) - limit:,} more in the table below.")
-
-
-def findings_table(findings, indicator: Indicator | None):
-    """The findings as shown and downloaded, with units and interval columns named
-    (``indicator`` None: findings of many indicators, each in its own units)."""
-    across = [c for c in ("position", "indicator", "grouping") if c in findings.columns]
-    unit = indicator.unit if indicator is not None else "in the indicator's units"
-    decimals = indicator.decimals if indicator is not None else 1
-    table = findings[
-        [
-            "rank",
-            *across,
-            "label",
-            "group_code",
-            "group_name",
-            "other_code",
-            "other_name",
-            "effect",
-            "lower",
-            "upper",
-            "interval",
-            "areas",
-            "affected",
-            "opportunity",
-            "tested",
-            "q_value",
-            "store_q_value",
-            "then_period",
-            "then_effect",
-            "change",
-            "sentence",
-        ]
-    ].copy()
-    table["tested"] = table["tested"].map(FINDING_FAMILIES)
-    # One rounding rule: differences at the decimals the sentences show, counts whole, and
-    # q values to two significant figures (a q of 0.00004 is not "0.0")
-    for column in ("effect", "lower", "upper", "then_effect"):
-        table[column] = pd.to_numeric(table[column], errors="coerce").round(decimals)
-    table["areas"] = pd.to_numeric(table["areas"], errors="coerce").round().astype("Int64")
-    table["affected"] = pd.to_numeric(table["affected"], errors="coerce").round(1)
-    for column in ("q_value", "store_q_value"):
-        table[column] = [significant(q, 2) for q in pd.to_numeric(table[column], errors="coerce")]
-    if (table["change"] == "").all():  # no earlier period compared: no empty columns
-        table = table.drop(columns=["then_period", "then_effect", "change"])
-    else:
-        table["change"] = table["change"].map(GAP_CHANGE_WORDS).fillna("")
-    return table.rename(
-        columns={
-            "then_period": "Compared with period",
-            "then_effect": titled_with_unit("Difference then", unit),
-            "change": "Change since then",
-            "rank": "Rank within its indicator and boundary" if across else "Rank",
-            "label": "Kind",
-            "group_code": "Code",
-            "group_name": "Name",
-            "other_code": "Compared with (code)",
-            "other_name": "Compared with",
-            "effect": titled_with_unit("Difference", unit),
-            "indicator": "Indicator",
-            "grouping": "Boundary",
-            "position": "Position",
-            "lower": "Lower limit",
-            "upper": "Upper limit",
-            "interval": "Limits are",
-            "areas": "Areas",
-            "affected": "Affected a year",
-            "opportunity": "People a year if the gap closed (see Finding)",
-            "tested": "Tested or what-if",
-            "q_value": "q value (false discovery rate)",
-            "store_q_value": "q value across every indicator and boundary",
-            "sentence": "Finding",
-        }
-    )
-
-
-def provenance_sentence(upload: dict, viewer) -> str:
-    """Who added a place and when, in a sentence (plain text).
-
-    The officer's email is shown to officers who may write here; visitors read "an officer".
-    """
-    by = str(upload.get("by") or "")
-    at = str(upload.get("at") or "")
-    when = at[:10] if at else "an unknown date"
-    how = "uploaded" if upload.get("how") == "upload" else "built on the command line"
-    if by == policy.THIS_COMPUTER or not by:
-        who = "on the computer running this dashboard"
-    elif viewer.can_write:
-        who = f"by {by}"
-    else:
-        who = "by an officer"
-    files = upload.get("files") or []
-    return f"This place was {how} {who} on {when}, from {len(files)} files."
-
-
-def upload_files(upload: dict) -> pd.DataFrame:
-    """The files a place was built from: name, size and SHA-256 (to check a copy against)."""
-    return pd.DataFrame(
-        [
-            {
-                "File": str(f.get("name", "")),
-                "Size (bytes)": int(f.get("bytes", 0)),
-                "SHA-256": str(f.get("sha256", "")),
-            }
-            for f in upload.get("files") or []
-        ],
-        columns=["File", "Size (bytes)", "SHA-256"],
-    )
 
 
 def trend_block(result: TrendResult, code: str, where: str, key: str) -> None:

@@ -21,7 +21,7 @@ from insight.analysis.benchmark import (
     mean_of,
 )
 from insight.errors import DataError
-from insight.model import Place
+from insight.model import NEAR_BOUNDARY_KM, Place
 from insight.spatial.index import AreaIndex
 
 
@@ -113,11 +113,6 @@ def area_summary(place: Place, area_code: str, indicator_id: str, grouping_id: s
         benchmark=comparison.benchmark,
         benchmark_name=comparison.benchmark_name,
     )
-
-
-#: How near (km) the nearest areas of another group must be for "just across the boundary":
-#: a boundary farther away than this is not the one a resident lives by.
-NEAR_BOUNDARY_KM = 3.0
 
 
 def across_boundary(

@@ -27,13 +27,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from insight.errors import AccessError, ConfigError
+from insight.model import THIS_COMPUTER
 
 MODES = ("officer", "public")
 DEFAULT_MODE = "officer"
 MODE_ENV = "PLACE_INSIGHT_MODE"
 
-#: Who made a place when nobody signed in: the command line, or the loopback-only app.
-THIS_COMPUTER = "this computer (no sign-in)"
 
 MB = 1024 * 1024
 

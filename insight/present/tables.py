@@ -15,7 +15,10 @@ column for column, after two protections that apply to every download:
 :func:`indicator_table` builds the table of one indicator for a set of areas with its
 units in the column names ("Minutes to the nearest thrombectomy centre (minutes)",
 "Lower 95% CI", "Upper 95% CI"), and records which columns are counts, so pages can
-offer "download exactly what is shown".
+offer "download exactly what is shown". The tables the pages show and download are made
+here too: :func:`benchmark_table` (Compare), :func:`findings_table` (Postcode lottery),
+:func:`profile_table` (Your area), :func:`spine_table`, :func:`neighbours_table`,
+:func:`upload_files` (Data and methods).
 
 """
 
@@ -32,8 +35,9 @@ import numpy as np
 import pandas as pd
 
 from insight import explain, stats
+from insight.analysis.benchmark import GroupComparison
 from insight.errors import DataError
-from insight.model import Indicator, Place
+from insight.model import Grouping, Indicator, Place
 
 #: Counts greater than 0 and below this are suppressed (as in the views).
 DEFAULT_THRESHOLD = 5
@@ -515,3 +519,284 @@ def series_table(
         table["Upper 95% limit"] = rows["upper"].to_numpy()
     table[f"{benchmark_name} average"] = rows["benchmark"].to_numpy()
     return pd.DataFrame(table).round(indicator.decimals)
+
+
+# --------------------------------------------------------------------------------------
+# The tables pages show and download (moved from ui/render.py)
+# --------------------------------------------------------------------------------------
+
+
+def benchmark_table(result: GroupComparison, shown: pd.DataFrame) -> pd.DataFrame:
+    """The benchmarking table as shown and downloaded: the groups shown, then the benchmark,
+    with units in the column names and the funnel status in words.
+
+    Parameters
+    ----------
+    result : GroupComparison
+        The comparison (its indicator, benchmark and benchmark's name).
+    shown : pandas.DataFrame
+        Rows of ``result.table``: the groups shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts of areas, counts and denominators whole (the benchmark's row blank), values at
+        the decimals every sentence and card shows.
+
+    Examples
+    --------
+    >>> benchmark_table(result, result.table.head(5)).columns[:3].tolist()  # doctest: +SKIP
+    ['Code', 'Name', 'Areas']
+    """
+    indicator = result.indicator
+    columns = {
+        "code": "Code",
+        "name": "Name",
+        "areas": "Areas",
+        "value": explain.titled_with_unit(indicator.title, indicator.unit),
+        "lower": explain.INTERVAL_COLUMNS[indicator.sampled][0],
+        "upper": explain.INTERVAL_COLUMNS[indicator.sampled][1],
+        "rating": f"Compared with {result.benchmark_name}",
+        "funnel": "Funnel plot",
+        "count": "Count",
+        "denominator": "Denominator",
+    }
+    table = shown[[c for c in columns if c in shown.columns]].copy()
+    words = explain.FUNNEL_WORDS if indicator.sampled else {"n/a": "Does not apply (not sampled)"}
+    table["funnel"] = table["funnel"].map(words)
+    benchmark_row = {"code": "", "name": result.benchmark_name, "value": result.benchmark}
+    table = pd.concat([table, pd.DataFrame([benchmark_row])], ignore_index=True)
+    # Whole numbers stay whole (the benchmark row has no count of areas: blank, not 227.0)
+    for whole in ("areas", "count", "denominator"):
+        if whole in table:
+            table[whole] = pd.to_numeric(table[whole], errors="coerce").round().astype("Int64")
+    # One rounding rule: the decimals every sentence and card shows
+    return table.rename(columns=columns).round(indicator.decimals)
+
+
+def spine_table(spine: pd.DataFrame) -> pd.DataFrame:
+    """The spine chart's numbers as a table (its text alternative).
+
+    Parameters
+    ----------
+    spine : pandas.DataFrame
+        One row per indicator (:func:`insight.service.spine`).
+
+    Examples
+    --------
+    >>> spine_table(spine).columns[0]  # doctest: +SKIP
+    'Indicator'
+    """
+    return (
+        spine[["title", "value", "benchmark_name", "benchmark", "rating", "worst", "best"]]
+        .rename(
+            columns={
+                "title": "Indicator",
+                "value": "Value",
+                "benchmark_name": "Benchmark of",
+                "benchmark": "Benchmark",
+                "rating": "Compared with benchmark",
+                "worst": "Worst (or lowest) group",
+                "best": "Best (or highest) group",
+            }
+        )
+        .round(2)
+    )
+
+
+def neighbours_table(found: Any) -> pd.DataFrame:
+    """A group's similar groups (:class:`insight.analysis.similar.Neighbours`) as a table.
+
+    Examples
+    --------
+    >>> neighbours_table(found).columns[0]  # doctest: +SKIP
+    'Rank'
+    """
+    return (
+        found.table[["rank", "name", "code", "distance", "shared"]]
+        .rename(
+            columns={
+                "rank": "Rank",
+                "name": "Name",
+                "code": "Code",
+                "distance": "Distance (standardised; 0 = the same)",
+                "shared": "Indicators compared",
+            }
+        )
+        .round(2)
+    )
+
+
+def split_profile(place: Place, profile: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split an area's profile into its headline indicators and its boundary-penalty ones.
+
+    A count with nothing to divide it by (admissions a year from one small area) is not a
+    resident's headline: it says nothing of better or worse, or of how many people live
+    there. It stays in the table of figures (:func:`insight.explain.counts_note` says where).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The headline rows, and the rows of indicators measured within a grouping.
+
+    Examples
+    --------
+    >>> headline, boundary = split_profile(place, profile)  # doctest: +SKIP
+    """
+    indicators = [place.indicators[i] for i in profile["indicator"]]
+    within = pd.Series([bool(i.within) for i in indicators], index=profile.index)
+    rated = pd.Series([i.rated for i in indicators], index=profile.index)
+    return profile[~within & rated], profile[within]
+
+
+def profile_table(profile: pd.DataFrame, grouping: Grouping) -> pd.DataFrame:
+    """The numbers behind an area profile, with the group's interval and rating.
+
+    Examples
+    --------
+    >>> profile_table(profile, place.grouping("lad")).columns[0]  # doctest: +SKIP
+    'Indicator'
+    """
+    table = profile[
+        [
+            "title",
+            "value",
+            "neighbours",
+            "group",
+            "group_lower",
+            "group_upper",
+            "group_rating",
+            "overall",
+            "overall_name",
+            "across",
+        ]
+    ].copy()
+    table.columns = [
+        "Indicator",
+        "This area",
+        "Neighbouring areas",
+        f"{grouping.title} average",
+        "Lower (95% CI, or 10th centile of its areas)",
+        "Upper (95% CI, or 90th centile of its areas)",
+        f"{grouping.title} compared with the benchmark",
+        "Benchmark",
+        "Benchmark is",
+        "Just across the boundary",
+    ]
+    return table.round(1)
+
+
+def findings_table(findings: pd.DataFrame, indicator: Indicator | None) -> pd.DataFrame:
+    """The findings as shown and downloaded, with units and interval columns named.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        Findings as a table (:attr:`insight.analysis.findings.Findings.table`, or the
+        strongest across every pair with ``position``, ``indicator`` and ``grouping``).
+    indicator : Indicator or None
+        Their indicator; None for findings of many indicators, each in its own units.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Differences at the decimals the sentences show, counts whole, q values to two
+        significant figures; the columns of an earlier period only when one was compared.
+
+    Examples
+    --------
+    >>> findings_table(found.table, place.indicator("mt_minutes"))  # doctest: +SKIP
+    """
+    across = [c for c in ("position", "indicator", "grouping") if c in findings.columns]
+    unit = indicator.unit if indicator is not None else "in the indicator's units"
+    decimals = indicator.decimals if indicator is not None else 1
+    table = findings[
+        [
+            "rank",
+            *across,
+            "label",
+            "group_code",
+            "group_name",
+            "other_code",
+            "other_name",
+            "effect",
+            "lower",
+            "upper",
+            "interval",
+            "areas",
+            "affected",
+            "opportunity",
+            "tested",
+            "q_value",
+            "store_q_value",
+            "then_period",
+            "then_effect",
+            "change",
+            "sentence",
+        ]
+    ].copy()
+    table["tested"] = table["tested"].map(explain.FINDING_FAMILIES)
+    # One rounding rule: differences at the decimals the sentences show, counts whole, and
+    # q values to two significant figures (a q of 0.00004 is not "0.0")
+    for column in ("effect", "lower", "upper", "then_effect"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").round(decimals)
+    table["areas"] = pd.to_numeric(table["areas"], errors="coerce").round().astype("Int64")
+    table["affected"] = pd.to_numeric(table["affected"], errors="coerce").round(1)
+    for column in ("q_value", "store_q_value"):
+        table[column] = [
+            explain.significant(q, 2) for q in pd.to_numeric(table[column], errors="coerce")
+        ]
+    if (table["change"] == "").all():  # no earlier period compared: no empty columns
+        table = table.drop(columns=["then_period", "then_effect", "change"])
+    else:
+        table["change"] = table["change"].map(explain.GAP_CHANGE_WORDS).fillna("")
+    return table.rename(
+        columns={
+            "then_period": "Compared with period",
+            "then_effect": explain.titled_with_unit("Difference then", unit),
+            "change": "Change since then",
+            "rank": "Rank within its indicator and boundary" if across else "Rank",
+            "label": "Kind",
+            "group_code": "Code",
+            "group_name": "Name",
+            "other_code": "Compared with (code)",
+            "other_name": "Compared with",
+            "effect": explain.titled_with_unit("Difference", unit),
+            "indicator": "Indicator",
+            "grouping": "Boundary",
+            "position": "Position",
+            "lower": "Lower limit",
+            "upper": "Upper limit",
+            "interval": "Limits are",
+            "areas": "Areas",
+            "affected": "Affected a year",
+            "opportunity": "People a year if the gap closed (see Finding)",
+            "tested": "Tested or what-if",
+            "q_value": "q value (false discovery rate)",
+            "store_q_value": "q value across every indicator and boundary",
+            "sentence": "Finding",
+        }
+    )
+
+
+def upload_files(upload: dict) -> pd.DataFrame:
+    """The files a place was built from (``Place.upload``): name, size and SHA-256 (to check
+    a copy against).
+
+    Examples
+    --------
+    >>> upload_files({"files": [{"name": "areas.csv", "bytes": 12, "sha256": "ab"}]})
+             File  Size (bytes) SHA-256
+    0  areas.csv            12      ab
+    """
+    return pd.DataFrame(
+        [
+            {
+                "File": str(f.get("name", "")),
+                "Size (bytes)": int(f.get("bytes", 0)),
+                "SHA-256": str(f.get("sha256", "")),
+            }
+            for f in upload.get("files") or []
+        ],
+        columns=["File", "Size (bytes)", "SHA-256"],
+    )

@@ -1,18 +1,21 @@
 """Findings, once for every front end: from the place's findings store when it holds them
-(any period: a scan covers every period), else worked out now."""
+(any period: a scan covers every period), else worked out now; and the findings a search
+keeps (:func:`filter_findings`, :func:`search_findings`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import pandas as pd
 
 from insight.analysis import findings as engine
 from insight.analysis import scan
-from insight.analysis.findings import FINDING_KINDS, Findings, Strongest
+from insight.analysis.findings import FINDING_KINDS, Finding, Findings, Strongest
 from insight.service.background import SCANS
 from insight.service.places import Places, Progress
 from insight.service.scanning import scan_place
 
-__all__ = ["pair_findings", "strongest_findings"]
+__all__ = ["filter_findings", "pair_findings", "search_findings", "strongest_findings"]
 
 #: Longest wait (seconds) for a pair the background scan is checking, before working it out.
 WAIT_S = 60.0
@@ -140,3 +143,58 @@ def strongest_findings(
     if stored is None:
         return engine.strongest([], top=top, pairs=0)
     return stored.strongest(top)
+
+
+def filter_findings(findings: pd.DataFrame, kinds: Sequence[str], search: str) -> pd.DataFrame:
+    """The findings of the chosen kinds whose groups' names or sentence contain ``search``
+    (any case; all of those kinds when it is blank).
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        Findings as a table (:attr:`insight.analysis.findings.Findings.table`).
+    kinds : sequence of str
+        The kinds kept (keys of :data:`insight.analysis.findings.FINDING_KINDS`).
+    search : str
+        Text to look for.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"kind": ["border", "funnel"], "group_name": ["Leeds", "York"],
+    ...     "other_name": ["Bradford", ""], "sentence": ["", ""]})
+    >>> filter_findings(table, ["border", "funnel"], " bradford ")["group_name"].tolist()
+    ['Leeds']
+    """
+    shown = findings[findings["kind"].isin(list(kinds))]
+    if search.strip():
+        needle = search.strip().lower()
+        text = (
+            shown["group_name"].fillna("")
+            + " "
+            + shown["other_name"].fillna("")
+            + " "
+            + shown["sentence"].fillna("")
+        )
+        shown = shown[text.str.lower().str.contains(needle, regex=False)]
+    return shown
+
+
+def search_findings(
+    items: Sequence[Finding], search: str, where: Callable[[Finding], str]
+) -> list[tuple[int, Finding]]:
+    """``(position, finding)`` (from 1) of the findings whose groups' names, or indicator
+    and boundary (``where(finding)``), contain ``search`` (any case); all when it is blank.
+
+    Examples
+    --------
+    >>> best = strongest_findings("demo")  # doctest: +SKIP
+    >>> search_findings(best.items, "", lambda f: f.indicator)[0][0]  # doctest: +SKIP
+    1
+    """
+    needle = search.strip().lower()
+    return [
+        (position, finding)
+        for position, finding in enumerate(items, start=1)
+        if not needle
+        or needle in f"{finding.group_name} {finding.other_name} {where(finding)}".lower()
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import render
+from insight.explain import place_search_hint
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120
@@ -30,7 +30,7 @@ def run_page(page: str, **query) -> AppTest:
 
 
 def test_a_search_no_finding_matches_says_where_the_word_is(demo_place):
-    hint = render.search_hint(demo_place, "Northamptonshire", "isdn")
+    hint = place_search_hint(demo_place, "Northamptonshire", "isdn")
     assert hint.startswith("No finding shown here mentions “Northamptonshire”. It is in the")
     assert "local authorities — North Northamptonshire, West Northamptonshire" in hint
     app = run_page("pages/lottery.py", indicator="mt_minutes", grouping="isdn")

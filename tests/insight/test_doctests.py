@@ -10,8 +10,8 @@ from insight import explain, model, stats
 from insight.analysis import shared
 from insight.api import models as api_models
 from insight.data import demo, postcodes
-from insight.present import links, slides
-from insight.service import areas, decks, maps, places, queries
+from insight.present import links, slides, tables
+from insight.service import areas, decks, findings, maps, places, queries
 from insight.spatial import bearings, contiguity, index
 
 
@@ -35,6 +35,8 @@ from insight.spatial import bearings, contiguity, index
         api_models,
         links,
         slides,
+        tables,
+        findings,
     ],  # fmt: skip
 )
 def test_docstring_examples_hold(module) -> None:

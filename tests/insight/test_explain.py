@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from insight import explain, stats
@@ -115,3 +116,48 @@ def test_no_brackets_inside_brackets():
     sentence = explain.comparison_sentence(share, 13.4, 10.6, "the wards (the 39 areas with data)")
     assert sentence.startswith("2.8 percentage points more than the wards (the 39 areas with")
     assert "data), at 10.6%, which is worse" in sentence and ") (" not in sentence
+
+
+def test_html_text_leaves_no_markup_and_one_line():
+    text = explain.html_text("<img src=x onerror=alert(1)>\n\n**bold** [a](b)")
+    assert "<" not in text and ">" not in text and "\n" not in text
+    assert "*" not in text and "[" not in text and "(" not in text
+
+
+def test_benchmark_summary_says_the_benchmark_then_each_group_escaped():
+    shown = pd.DataFrame(
+        {"name": ["*Leeds*"], "value": [20.0], "lower": [float("nan")],
+         "upper": [float("nan")], "rating": ["better"]}
+    )  # fmt: skip
+    lines = explain.benchmark_summary(shown, MINUTES, "England", 25.0).split("\n")
+    assert lines[0] == "- England\\: 25\\.0 minutes\\."
+    assert lines[1].startswith("- \\*Leeds\\*") and len(lines) == 2
+
+
+@pytest.mark.parametrize(
+    ("by", "can_write", "who"),
+    [
+        ("a@council.gov.uk", True, "by a@council.gov.uk"),
+        ("a@council.gov.uk", False, "by an officer"),  # visitors never read an email
+        ("this computer (no sign-in)", False, "on the computer running this dashboard"),
+        ("", True, "on the computer running this dashboard"),
+    ],
+)
+def test_provenance_sentence_names_an_officer_only_to_officers(by, can_write, who):
+    upload = {"by": by, "at": "2026-05-01T10:00:00", "how": "upload", "files": [{}]}
+    assert explain.provenance_sentence(upload, can_write) == (
+        f"This place was uploaded {who} on 2026-05-01, from 1 files."
+    )
+    built = explain.provenance_sentence({"how": "toml"}, can_write)
+    assert built.startswith("This place was built on the command line") and "unknown date" in built
+
+
+def test_finding_labels_by_rank_name_both_groups_of_a_border_only():
+    table = pd.DataFrame(
+        {"rank": [2.0, 1.0], "label": ["Step at a border", "Funnel outlier"],
+         "group_name": ["A", "C"], "other_name": ["B", ""]}
+    )  # fmt: skip
+    assert explain.finding_labels(table) == {
+        2: "2. Step at a border: A / B",
+        1: "1. Funnel outlier: C",
+    }
