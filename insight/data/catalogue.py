@@ -40,7 +40,9 @@ def list_places() -> dict[str, str]:
     return places
 
 
-def load_place(place_id: str = DEMO_ID, progress=None, rebuild: bool = True) -> Place:
+def load_place(
+    place_id: str = DEMO_ID, progress: demo.Progress | None = None, rebuild: bool = True
+) -> Place:
     """Open place ``place_id``, building the demo first if it is not cached yet.
 
     Parameters

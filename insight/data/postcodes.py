@@ -17,12 +17,14 @@ import math
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from types import TracebackType
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -388,7 +390,9 @@ def _outside_place_message(postcode: str, place: Place) -> str:
     )
 
 
-def locate_many(place: Place, texts, index: AreaIndex | None = None) -> pd.DataFrame:
+def locate_many(
+    place: Place, texts: Iterable[object], index: AreaIndex | None = None
+) -> pd.DataFrame:
     """Place many postcodes at once (the batch lookup), the same way :func:`locate` does.
 
     Parameters
@@ -501,7 +505,9 @@ def outside_england_and_wales(lad_code: str | None) -> str | None:
 ELSEWHERE_NEAR_KM = 10.0
 
 
-def elsewhere_near(geometry, km: float = ELSEWHERE_NEAR_KM) -> tuple[str, float] | None:
+def elsewhere_near(
+    geometry: shapely.Geometry, km: float = ELSEWHERE_NEAR_KM
+) -> tuple[str, float] | None:
     """The nation outside England and Wales nearest to an area, if within ``km``.
 
     From the ONS directory's own postcodes of Scotland (and the other nations of
@@ -677,7 +683,7 @@ def locate(place: Place, text: str, index: AreaIndex | None = None) -> PostcodeL
 
 
 def _votes(
-    areas_geometry, postcodes: pd.DataFrame, column: str
+    areas_geometry: gpd.GeoSeries, postcodes: pd.DataFrame, column: str
 ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
     """Postcodes inside each area as (area, value) votes, one per distinct location; and
     the distinct locations (shapely points) with their values.
@@ -709,7 +715,7 @@ def _winner(votes: pd.DataFrame, key: str) -> pd.Series:
 
 
 def majority_group(
-    areas_geometry, postcodes: pd.DataFrame, column: str = "lad_code"
+    areas_geometry: gpd.GeoSeries, postcodes: pd.DataFrame, column: str = "lad_code"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Assign each area the ``column`` of most distinct postcode locations inside it.
 
@@ -749,7 +755,10 @@ def majority_group(
 
 
 def nested_group(
-    areas_geometry, parents: pd.Series, postcodes: pd.DataFrame, column: str = "lad_code"
+    areas_geometry: gpd.GeoSeries,
+    parents: pd.Series,
+    postcodes: pd.DataFrame,
+    column: str = "lad_code",
 ) -> np.ndarray:
     """Assign each area the ``column`` of its parent, by the official nesting.
 
@@ -781,7 +790,10 @@ def nested_group(
 
 
 def lookup_table(
-    place: Place, texts, index: AreaIndex | None = None, inputs: pd.DataFrame | None = None
+    place: Place,
+    texts: Iterable[object],
+    index: AreaIndex | None = None,
+    inputs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The batch lookup: each postcode with its area, authority, groupings and indicators.
 
@@ -950,7 +962,12 @@ class _reading(contextlib.AbstractContextManager):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __exit__(self, kind, error, _trace) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _trace: TracebackType | None,
+    ) -> None:
         if not isinstance(error, (ValueError, UnicodeDecodeError, pd.errors.ParserError)):
             return None
         if excel_is_unsafe(error):

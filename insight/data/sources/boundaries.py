@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import CRS
 
 from insight.data.sources.report import BuildReport, FileRead
 from insight.data.sources.tables import codes as clean_codes
@@ -439,7 +440,7 @@ def _with_bng(raw: gpd.GeoDataFrame, file: str, fmt: str) -> gpd.GeoDataFrame:
     return areas
 
 
-def _crs_label(crs) -> str:
+def _crs_label(crs: CRS) -> str:
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.name
 
@@ -565,7 +566,7 @@ def _make_valid(geometry: np.ndarray) -> np.ndarray:
         return repaired
 
 
-def _polygonal_part(geometry):
+def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
     """The polygons of a geometry (collections from ``make_valid`` keep only their areas)."""
     kind = shapely.get_type_id(geometry)
     if kind in (3, 6):

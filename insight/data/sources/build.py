@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,7 +22,7 @@ from insight.data.catalogue import list_places
 from insight.data.policy import COMMAND_LINE_LIMITS, THIS_COMPUTER, Limits, check_new_place
 from insight.data.sources.boundaries import read_boundaries
 from insight.data.sources.budget import check_file
-from insight.data.sources.config import PlaceConfig, Provenance, read_config
+from insight.data.sources.config import GroupingConfig, PlaceConfig, Provenance, read_config
 from insight.data.sources.groupings import grouping_columns
 from insight.data.sources.indicators import OGL, IndicatorData, read_indicators
 from insight.data.sources.report import BuildReport
@@ -303,7 +303,9 @@ def _check_budget(config: PlaceConfig, limits: Limits) -> None:
         check_file(path, limits, role)
 
 
-def _check_usable(indicators: dict[str, Indicator], areas, config: PlaceConfig) -> None:
+def _check_usable(
+    indicators: dict[str, Indicator], areas: gpd.GeoDataFrame, config: PlaceConfig
+) -> None:
     """Refuse a place on which no page could show anything."""
     usable = [
         i
@@ -338,7 +340,9 @@ def _check_periods(indicator: Indicator, file: str, limits: Limits) -> None:
         )
 
 
-def _shorten_names(table, columns, limits: Limits, what: str, report: BuildReport) -> None:
+def _shorten_names(
+    table: pd.DataFrame, columns: Iterable[str], limits: Limits, what: str, report: BuildReport
+) -> None:
     """Cut names longer than ``limits.name_chars`` (with an ellipsis), and report it."""
     for column in columns:
         if column not in table.columns:
@@ -357,7 +361,7 @@ def _grouping_columns(groupings: dict[str, Grouping]) -> set[str]:
     return {c for g in groupings.values() for c in (g.code_column, g.name_column)}
 
 
-def _grouping_layers(entry) -> list[Layer]:
+def _grouping_layers(entry: GroupingConfig) -> list[Layer]:
     if entry.source == "postcodes":
         version = geocode.package_version()
         return [
@@ -370,7 +374,7 @@ def _grouping_layers(entry) -> list[Layer]:
                 "Government Licence v.3.0",
             )
         ]
-    if entry.source == "areas":
+    if entry.path is None:  # from = "areas": columns of the boundary file, no file of its own
         return []
     return [_layer(f"{entry.title} lookup", entry.path.name, entry.provenance)]
 

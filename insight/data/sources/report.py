@@ -11,6 +11,7 @@ not bloat the place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -42,7 +43,7 @@ class CodeList:
     count: int = 0
     codes: list[str] = field(default_factory=list)
 
-    def extend(self, codes) -> None:
+    def extend(self, codes: Iterable[object]) -> None:
         """Add ``codes`` (any iterable of values, converted to text)."""
         for code in codes:
             self.count += 1
