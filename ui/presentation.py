@@ -1,5 +1,6 @@
 """The user's own presentation: items added from any page, kept for this session and in
-its URL, shown and exported by Present.
+its URL, shown and exported by Present; and Present's own state and drawing: which slide
+of which deck is shown (:func:`current_slide`), the slide, its controls and downloads.
 
 An item is a :class:`~insight.present.slides.SlideItem` (an area and an indicator, or a
 postcode-lottery finding), kept in this session's state: a list a councillor builds up
@@ -10,18 +11,23 @@ it. Slides are made from items by :func:`insight.service.item_slide`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from insight import explain
 from insight.model import Place
-from insight.present import links
-from insight.present.slides import SlideItem
-from ui import state
+from insight.present import links, slides
+from insight.present.slides import Slide, SlideItem
+from insight.service.decks import FINDINGS, OWN, STRONGEST, Deck
+from ui import loaders, state
 
 _KEY = "presentation"
 _ADDED = "presentation_added"
 _FROM_LINK = "presentation_from_link"
+#: Present's memory: the deck shown last (its key), and whether Present has been shown.
+_SHOWN = "present_deck"
+_SEEN = "present_seen"
 #: URL parameter holding the items of the user's presentation.
 ITEMS = "items"
 
@@ -187,3 +193,180 @@ def take_from_link() -> dict | None:
     """What :func:`keep_items` found in a link since Present last asked, once: ``slides``
     and ``fitting`` (how many fit this place), or ``problem`` (a sentence); None if nothing."""
     return st.session_state.pop(_FROM_LINK, None)
+
+
+# --- Present: the deck shown ----------------------------------------------------------------
+
+
+def say_from_link(place: Place) -> bool:
+    """Say, once, what the link that opened this session brought (:func:`take_from_link`):
+    a warning when it could not be read, else how many of its slides are shown.
+
+    Returns
+    -------
+    bool
+        Whether a presentation came with the link (then Present shows it).
+    """
+    from_link = take_from_link()
+    if from_link and from_link.get("problem"):
+        st.warning(explain.escape_markdown(from_link["problem"]))
+        return False
+    if from_link:
+        if from_link["fitting"] < from_link["slides"]:
+            left_out = from_link["slides"] - from_link["fitting"]
+            st.info(explain.escape_markdown(explain.deck_link_left_out(left_out, place.title)))
+        elif from_link["fitting"]:
+            st.info(explain.escape_markdown(explain.deck_opened_from_link(from_link["fitting"])))
+    return bool(from_link)
+
+
+def say_empty(place: Place, deck: Deck) -> None:
+    """Present's title and what it says when the deck has no slides."""
+    st.title("Present")
+    if deck.source == STRONGEST:
+        st.info(explain.deck_no_findings())
+    elif deck.source == FINDINGS:
+        grouping = place.grouping(deck.grouping)
+        st.info(explain.deck_no_findings(place.indicator(deck.indicator).title, grouping.plural))
+    else:
+        st.info(explain.DECK_EMPTY)
+
+
+def current_slide(deck: Deck) -> int:
+    """The number (from 1) of the slide Present shows, written to the URL (``?slide=``).
+
+    The user's presentation opens on the slide just added (:func:`take_just_added`);
+    another deck than the one shown last starts at its first slide; otherwise the slide is
+    the URL's (a shared link's), 1 when it is not one of the deck's.
+    """
+    just_added = take_just_added() if deck.source == OWN else None
+    if just_added is not None:
+        st.session_state[_SHOWN] = deck.key
+        state.put("slide", str(just_added + 1))
+    elif st.session_state.get(_SHOWN) != deck.key:
+        st.session_state[_SHOWN] = deck.key
+        if st.session_state.get(_SEEN):
+            state.put("slide", "1")
+    st.session_state[_SEEN] = True
+    numbers = [str(n) for n in range(1, deck.total + 1)]
+    current = int(state.get("slide", numbers, "1") or "1")
+    state.put("slide", str(current))
+    return current
+
+
+#: The slide's type, and which picture shows: the whole one on a wide screen, its map and
+#: chart one above the other on a phone (the containers ``slide_wide`` and ``slide_narrow``).
+SLIDE_CSS = """<style>
+h1.slide-title{color:#12436D;font-weight:700;font-size:clamp(1.1rem,1.7vw,1.7rem)!important;
+line-height:1.25!important;margin:0!important;padding:0!important}
+.slide-sentence{font-size:clamp(1.25rem,2.6vw,2.6rem)!important;line-height:1.3!important;
+margin:.3rem 0 1rem 0;color:#0B0C0C}
+.slide-count{color:#505A5F;font-size:1rem;text-align:right;margin:0}
+@media (max-width:640px){.st-key-slide_wide{display:none!important}}
+@media (min-width:641px){.st-key-slide_narrow{display:none!important}}
+</style>"""
+
+
+def show_slide(slide: Slide, number: int, total: int) -> None:
+    """One slide in large type: its title and number, its sentence, its picture (on a phone
+    its map and its chart one above the other, each twice the size the whole picture would
+    be there), where its numbers come from, and the picture in words."""
+    st.markdown(SLIDE_CSS, unsafe_allow_html=True)
+    head, count = st.columns([6, 1])
+    head.markdown(
+        f'<h1 class="slide-title">{explain.html_text(slide.title)}</h1>', unsafe_allow_html=True
+    )
+    count.markdown(
+        f'<div class="slide-count">Slide {number} of {total}</div>', unsafe_allow_html=True
+    )
+    st.markdown(
+        f'<div class="slide-sentence">{explain.html_text(slide.sentence)}</div>',
+        unsafe_allow_html=True,
+    )
+    with st.container(key="slide_wide"):
+        st.image(slide.png(), alt=slide.alt, width="stretch")
+    with st.container(key="slide_narrow"):
+        map_panel, chart_panel = loaders.slide_panels(slide.png())
+        st.image(map_panel, alt=slide.alt, width="stretch")
+        st.image(
+            chart_panel,
+            alt="The chart of this slide (described with the map above).",
+            width="stretch",
+        )
+    escape = explain.escape_markdown
+    st.caption(f"{escape(slide.source)} {escape(slide.attribution)} Produced {slide.date}.")
+    with st.expander("What the map and chart show (text description)"):
+        st.markdown(escape(slide.alt))
+
+
+def slide_controls(deck: Deck, current: int) -> None:
+    """Previous and next (also the arrow keys), and between them "Add to presentation" (a
+    deck of findings) or "Remove this slide" (the user's own)."""
+    previous, middle, following = st.columns([1, 2, 1])
+    previous.button(
+        "Previous",
+        icon=":material/arrow_back:",
+        key="slide_previous",
+        on_click=state.put,
+        args=("slide", str(current - 1)),
+        disabled=current <= 1,
+        shortcut="Left",
+        width="stretch",
+    )
+    following.button(
+        "Next",
+        icon=":material/arrow_forward:",
+        icon_position="right",
+        key="slide_next",
+        on_click=state.put,
+        args=("slide", str(current + 1)),
+        disabled=current >= deck.total,
+        shortcut="Right",
+        width="stretch",
+        type="primary",
+    )
+    with middle:
+        if deck.source != OWN:
+            add_button(deck.items[current - 1], key=f"add_{current}", open_deck=False)
+        elif st.button("Remove this slide", icon=":material/delete:", key=f"remove_{current}"):
+            remove_from_presentation(current - 1)
+            state.put("slide", str(max(1, current - 1)))
+            st.rerun()
+
+
+def deck_downloads(stem: str, deck_slides: Callable[[], list[Slide]]) -> None:
+    """The whole deck as PowerPoint, PDF and PNG images, each built when its button is
+    pressed (``deck_slides()`` gives the slides)."""
+    st.subheader("Download the presentation")
+    pptx_col, pdf_col, png_col = st.columns(3)
+    pptx_col.download_button(
+        "PowerPoint (.pptx)",
+        data=lambda: slides.slides_to_pptx(deck_slides()),
+        file_name=f"{stem}.pptx",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        icon=":material/slideshow:",
+        key="download_pptx",
+        on_click="ignore",
+    )
+    pdf_col.download_button(
+        "PDF",
+        data=lambda: slides.slides_to_pdf(deck_slides()),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        key="download_pdf",
+        on_click="ignore",
+    )
+    png_col.download_button(
+        "Images (.zip of PNG, 1920 × 1080)",
+        data=lambda: slides.slides_to_png_zip(deck_slides(), stem="slide"),
+        file_name=f"{stem}-png.zip",
+        mime="application/zip",
+        icon=":material/image:",
+        key="download_png",
+        on_click="ignore",
+    )
+    st.caption(
+        "Every slide carries its source, the licence attribution and the date. The PowerPoint "
+        "keeps the text editable; each picture has a text description for screen readers."
+    )
