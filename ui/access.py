@@ -67,14 +67,6 @@ def mode() -> str:
     return policy.mode_from(os.environ.get(policy.MODE_ENV), settings().get("mode"))
 
 
-def _listed(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return []
-
-
 def _proxied() -> bool:
     try:
         names = {str(name).lower() for name in st.context.headers}
@@ -106,8 +98,8 @@ def current() -> policy.Access:
         auth_configured=provider() is not None,
         email=str(email) if email else None,
         logged_in=logged_in,
-        allowed_emails=_listed(found.get("officers")),
-        allowed_domains=_listed(found.get("officer_domains")),
+        allowed_emails=policy.listed_names(found.get("officers")),
+        allowed_domains=policy.listed_names(found.get("officer_domains")),
         server_address=st.get_option("server.address"),
         proxied=_proxied(),
     )

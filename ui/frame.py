@@ -20,8 +20,8 @@ from typing import NamedTuple
 import streamlit as st
 
 from insight.data.catalogue import list_places
-from insight.data.policy import title_key
 from insight.model import Place
+from insight.service.places import place_labels
 from ui import opening, presentation, scan_progress, state, upload_gate
 
 APP_NAME = "Place Insight"
@@ -51,22 +51,6 @@ PAGES = (
 )
 
 
-def picker_labels(places: dict[str, str]) -> dict[str, str]:
-    """Titles for the place picker, each one different from the others.
-
-    Titles are checked when a place is built, but places written by earlier versions may
-    share a title (or nearly): those get their id added, so that no place can pass for
-    another (the picker tells its options apart by their labels).
-    """
-    keys: dict[str, list[str]] = {}
-    for place_id, title in places.items():
-        keys.setdefault(title_key(title), []).append(place_id)
-    return {
-        place_id: title if len(keys[title_key(title)]) == 1 else f"{title} [{place_id}]"
-        for place_id, title in places.items()
-    }
-
-
 def frame(title: str) -> Place:
     """Set up a page: config, sidebar links, the place picker; return the current place.
 
@@ -89,7 +73,7 @@ def frame(title: str) -> Place:
         page_icon=str(FAVICON),
         layout="wide",
     )
-    places = picker_labels(list_places())
+    places = place_labels(list_places())
     with st.sidebar:
         links = st.container()  # drawn above the picker, filled once the place is known
         place_id = state.select(

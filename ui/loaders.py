@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from insight import service
 from insight.analysis import benchmark, findings, inequality, similar, trend
@@ -41,7 +42,7 @@ def demo_ready(version: str | None) -> bool:
     return service.demo_ready()
 
 
-def scan_into_store(place_id: str, bar) -> service.ScanOutcome:
+def scan_into_store(place_id: str, bar: DeltaGenerator) -> service.ScanOutcome:
     """Scan the pairs a place's findings store lacks, in this process, into the store
     (:func:`insight.service.scan_place`), ``bar`` (an ``st.progress``) showing how far."""
     return service.scan_place(

@@ -20,6 +20,7 @@ import threading
 from starlette.exceptions import HTTPException
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.uploaded_file_manager import UploadedFileManager
 
 from insight.data.policy import UPLOAD_LIMITS
 
@@ -34,14 +35,14 @@ _lock = threading.Lock()
 _installed = False
 
 
-def _held(manager, session_id: str) -> tuple[int, int]:
+def _held(manager: UploadedFileManager, session_id: str) -> tuple[int, int]:
     """Files and bytes the session holds in Streamlit's upload manager."""
     storage = getattr(manager, "file_storage", {}).get(session_id) or {}
     files = list(storage.values())
     return len(files), sum(len(getattr(f, "data", b"")) for f in files)
 
 
-def check(session_id: str, manager) -> str | None:
+def check(session_id: str, manager: UploadedFileManager) -> str | None:
     """Why an upload to ``session_id`` is refused, or None when it may go ahead.
 
     Parameters

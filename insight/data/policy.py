@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from insight.errors import AccessError, ConfigError
 from insight.model import THIS_COMPUTER
@@ -218,6 +219,22 @@ class Access:
     signed_in: bool
     sign_in_available: bool
     reason: str
+
+
+def listed_names(value: Any) -> list[str]:
+    """The names a setting lists (``officers``, ``officer_domains`` in the app's secrets):
+    one name, or a list of them; anything else lists none.
+
+    Examples
+    --------
+    >>> listed_names("a@council.gov.uk"), listed_names(["x", 2]), listed_names(None)
+    (['a@council.gov.uk'], ['x', '2'], [])
+    """
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return []
 
 
 def decide(

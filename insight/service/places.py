@@ -19,6 +19,7 @@ from insight.analysis import benchmark, scan, trend
 from insight.analysis import findings as engine
 from insight.data import demo, findings_store
 from insight.data.catalogue import list_places, load_place
+from insight.data.policy import title_key
 from insight.data.store import content_hash, data_dir, place_dir, version_of
 from insight.errors import DataError, InsightError
 from insight.explain import PLACE_UNAVAILABLE
@@ -293,3 +294,25 @@ class Places:
                 f"the command line (python -m insight scan --place {place_id})."
             )
         return found
+
+
+def place_labels(places: dict[str, str]) -> dict[str, str]:
+    """Titles for a list of places (:func:`list_places`), each one different from the
+    others (the app's place picker tells its options apart by them).
+
+    Titles are checked when a place is built, but places written by earlier versions may
+    share a title (or nearly): those get their id added, so that no place can pass for
+    another.
+
+    Examples
+    --------
+    >>> place_labels({"demo": "England", "a": "My wards", "b": "My  Wards"})
+    {'demo': 'England', 'a': 'My wards [a]', 'b': 'My  Wards [b]'}
+    """
+    keys: dict[str, list[str]] = {}
+    for place_id, title in places.items():
+        keys.setdefault(title_key(title), []).append(place_id)
+    return {
+        place_id: title if len(keys[title_key(title)]) == 1 else f"{title} [{place_id}]"
+        for place_id, title in places.items()
+    }
