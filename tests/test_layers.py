@@ -117,6 +117,31 @@ def _toml_table(header: str, table: dict[str, Any]) -> str:
     return f"{header}\n" + "".join(f"{key} = {value(item)}\n" for key, item in table.items()) + "\n"
 
 
+def test_the_vulture_whitelist_names_only_what_the_code_has() -> None:
+    """Every name vulture_whitelist.py vouches for is still in the app's code: a name left
+    there after its code is deleted would hide the next dead code of that name."""
+    whitelist = ast.parse((ROOT / "vulture_whitelist.py").read_text(encoding="utf-8"))
+    listed = {node.attr for node in ast.walk(whitelist) if isinstance(node, ast.Attribute)}
+    files = [
+        ROOT / "app.py",
+        *(p for d in ("insight", "ui", "pages") for p in (ROOT / d).rglob("*.py")),
+    ]
+    names: set[str] = set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+    stale = sorted(listed - names)
+    assert not stale, (
+        f"vulture_whitelist.py lists {', '.join(stale)}, which no code in insight/, ui/, "
+        "pages/ or app.py has any more: remove them from the whitelist."
+    )
+
+
 #: What the page scripts and app.py may import of this project: the app's own package, the
 #: service (the use cases), and the words, errors and drawings they show. Never the engine
 #: (analysis, data, spatial, stats, model) nor another front end (the CLI, the API).
