@@ -250,7 +250,6 @@ def _read(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
         layer = None
     elif suffix == ".shp":
         _check_sidecars(
-            path.name,
             {p.name.lower() for p in path.parent.iterdir() if p.stem == path.stem},
             path.stem,
             file,
@@ -328,7 +327,6 @@ def _shapefile_in_zip(path: Path, layer: str | None) -> str:
     stem = shape[:-4]
     present = {m.lower() for m in members if m[:-4] == stem or m.rsplit(".", 1)[0] == stem}
     _check_sidecars(
-        path.name,
         {Path(m).name for m in present},
         Path(stem).name.lower(),
         f"{Path(shape).name} inside {path.name}",
@@ -336,7 +334,7 @@ def _shapefile_in_zip(path: Path, layer: str | None) -> str:
     return f"/vsizip/{path.resolve()}/{shape}"
 
 
-def _check_sidecars(file: str, present: set[str], stem: str, where: str) -> None:
+def _check_sidecars(present: set[str], stem: str, where: str) -> None:
     present = {p.lower() for p in present}
     stem = stem.lower()
     for suffix, what in ((".shx", "shape index"), (".dbf", "attribute table")):

@@ -67,13 +67,13 @@ def check_file(path: Path, limits: Limits, role: str = "file") -> None:
         )
     suffix = path.suffix.lower()
     if suffix in ZIP_SUFFIXES or suffix in EXCEL_SUFFIXES:
-        _check_zip(path, limits, role, excel=suffix in EXCEL_SUFFIXES)
+        _check_zip(path, limits, excel=suffix in EXCEL_SUFFIXES)
     elif suffix in PARQUET_SUFFIXES:
         _check_parquet(path, limits, role)
     elif suffix in TEXT_SUFFIXES:
         _check_text(path, limits, role, "\t" if suffix == ".tsv" else ",")
     elif suffix == ".gpkg":
-        _check_gpkg(path, limits, role)
+        _check_gpkg(path, limits)
 
 
 def check_entry_name(archive: str, entry: str) -> None:
@@ -100,7 +100,7 @@ def check_entry_name(archive: str, entry: str) -> None:
         )
 
 
-def _check_zip(path: Path, limits: Limits, role: str, excel: bool) -> None:
+def _check_zip(path: Path, limits: Limits, excel: bool) -> None:
     name = path.name
     try:
         with zipfile.ZipFile(path) as archive:
@@ -281,7 +281,7 @@ def _check_text(path: Path, limits: Limits, role: str, separator: str) -> None:
         )
 
 
-def _check_gpkg(path: Path, limits: Limits, role: str) -> None:
+def _check_gpkg(path: Path, limits: Limits) -> None:
     name = path.name
     try:
         layers = pyogrio.list_layers(path)

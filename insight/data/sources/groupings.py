@@ -93,9 +93,7 @@ def from_lookup(
     file = table.attrs["file"]
     report.files.append(FileRead(file, f"grouping {config.id}", "lookup table", int(len(table))))
     area_codes = set(areas["code"])
-    area_column = code_column(
-        table, area_codes, "lookup", f"area_code in {where}", config.area_code
-    )
+    area_column = code_column(table, area_codes, f"area_code in {where}", config.area_code)
     keys = codes(table[area_column])
     matched = keys.isin(area_codes)
     if not matched.any():

@@ -428,9 +428,7 @@ def _wide(
 ) -> list[IndicatorData]:
     file = table.attrs["file"]
     where = f"[[indicators]] {file!r}"
-    area_column = code_column(
-        table, set(areas["code"]), "indicators", f"area_code in {where}", config.area_code
-    )
+    area_column = code_column(table, set(areas["code"]), f"area_code in {where}", config.area_code)
     keys = codes(table[area_column])
     if not keys.isin(set(areas["code"])).any():
         raise DataError(
@@ -506,9 +504,7 @@ def _long(
 ) -> list[IndicatorData]:
     file = table.attrs["file"]
     where = f"[[indicators]] {file!r}"
-    area_column = code_column(
-        table, set(areas["code"]), "indicators", f"area_code in {where}", config.area_code
-    )
+    area_column = code_column(table, set(areas["code"]), f"area_code in {where}", config.area_code)
     name_column = _long_column(
         table, config.indicator_column, _LONG_INDICATOR, "indicator", f"indicator_column in {where}"
     )

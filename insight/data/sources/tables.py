@@ -360,7 +360,7 @@ def share_numeric(series: pd.Series) -> float:
 
 
 def code_column(
-    table: pd.DataFrame, area_codes: set[str], role: str, setting: str, given: str | None = None
+    table: pd.DataFrame, area_codes: set[str], setting: str, given: str | None = None
 ) -> str:
     """The column of ``table`` holding area codes: ``given``, or the one matching most areas.
 
@@ -370,8 +370,6 @@ def code_column(
         From :func:`read_table`.
     area_codes : set of str
         Codes of the areas of the place.
-    role : str
-        What the file is for, e.g. "lookup".
     setting : str
         The configuration key that names the column, for the fix.
     given : str, optional
