@@ -106,6 +106,18 @@ def benchmark_notes(place_id: str) -> str:
     return service.benchmark_notes(place_id, places=PLACES)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _benchmark_coverages(place_id: str) -> dict[str, tuple[str, str]]:
+    # Shared, read only: the same for every area of the place.
+    return service.benchmark_coverages(place_id, places=PLACES)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _elsewhere_by_area(place_id: str) -> dict[int, tuple[str, float]]:
+    # Shared, read only: every area's nearest other nation, worked out once per place.
+    return service.elsewhere_by_area(place_id, places=PLACES)
+
+
 def postcode_pin(place: Place) -> tuple[maps.Pin, str] | None:
     """The pin at the postcode in the URL (``?postcode=``) and where it is, or None."""
     return service.postcode_pin(place.id, state.get("postcode"), places=PLACES)
@@ -162,14 +174,19 @@ def spine(place_id: str, grouping_id: str, code: str) -> pd.DataFrame:
     return service.spine(place_id, grouping_id, code, places=PLACES)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=1024)
 def area_profile(place_id: str, row: int, grouping_id: str) -> pd.DataFrame:
-    return service.area_profile(place_id, row, grouping_id, places=PLACES)
+    """One area's profile, kept per area (every postcode of the area reads it again)."""
+    return service.area_profile(
+        place_id, row, grouping_id, places=PLACES, elsewhere=_elsewhere_by_area(place_id)
+    )
 
 
+@st.cache_data(show_spinner=False, max_entries=1024)
 def nation_note(place_id: str, row: int, grouping_id: str) -> str:
     shown = area_profile(place_id, row, grouping_id)
-    return service.nation_note(place_id, row, shown, places=PLACES)
+    coverages = _benchmark_coverages(place_id)
+    return service.nation_note(place_id, row, shown, places=PLACES, coverages=coverages)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

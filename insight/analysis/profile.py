@@ -5,7 +5,7 @@ the nearest areas just across a boundary.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -125,26 +125,30 @@ def across_boundary(
     """
     grouping = place.grouping(grouping_id)
     areas = place.areas
-    own = areas[grouping.code_column].iloc[row]
-    others = np.flatnonzero(
-        (areas[grouping.code_column] != own).to_numpy()
-        & areas[grouping.code_column].notna().to_numpy()
-    )
-    if len(others) == 0:
+    # The group of every area, kept by the index: no column of the areas is converted or
+    # scanned per call, only the few areas near this one.
+    codes = index.codes(grouping.code_column)
+    own = codes[row]
+    groups = index.rows_by_group(grouping.code_column)
+    if not (set(groups) - {str(own)} if pd.notna(own) else groups):
         return None
     geometry = areas.geometry.iloc[row]
     tree = index.tree
     # Widen the search until enough areas of another group are found.
     for radius in (2_000, 10_000, 50_000, 400_000):
-        candidates = np.intersect1d(
-            tree.query(geometry.buffer(radius), predicate="intersects"), others
-        )
+        hits = np.sort(tree.query(geometry.buffer(radius), predicate="intersects"))
+        found = codes[hits]
+        other = pd.notna(found).astype(bool)
+        if pd.notna(own):
+            other[other] = found[other] != own
+        candidates = hits[other]
         if len(candidates) >= 1:
             break
-    distances = shapely.distance(areas.geometry.to_numpy()[candidates], geometry)
-    nearest_group = areas[grouping.code_column].to_numpy()[candidates[np.argmin(distances)]]
-    same = candidates[areas[grouping.code_column].to_numpy()[candidates] == nearest_group]
-    same_distances = shapely.distance(areas.geometry.to_numpy()[same], geometry)
+    shapes = tree.geometries
+    distances = shapely.distance(shapes[candidates], geometry)
+    nearest_group = codes[candidates[np.argmin(distances)]]
+    same = candidates[codes[candidates] == nearest_group]
+    same_distances = shapely.distance(shapes[same], geometry)
     order = np.argsort(same_distances)[:k]
     # Only areas near this one: the mean of far ones is not "just across" anything.
     order = order[same_distances[order] <= max(NEAR_BOUNDARY_KM * 1000, same_distances[order[0]])]
@@ -152,7 +156,7 @@ def across_boundary(
     return Across(
         grouping_id=grouping_id,
         code=str(nearest_group),
-        name=str(areas[grouping.name_column].to_numpy()[chosen[0]]),
+        name=str(areas[grouping.name_column].iloc[int(chosen[0])]),
         rows=chosen,
         distance_km=float(np.min(same_distances)) / 1000,
     )
@@ -303,7 +307,12 @@ def area_values(place: Place, row: int) -> list[tuple[str, str]]:
     return listed
 
 
-def nation_note(place: Place, row: int, table: pd.DataFrame) -> str:
+def nation_note(
+    place: Place,
+    row: int,
+    table: pd.DataFrame,
+    coverages: Mapping[str, tuple[str, str]] | None = None,
+) -> str:
     """What Your area says once when an area is compared with another nation's average
     (a Welsh area with England's, where the source has no Welsh figures); "" otherwise.
 
@@ -315,6 +324,9 @@ def nation_note(place: Place, row: int, table: pd.DataFrame) -> str:
         The area's row.
     table : pandas.DataFrame
         Its profile (:func:`area_profile`).
+    coverages : mapping, optional
+        :func:`~insight.analysis.benchmark.benchmark_coverage` of each indicator, by id,
+        when the caller keeps them (the same for every area; default: worked out here).
 
     Examples
     --------
@@ -329,7 +341,10 @@ def nation_note(place: Place, row: int, table: pd.DataFrame) -> str:
     if others.empty:
         return ""
     reasons = [
-        benchmark_coverage(place, place.indicator(i))[1] for i in others["indicator"].tolist()
+        coverages[i][1]
+        if coverages is not None
+        else benchmark_coverage(place, place.indicator(i))[1]
+        for i in others["indicator"].tolist()
     ]
     return explain.nation_benchmark_note(nation, others["overall_name"].tolist(), reasons)
 

@@ -7,6 +7,8 @@ Each is a plain function of a place id and the ids of what is asked, its place f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from insight.analysis import benchmark, inequality, profile, similar, trend
@@ -22,10 +24,12 @@ __all__ = [
     "area_codes",
     "area_profile",
     "area_trend",
+    "benchmark_coverages",
     "benchmark_notes",
     "build_report",
     "default_group",
     "deprivation_quantiles",
+    "elsewhere_by_area",
     "group_trend",
     "nation_note",
     "nearest_services",
@@ -122,8 +126,39 @@ def deprivation_quantiles(place_id: str, *, places: Places | None = None) -> pd.
     return pd.Series(inequality.deprivation_quantiles(place), index=place.areas["code"])
 
 
+def elsewhere_by_area(
+    place_id: str, *, places: Places | None = None
+) -> dict[int, tuple[str, float]]:
+    """Every area of a place that has a nation without figures (Scotland) within
+    :data:`insight.data.postcodes.ELSEWHERE_NEAR_KM`: that nation and how far it is (km),
+    by the area's row (see :func:`insight.data.postcodes.elsewhere_near_all`). Worked out
+    for all areas at once, so a caller that keeps it answers each area's profile without
+    searching the postcode directory again.
+
+    Returns
+    -------
+    dict
+        ``{row: (nation, km)}``; empty without a postcode directory.
+
+    Examples
+    --------
+    >>> elsewhere_by_area("demo").get(0) is None  # doctest: +SKIP
+    True
+    """
+    place = (places or Places()).place(place_id)
+    try:
+        return postcodes.elsewhere_near_all(place.areas.geometry.to_numpy())
+    except InsightError:  # no postcode directory: no word on other nations, the rest stands
+        return {}
+
+
 def area_profile(
-    place_id: str, row: int, grouping_id: str, *, places: Places | None = None
+    place_id: str,
+    row: int,
+    grouping_id: str,
+    *,
+    places: Places | None = None,
+    elsewhere: Mapping[int, tuple[str, float]] | None = None,
 ) -> pd.DataFrame:
     """One area's profile (see :func:`insight.analysis.profile.area_profile`), told when its
     nearest boundary is with a nation the place has no figures for (Scotland).
@@ -138,6 +173,9 @@ def area_profile(
         The grouping the area is compared within.
     places : Places, optional
         Where the place and its comparisons come from (default: opened here).
+    elsewhere : mapping, optional
+        :func:`elsewhere_by_area` of the place, when the caller keeps it (default: this
+        area's alone is looked up here).
 
     Returns
     -------
@@ -151,27 +189,52 @@ def area_profile(
     """
     places = places or Places()
     place = places.place(place_id)
-    try:
-        elsewhere = postcodes.elsewhere_near(place.areas.geometry.iloc[row])
-    except InsightError:  # no postcode directory: no word on other nations, the rest stands
-        elsewhere = None
+    if elsewhere is not None:
+        near = elsewhere.get(row)
+    else:
+        try:
+            near = postcodes.elsewhere_near(place.areas.geometry.iloc[row])
+        except InsightError:  # no postcode directory: no word on other nations
+            near = None
     return profile.area_profile(
         place,
         places.index(place_id),
         row,
         grouping_id,
         comparisons=lambda i, g: places.comparison(place_id, i, g),
-        elsewhere=elsewhere,
+        elsewhere=near,
     )
 
 
+def benchmark_coverages(
+    place_id: str, *, places: Places | None = None
+) -> dict[str, tuple[str, str]]:
+    """What each indicator's benchmark covers, by indicator id (see
+    :func:`insight.analysis.benchmark.benchmark_coverage`): the same for every area, so a
+    caller keeps it once per place.
+
+    Examples
+    --------
+    >>> benchmark_coverages("demo")["admissions"][0]  # doctest: +SKIP
+    'England'
+    """
+    place = (places or Places()).place(place_id)
+    return {i.id: benchmark.benchmark_coverage(place, i) for i in place.indicators.values()}
+
+
 def nation_note(
-    place_id: str, row: int, shown: pd.DataFrame, *, places: Places | None = None
+    place_id: str,
+    row: int,
+    shown: pd.DataFrame,
+    *,
+    places: Places | None = None,
+    coverages: Mapping[str, tuple[str, str]] | None = None,
 ) -> str:
     """Why a Welsh area is compared with England (see
     :func:`insight.analysis.profile.nation_note`); "" when it is not. ``shown`` is the
-    area's profile (:func:`area_profile`)."""
-    return profile.nation_note((places or Places()).place(place_id), row, shown)
+    area's profile (:func:`area_profile`); ``coverages`` :func:`benchmark_coverages`, when
+    the caller keeps it (default: worked out here)."""
+    return profile.nation_note((places or Places()).place(place_id), row, shown, coverages)
 
 
 def nearest_services(place_id: str, row: int, *, places: Places | None = None) -> pd.DataFrame:
@@ -183,8 +246,7 @@ def nearest_services(place_id: str, row: int, *, places: Places | None = None) -
 def benchmark_notes(place_id: str, *, places: Places | None = None) -> str:
     """What each benchmark leaves out, one sentence per indicator where it leaves out some
     (see :func:`insight.analysis.benchmark.benchmark_coverage`); "" when none does."""
-    place = (places or Places()).place(place_id)
-    notes = {benchmark.benchmark_coverage(place, i)[1] for i in place.indicators.values()}
+    notes = {note for _, note in benchmark_coverages(place_id, places=places).values()}
     return " ".join(sorted(n for n in notes if n))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import shapely
 
 from insight.analysis import benchmark, profile
 from insight.data import postcodes
@@ -109,3 +111,20 @@ def test_cardiff_speaks_of_local_health_boards_and_says_why_england(demo_place, 
     # an English area has nothing to explain
     found, table = _profile_of(demo_place, index, "NN1 1AA")
     assert profile.nation_note(demo_place, found.area_index, table.reset_index()) == ""
+
+
+@pytest.mark.parametrize("grouping", ["lad", "isdn"])
+def test_across_the_boundary_is_the_nearest_other_group_of_all_areas(demo_place, index, grouping):
+    # Worked out from the few areas near this one; here checked against every area.
+    codes = demo_place.areas[demo_place.grouping(grouping).code_column].to_numpy(dtype=object)
+    geometry = demo_place.areas.geometry.to_numpy()
+    for row in range(0, len(geometry), 2311):
+        across = profile.across_boundary(demo_place, index, row, grouping)
+        others = np.flatnonzero(codes != codes[row])
+        distances = shapely.distance(geometry[others], geometry[row])
+        assert across.code == codes[others[np.argmin(distances)]]
+        assert across.distance_km == pytest.approx(distances.min() / 1000)
+        same = np.sort(distances[codes[others] == across.code])
+        shown = shapely.distance(geometry[across.rows], geometry[row])
+        assert np.allclose(shown, same[: len(across.rows)])
+        assert 1 <= len(across.rows) <= 5 and shown.max() <= max(3_000, same[0])

@@ -186,3 +186,15 @@ def test_the_lookup_gives_what_the_directory_says():
     assert sorted(p.name for p in lookup.iterdir()) == [
         "grid.npy", "keys.npy", "lad.npy", "lad_codes.json",
     ]  # fmt: skip
+
+
+def test_other_nations_near_every_area_at_once_are_those_found_one_at_a_time(demo_place):
+    # The areas within reach of Scotland (Berwick, Carlisle...), and others far from it.
+    geometry = demo_place.areas.geometry.to_numpy()
+    near = geocode.elsewhere_near_all(geometry)
+    assert near and {nation for nation, _ in near.values()} == {"Scotland"}
+    assert all(km <= geocode.ELSEWHERE_NEAR_KM for _, km in near.values())
+    far = [r for r in range(0, len(geometry), 997) if r not in near]
+    for row in [*sorted(near), *far]:
+        assert geocode.elsewhere_near(geometry[row]) == near.get(row)
+    assert geocode.elsewhere_near_all(geometry[:0]) == {}

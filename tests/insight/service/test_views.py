@@ -3,6 +3,7 @@ place through the front end's :class:`Places`, and gives what the engine gives."
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from insight import service
@@ -112,3 +113,26 @@ def test_a_problem_opening_a_place_shows_no_path_and_tells_visitors_nothing_tech
     message = "Cannot read /srv/place-insight/data/cache/demo/areas.parquet: damaged."
     assert service.problem_shown(message, can_write=True) == "Cannot read areas.parquet: damaged."
     assert service.problem_shown(message, can_write=False) == PLACE_UNAVAILABLE
+
+
+def test_what_every_area_shares_is_worked_out_once_and_gives_the_same_profile(
+    demo_place, places
+) -> None:
+    # Berwick (near Scotland) and Cardiff (compared with England): a caller that keeps
+    # the place's other nations and benchmark coverages gets the profile and note of
+    # one area worked out alone.
+    near = service.elsewhere_by_area("demo", places=places)
+    coverages = service.benchmark_coverages("demo", places=places)
+    assert set(coverages) == set(demo_place.indicators)
+    assert {nation for nation, _ in near.values()} == {"Scotland"}
+    for postcode in ("TD15 1AA", "CF10 1EP", "NN1 1AA"):
+        row = service.locate("demo", postcode, places=places).area_index
+        alone = service.area_profile("demo", row, "lad", places=places)
+        kept = service.area_profile("demo", row, "lad", places=places, elsewhere=near)
+        pd.testing.assert_frame_equal(alone, kept)
+        note = service.nation_note("demo", row, kept, places=places, coverages=coverages)
+        assert note == service.nation_note("demo", row, alone, places=places)
+        assert (note != "") == postcode.startswith("CF")
+    assert service.benchmark_notes("demo", places=places) == " ".join(
+        sorted({n for _, n in coverages.values() if n})
+    )
