@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from insight.present.slides import SlideItem
+from insight.service.decks import FINDINGS, OWN, Deck
 
 AREA = SlideItem("area", "mt_minutes", "lad", area_code="E01027210")
 FINDING = SlideItem(
@@ -162,3 +163,35 @@ def test_a_link_becomes_the_sessions_presentation_with_what_did_not_fit(demo_pla
         None,
     ]
     assert app.query_params["items"] in ([f"a.mt_minutes.lad.{code}"], f"a.mt_minutes.lad.{code}")
+
+
+# --- Present: the slide shown -------------------------------------------------------------
+
+
+def slide_param(app: AppTest) -> str:
+    value = app.query_params["slide"]
+    return value[0] if isinstance(value, list) else value
+
+
+def test_the_slide_shown_comes_from_the_url_and_a_new_deck_starts_at_one(app):
+    other = dataclasses.replace(AREA, area_code="E01000002")
+    three = Deck(FINDINGS, (FINDING, OUTLIER, AREA), indicator="mt_minutes", grouping="isdn")
+    app.query_params["slide"] = "3"  # a shared link's slide
+    assert call(app, ("current_slide", three)) == [3]
+    assert call(app, ("current_slide", three)) == [3]  # the same deck: stays
+    app.query_params["slide"] = "9"  # not one of the deck's: the one shown stays
+    assert call(app, ("current_slide", three)) == [3] and slide_param(app) == "3"
+    own = Deck(OWN, (AREA, other))
+    assert call(app, ("current_slide", own)) == [1]  # another deck: its first slide
+    fresh = AppTest.from_function(script, default_timeout=30)
+    fresh.query_params["slide"] = "9"  # a link's slide the deck does not have: the first
+    assert call(fresh, ("current_slide", three)) == [1] and slide_param(fresh) == "1"
+
+
+def test_the_users_presentation_opens_on_the_slide_just_added(app):
+    other = dataclasses.replace(AREA, area_code="E01000002")
+    call(app, ("add_to_presentation", AREA), ("add_to_presentation", other))
+    deck = Deck(OWN, (AREA, other))
+    assert call(app, ("current_slide", deck)) == [2] and slide_param(app) == "2"
+    app.query_params["slide"] = "1"  # then the user's to move
+    assert call(app, ("current_slide", deck)) == [1]
