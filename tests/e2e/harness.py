@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -43,14 +44,17 @@ def streamlit_server(
     port: int | None = None,
     args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
-) -> Iterator[str]:
+    wait: bool = True,
+) -> Iterator[Any]:
     """A fresh ``streamlit run app.py`` on a free port; yields its base URL (ending in /).
 
     It waits for the port to accept connections without sending any HTTP request, so the
     first request the server sees is the test's own (as after a real restart). ``args``
     are more ``streamlit run`` options (e.g. ``--secrets.files``); ``env`` more environment.
+    With ``wait=False`` it yields at once a function that waits and returns the URL, so
+    that several servers can start side by side.
     """
-    with streamlit_process(timeout_s, port=port, args=args, env=env) as (base, _):
+    with streamlit_process(timeout_s, port=port, args=args, env=env, wait=wait) as (base, _):
         yield base
 
 
@@ -61,8 +65,10 @@ def streamlit_process(
     port: int | None = None,
     args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
-) -> Iterator[tuple[str, subprocess.Popen]]:
-    """As :func:`streamlit_server`, yielding the base URL and the process (to stop it)."""
+    wait: bool = True,
+) -> Iterator[tuple[Any, subprocess.Popen]]:
+    """As :func:`streamlit_server`, yielding the base URL (or, with ``wait=False``, a
+    function that waits for it) and the process (to stop it)."""
     port = port or free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / f"streamlit-{port}.log", "wb")  # noqa: SIM115 - closed below
@@ -88,20 +94,23 @@ def streamlit_process(
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
     )
-    try:
-        deadline = time.time() + timeout_s
+    deadline = time.time() + timeout_s
+
+    def listening() -> str:
         while True:
             if process.poll() is not None:
                 tail = (ARTIFACTS / f"streamlit-{port}.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"streamlit stopped ({process.returncode}): {tail}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
+                return f"http://127.0.0.1:{port}/"
             except OSError:
                 if time.time() > deadline:
                     raise RuntimeError(f"streamlit did not listen on port {port}") from None
                 time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/", process
+
+    try:
+        yield (listening() if wait else listening), process
     finally:
         process.terminate()
         try:

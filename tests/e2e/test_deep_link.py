@@ -7,6 +7,8 @@ fresh server and opens the deep link before anything else has touched it.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from harness import VIEWPORTS, Page, streamlit_server
 
@@ -36,11 +38,25 @@ def assert_frame(page: Page, sync_api, title: str) -> None:
     assert browser_page.locator("[data-testid='stSidebarNav']").count() == 0
 
 
+#: The first requests the tests below make, one fresh server each.
+FIRST_REQUESTS = 3
+
+
+@pytest.fixture(scope="module")
+def fresh_servers(demo_place):
+    """Servers nothing has talked to yet (the demo place is already built and cached),
+    started together so that they boot side by side rather than one per test."""
+    with contextlib.ExitStack() as stack:
+        started = [stack.enter_context(streamlit_server(wait=False)) for _ in range(FIRST_REQUESTS)]
+        yield [wait() for wait in started]
+
+
 @pytest.fixture()
-def fresh_server(demo_place):
-    """A server nothing has talked to yet (the demo place is already built and cached)."""
-    with streamlit_server() as base:
-        yield base
+def fresh_server(fresh_servers):
+    """One of :func:`fresh_servers`, used by this test alone."""
+    if not fresh_servers:
+        pytest.fail(f"more tests here than FIRST_REQUESTS ({FIRST_REQUESTS}) fresh servers")
+    return fresh_servers.pop()
 
 
 def test_map_as_first_request_has_the_frame_and_its_links_work(fresh_server, browser, sync_api):
