@@ -282,12 +282,13 @@ def benchmark_coverage(place: Place, indicator: Indicator) -> tuple[str, str]:
     ('England', 'Wales has no figures for stroke admissions a year in the source, ...')
     """
     used = _benchmark_rows(place, indicator)
-    codes = place.areas["code"].astype(str)
     if used.all() or not used.any():
         return place.benchmark_name, ""
+    # The nation of an area is the first letter of its code: the distinct letters only.
+    first = place.areas["code"].astype(str).str[:1].to_numpy(dtype=object)
     nations = {"E": "England", "W": "Wales"}
-    covered = {nations.get(c[:1], "") for c in codes[used]}  # "": neither nation
-    everywhere = {nations.get(c[:1], "") for c in codes}
+    covered = {nations.get(c, "") for c in pd.unique(first[used])}  # "": neither nation
+    everywhere = {nations.get(c, "") for c in pd.unique(first)}
     what = indicator.title.lower()
     if indicator.weight and indicator.weight in place.indicators and not indicator.sampled:
         what = f"{place.indicators[indicator.weight].title.lower()} (the weights of the average)"

@@ -10,8 +10,12 @@ is kept is exactly what would have been worked out (tests compare the two on who
 places).
 
 ``PLACE_INSIGHT_SCAN_BASELINE=1`` in the environment turns the sharing off (every pair
-works everything out, as before this module existed): the benchmarks measure the scan
-both ways in the same run (``bench/run.py``).
+works everything out, as before this module existed), and
+``PLACE_INSIGHT_SCAN_REFERENCE=1`` puts back the border engine that tests border by
+border (:meth:`insight.analysis.borders._BorderEngine._border_reference`, before the
+tests were prepared once per shape and weights and their variances worked out together):
+the benchmarks measure the scan both ways in the same run (``bench/run.py``,
+``bench/bench_scan.py``), and the tests compare the findings of both.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["BASELINE_ENV", "Shared", "baseline", "fingerprint"]
+__all__ = ["BASELINE_ENV", "REFERENCE_ENV", "Shared", "baseline", "fingerprint", "reference"]
 
 T = TypeVar("T")
 
@@ -36,6 +40,16 @@ BASELINE_ENV = "PLACE_INSIGHT_SCAN_BASELINE"
 def baseline() -> bool:
     """Whether sharing is turned off (``PLACE_INSIGHT_SCAN_BASELINE=1``)."""
     return os.environ.get(BASELINE_ENV) == "1"
+
+
+#: Environment variable that puts back the per-border engine (the benchmarks' reference): "1".
+REFERENCE_ENV = "PLACE_INSIGHT_SCAN_REFERENCE"
+
+
+def reference() -> bool:
+    """Whether the border engine works border by border, as before
+    (``PLACE_INSIGHT_SCAN_REFERENCE=1``)."""
+    return os.environ.get(REFERENCE_ENV) == "1"
 
 
 def fingerprint(*arrays: np.ndarray) -> str:

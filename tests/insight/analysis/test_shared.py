@@ -181,7 +181,7 @@ def test_a_borders_shape_without_the_areas_missing_a_value_is_worked_out_on_the_
     for key, whole in list(engine.shapes._shapes.items()):
         if key[0] != "border":
             continue
-        shape = whole.of_valid(valid, engine._valid_key)
+        shape = whole.of_valid(valid)
         nodes = whole.nodes[valid[whole.nodes]]
         np.testing.assert_array_equal(shape.nodes, nodes)
         engine._pos[nodes] = np.arange(nodes.size)
