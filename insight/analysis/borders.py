@@ -578,6 +578,9 @@ class _Shape:
     d_pairs: np.ndarray
     d_near: np.ndarray
     kept: dict[str, OrderedDict[Hashable, Any]] = field(default_factory=dict, repr=False)
+    #: Position of each pair of ``near_src``, ``near_dst`` among every pair of areas within
+    #: the variogram's reach (:meth:`_BorderEngine._near_index`), worked out on first use.
+    near_index: np.ndarray | None = field(default=None, repr=False)
 
     #: Most versions of each kind kept on a shape (by the values' missing areas, by their
     #: weights): a scan goes indicator by indicator, and indicators that share their
@@ -719,6 +722,7 @@ class _BorderEngine:
         # Without shapes kept from before, every border's shape is made for this map only.
         self.shapes = shapes if shapes is not None else BorderShapes()
         self._weights_key = fingerprint(valid, self.w)
+        self._excess_all: np.ndarray | None = None
         # The per-border engine of before the tests were prepared and batched (the
         # benchmarks' and tests' reference: PLACE_INSIGHT_SCAN_REFERENCE=1).
         self.reference = reference()
@@ -877,11 +881,18 @@ class _BorderEngine:
         self, a: int, b: int, edge_a: np.ndarray, edge_b: np.ndarray, depths: Sequence[int]
     ) -> list[float]:
         """The step (b minus a) measured with the rows within each depth of the border."""
-        nodes_a, ring_a = self._rings(edge_a, a, self.gi, depth=max(depths))
-        nodes_b, ring_b = self._rings(edge_b, b, self.gi, depth=max(depths))
-        nodes = np.concatenate([nodes_a, nodes_b])
-        ring = np.concatenate([ring_a, ring_b])
-        side = np.concatenate([np.zeros(nodes_a.size), np.ones(nodes_b.size)])
+
+        def make() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            nodes_a, ring_a = self._rings(edge_a, a, self.gi, depth=max(depths))
+            nodes_b, ring_b = self._rings(edge_b, b, self.gi, depth=max(depths))
+            return (
+                np.concatenate([nodes_a, nodes_b]),
+                np.concatenate([ring_a, ring_b]),
+                np.concatenate([np.zeros(nodes_a.size), np.ones(nodes_b.size)]),
+            )
+
+        key = ("ring steps", a, b, tuple(depths))
+        nodes, ring, side = make() if self.reference else self.shapes.get(key, make)
         keep = self.valid[nodes]
         nodes, ring, side = nodes[keep], ring[keep], side[keep]
         y, w = self.y[nodes], self.w[nodes]
@@ -970,7 +981,10 @@ class _BorderEngine:
             result.placebo_typical = float(
                 np.mean(np.abs(yn[prepared.near_src] - yn[prepared.near_dst]))
             )
-        excess = gamma.top - gamma(shape.d_near)
+        index = shape.near_index
+        if index is None:
+            index = shape.near_index = self._near_index(shape)
+        excess = self._excess()[index]
         stacked = prepared.stacked
         products = stacked[:, shape.near_src] * stacked[:, shape.near_dst] * excess
         se = [
@@ -988,6 +1002,35 @@ class _BorderEngine:
         result.dof = float(max(used - 3, 2))
         result.tested = bool(prepared.n_a >= min_areas and prepared.n_b >= min_areas and chosen > 0)
         return result
+
+    def _reach_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every pair of areas within the variogram's reach (``i < j``), as sorted keys
+        ``i * n + j``, and their distances in local spacings (kept with the shapes)."""
+
+        def make() -> tuple[np.ndarray, np.ndarray]:
+            upper = sparse.triu(self.reach, k=1).tocsr()
+            upper.sort_indices()
+            i = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(upper.indptr))
+            j = upper.indices.astype(np.int64)
+            return i * self.n + j, self.distance(i, j)
+
+        return self.shapes.get(("reach pairs",), make)
+
+    def _near_index(self, shape: _Shape) -> np.ndarray:
+        """Where the near pairs of ``shape`` are among :meth:`_reach_pairs` (their
+        distances there are theirs, bit for bit: a distance does not depend on the order
+        of its two areas)."""
+        keys, _ = self._reach_pairs()
+        i, j = shape.nodes[shape.near_src], shape.nodes[shape.near_dst]
+        return np.searchsorted(keys, np.minimum(i, j) * self.n + np.maximum(i, j))
+
+    def _excess(self) -> np.ndarray:
+        """``top - gamma`` of every pair within reach, for this map's variogram: worked out
+        once, then read by every border (instead of interpolating each border's pairs)."""
+        if self._excess_all is None:
+            gamma = self.variogram
+            self._excess_all = gamma.top - gamma(self._reach_pairs()[1])
+        return self._excess_all
 
     def _prepare(self, shape: _Shape) -> _Prepared:
         """What :meth:`_border` needs of ``shape`` (a shape of the valid areas) that does
