@@ -435,8 +435,11 @@ def _means(place: Place, indicator: Indicator, grouping: Grouping, confidence: f
     keys = _group_keys(place, grouping).to_numpy(dtype=object)
     valid_keys = pd.notna(keys)
     records = {}
-    for key, rows in pd.Series(np.flatnonzero(valid_keys)).groupby(keys[valid_keys]):
-        rows = rows.to_numpy()
+    # each group's rows in the areas' order (a stable sort of the groups' numbers)
+    number, groups = pd.factorize(keys[valid_keys])
+    order = np.flatnonzero(valid_keys)[np.argsort(number, kind="stable")]
+    bounds = np.cumsum(np.bincount(number, minlength=len(groups)))[:-1]
+    for key, rows in zip(groups, np.split(order, bounds) if len(groups) else [], strict=True):
         records[key] = _weighted_summary(values[rows], None if weights is None else weights[rows])
     table = pd.DataFrame.from_dict(
         records, orient="index", columns=["value", "spread", "n_eff", "areas"]
