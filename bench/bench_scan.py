@@ -16,13 +16,28 @@ folder (``$PLACE_INSIGHT_DATA``, a temporary folder the caller made) so that the
 ``areas_growth(pieces)``
     The demo's areas each cut into ``pieces`` (1, 2 or 4): contiguity, border engine and
     all findings of ``mt_minutes`` by ``isdn``; seconds and peak memory of the process.
+``compare(fast, baseline)``
+    The cost of a pair and of the whole demo scan, and the workers a national scan needs,
+    from two ``scan_demo`` runs of the same code: as it is, and with the optimisations
+    switched off (:data:`BASELINE_FLAGS`), with their ratios (issue 26).
+
+``python bench/bench_scan.py`` runs both demo scans in one process each (``--workers 0``)
+and prints that comparison (about 3 minutes; ``--baseline reference`` for the border
+engine alone).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import math
+import os
 import resource
 import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -33,15 +48,33 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from insight import service
-from insight.analysis.findings import findings
-from insight.data.catalogue import load_place
-from insight.data.store import CONTENT_FILES, current_dir, data_dir, place_dir, save_place
-from insight.model import Indicator, Place
-from insight.spatial.index import AreaIndex
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script too
+
+from insight import service  # noqa: E402
+from insight.analysis.findings import findings  # noqa: E402
+from insight.data.catalogue import load_place  # noqa: E402
+from insight.data.store import (  # noqa: E402
+    CONTENT_FILES,
+    current_dir,
+    data_dir,
+    place_dir,
+    save_place,
+)
+from insight.model import Indicator, Place  # noqa: E402
+from insight.spatial.index import AreaIndex  # noqa: E402
 
 SEED = 20240601
 SYNTHETIC_ID = "bench-200"
+ROOT = Path(__file__).resolve().parent.parent
+#: The scan to size: indicators × boundaries, and the time allowed (seconds).
+NATIONAL_SCAN = (1500, 6, 600)
+#: Private flags that switch the scan's optimisations off, for a baseline measured in the
+#: same run: ``before``, the scan before issue 26 (every pair works everything out, border
+#: by border: ``insight.analysis.shared``); ``reference``, the border engine alone.
+BASELINE_FLAGS: dict[str, dict[str, str]] = {
+    "before": {"PLACE_INSIGHT_SCAN_BASELINE": "1", "PLACE_INSIGHT_SCAN_REFERENCE": "1"},
+    "reference": {"PLACE_INSIGHT_SCAN_REFERENCE": "1"},
+}
 #: Sizes of the planted shifts, in standard deviations of the indicator across all areas.
 PLANTED_SIZES = (0.5, 1.0, 2.0, 4.0)
 
@@ -69,7 +102,13 @@ def _scan_figures(outcome: service.ScanOutcome) -> dict[str, Any]:
     seconds = [r.seconds for r in results]
     first = [r.seconds for r in results if r.loaded_place]
     later = [r.seconds for r in results if not r.loaded_place]
+    later_cpu = [r.cpu_seconds for r in results if not r.loaded_place]
     return {
+        # a pair's cost: the pairs after a worker's first (which loads the place)
+        "pair_s_median": statistics.median(later) if later else None,
+        "pair_cpu_s_median": statistics.median(later_cpu) if later_cpu else None,
+        "pair_cpu_s_mean": statistics.fmean(later_cpu) if later_cpu else None,
+        "first_task_cpu_s": [r.cpu_seconds for r in results if r.loaded_place],
         "wall_s": outcome.result.seconds,
         "tasks": len(results),
         "failed": len(outcome.result.failures),
@@ -85,13 +124,73 @@ def _scan_figures(outcome: service.ScanOutcome) -> dict[str, Any]:
     }
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def scan_demo(real_demo: str, workers: int) -> dict[str, Any]:
-    """Scan the whole demo into the temporary data folder; the figures."""
+    """Scan the whole demo into the temporary data folder; the figures (``scan_cpu_s``:
+    CPU time of this process during the scan, which is the scan's with ``workers=0``)."""
     _link_demo(Path(real_demo))
-    start = time.perf_counter()
-    outcome = service.scan_place("demo", workers=workers)
+    start, cpu = time.perf_counter(), _cpu_s()
+    outcome = service.scan_place("demo", workers=int(workers))
     total = time.perf_counter() - start
-    return {"scan_s": total, "data_dir": str(data_dir()), **_scan_figures(outcome)}
+    return {
+        "scan_s": total,
+        "scan_cpu_s": _cpu_s() - cpu,
+        "data_dir": str(data_dir()),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        **_scan_figures(outcome),
+    }
+
+
+def national_workers(figures: dict[str, Any], scan: tuple[int, int, int] = NATIONAL_SCAN) -> dict:
+    """Workers a national scan (``scan``: indicators, boundaries, seconds allowed) needs,
+    from a ``scan_demo`` run in one process: each worker loads the place once (the first
+    task's extra time over a later one), then takes pairs at the mean pace of the demo's
+    later pairs (a worker's first pair of each boundary makes that boundary's border
+    shapes, kept for every later indicator: counted in the pace here, so the estimate
+    errs high); one core each, the pairs shared evenly. Paces are CPU seconds where the
+    run measured them (a worker has its core to itself; on a busy machine wall seconds
+    count the waits too), else wall seconds."""
+    indicators, boundaries, allowed = scan
+    pairs = indicators * boundaries
+    if figures.get("pair_cpu_s_mean") is not None and figures.get("first_task_cpu_s"):
+        pace, first = figures["pair_cpu_s_mean"], figures["first_task_cpu_s"]
+    else:
+        pace = figures["task_s_after_first"] or figures["task_s_mean"]
+        first = figures["first_task_s"] or [pace]
+    start_up = max(0.0, statistics.fmean(first) - pace)
+    return {
+        "pairs": pairs,
+        "seconds_per_pair": pace,
+        "worker_start_up_s": start_up,
+        "allowed_s": allowed,
+        "workers": math.ceil(pairs * pace / max(allowed - start_up, 1.0)),
+        "memory_per_worker_mb": figures["worker_peak_mb"],
+    }
+
+
+def compare(fast: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """Per-pair cost, whole scan and national workers of two ``scan_demo`` runs in one
+    process (as it is, and the baseline), and their ratios (fast over baseline)."""
+    out: dict[str, Any] = {}
+    for suffix, run in (("", fast), ("_baseline", baseline)):
+        out[f"scan_pair_median{suffix}_s"] = run["pair_s_median"]
+        out[f"scan_pair_cpu_median{suffix}_s"] = run["pair_cpu_s_median"]
+        out[f"scan{suffix}_s"] = run["scan_s"]
+        out[f"scan_cpu{suffix}_s"] = run["scan_cpu_s"]
+        out[f"workers_for_1500x6_in_10min{suffix}"] = national_workers(run)["workers"]
+    out["scan_pair_ratio"] = fast["pair_s_median"] / baseline["pair_s_median"]
+    out["scan_pair_cpu_ratio"] = fast["pair_cpu_s_median"] / baseline["pair_cpu_s_median"]
+    out["scan_ratio"] = fast["scan_s"] / baseline["scan_s"]
+    out["scan_cpu_ratio"] = fast["scan_cpu_s"] / baseline["scan_cpu_s"]
+    out["details"] = {
+        "national_workers": national_workers(fast),
+        "national_workers_baseline": national_workers(baseline),
+    }
+    return out
 
 
 def synthetic_place(demo: Place, count: int, seed: int = SEED) -> tuple[Place, pd.DataFrame]:
@@ -266,3 +365,56 @@ def areas_growth(pieces: int, indicator: str = "mt_minutes", grouping: str = "is
         "indicator": indicator,
         "grouping": grouping,
     }
+
+
+def _scan_in_fresh_process(real_demo: Path, workers: int, env: dict[str, str]) -> dict[str, Any]:
+    """``scan_demo`` in a fresh process (``bench/_probe.py``) on a temporary data folder."""
+    with tempfile.TemporaryDirectory(prefix="place-insight-scan-") as folder:
+        completed = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "_probe.py"), "scan_demo", str(real_demo),
+             str(workers)],
+            cwd=ROOT, env={**os.environ, **env, "PLACE_INSIGHT_DATA": folder},
+            capture_output=True, text=True, timeout=7200, check=False,
+        )  # fmt: skip
+    if completed.returncode != 0:
+        raise RuntimeError(f"scan_demo failed:\n{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Scan the demo as it is and with the optimisations off, in one process each; print
+    the comparison (and the figures with ``--json``)."""
+    parser = argparse.ArgumentParser(description="The demo scan as it is and its baseline.")
+    parser.add_argument(
+        "--baseline", choices=sorted(BASELINE_FLAGS), default="before",
+        help="what to switch off: 'before' (the scan before issue 26: no work shared "
+        "between pairs, border by border) or 'reference' (the border engine alone)",
+    )  # fmt: skip
+    parser.add_argument("--json", type=Path, help="write every figure to this file")
+    args = parser.parse_args(argv)
+    real = Path(os.environ.get("PLACE_INSIGHT_DATA", ROOT / "data")) / "cache" / "demo"
+    print(f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
+    fast = _scan_in_fresh_process(real, 0, {})
+    baseline = _scan_in_fresh_process(real, 0, BASELINE_FLAGS[args.baseline])
+    found = compare(fast, baseline)
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+    print(f"{'':34}{'now':>10}{'baseline':>10}{'ratio':>8}")
+    for label, key, ratio in (
+        ("pair, median (s)", "scan_pair_median", "scan_pair_ratio"),
+        ("pair, median CPU (s)", "scan_pair_cpu_median", "scan_pair_cpu_ratio"),
+        ("whole demo scan, one process (s)", "scan", "scan_ratio"),
+        ("whole demo scan, CPU (s)", "scan_cpu", "scan_cpu_ratio"),
+    ):
+        now, then = found[f"{key}_s"], found[f"{key}_baseline_s"]
+        print(f"{label:34}{now:>10.2f}{then:>10.2f}{found[ratio]:>8.2f}")
+    print(
+        f"{'workers, 1,500 x 6 in 10 min':34}{found['workers_for_1500x6_in_10min']:>10}"
+        f"{found['workers_for_1500x6_in_10min_baseline']:>10}"
+    )
+    if args.json:
+        args.json.write_text(json.dumps({**found, "fast": fast, "baseline": baseline}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -35,6 +35,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import _first_start  # noqa: E402
+import bench_scan  # noqa: E402
 from _browser import Server, Visit, open_browser, visit  # noqa: E402
 
 PROBE = BENCH / "_probe.py"
@@ -69,7 +70,11 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "map_page_rerun_ms": ("<=", 300, "ms"),
     "map_area_select_rerun_ms": ("<=", 300, "ms"),
     "peak_rss_mb": ("<=", 2048, "MB"),
-    # issue 26: a first start and a restart
+    # issue 26: a first start and a restart; a scan that costs seconds
+    "scan_pair_median_s": ("<=", 1, "s"),
+    "scan_pair_cpu_median_s": ("<=", 1, "s"),
+    "scan_s": ("<=", 45, "s"),
+    "scan_cpu_s": ("<=", 45, "s"),
     "first_start_findings_s": ("<=", 60, "s"),
     "restart_home_server_ms": ("<=", 1000, "ms"),
     "restart_first_findings_s": ("<=", 5, "s"),
@@ -247,22 +252,34 @@ def real_demo() -> Path:
 
 
 def scans() -> dict[str, Any]:
-    """The whole demo scanned in one process, then on 2 local workers, each into its own
-    temporary data folder (the demo linked in), each in a fresh process."""
+    """The whole demo scanned in one process as it is and with the scan's optimisations
+    switched off (the baseline: the scan before issue 26, ``bench_scan.BASELINE_FLAGS``),
+    then on 2 local workers, each into its own temporary data folder (the demo linked in),
+    each in a fresh process: a pair's cost, the whole scan and the workers a national scan
+    needs, against the baseline of the same run (``bench_scan.compare``)."""
     runs = {}
-    for workers in (0, SCAN_WORKERS):
+    for name, workers, flags in (
+        ("single", 0, {}),
+        ("baseline", 0, bench_scan.BASELINE_FLAGS["before"]),
+        ("parallel", SCAN_WORKERS, {}),
+    ):
         with tempfile.TemporaryDirectory(prefix="place-insight-scan-") as folder:
-            runs[workers] = probe(
-                "scan_demo", real_demo(), workers, env={"PLACE_INSIGHT_DATA": folder},
-                timeout=3600,
+            runs[name] = probe(
+                "scan_demo", real_demo(), workers, env={"PLACE_INSIGHT_DATA": folder, **flags},
+                timeout=7200,
             )  # fmt: skip
-    single, parallel = runs[0], runs[SCAN_WORKERS]
+    single, parallel = runs["single"], runs["parallel"]
+    found = bench_scan.compare(single, runs["baseline"])
+    details = found.pop("details")
     return {
-        "scan_s": single["scan_s"],
+        **found,
         "scan_2_workers_s": parallel["scan_s"],
         "scan_speedup": single["scan_s"] / parallel["scan_s"],
-        "details": {"scan_single": single, "scan_2_workers": parallel},
-    }
+        "details": {
+            "scan_single": single, "scan_baseline": runs["baseline"], "scan_2_workers": parallel,
+            **details,
+        },
+    }  # fmt: skip
 
 
 def synthetic_scan() -> dict[str, Any]:
@@ -277,8 +294,7 @@ def synthetic_scan() -> dict[str, Any]:
         "scan_pair_s": result["scan_pair_s"],
         "scan_worker_peak_mb": result["worker_peak_mb"],
         "planted_found_share": result["planted_found_share"],
-        "workers_for_1500x6_in_10min": estimate["workers"],
-        "details": {"synthetic_scan": result, "workers_estimate": estimate},
+        "details": {"synthetic_scan": result, "workers_estimate_synthetic": estimate},
     }
 
 
@@ -503,10 +519,25 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             f"{d.get('home_after_restart', [{}])[0].get('run_ms', 0):,.0f} ms)"
         ),
         "lottery_after_restart_ms": "the same, Postcode lottery page (finding map drawn)",
+        "scan_pair_median_s": (
+            "a pair's wall seconds at 34,753 areas, median over the demo's pairs after the "
+            f"first, one process (CPU {results.get('scan_pair_cpu_median_s') or 0:.2f} s)"
+        ),
+        "scan_pair_cpu_median_s": "the same in CPU seconds (what it costs on a busy machine)",
+        "scan_pair_median_baseline_s": (
+            "the same, scan before issue 26 (PLACE_INSIGHT_SCAN_BASELINE=1 and _REFERENCE=1) "
+            f"in the same run (CPU {results.get('scan_pair_cpu_median_baseline_s') or 0:.2f} s)"
+        ),
+        "scan_pair_ratio": (f"now / baseline (CPU: {results.get('scan_pair_cpu_ratio') or 0:.2f})"),
         "scan_s": (
             f"whole demo ({d.get('scan_single', {}).get('tasks', '?')} pairs), this process, "
-            "incl. loading and writing the store"
+            f"incl. loading and writing the store (CPU {results.get('scan_cpu_s') or 0:.0f} s)"
         ),
+        "scan_cpu_s": "the same in CPU seconds of that process",
+        "scan_baseline_s": (
+            f"the same, the baseline (CPU {results.get('scan_cpu_baseline_s') or 0:.0f} s)"
+        ),
+        "scan_ratio": f"now / baseline (CPU: {results.get('scan_cpu_ratio') or 0:.2f})",
         "scan_2_workers_s": "the same on 2 local Dask worker processes (start-up included)",
         "scan_speedup": "scan_s / scan_2_workers_s",
         "scan_pair_s": (
@@ -522,9 +553,14 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             )
         ),
         "workers_for_1500x6_in_10min": (
-            f"from {d.get('workers_estimate', {}).get('seconds_per_pair', 0):.1f} s per pair "
-            f"and {d.get('workers_estimate', {}).get('worker_start_up_s', 0):.0f} s start-up; "
-            f"{d.get('workers_estimate', {}).get('memory_total_gb', 0):.0f} GB in all"
+            f"from the demo scan: {d.get('national_workers', {}).get('seconds_per_pair', 0):.2f}"
+            f" CPU s per pair (mean after the first), "
+            f"{d.get('national_workers', {}).get('worker_start_up_s', 0):.0f} s start-up, "
+            f"{d.get('national_workers', {}).get('memory_per_worker_mb', 0):,.0f} MB a worker"
+        ),
+        "workers_for_1500x6_in_10min_baseline": (
+            "the same from the baseline scan: "
+            f"{d.get('national_workers_baseline', {}).get('seconds_per_pair', 0):.2f} CPU s per pair"
         ),
         "areas_growth": "contiguity + all findings of mt_minutes by isdn, areas cut in 1, 2, 4",
         **first_start_notes(d.get("first_start", {})),

@@ -388,6 +388,9 @@ class TaskResult:
         The earlier period scanned ("" for the latest).
     tests : dict of str to int
         How many tests stood behind each tested kind (:attr:`Findings.tests`).
+    cpu_seconds : float
+        CPU time of the worker process (every thread) while the task ran: the cost of a
+        pair on a machine busy with other work, where ``seconds`` also counts the waits.
     """
 
     indicator: str
@@ -400,6 +403,7 @@ class TaskResult:
     peak_mb: float = math.nan
     period: str = ""
     tests: dict[str, int] = field(default_factory=dict)
+    cpu_seconds: float = math.nan
 
     @property
     def task(self) -> Task:
@@ -486,7 +490,7 @@ def run_task(source: PlaceSource, indicator: str, grouping: str, period: str = "
     Never raises for a failure of the task itself: the error comes back in the result,
     with the pair, so the rest of the scan goes on.
     """
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     loaded = False
     try:
@@ -508,7 +512,7 @@ def run_task(source: PlaceSource, indicator: str, grouping: str, period: str = "
         records, tests, error = [], {}, f"{type(failure).__name__}: {failure}"
     return TaskResult(
         indicator, grouping, records, error, time.perf_counter() - start, worker, loaded,
-        _peak_mb(), period, tests,
+        _peak_mb(), period, tests, time.process_time() - cpu,
     )  # fmt: skip
 
 

@@ -142,6 +142,8 @@ def test_a_failing_task_is_reported_with_its_pair_and_the_rest_are_kept() -> Non
     # The place was loaded once for the six tasks, and let go when the scan ended.
     assert source.loads == 1
     assert [r.loaded_place for r in result.results] == [True] + [False] * 5
+    # Each task's CPU time is measured (what a pair costs on a busy machine).
+    assert all(0 <= r.cpu_seconds < r.seconds + 1 for r in result.results)
     assert scan.release() is False
     # Every pair that worked is in the store's content; the failures are listed as such.
     records, tasks = scan.store_content(place, result)
