@@ -186,3 +186,10 @@ def test_the_page_import_rule_sees_engine_imports(tmp_path: Path) -> None:
         "insight.data.store",
         "insight.cli.main",
     ]
+
+
+def test_test_files_have_unique_names() -> None:
+    """The test folders have no ``__init__.py``, so pytest imports each test file by its
+    name alone: two files of one name stop the whole run at collection."""
+    names = [path.name for path in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
