@@ -1,12 +1,7 @@
 """Cached loaders: the only place the app caches anything, one line over each use case of
-:mod:`insight.service`.
-
-Every cache is keyed by hashable arguments (a place id, indicator and grouping ids...).
-``st.cache_resource`` holds the read-only objects shared by every session: the Place, its
-spatial index and the drawn maps (nothing here or in the pages changes them).
-``st.cache_data`` holds tables, findings and slides (each caller gets its own copy).
-:data:`PLACES` answers the service's questions (a place, its index, its findings store...)
-from these caches, so that what one use case works out another reads again.
+:mod:`insight.service`, keyed by ids. ``st.cache_resource`` holds what every session shares,
+read only (a Place, its index, drawn maps); ``st.cache_data`` tables, findings and slides (a
+copy each). :data:`PLACES` answers the service's questions from these caches.
 """
 
 from __future__ import annotations
@@ -43,8 +38,7 @@ def demo_ready(version: str | None) -> bool:
 
 
 def scan_into_store(place_id: str, bar: DeltaGenerator) -> service.ScanOutcome:
-    """Scan the pairs a place's findings store lacks, in this process, into the store
-    (:func:`insight.service.scan_place`), ``bar`` (an ``st.progress``) showing how far."""
+    """:func:`insight.service.scan_place` of the pairs the store lacks, ``bar`` showing how far."""
     return service.scan_place(
         place_id, only_missing=True, workers=0,
         progress=lambda fraction, message: bar.progress(
@@ -201,8 +195,7 @@ def build_report(place: Place) -> str | None:
 def ranked_findings(
     place_id: str, indicator_id: str, grouping_id: str, period: str | None = None
 ) -> findings.Findings:
-    """:func:`insight.service.pair_findings` (shared: do not change them), a spinner while
-    it waits for the background scan to check the pair."""
+    """:func:`insight.service.pair_findings` (shared), a spinner until the scan checks the pair."""
     with scan_progress.waiting(place_id, indicator_id, grouping_id, period or ""):
         return service.pair_findings(place_id, indicator_id, grouping_id, period, places=PLACES)
 
@@ -216,8 +209,7 @@ def _strongest(
 
 
 def strongest_findings(place_id: str, top: int | None = None) -> findings.Strongest | None:
-    """:func:`insight.service.strongest_findings` (the first ``top``, or all), None without
-    a current store (shared)."""
+    """:func:`insight.service.strongest_findings` (shared), None without a current store."""
     store = service.store_version(place_id)
     return None if store is None else _strongest(place_id, PLACES.version(place_id), store, top)
 
