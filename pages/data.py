@@ -90,8 +90,8 @@ if batch is not None:
     # Compute
     try:
         table, column = loaders.lookup_file(place.id, batch.getvalue(), batch.name)
-    except InsightError as error:
-        st.error(str(error))
+    except InsightError as error:  # it names the file and its columns: escaped
+        st.error(escape_markdown(str(error)))
     else:
         # Render
         st.caption(explain.postcodes_placed(table.attrs["placed"], len(table), column))
