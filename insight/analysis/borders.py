@@ -635,11 +635,11 @@ class _Prepared:
     weights, not on their values (:meth:`_BorderEngine._prepare`): kept on the shape for
     every indicator with the same missing areas and weights.
 
-    ``contrasts`` are the plain difference's contrast, then the step's candidate contrasts
-    (one per depth of the local linear fit, see :meth:`_BorderEngine._step`), each over
-    the shape's nodes, with ``squares`` (each one's sum of squares) and ``used`` (the areas
-    each uses); ``stacked`` is the same as one array, one row each, so that the variances
-    of all of them are worked out together (:meth:`_BorderEngine._border`)."""
+    ``stacked`` holds the plain difference's contrast, then the step's candidate contrasts
+    (one per depth of the local linear fit, see :meth:`_BorderEngine._step`), one row each
+    over the shape's nodes, so that the variances of all of them are worked out together
+    (:meth:`_BorderEngine._border`), with ``squares`` (each one's sum of squares) and
+    ``used`` (the areas each uses)."""
 
     n_a: int
     n_b: int
@@ -659,7 +659,6 @@ class _Prepared:
     d_local: np.ndarray | None = None
     near_src: np.ndarray | None = None
     near_dst: np.ndarray | None = None
-    contrasts: tuple[np.ndarray, ...] = ()
     stacked: np.ndarray | None = None
     squares: tuple[float, ...] = ()
     used: tuple[int, ...] = ()
@@ -997,7 +996,7 @@ class _BorderEngine:
             if se[k] < best:
                 best, chosen, used = se[k], k, prepared.used[k]
         if chosen:
-            result.step = float(prepared.contrasts[chosen] @ yn)
+            result.step = float(stacked[chosen] @ yn)
             result.se_step = se[chosen]
         result.dof = float(max(used - 3, 2))
         result.tested = bool(prepared.n_a >= min_areas and prepared.n_b >= min_areas and chosen > 0)
@@ -1022,7 +1021,8 @@ class _BorderEngine:
         of its two areas)."""
         keys, _ = self._reach_pairs()
         i, j = shape.nodes[shape.near_src], shape.nodes[shape.near_dst]
-        return np.searchsorted(keys, np.minimum(i, j) * self.n + np.maximum(i, j))
+        found = np.searchsorted(keys, np.minimum(i, j) * self.n + np.maximum(i, j))
+        return found.astype(np.int32 if keys.size < 2**31 else np.int64)
 
     def _excess(self) -> np.ndarray:
         """``top - gamma`` of every pair within reach, for this map's variogram: worked out
@@ -1057,7 +1057,7 @@ class _BorderEngine:
         contrast_d[in_a] = -wn[in_a] / weight_a
         contrast_d[in_b] = wn[in_b] / weight_b
         candidates = self._step_contrasts(shape, wn)
-        contrasts = (contrast_d, *(c for c, _ in candidates))
+        stacked = np.stack([contrast_d, *(c for c, _ in candidates)])
         src, dst = shape.src, shape.dst
         same = side[src] == side[dst]
         local = same & (ring[src] <= MIN_DEPTH) & (ring[dst] <= MIN_DEPTH)
@@ -1071,9 +1071,8 @@ class _BorderEngine:
             d_local=shape.d_pairs[local] if local.any() else None,
             near_src=src[near] if near.any() else None,
             near_dst=dst[near] if near.any() else None,
-            contrasts=contrasts,
-            stacked=np.stack(contrasts),
-            squares=tuple(float(c @ c) for c in contrasts),
+            stacked=stacked,
+            squares=tuple(float(c @ c) for c in stacked),
             used=(nodes.size, *(u for _, u in candidates)),
         )  # fmt: skip
 
