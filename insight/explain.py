@@ -3043,7 +3043,7 @@ def provenance_sentence(upload: dict, can_write: bool) -> str:
     else:
         who = "by an officer"
     files = upload.get("files") or []
-    return f"This place was {how} {who} on {when}, from {len(files)} files."
+    return f"This place was {how} {who} on {when}, from {plural(len(files), 'file')}."
 
 
 #: Present's labels of its decks (``insight.service.decks.DECK_SOURCES``); the user's own

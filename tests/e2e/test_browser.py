@@ -213,6 +213,23 @@ def test_batch_postcode_lookup_downloads_the_table(server, desktop, tmp_path):
     desktop.assert_healthy()
 
 
+def test_a_link_in_a_batch_files_column_name_stays_words(server, desktop, tmp_path):
+    """The batch lookup's error names the file's columns: a column named like a Markdown
+    link is shown as its words, never made a link."""
+    desktop.open(server + "data")
+    source = tmp_path / "clients.csv"
+    source.write_text("[click me](http://evil.example/phish),client\n1,2\n")
+    box = desktop.page.locator("[data-testid='stFileUploader']").filter(
+        has_text="File of postcodes"
+    )
+    box.locator("input[type='file']").set_input_files(str(source))
+    desktop.settle()
+    alert = desktop.page.locator("[data-testid='stAlert']").filter(has_text="click me")
+    assert "evil.example" in alert.inner_text()
+    hrefs = desktop.page.locator("a").evaluate_all("links => links.map(a => a.href)")
+    assert not [h for h in hrefs if "evil.example" in h], hrefs
+
+
 @pytest.mark.parametrize(
     "value", ["http://evil.example/x", "www.evil.example", "someone@evil.example"]
 )

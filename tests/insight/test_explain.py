@@ -146,7 +146,7 @@ def test_benchmark_summary_says_the_benchmark_then_each_group_escaped():
 def test_provenance_sentence_names_an_officer_only_to_officers(by, can_write, who):
     upload = {"by": by, "at": "2026-05-01T10:00:00", "how": "upload", "files": [{}]}
     assert explain.provenance_sentence(upload, can_write) == (
-        f"This place was uploaded {who} on 2026-05-01, from 1 files."
+        f"This place was uploaded {who} on 2026-05-01, from 1 file."
     )
     built = explain.provenance_sentence({"how": "toml"}, can_write)
     assert built.startswith("This place was built on the command line") and "unknown date" in built
