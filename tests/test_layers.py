@@ -117,6 +117,27 @@ def _toml_table(header: str, table: dict[str, Any]) -> str:
     return f"{header}\n" + "".join(f"{key} = {value(item)}\n" for key, item in table.items()) + "\n"
 
 
+def test_vulture_finds_no_dead_code() -> None:
+    """vulture finds no unused function, class, method, attribute or variable in the app's
+    code (pyproject.toml [tool.vulture]: insight/, ui/, pages/, app.py; confidence 60 and up).
+    Code only tests use is dead too: vulture does not read tests/. Names used where vulture
+    cannot see (a library reading an attribute we set, a model field FastAPI serialises) are
+    in vulture_whitelist.py, each with its reason."""
+    pytest.importorskip(
+        "vulture", reason="vulture is not installed (it is in requirements-dev.txt)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "vulture"], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    fix = (
+        "\nDelete the dead code (and the tests that only test it). If a name is used where "
+        "vulture cannot see, add it to vulture_whitelist.py with the reason."
+    )
+    assert result.returncode == 0, (
+        "vulture found dead code:\n" + result.stdout + result.stderr + fix
+    )
+
+
 def test_the_vulture_whitelist_names_only_what_the_code_has() -> None:
     """Every name vulture_whitelist.py vouches for is still in the app's code: a name left
     there after its code is deleted would hide the next dead code of that name."""
