@@ -1,8 +1,17 @@
-"""Shared fixtures: the demo place is built once per test session (about half a minute)."""
+"""Shared fixtures: the demo place is built once per test session (about half a minute).
+
+``scripts/test`` runs the suite on two pytest-xdist workers (a file's tests stay on one):
+each worker has its own session, so the demo's build and scan are serialised by a lock
+file that every worker of the run shares; the second worker then finds them done.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,11 +26,25 @@ from insight.model import DEMO_ID, Place
 from insight.service import scan_place
 
 
-@pytest.fixture(scope="session")
-def demo_place() -> Place:
-    """The real embedded demo place (England and Wales LSOAs, stroke units)."""
+@contextlib.contextmanager
+def one_worker_at_a_time(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[None]:
+    """Hold the lock ``name`` shared by every xdist worker of this run (their temporary
+    folders share a parent; without xdist the lock is simply free)."""
+    root = tmp_path_factory.getbasetemp()
+    shared = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
-    return load_demo()
+
+@pytest.fixture(scope="session")
+def demo_place(tmp_path_factory) -> Place:
+    """The real embedded demo place (England and Wales LSOAs, stroke units)."""
+    with one_worker_at_a_time(tmp_path_factory, "demo"):
+        return load_demo()
 
 
 def copy_demo(root: Path) -> Path:
@@ -59,11 +82,12 @@ def demo_copy(demo_place, tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_store(demo_place):
+def demo_store(demo_place, tmp_path_factory):
     """The demo's findings store, current for this engine: the pairs it lacks are scanned
     into it first (on local Dask workers; about a minute when none is current). Tests that
     read the strongest findings across every pair (Home, ``findings --all``) need it."""
-    scan_place(demo_place, only_missing=True)
+    with one_worker_at_a_time(tmp_path_factory, "demo"):
+        scan_place(demo_place, only_missing=True)
     stored = findings_store.read_findings(
         DEMO_ID, engine=ENGINE_VERSION, content_hash=place_ref(DEMO_ID).content_hash
     )
