@@ -1,4 +1,4 @@
-"""Shared fixtures: the demo place is built once per test session (about half a minute).
+"""Shared fixtures: the demo place is built and scanned once per test run (about a minute).
 
 ``scripts/test`` runs the suite on two pytest-xdist workers (a file's tests stay on one):
 each worker has its own session, so the demo's build and scan are serialised by a lock
@@ -42,9 +42,15 @@ def one_worker_at_a_time(tmp_path_factory: pytest.TempPathFactory, name: str) ->
 
 @pytest.fixture(scope="session")
 def demo_place(tmp_path_factory) -> Place:
-    """The real embedded demo place (England and Wales LSOAs, stroke units)."""
+    """The real embedded demo place (England and Wales LSOAs, stroke units), with its
+    findings store complete: the pairs it lacks are scanned first (on local Dask workers;
+    about a minute when none is current). Whichever worker gets here first builds and
+    scans; every test then reads one store that no longer changes, so two surfaces read
+    in one test (the API and the command line, say) see the same store-wide q-values."""
     with one_worker_at_a_time(tmp_path_factory, "demo"):
-        return load_demo()
+        place = load_demo()
+        scan_place(place, only_missing=True)
+    return place
 
 
 def copy_demo(root: Path) -> Path:
@@ -82,12 +88,9 @@ def demo_copy(demo_place, tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_store(demo_place, tmp_path_factory):
-    """The demo's findings store, current for this engine: the pairs it lacks are scanned
-    into it first (on local Dask workers; about a minute when none is current). Tests that
-    read the strongest findings across every pair (Home, ``findings --all``) need it."""
-    with one_worker_at_a_time(tmp_path_factory, "demo"):
-        scan_place(demo_place, only_missing=True)
+def demo_store(demo_place):
+    """The demo's findings store (complete: see :func:`demo_place`), read. Tests that read
+    the strongest findings across every pair (Home, ``findings --all``) use it."""
     stored = findings_store.read_findings(
         DEMO_ID, engine=ENGINE_VERSION, content_hash=place_ref(DEMO_ID).content_hash
     )
