@@ -2197,8 +2197,9 @@ def closed_gap_sentence(
     )
 
 
-def trend_method_sentence(indicator: Indicator, method: str | None) -> str:
-    """How the recent trend was tested, in a sentence ("" when it was not)."""
+def trend_method_sentence(method: str | None) -> str:
+    """How the recent trend was tested (``method`` of :class:`insight.analysis.trend.TrendResult`),
+    in a sentence ("" when it was not)."""
     if method == "proportion":
         return (
             "Recent trend as Fingertips works it out: a chi-squared test for trend on the "

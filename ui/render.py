@@ -318,7 +318,7 @@ def trend_block(result: TrendResult, code: str, where: str, key: str) -> None:
         st.dataframe(
             tables.series_table(rows, indicator, where, result.benchmark_name), hide_index=True
         )
-    method = trend_method_sentence(indicator, None if area_trend is None else area_trend.method)
+    method = trend_method_sentence(None if area_trend is None else area_trend.method)
     if method:
         st.caption(escape_markdown(method))
 

@@ -477,7 +477,7 @@ def _draw_map(
     placer = _LabelPlacer(ax)
     _scale_bar(ax, (x0, x1, y0, y1), placer)
     if callout is not None and found_shapes:
-        _callout(ax, callout, found_shapes[0].representative_point(), (x0, x1, y0, y1), placer)
+        _callout(callout, found_shapes[0].representative_point(), (x0, x1, y0, y1), placer)
     services = _services_in_view(place, indicator_id, view)
     if services is not None:
         for x, y in zip(services.geometry.x, services.geometry.y, strict=False):
@@ -603,7 +603,6 @@ def _extent(
 
 
 def _callout(
-    ax: Axes,
     text: str,
     point: Any,
     box: tuple[float, float, float, float],
